@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { Envelope } from './envelope.ts';
+
+/** How an inbound event reached us. */
+export type IntakeVia = 'amqp' | 'http' | 'graphql';
+
+export const INBOUND_RECEIVED = 'InboundEventReceived';
+export const DUPLICATE_IGNORED = 'DuplicateIgnored';
+
+export interface InboundEventReceived {
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  /** The payload exactly as received, unknown fields included. */
+  data: Record<string, unknown>;
+  receivedAt: string;
+  via: IntakeVia;
+  /** sha256 of the canonical JSON of type, occurredAt and data: tells a true repeat from a reused id. */
+  payloadHash: string;
+}
+
+export interface DuplicateIgnored {
+  receivedAt: string;
+  via: IntakeVia;
+  payloadMatches: boolean;
+}
+
+export interface InboundState {
+  lastAcceptedAt: Date | null;
+  payloadHash: string | null;
+  receipts: number;
+  duplicates: number;
+}
+
+export const initialInboundState: InboundState = { lastAcceptedAt: null, payloadHash: null, receipts: 0, duplicates: 0 };
+
+export function evolveInbound(state: InboundState, event: { type: string; data: unknown }): InboundState {
+  if (event.type === INBOUND_RECEIVED) {
+    const data = event.data as InboundEventReceived;
+    return { ...state, lastAcceptedAt: new Date(data.receivedAt), payloadHash: data.payloadHash, receipts: state.receipts + 1 };
+  }
+  if (event.type === DUPLICATE_IGNORED) return { ...state, duplicates: state.duplicates + 1 };
+  return state;
+}
+
+export type InboundDecision =
+  | { kind: 'accept'; event: InboundEventReceived }
+  | { kind: 'duplicate'; event: DuplicateIgnored };
+
+/**
+ * A repeat inside the window (measured from the last accepted receipt) is ignored and noted; after
+ * the window it is a new receipt. Planning it again creates nothing: notification ids are derived
+ * from the eventId.
+ */
+export function decideInbound(state: InboundState, envelope: Envelope, now: Date, windowMs: number, via: IntakeVia): InboundDecision {
+  const payloadHash = hashPayload(envelope);
+  if (state.lastAcceptedAt && now.getTime() - state.lastAcceptedAt.getTime() < windowMs) {
+    return { kind: 'duplicate', event: { receivedAt: now.toISOString(), via, payloadMatches: payloadHash === state.payloadHash } };
+  }
+  return {
+    kind: 'accept',
+    event: {
+      eventId: envelope.eventId,
+      type: envelope.type,
+      occurredAt: envelope.occurredAt,
+      data: envelope.data,
+      receivedAt: now.toISOString(),
+      via,
+      payloadHash,
+    },
+  };
+}
+
+export function hashPayload(envelope: Pick<Envelope, 'type' | 'occurredAt' | 'data'>): string {
+  return createHash('sha256').update(canonicalJson({ type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data })).digest('hex');
+}
+
+/** JSON with object keys sorted, so equal values always hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

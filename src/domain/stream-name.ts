@@ -1,0 +1,61 @@
+/**
+ * Stream names are `category-id`, built only here. A category is lower-case words joined by
+ * hyphens (`routing-rule`); the id is whatever follows the category's own prefix.
+ */
+export type StreamName = string & { readonly __brand: 'StreamName' };
+
+export const STREAM_CATEGORIES = [
+  'inbound',
+  'notification',
+  'routing-rule',
+  'staff-member',
+  'preference',
+  'appointment',
+  'walkin-queue',
+  'channel',
+  'centre-settings',
+  'device',
+] as const;
+export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
+
+export const MAX_STREAM_NAME_LENGTH = 512;
+
+const make = (category: StreamCategory) => (id: string): StreamName => {
+  const name = `${category}-${id}`;
+  const problem = streamNameProblem(name);
+  if (problem) throw new Error(`Cannot build a stream name for ${category}: ${problem}`);
+  return name as StreamName;
+};
+
+export const streamName = {
+  inbound: make('inbound'),
+  notification: make('notification'),
+  routingRule: make('routing-rule'),
+  staffMember: make('staff-member'),
+  preference: make('preference'),
+  appointment: make('appointment'),
+  walkinQueue: make('walkin-queue'),
+  channel: make('channel'),
+  centreSettings: make('centre-settings'),
+  device: make('device'),
+} as const;
+
+/** Why a name is not a valid stream name, or null when it is. */
+export function streamNameProblem(name: string): string | null {
+  if (name.length === 0) return 'stream name is empty';
+  if (name.length > MAX_STREAM_NAME_LENGTH) return `stream name is longer than ${MAX_STREAM_NAME_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'stream name contains a control character';
+  if (name.startsWith('$')) return 'stream names starting with $ are reserved';
+  if (!/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*-.+$/s.test(name)) return 'stream name must be "category-id", e.g. "inbound-his:123"';
+  return null;
+}
+
+export function categoryOf(name: string): StreamCategory | null {
+  return STREAM_CATEGORIES.filter((c) => name.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0] ?? null;
+}
+
+export function idOf(name: string): string | null {
+  const category = categoryOf(name);
+  return category ? name.slice(category.length + 1) : null;
+}

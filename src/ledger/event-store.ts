@@ -1,0 +1,111 @@
+import type { StreamName } from '../domain/stream-name.ts';
+
+/**
+ * Where an event sits in the global order. PostgreSQL: (transaction id, global position);
+ * KurrentDB: (commit, prepare). Compare only with `comparePositions`.
+ */
+export interface LedgerPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+export type ExpectedRevision = 'no-stream' | 'any' | bigint;
+
+export interface EventMetadata {
+  /** The inbound eventId that started it all. */
+  correlationId?: string;
+  /** The ledger event id this one follows from. */
+  causationId?: string;
+  /** Who made an admin change; `system` for what the service decides on its own. */
+  actor?: string;
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  /** A UUID. Derive it deterministically where a retry must not make a second event. */
+  id: string;
+  type: string;
+  data: unknown;
+  metadata?: EventMetadata;
+}
+
+export interface RecordedEvent {
+  id: string;
+  stream: string;
+  revision: bigint;
+  position: LedgerPosition;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recordedAt: Date;
+}
+
+export type AppendResult =
+  | { ok: true; nextRevision: bigint; position: LedgerPosition }
+  | { ok: false; error: WrongExpectedRevision };
+
+export class WrongExpectedRevision extends Error {
+  override readonly name = 'WrongExpectedRevision';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** -1n when the stream does not exist. */
+    readonly actual: bigint,
+  ) {
+    super(`Stream ${stream}: expected revision ${String(expected)}, found ${actual === -1n ? 'no stream' : String(actual)}`);
+  }
+}
+
+/** Bad input to the ledger: a malformed stream name, an oversized or empty append. Nothing was written. */
+export class LedgerInputError extends Error {
+  override readonly name = 'LedgerInputError';
+  constructor(
+    readonly code: 'invalid-stream-name' | 'event-too-large' | 'empty-append' | 'invalid-event',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The ledger could not be reached or did not answer in time; the caller may retry later. */
+export class LedgerUnavailable extends Error {
+  override readonly name = 'LedgerUnavailable';
+}
+
+/** The immutable, ordered, replayable record every other part appends to and reads from. */
+export interface EventStore {
+  /** Appends atomically at the expected revision; a lost race is a value, not an exception. */
+  append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The stream's events in revision order, from `fromRevision` (inclusive). Empty when it does not exist. */
+  readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent>;
+  /** Up to `limit` events after `after` (exclusive; null = from the start), in global order, gap-free. */
+  readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]>;
+  /** Every event after `after`, then the live tail, until the signal aborts. */
+  subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent>;
+  /** The position of the newest event a reader can see now, or null for an empty ledger. */
+  headPosition(): Promise<LedgerPosition | null>;
+  close(): Promise<void>;
+}
+
+/** Largest JSON size of one event's data and metadata. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+export function comparePositions(a: LedgerPosition, b: LedgerPosition): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+
+export const formatPosition = (p: LedgerPosition): string => `${p.commit}/${p.prepare}`;
+
+export function parsePosition(text: string): LedgerPosition | null {
+  const match = /^(\d{1,20})\/(\d{1,20})$/.exec(text);
+  return match ? { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) } : null;
+}
+
+/** Reads a whole stream into memory; for streams known to be short (an inbound event, a notification). */
+export async function readStreamToArray(store: EventStore, stream: StreamName, fromRevision?: bigint): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const event of store.readStream(stream, fromRevision)) events.push(event);
+  return events;
+}

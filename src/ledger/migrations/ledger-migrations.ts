@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_create_ledger.ts';
+
+/** Frozen, numbered, in order. Never edit one after it has shipped: add the next. */
+export const ledgerMigrations: Record<string, Migration> = {
+  '0001_create_ledger': m0001,
+};

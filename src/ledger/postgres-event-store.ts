@@ -1,0 +1,187 @@
+import { sql, type Kysely } from 'kysely';
+import type { StreamName } from '../domain/stream-name.ts';
+import { serializeAppend } from './append-input.ts';
+import {
+  WrongExpectedRevision,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type LedgerPosition,
+  type NewEvent,
+  type RecordedEvent,
+} from './event-store.ts';
+import { ledgerMigrations } from './migrations/ledger-migrations.ts';
+import { runMigrations } from './run-migrations.ts';
+import type { SqlConnection } from './sql-connection.ts';
+import { waitForWake } from './wait-for-wake.ts';
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_name: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Rows per read while catching up. */
+  batchSize?: number;
+  /** How often a live subscriber looks without being woken: the fallback when a notification is lost. */
+  pollIntervalMs?: number;
+}
+
+const ZERO: LedgerPosition = { commit: 0n, prepare: 0n };
+
+/**
+ * The ledger on PostgreSQL (a server or embedded PGlite). Appends are one statement through
+ * `ledger_append`; readers see the global order gap-free by reading only transactions older than
+ * the oldest still running, ordered by (transaction id, position).
+ */
+export class PostgresEventStore implements EventStore {
+  readonly #db: Kysely<unknown>;
+  readonly #connection: SqlConnection;
+  readonly #batchSize: number;
+  readonly #pollIntervalMs: number;
+
+  private constructor(connection: SqlConnection, options: PostgresEventStoreOptions) {
+    this.#connection = connection;
+    this.#db = connection.db;
+    this.#batchSize = options.batchSize ?? 2000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  static async open(connection: SqlConnection, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    await runMigrations(connection.db, 'ledger_migration', ledgerMigrations);
+    return new PostgresEventStore(connection, options);
+  }
+
+  async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const serialized = serializeAppend(stream, events);
+    const payload = `[${serialized
+      .map((e) => `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`)
+      .join(',')}]`;
+    const isAny = expected === 'any';
+    const expectedRevision = expected === 'no-stream' ? -1n : expected === 'any' ? null : expected;
+    const { rows } = await sql<{ ok: boolean; revision: string | number | null; transaction_id: string | null; global_position: string | null }>`
+      select * from ledger_append(${stream}, ${expectedRevision === null ? null : expectedRevision.toString()}::bigint, ${isAny}, ${payload}::jsonb)
+    `.execute(this.#db);
+    const row = rows[0];
+    if (!row) throw new Error('ledger_append returned no row');
+    if (!row.ok) {
+      return { ok: false, error: new WrongExpectedRevision(stream, expected, BigInt(row.revision ?? -1)) };
+    }
+    this.#connection.poke();
+    return {
+      ok: true,
+      nextRevision: BigInt(row.revision!),
+      position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) },
+    };
+  }
+
+  async *readStream(stream: StreamName, fromRevision = 0n): AsyncIterable<RecordedEvent> {
+    let from = fromRevision;
+    for (;;) {
+      const { rows } = await sql<EventRow>`
+        select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
+               event_type, data, metadata, recorded_at
+          from ledger_events e
+         where stream_name = ${stream} and stream_revision >= ${from.toString()}::bigint
+         order by e.stream_revision
+         limit ${this.#batchSize}
+      `.execute(this.#db);
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < this.#batchSize) return;
+      from = BigInt(rows.at(-1)!.stream_revision) + 1n;
+    }
+  }
+
+  async readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return (await this.#readBatch(after, limit)).events;
+  }
+
+  async *subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    let cursor = after;
+    // Set by a poke; a poke that lands while we read means there may be more to read at once.
+    const poked = { since: false, wake: null as (() => void) | null };
+    const off = this.#connection.onPoke(() => {
+      poked.since = true;
+      poked.wake?.();
+    });
+    let pendingDelayMs = 1;
+    try {
+      while (!signal.aborted) {
+        poked.since = false;
+        const { events, unstableTail } = await this.#readBatch(cursor, this.#batchSize);
+        for (const event of events) {
+          if (signal.aborted) return;
+          yield event;
+          cursor = event.position;
+        }
+        if (events.length === this.#batchSize || poked.since) continue;
+        // Something is committed past a transaction still running: look again soon, not at the next poll.
+        const delay = unstableTail ? pendingDelayMs : this.#pollIntervalMs;
+        pendingDelayMs = unstableTail ? Math.min(pendingDelayMs * 2, 100) : 1;
+        await waitForWake(delay, signal, (resolve) => {
+          poked.wake = resolve;
+        });
+        poked.wake = null;
+      }
+    } finally {
+      off();
+    }
+  }
+
+  async headPosition(): Promise<LedgerPosition | null> {
+    const { rows } = await sql<{ transaction_id: string; global_position: string }>`
+      select transaction_id::text, global_position::text
+        from ledger_events e
+       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       order by e.transaction_id desc, e.global_position desc
+       limit 1
+    `.execute(this.#db);
+    const row = rows[0];
+    return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : null;
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to whoever opened it; the store holds nothing of its own.
+  }
+
+  async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
+    const from = after ?? ZERO;
+    const { rows } = await sql<EventRow & { stable: boolean }>`
+      select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
+             event_type, data, metadata, recorded_at,
+             transaction_id < pg_snapshot_xmin(pg_current_snapshot()) as stable
+        from ledger_events e
+       where (transaction_id, global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
+       order by e.transaction_id, e.global_position
+       limit ${limit}
+    `.execute(this.#db);
+    const events: RecordedEvent[] = [];
+    for (const row of rows) {
+      // Ordered by transaction id: once one row is past the horizon, all that follow are too.
+      if (!row.stable) return { events, unstableTail: true };
+      events.push(toRecorded(row));
+    }
+    return { events, unstableTail: false };
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    stream: row.stream_name,
+    revision: BigInt(row.stream_revision),
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  };
+}

@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+
+/**
+ * Applies numbered migrations under the migrator's advisory lock, so several instances starting
+ * at once migrate once. Each part (ledger, read models) keeps its own migration table.
+ */
+export async function runMigrations(db: Kysely<unknown>, table: string, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: table,
+    migrationLockTableName: `${table}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${table}/${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,20 @@
+import type { Clock } from '../../src/domain/clock.ts';
+
+export interface FixedClock extends Clock {
+  set(at: Date | string): void;
+  advance(ms: number): void;
+}
+
+/** A clock that moves only when the test moves it. */
+export function fixedClock(start: Date | string = '2026-11-24T09:00:00Z'): FixedClock {
+  let now = new Date(start).getTime();
+  return {
+    now: () => new Date(now),
+    set: (at) => {
+      now = new Date(at).getTime();
+    },
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
