@@ -5,7 +5,8 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from '../channel-port.ts';
 import { createProviderHttpClient } from './provider-http-client.ts';
 import { excerpt, permanent, unanswered, wrongChannel } from './send-failure.ts';
-import { mapWhatsAppError, parseJson, WHATSAPP_PROVIDER } from './whatsapp-error-map.ts';
+import { parseJson } from './parse-json.ts';
+import { mapWhatsAppError, WHATSAPP_PROVIDER } from './whatsapp-error-map.ts';
 
 export interface WhatsApp360DialogOptions {
   /** The channel's D360-API-KEY. */

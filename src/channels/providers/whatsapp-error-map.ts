@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson } from './parse-json.ts';
 import { excerpt, parseRetryAfterMs, permanent, retryable, type SendFailure } from './send-failure.ts';
 import { headerValue, type HttpResponse } from './provider-http-client.ts';
 
@@ -68,13 +69,4 @@ function mapDialogError(response: HttpResponse, wait: { retryAfterMs?: number })
   }
   if (response.status >= 500) return retryable(WHATSAPP_PROVIDER, code, message, wait);
   return permanent(WHATSAPP_PROVIDER, code, message);
-}
-
-export function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
