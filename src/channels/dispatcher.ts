@@ -1,0 +1,361 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { Counter, type Registry } from 'prom-client';
+import { CHANNEL_EVENT_TYPES, evolveChannelPause, initialChannelPauseState, isChannelPausedAt, type ChannelPaused } from '../domain/channel-events.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Channel } from '../domain/event-catalogue.ts';
+import { deterministicUuid } from '../domain/ids.ts';
+import { maskAddress } from '../domain/mask-contact.ts';
+import {
+  NOTIFICATION_EVENT_TYPES as T,
+  type AttemptFailed,
+  type AttemptStarted,
+  type NotificationFailed,
+  type NotificationSent,
+} from '../domain/notification-events.ts';
+import {
+  decideDispatch,
+  evolveNotification,
+  initialNotificationState,
+  retryDelayMs,
+  type DispatchDecision,
+  type DispatchPolicy,
+  type NotificationState,
+} from '../domain/notification-state.ts';
+import type { PlanningTemplates } from '../domain/plan-notifications.ts';
+import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/preference-events.ts';
+import { streamName } from '../domain/stream-name.ts';
+import { readStreamToArray, type EventStore, type NewEvent } from '../ledger/event-store.ts';
+import type { ReadModelDatabase } from '../projections/read-model-database.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { ChannelTransport, SendOutcome } from './channel-port.ts';
+import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { Semaphore, SendRateLimiter } from './send-rate-limiter.ts';
+
+export interface ChannelLimits {
+  /** Sends at once on this channel. */
+  concurrency: number;
+  /** Sends per second at most (per instance). */
+  perSecond: number;
+}
+
+export const DEFAULT_CHANNEL_LIMITS: Record<Channel, ChannelLimits> = {
+  whatsapp: { concurrency: 16, perSecond: 80 },
+  email: { concurrency: 16, perSecond: 14 },
+  sms: { concurrency: 8, perSecond: 30 },
+  push: { concurrency: 16, perSecond: 500 },
+  in_app: { concurrency: 32, perSecond: 10_000 },
+};
+
+export interface DispatcherOptions {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  clock: Clock;
+  logger: Logger;
+  transports: Partial<Record<Channel, ChannelTransport>>;
+  render: PlanningTemplates['render'];
+  metrics?: Registry;
+  worker?: string;
+  limits?: Partial<Record<Channel, Partial<ChannelLimits>>>;
+  maxAttempts?: number;
+  /** An attempt nobody finished within this long is retried (and marked a possible duplicate). */
+  attemptTimeoutMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Longest idle sleep: the fallback when no wake-up arrives (another instance planned work). */
+  pollIntervalMs?: number;
+  claimBatch?: number;
+  random?: () => number;
+}
+
+/**
+ * Claims due notifications (FOR UPDATE SKIP LOCKED), takes ownership in the ledger by appending
+ * AttemptStarted at the revision it read (a conflict means another worker owns it: no send), sends
+ * through the channel's transport and records the outcome.
+ */
+export class Dispatcher {
+  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker'>> & { worker: string };
+  readonly #policy: DispatchPolicy;
+  readonly #limiters = new Map<Channel, { rate: SendRateLimiter; slots: Semaphore }>();
+  readonly #controller = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #pauseCache = new Map<Channel, { until: number; paused: boolean }>();
+  readonly #sends: Counter | undefined;
+  /** The inbound eventId behind each notification in flight, for the metadata of what we append. */
+  readonly #correlation = new Map<string, string>();
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = {
+      maxAttempts: 5,
+      attemptTimeoutMs: 60_000,
+      backoffBaseMs: 2_000,
+      backoffMaxMs: 15 * 60_000,
+      pollIntervalMs: 250,
+      claimBatch: 50,
+      random: Math.random,
+      ...options,
+      worker: options.worker ?? `dispatcher-${randomUUID().slice(0, 8)}`,
+    };
+    this.#policy = { maxAttempts: this.#o.maxAttempts, attemptTimeoutMs: this.#o.attemptTimeoutMs };
+    for (const [channel, defaults] of Object.entries(DEFAULT_CHANNEL_LIMITS) as [Channel, ChannelLimits][]) {
+      const limits = { ...defaults, ...options.limits?.[channel] };
+      this.#limiters.set(channel, { rate: new SendRateLimiter(limits.perSecond), slots: new Semaphore(limits.concurrency) });
+    }
+    this.#sends = options.metrics
+      ? new Counter({ name: 'notifications_sends_total', help: 'Send attempts by channel and outcome.', labelNames: ['channel', 'outcome'], registers: [options.metrics] })
+      : undefined;
+  }
+
+  get worker(): string {
+    return this.#o.worker;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Work may be due: look now instead of at the next poll. */
+  poke(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    this.poke();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#controller.signal;
+    while (!signal.aborted) {
+      this.#woken = false;
+      let claimed: ClaimedDelivery[] = [];
+      try {
+        const capacity = this.#o.claimBatch - this.#inFlight.size;
+        if (capacity > 0) {
+          claimed = await claimDue(this.#o.db, {
+            worker: this.#o.worker,
+            now: this.#o.clock.now(),
+            leaseMs: this.#o.attemptTimeoutMs,
+            limit: capacity,
+            excludeChannels: await this.#pausedChannels(),
+          });
+        }
+      } catch (error) {
+        this.#o.logger.error({ err: error }, 'claiming due notifications failed');
+      }
+      for (const row of claimed) {
+        const work = this.#deliver(row).catch((error: unknown) => {
+          this.#o.logger.error({ err: error, notificationId: row.notification_id }, 'delivery failed unexpectedly');
+        });
+        this.#inFlight.add(work);
+        void work.finally(() => {
+          this.#inFlight.delete(work);
+          this.poke();
+        });
+      }
+      if (claimed.length > 0 || this.#woken) continue;
+      await this.#sleep(signal);
+    }
+  }
+
+  async #sleep(signal: AbortSignal): Promise<void> {
+    let waitMs = this.#o.pollIntervalMs;
+    if (this.#inFlight.size < this.#o.claimBatch) {
+      const next = await nextDueAt(this.#o.db).catch(() => null);
+      if (next) waitMs = Math.max(0, Math.min(waitMs, next.getTime() - this.#o.clock.now().getTime()));
+    }
+    if (waitMs === 0 && this.#inFlight.size === 0) waitMs = 5;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+      if (this.#woken) done();
+    });
+  }
+
+  async #pausedChannels(): Promise<Channel[]> {
+    const paused: Channel[] = [];
+    const now = this.#o.clock.now();
+    for (const channel of Object.keys(DEFAULT_CHANNEL_LIMITS) as Channel[]) {
+      const cached = this.#pauseCache.get(channel);
+      if (cached && cached.until > Date.now()) {
+        if (cached.paused) paused.push(channel);
+        continue;
+      }
+      const events = await readStreamToArray(this.#o.store, streamName.channel(channel));
+      const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
+      this.#pauseCache.set(channel, { until: Date.now() + 1000, paused: isPaused });
+      if (isPaused) paused.push(channel);
+    }
+    return paused;
+  }
+
+  async #deliver(row: ClaimedDelivery): Promise<void> {
+    const { store, clock } = this.#o;
+    const stream = streamName.notification(row.notification_id);
+    const history = await readStreamToArray(store, stream);
+    const state = history.reduce(evolveNotification, initialNotificationState);
+    const now = clock.now();
+    const decision = decideDispatch(state, now, this.#policy);
+    if (state.planned) this.#correlation.set(row.notification_id, state.planned.eventId);
+    try {
+      await this.#act(row, stream, state, decision, history.length, now);
+    } finally {
+      this.#correlation.delete(row.notification_id);
+    }
+  }
+
+  async #act(
+    row: ClaimedDelivery,
+    stream: ReturnType<typeof streamName.notification>,
+    state: NotificationState,
+    decision: DispatchDecision,
+    length: number,
+    now: Date,
+  ): Promise<void> {
+    const { store, clock, logger } = this.#o;
+    const release = (dueAt: Date | null) => releaseDelivery(this.#o.db, { notificationId: row.notification_id, worker: this.#o.worker, dueAt });
+    const revision = BigInt(length - 1);
+
+    if (decision.kind === 'skip') {
+      const dueAt = decision.reason === 'not-due' ? new Date(state.lastFailure!.retryAt!) : decision.reason === 'owned-by-another' ? undefined : null;
+      if (dueAt !== undefined) await release(dueAt);
+      return;
+    }
+    if (decision.kind === 'give-up') {
+      const failure = state.lastFailure;
+      await this.#append(stream, T.failed, {
+        notificationId: row.notification_id,
+        attempts: decision.attempts,
+        code: failure?.code ?? 'attempt-abandoned',
+        message: failure?.message ?? 'no attempt finished within the attempt timeout',
+        failedAt: now.toISOString(),
+      } satisfies NotificationFailed, revision);
+      await release(null);
+      return;
+    }
+
+    const planned = state.planned!;
+    const started: AttemptStarted = {
+      notificationId: row.notification_id,
+      attempt: decision.attempt,
+      worker: this.#o.worker,
+      startedAt: now.toISOString(),
+      possibleDuplicate: decision.possibleDuplicate,
+    };
+    const owned = await store.append(stream, [this.#event(stream, T.attemptStarted, started, revision + 1n)], revision);
+    if (!owned.ok) return; // Another worker took it between our read and our append: it sends, not us.
+
+    const channel = planned.channel;
+    const transport = this.#o.transports[channel];
+    const rendered = this.#o.render({ eventType: planned.eventType as never, channel, locale: planned.template.locale, variables: planned.variables });
+    let outcome: SendOutcome;
+    if (!transport) {
+      outcome = { kind: 'failed', provider: 'none', retryable: false, code: 'no-transport', message: `no transport is configured for ${channel}` };
+    } else if (!rendered.ok) {
+      outcome = { kind: 'failed', provider: transport.provider, retryable: false, code: 'template-error', message: rendered.error.message };
+    } else {
+      const limiter = this.#limiters.get(channel)!;
+      outcome = await limiter.slots.run(async () => {
+        await limiter.rate.acquire(this.#controller.signal);
+        return transport.send({ notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt: decision.attempt });
+      });
+    }
+    this.#sends?.inc({ channel, outcome: outcome.kind === 'sent' ? 'sent' : outcome.retryable ? 'retryable' : 'failed' });
+    const after = revision + 2n;
+    const at = clock.now();
+
+    if (outcome.kind === 'sent') {
+      await this.#append(stream, T.sent, {
+        notificationId: planned.notificationId,
+        attempt: decision.attempt,
+        provider: outcome.provider,
+        providerMessageId: outcome.providerMessageId,
+        sentAt: at.toISOString(),
+      } satisfies NotificationSent, after);
+      logger.info({ notificationId: planned.notificationId, channel, to: maskAddress(planned.recipient.address), attempt: decision.attempt }, 'notification sent');
+      await release(null);
+      return;
+    }
+
+    const willRetry = outcome.retryable && decision.attempt < this.#o.maxAttempts;
+    const retryAt = willRetry
+      ? new Date(at.getTime() + retryDelayMs(decision.attempt, { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs, retryAfterMs: outcome.retryAfterMs, random: this.#o.random() }))
+      : null;
+    await this.#append(stream, T.attemptFailed, {
+      notificationId: planned.notificationId,
+      attempt: decision.attempt,
+      provider: outcome.provider,
+      retryable: outcome.retryable,
+      code: outcome.code,
+      message: outcome.message,
+      failedAt: at.toISOString(),
+      retryAt: retryAt?.toISOString() ?? null,
+    } satisfies AttemptFailed, after);
+    if (!willRetry) {
+      await this.#append(stream, T.failed, {
+        notificationId: planned.notificationId,
+        attempts: decision.attempt,
+        code: outcome.code,
+        message: outcome.message,
+        failedAt: at.toISOString(),
+      } satisfies NotificationFailed, after + 1n);
+    }
+    logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
+    await this.#applyEffect(outcome, planned.channel, planned.recipient.address, planned.recipient.id, at);
+    await release(retryAt);
+  }
+
+  /** What a failure means beyond this notification: an opt-out, a paused channel. */
+  async #applyEffect(outcome: SendOutcome, channel: Channel, address: string, personId: string, at: Date): Promise<void> {
+    if (outcome.kind !== 'failed' || !outcome.effect) return;
+    if (outcome.effect === 'opt-out') {
+      const optOut: ContactOptedOut = { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' };
+      await this.#o.store.append(streamName.preference(`${channel}:${address}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
+    }
+    if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {
+      const paused: ChannelPaused = {
+        channel,
+        kind: outcome.effect === 'quota-pause' ? 'quota' : 'policy',
+        code: outcome.code,
+        detail: outcome.message,
+        resumeAt: outcome.effect === 'quota-pause' ? new Date(at.getTime() + (outcome.retryAfterMs ?? 10 * 60_000)).toISOString() : null,
+        at: at.toISOString(),
+        actor: 'system',
+      };
+      await this.#o.store.append(streamName.channel(channel), [{ id: randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused, metadata: { actor: 'system' } }], 'any');
+      this.#pauseCache.delete(channel);
+      this.#o.logger.error({ channel, code: outcome.code, kind: paused.kind }, 'channel paused');
+    }
+  }
+
+  /** Outcome events go at the next revision; 'any' if a provider report slipped in between. */
+  async #append(stream: ReturnType<typeof streamName.notification>, type: string, data: unknown, revision: bigint): Promise<void> {
+    const event = this.#event(stream, type, data, revision);
+    const result = await this.#o.store.append(stream, [event], revision - 1n);
+    if (!result.ok) await this.#o.store.append(stream, [event], 'any');
+  }
+
+  #event(stream: string, type: string, data: unknown, revision: bigint): NewEvent {
+    const notificationId = stream.slice('notification-'.length);
+    return {
+      id: deterministicUuid('notification-event', notificationId, revision.toString(), type),
+      type,
+      data,
+      metadata: { correlationId: this.#correlation.get(notificationId) ?? notificationId, actor: this.#o.worker },
+    };
+  }
+}
+

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const optionalUrl = (protocols: RegExp, example: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: protocols, message: `must be a URL such as ${example}` }).optional());
+
+const boolish = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalUrl(/^postgres(ql)?$/, 'postgres://user@host:5432/db'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  KURRENTDB_URL: optionalUrl(/^(kurrentdb|kurrent|esdb|kdb)(\+discover)?$/, 'kurrentdb://localhost:2113?tls=false'),
+  AMQP_URL: optionalUrl(/^amqps?$/, 'amqp://guest:guest@localhost:5672'),
+  AMQP_EXCHANGE: z.string().min(1).default('clinic.events'),
+  AMQP_QUEUE: z.string().min(1).default('notifications'),
+  AMQP_DEAD_LETTER_EXCHANGE: z.string().min(1).default('clinic.events.dlx'),
+  AMQP_DEAD_LETTER_QUEUE: z.string().min(1).default('notifications.dead'),
+  AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
+  AMQP_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
+  DEDUP_WINDOW_MS: z.coerce.number().int().min(0).default(5 * 60_000),
+  API_TOKENS: z.string().optional(),
+  DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  DISPATCH_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  WHATSAPP_PER_SECOND: z.coerce.number().positive().default(80),
+  /** Channels to run in sandbox mode on purpose, e.g. `whatsapp,email` or `all`. */
+  CHANNELS_SANDBOX: z.string().optional(),
+  DEV: boolish.default(false),
+});
+
+export type Config = Readonly<z.infer<typeof Env>> & { readonly env: Readonly<Record<string, string | undefined>> };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads and checks the whole environment once, listing every bad variable together. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  return Object.freeze({ ...parsed.data, env: Object.freeze({ ...env }) });
+}

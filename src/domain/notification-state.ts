@@ -1,0 +1,75 @@
+import {
+  NOTIFICATION_EVENT_TYPES as T,
+  type AttemptFailed,
+  type AttemptStarted,
+  type NotificationPlanned,
+} from './notification-events.ts';
+
+/** A notification as its own stream tells it; what the dispatcher decides from. */
+export interface NotificationState {
+  planned: NotificationPlanned | null;
+  phase: 'none' | 'suppressed' | 'planned' | 'attempting' | 'retry-wait' | 'sent' | 'failed';
+  attempts: number;
+  openAttempt: AttemptStarted | null;
+  lastFailure: AttemptFailed | null;
+}
+
+export const initialNotificationState: NotificationState = { planned: null, phase: 'none', attempts: 0, openAttempt: null, lastFailure: null };
+
+export function evolveNotification(state: NotificationState, event: { type: string; data: unknown }): NotificationState {
+  switch (event.type) {
+    case T.planned:
+      return { ...state, planned: event.data as NotificationPlanned, phase: 'planned' };
+    case T.suppressed:
+      return { ...state, phase: 'suppressed' };
+    case T.attemptStarted: {
+      const started = event.data as AttemptStarted;
+      return { ...state, phase: 'attempting', attempts: started.attempt, openAttempt: started };
+    }
+    case T.sent:
+      return { ...state, phase: 'sent', openAttempt: null };
+    case T.attemptFailed: {
+      const failed = event.data as AttemptFailed;
+      return { ...state, phase: failed.retryable && failed.retryAt ? 'retry-wait' : 'failed', openAttempt: null, lastFailure: failed };
+    }
+    case T.failed:
+      return { ...state, phase: 'failed', openAttempt: null };
+    default:
+      // Provider status reports come after the send and do not change what the dispatcher does.
+      return state;
+  }
+}
+
+export type DispatchDecision =
+  | { kind: 'skip'; reason: 'not-planned' | 'finished' | 'owned-by-another' | 'not-due' }
+  | { kind: 'attempt'; attempt: number; possibleDuplicate: boolean }
+  | { kind: 'give-up'; attempts: number };
+
+export interface DispatchPolicy {
+  maxAttempts: number;
+  /** After this long, an attempt nobody finished is taken to have died with its worker. */
+  attemptTimeoutMs: number;
+}
+
+/**
+ * Whether to start an attempt now. None of our providers dedupes sends, so an attempt left open by a
+ * crash may already have reached the recipient: retry it, but mark it as a possible duplicate.
+ */
+export function decideDispatch(state: NotificationState, now: Date, policy: DispatchPolicy): DispatchDecision {
+  if (state.phase === 'none' || state.phase === 'suppressed') return { kind: 'skip', reason: 'not-planned' };
+  if (state.phase === 'sent' || state.phase === 'failed') return { kind: 'skip', reason: 'finished' };
+  if (state.phase === 'retry-wait' && state.lastFailure?.retryAt && new Date(state.lastFailure.retryAt) > now) {
+    return { kind: 'skip', reason: 'not-due' };
+  }
+  const open = state.openAttempt;
+  if (open && now.getTime() - new Date(open.startedAt).getTime() < policy.attemptTimeoutMs) return { kind: 'skip', reason: 'owned-by-another' };
+  if (state.attempts >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
+  return { kind: 'attempt', attempt: state.attempts + 1, possibleDuplicate: open !== null };
+}
+
+/** Exponential backoff with full jitter, never sooner than the provider asked. */
+export function retryDelayMs(attempt: number, options: { baseMs: number; maxMs: number; retryAfterMs?: number; random: number }): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (attempt - 1));
+  const jittered = Math.round(ceiling / 2 + (ceiling / 2) * options.random);
+  return Math.max(jittered, options.retryAfterMs ?? 0);
+}

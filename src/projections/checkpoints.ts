@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { LedgerPosition } from '../ledger/event-store.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+
+export async function loadCheckpoint(db: Kysely<ReadModelDatabase>, projection: string): Promise<LedgerPosition | null> {
+  const row = await db
+    .selectFrom('projection_checkpoints')
+    .select(['commit_position', 'prepare_position'])
+    .where('projection', '=', projection)
+    .executeTakeFirst();
+  return row ? { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) } : null;
+}
+
+/** The whole position pair: a position alone would skip and repeat events committed out of order. */
+export async function saveCheckpoint(db: Kysely<ReadModelDatabase>, projection: string, position: LedgerPosition, at: Date): Promise<void> {
+  const values = { commit_position: position.commit.toString(), prepare_position: position.prepare.toString(), updated_at: at };
+  await db
+    .insertInto('projection_checkpoints')
+    .values({ projection, ...values })
+    .onConflict((oc) => oc.column('projection').doUpdateSet(values))
+    .execute();
+}

@@ -1,0 +1,191 @@
+import { sql, type Transaction } from 'kysely';
+import {
+  NOTIFICATION_EVENT_TYPES as T,
+  type AttemptFailed,
+  type AttemptStarted,
+  type NotificationFailed,
+  type NotificationPlanned,
+  type NotificationSent,
+  type NotificationStatus,
+  type NotificationSuppressed,
+  type StatusReported,
+} from '../domain/notification-events.ts';
+import { categoryOf, idOf } from '../domain/stream-name.ts';
+import type { RecordedEvent } from '../ledger/event-store.ts';
+import type { Projection } from './projection-runner.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+
+const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5 };
+const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed']);
+
+/**
+ * The status a provider report moves a notification to, or null when it would move it backwards.
+ * Reports arrive unordered: `delivered` after `read` changes nothing, and a failure after delivery
+ * is noted in the timeline but does not undo the delivery.
+ */
+export function statusAfterReport(current: NotificationStatus, reported: StatusReported['status']): NotificationStatus | null {
+  if (TERMINAL.has(current)) return null;
+  if (reported === 'failed' || reported === 'bounced') return RANK[current] <= RANK.sent ? reported : null;
+  return RANK[reported] > RANK[current] ? reported : null;
+}
+
+export interface DeliveriesProjectionOptions {
+  /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
+  onChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
+}
+
+/** The notifications read model: one row per notification, its status, attempts and provider ids. */
+export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): Projection {
+  return {
+    name: 'deliveries',
+    handles: (e) => categoryOf(e.stream) === 'notification' && Object.values(T).includes(e.type as (typeof T)[keyof typeof T]),
+    apply: applyDelivery,
+    afterCommit: (events) => options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type }))),
+  };
+}
+
+async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void> {
+  const notificationId = idOf(event.stream)!;
+  const revision = event.revision.toString();
+  const at = event.recordedAt;
+  const row = () =>
+    trx.updateTable('notifications').where('notification_id', '=', notificationId).where('applied_revision', '<', revision);
+
+  switch (event.type) {
+    case T.planned: {
+      const p = event.data as NotificationPlanned;
+      await trx
+        .insertInto('notifications')
+        .values({
+          notification_id: notificationId,
+          event_id: p.eventId,
+          event_type: p.eventType,
+          centre_id: p.centreId,
+          booking_reference: p.bookingReference,
+          appointment_id: p.appointmentId,
+          channel: p.channel,
+          recipient_kind: p.recipient.kind,
+          recipient_id: p.recipient.id,
+          recipient_address: p.recipient.address,
+          locale: p.template.locale,
+          template_key: p.template.key,
+          template_version: p.template.version,
+          selection: JSON.stringify(p.selection),
+          status: 'planned',
+          due_at: p.dueAt,
+          created_at: at,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .onConflict((oc) => oc.column('notification_id').doNothing())
+        .execute();
+      return;
+    }
+    case T.suppressed: {
+      const s = event.data as NotificationSuppressed;
+      await trx
+        .insertInto('notifications')
+        .values({
+          notification_id: notificationId,
+          event_id: s.eventId,
+          event_type: s.eventType,
+          centre_id: s.centreId,
+          booking_reference: s.bookingReference,
+          appointment_id: s.appointmentId,
+          channel: s.channel,
+          recipient_kind: s.recipient.kind,
+          recipient_id: s.recipient.id,
+          recipient_address: s.recipient.address,
+          locale: s.recipient.locale,
+          selection: JSON.stringify(s.selection),
+          status: 'suppressed',
+          suppression_reason: s.reason,
+          last_error: s.detail,
+          created_at: at,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .onConflict((oc) => oc.column('notification_id').doNothing())
+        .execute();
+      return;
+    }
+    case T.attemptStarted: {
+      const a = event.data as AttemptStarted;
+      await row()
+        .set({
+          status: sql`case when status in ('planned', 'sending') then 'sending' else status end`,
+          attempts: a.attempt,
+          possible_duplicate: a.possibleDuplicate ? true : sql<boolean>`possible_duplicate`,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    case T.sent: {
+      const s = event.data as NotificationSent;
+      await row()
+        .set({
+          status: sql`case when status in ('planned', 'sending') then 'sent' else status end`,
+          provider: s.provider,
+          provider_message_id: s.providerMessageId,
+          due_at: null,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    case T.attemptFailed: {
+      const f = event.data as AttemptFailed;
+      const retrying = f.retryable && f.retryAt !== null;
+      await row()
+        .set({
+          status: retrying ? sql`case when status in ('planned', 'sending') then 'planned' else status end` : sql`status`,
+          provider: f.provider,
+          last_error_code: f.code,
+          last_error: f.message,
+          due_at: retrying ? f.retryAt : null,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    case T.failed: {
+      const f = event.data as NotificationFailed;
+      await row()
+        .set({
+          status: sql`case when status in ('planned', 'sending', 'sent') then 'failed' else status end`,
+          last_error_code: f.code,
+          last_error: f.message,
+          due_at: null,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    case T.statusReported: {
+      const r = event.data as StatusReported;
+      const current = await trx
+        .selectFrom('notifications')
+        .select(['status', 'applied_revision'])
+        .where('notification_id', '=', notificationId)
+        .executeTakeFirst();
+      if (!current || BigInt(current.applied_revision) >= event.revision) return;
+      const next = statusAfterReport(current.status as NotificationStatus, r.status);
+      await row()
+        .set({
+          ...(next ? { status: next } : {}),
+          ...(next === 'failed' || next === 'bounced' ? { last_error_code: r.code, last_error: r.detail, due_at: null } : {}),
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    default:
+      return;
+  }
+}

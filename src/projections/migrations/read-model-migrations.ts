@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_create_deliveries.ts';
+import * as m0002 from './0002_create_planner_state.ts';
+
+/**
+ * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
+ * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
+ * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts.
+ */
+export const readModelMigrations: Record<string, Migration> = {
+  '0001_create_deliveries': m0001,
+  '0002_create_planner_state': m0002,
+};

@@ -1,0 +1,62 @@
+import type { Envelope } from '../domain/envelope.ts';
+import type { Channel } from '../domain/event-catalogue.ts';
+import { deterministicUuid } from '../domain/ids.ts';
+import { INBOUND_RECEIVED, type InboundEventReceived } from '../domain/inbound-receipt.ts';
+import { NOTIFICATION_EVENT_TYPES } from '../domain/notification-events.ts';
+import { planPatientNotifications, targetsOf, type PlanDecision, type PlanningTemplates } from '../domain/plan-notifications.ts';
+import type { ContactBlock } from '../domain/preference-events.ts';
+import { categoryOf, streamName } from '../domain/stream-name.ts';
+import type { RecordedEvent } from '../ledger/event-store.ts';
+import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
+
+/** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
+export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
+  return {
+    name: 'patient-planning',
+    handles: (e) => e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound',
+    async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
+      const received = event.data as InboundEventReceived;
+      const envelope = { eventId: received.eventId, type: received.type, occurredAt: received.occurredAt, data: received.data } as Envelope;
+      const blocks = await loadBlocks(context, envelope);
+      const decisions = planPatientNotifications({
+        envelope,
+        now: context.clock.now(),
+        templates,
+        blockFor: (channel, address, personId) => blocks.get(`a:${channel}:${address}`) ?? blocks.get(`p:${channel}:${personId}`) ?? null,
+      });
+      return decisions.map((d) => toAppend(d, event));
+    },
+  };
+}
+
+export function toAppend(decision: PlanDecision, cause: RecordedEvent): PendingAppend {
+  const id = decision.event.notificationId;
+  return {
+    stream: streamName.notification(id),
+    expected: 'no-stream',
+    events: [{
+      id: deterministicUuid('notification-event', id, 0),
+      type: decision.kind === 'planned' ? NOTIFICATION_EVENT_TYPES.planned : NOTIFICATION_EVENT_TYPES.suppressed,
+      data: decision.event,
+      metadata: { correlationId: decision.event.eventId, causationId: cause.id },
+    }],
+  };
+}
+
+/** Opt-outs and bounces of everyone the event concerns, keyed for the planner's look-ups. */
+async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<Map<string, ContactBlock>> {
+  const targets = targetsOf(envelope);
+  const blocks = new Map<string, ContactBlock>();
+  if (targets.length === 0) return blocks;
+  const addresses = [...new Set(targets.flatMap((t) => [t.patient.phone, t.patient.email]).filter((a): a is string => !!a))];
+  const people = [...new Set(targets.map((t) => t.patient.id))];
+  const [byAddress, byPerson] = await Promise.all([
+    addresses.length
+      ? context.db.selectFrom('contact_blocks').select(['channel', 'address', 'block']).where('address', 'in', addresses).execute()
+      : [],
+    context.db.selectFrom('person_blocks').select(['channel', 'person_id', 'block']).where('person_id', 'in', people).execute(),
+  ]);
+  for (const row of byAddress) blocks.set(`a:${row.channel as Channel}:${row.address}`, row.block);
+  for (const row of byPerson) blocks.set(`p:${row.channel as Channel}:${row.person_id}`, row.block);
+  return blocks;
+}

@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../domain/clock.ts';
+import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { LedgerReaction, PendingAppend } from './ledger-reaction.ts';
+import type { Projection } from './projection-runner.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+
+export interface PlannerOptions {
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+  reactions: readonly LedgerReaction[];
+  /** Appends in flight at once. */
+  concurrency?: number;
+}
+
+/**
+ * Runs the reactions over the ledger in order and makes the appends they decide. A lost race on an
+ * append means it was already made (ids and stream names are deterministic), so it is not an error.
+ */
+export function plannerProcessor(options: PlannerOptions): Projection {
+  const { store, clock, logger, reactions } = options;
+  const concurrency = options.concurrency ?? 32;
+
+  const flush = async (pending: PendingAppend[]) => {
+    for (let i = 0; i < pending.length; i += concurrency) {
+      await Promise.all(pending.slice(i, i + concurrency).map(async (append) => {
+        const result = await store.append(append.stream, append.events, append.expected);
+        if (!result.ok) logger.debug({ stream: append.stream }, 'planner append already made');
+      }));
+    }
+  };
+
+  return {
+    name: 'planner',
+    handles: (event) => reactions.some((r) => r.handles(event)),
+    async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
+      let pending: PendingAppend[] = [];
+      for (const event of events) {
+        for (const reaction of reactions) {
+          if (!reaction.handles(event)) continue;
+          pending.push(...(await reaction.react(event, { db, clock })));
+        }
+        // A long batch flushes as it goes, so the first messages are not held up by the last.
+        if (pending.length >= concurrency) {
+          await flush(pending);
+          pending = [];
+        }
+      }
+      await flush(pending);
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Kysely, Transaction } from 'kysely';
+import { Gauge, type Registry } from 'prom-client';
+import type { Clock } from '../domain/clock.ts';
+import { comparePositions, formatPosition, type EventStore, type LedgerPosition, type RecordedEvent } from '../ledger/event-store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+
+/**
+ * A consumer of the ledger's global order. `apply` runs inside the transaction that also saves the
+ * checkpoint, so a batch is applied and remembered together; after a crash the batch is applied
+ * again, so `apply` must be idempotent (upserts, revision guards).
+ */
+export interface Projection {
+  readonly name: string;
+  /** Cheap filter: events it does not handle still move the checkpoint. */
+  handles(event: RecordedEvent): boolean;
+  /** Read models apply in the checkpoint's transaction (`trx`). */
+  apply?(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void>;
+  /**
+   * Processors that append to the ledger take the whole batch outside any transaction (a
+   * transaction must not stay open across ledger appends, and embedded PGlite has one connection);
+   * the checkpoint is saved after the batch, so a crash repeats it and the appends must be idempotent.
+   */
+  applyBatch?(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
+  /** Called once per committed batch that applied at least one event. */
+  afterCommit?(events: readonly RecordedEvent[]): void;
+}
+
+export interface ProjectionRunnerOptions {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  projections: readonly Projection[];
+  clock: Clock;
+  logger: Logger;
+  metrics?: Registry;
+  /** Events per transaction at most. */
+  batchSize?: number;
+}
+
+interface Waiter {
+  position: LedgerPosition;
+  resolve: () => void;
+}
+
+/** Runs each projection in its own loop from its own checkpoint; `whenProcessed` awaits them. */
+export class ProjectionRunner {
+  readonly #options: ProjectionRunnerOptions;
+  readonly #controller = new AbortController();
+  readonly #positions = new Map<string, LedgerPosition | null>();
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #loops: Promise<void>[] = [];
+  readonly #lag: Gauge | undefined;
+
+  constructor(options: ProjectionRunnerOptions) {
+    this.#options = options;
+    this.#lag = options.metrics
+      ? new Gauge({
+          name: 'projection_lag_seconds',
+          help: 'Age of the newest event a projection has applied, at the time it applied it.',
+          labelNames: ['projection'],
+          registers: [options.metrics],
+        })
+      : undefined;
+  }
+
+  async start(): Promise<void> {
+    for (const projection of this.#options.projections) {
+      this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name));
+      this.#loops.push(this.#run(projection));
+    }
+  }
+
+  /** Resolves when every projection (or the one named) has applied the ledger up to `position`. */
+  async whenProcessed(position: LedgerPosition, options: { projection?: string; timeoutMs?: number } = {}): Promise<void> {
+    const names = options.projection ? [options.projection] : this.#options.projections.map((p) => p.name);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const waits = names.map((name) => this.#waitFor(name, position));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Projections ${names.join(', ')} did not reach ${formatPosition(position)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(waits), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    await Promise.allSettled(this.#loops);
+  }
+
+  #waitFor(name: string, position: LedgerPosition): Promise<void> {
+    const current = this.#positions.get(name);
+    if (current && comparePositions(current, position) >= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(name) ?? [];
+      list.push({ position, resolve });
+      this.#waiters.set(name, list);
+    });
+  }
+
+  #advance(name: string, position: LedgerPosition): void {
+    this.#positions.set(name, position);
+    const list = this.#waiters.get(name);
+    if (!list) return;
+    const still = list.filter((w) => {
+      if (comparePositions(position, w.position) >= 0) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+    this.#waiters.set(name, still);
+  }
+
+  async #run(projection: Projection): Promise<void> {
+    const signal = this.#controller.signal;
+    const { logger } = this.#options;
+    while (!signal.aborted) {
+      try {
+        await this.#consume(projection, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        logger.error({ err: error, projection: projection.name }, 'projection failed; retrying from its checkpoint');
+        await delay(1000, undefined, { signal }).catch(() => undefined);
+        this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name).catch(() => this.#positions.get(projection.name) ?? null));
+      }
+    }
+  }
+
+  async #consume(projection: Projection, signal: AbortSignal): Promise<void> {
+    const { store, db, clock } = this.#options;
+    const batchSize = this.#options.batchSize ?? 500;
+    const iterator = store.subscribeToAll(this.#positions.get(projection.name) ?? null, signal)[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
+    try {
+      while (!signal.aborted) {
+        // Take what is already at hand, up to a batch, without waiting for more.
+        const batch: RecordedEvent[] = [];
+        pending ??= iterator.next();
+        const first = await pending;
+        pending = null;
+        if (first.done) return;
+        batch.push(first.value);
+        while (batch.length < batchSize) {
+          pending = iterator.next();
+          const next = await Promise.race([pending, setImmediatePromise()]);
+          if (next === IMMEDIATE) break;
+          pending = null;
+          if (next.done) break;
+          batch.push(next.value);
+        }
+        const handled = batch.filter((e) => projection.handles(e));
+        const last = batch.at(-1)!.position;
+        if (projection.applyBatch) {
+          if (handled.length > 0) await projection.applyBatch(db, handled);
+          await saveCheckpoint(db, projection.name, last, clock.now());
+        } else {
+          const apply = projection.apply;
+          await db.transaction().execute(async (trx) => {
+            if (apply) for (const event of handled) await apply(trx, event);
+            await saveCheckpoint(trx, projection.name, last, clock.now());
+          });
+        }
+        if (handled.length > 0) {
+          projection.afterCommit?.(handled);
+          this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
+        }
+        this.#advance(projection.name, last);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+}
+
+const IMMEDIATE = Symbol('immediate');
+const setImmediatePromise = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(() => resolve(IMMEDIATE)));

@@ -1,0 +1,187 @@
+import { sql, type Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import { Dispatcher } from './channels/dispatcher.ts';
+import type { ChannelTransport } from './channels/channel-port.ts';
+import { SandboxTransport } from './channels/sandbox-transport.ts';
+import type { Config } from './config.ts';
+import type { Clock } from './domain/clock.ts';
+import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
+import type { Envelope } from './domain/envelope.ts';
+import type { IntakeVia } from './domain/inbound-receipt.ts';
+import { planningTemplates } from './domain/planning-templates.ts';
+import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './http/api-tokens.ts';
+import { eventsRoute } from './http/events-route.ts';
+import { HttpServer, sendJson } from './http/http-server.ts';
+import type { IntakeGate } from './http/intake-gate.ts';
+import { lockDataDir } from './ledger/data-dir-lock.ts';
+import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
+import { PostgresEventStore } from './ledger/postgres-event-store.ts';
+import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
+import { runMigrations } from './ledger/run-migrations.ts';
+import { connectPglite, connectPostgres, type SqlConnection } from './ledger/sql-connection.ts';
+import { deliveriesProjection } from './projections/deliveries-projection.ts';
+import { inboxProjection } from './projections/inbox-projection.ts';
+import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
+import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
+import { plannerProcessor } from './projections/planner-processor.ts';
+import { preferenceReaction } from './projections/preference-reaction.ts';
+import { ProjectionRunner } from './projections/projection-runner.ts';
+import type { ReadModelDatabase } from './projections/read-model-database.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
+import { createMetricsRegistry } from './telemetry/metrics.ts';
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Transports per channel; channels not given run in sandbox mode. */
+  transports?: Partial<Record<Channel, ChannelTransport>>;
+  /** Listen on this port instead of the configured one (0 = any free port). */
+  port?: number;
+  /** Run the dispatcher (default true): tests of planning alone turn it off. */
+  dispatch?: boolean;
+  dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; random?: () => number };
+}
+
+export interface Service {
+  readonly url: URL;
+  readonly store: EventStore;
+  readonly db: Kysely<ReadModelDatabase>;
+  readonly connection: SqlConnection;
+  readonly runner: ProjectionRunner;
+  readonly dispatcher: Dispatcher | null;
+  readonly transports: Partial<Record<Channel, ChannelTransport>>;
+  readonly sandboxed: Channel[];
+  readonly tokens: ApiTokens;
+  readonly generatedTokens: { tokens: ApiToken[]; path: string } | null;
+  readonly metrics: Registry;
+  readonly intake: IntakeGate;
+  readonly embedded: boolean;
+  /** Resolves when every projection has applied the ledger up to `position`. */
+  whenProcessed(position: LedgerPosition, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the whole service from configuration. The composition root: only this and main know every adapter. */
+export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const clock = overrides.clock ?? systemClock;
+  const metrics = createMetricsRegistry({ defaultMetrics: true });
+  const cleanup: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.reverse()) await step().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+
+  try {
+    const embedded = !config.DATABASE_URL;
+    if (embedded) cleanup.push(await lockDataDir(config.DATA_DIR));
+    const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!);
+    cleanup.push(() => connection.close());
+    const db = connection.db as Kysely<ReadModelDatabase>;
+    const store: EventStore = await PostgresEventStore.open(connection);
+    await runMigrations(connection.db, 'read_model_migration', readModelMigrations);
+
+    const { tokens, generated } = await resolveTokens(config, embedded);
+
+    const sandboxed: Channel[] = [];
+    const transports: Partial<Record<Channel, ChannelTransport>> = { ...overrides.transports };
+    for (const channel of CHANNELS) {
+      if (!transports[channel]) {
+        transports[channel] = new SandboxTransport(channel);
+        sandboxed.push(channel);
+      }
+    }
+
+    const dispatcher = overrides.dispatch === false
+      ? null
+      : new Dispatcher({
+          store,
+          db,
+          clock,
+          logger: logger.child({ component: 'dispatcher' }),
+          transports,
+          render: planningTemplates.render,
+          metrics,
+          maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+          attemptTimeoutMs: config.DISPATCH_ATTEMPT_TIMEOUT_MS,
+          limits: { whatsapp: { perSecond: config.WHATSAPP_PER_SECOND } },
+          ...overrides.dispatcher,
+        });
+
+    const runner = new ProjectionRunner({
+      store,
+      db,
+      clock,
+      logger: logger.child({ component: 'projections' }),
+      metrics,
+      projections: [
+        inboxProjection,
+        deliveriesProjection({ onChanged: () => dispatcher?.poke() }),
+        plannerProcessor({
+          store,
+          clock,
+          logger: logger.child({ component: 'planner' }),
+          reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)],
+        }),
+      ],
+    });
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    dispatcher?.start();
+    if (dispatcher) cleanup.push(() => dispatcher.stop());
+
+    const intake: IntakeGate = {
+      record: (envelope: Envelope, via: IntakeVia): Promise<InboundOutcome> =>
+        recordInbound(store, envelope, { clock, via, windowMs: config.DEDUP_WINDOW_MS }),
+    };
+
+    const http = new HttpServer(logger.child({ component: 'http' }));
+    http
+      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+      .route('GET', '/readyz', async (_req, res) => {
+        const checks = { database: await sql`select 1`.execute(db).then(() => true, () => false) };
+        sendJson(res, Object.values(checks).every(Boolean) ? 200 : 503, checks);
+      })
+      .route('GET', '/metrics', async (_req, res) => {
+        const body = await metrics.metrics();
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(body);
+      })
+      .route('POST', '/events', eventsRoute(tokens, intake));
+    const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
+    cleanup.push(() => http.close());
+
+    return {
+      url,
+      store,
+      db,
+      connection,
+      runner,
+      dispatcher,
+      transports,
+      sandboxed,
+      tokens,
+      generatedTokens: generated,
+      metrics,
+      intake,
+      embedded,
+      whenProcessed: (position, timeoutMs) => runner.whenProcessed(position, { timeoutMs }),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function resolveTokens(config: Config, embedded: boolean): Promise<{ tokens: ApiTokens; generated: { tokens: ApiToken[]; path: string } | null }> {
+  if (config.API_TOKENS) {
+    const { tokens, problems } = parseApiTokens(config.API_TOKENS);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    return { tokens: new ApiTokens(tokens), generated: null };
+  }
+  if (!embedded) throw new Error('API_TOKENS is required when DATABASE_URL is set (name:role:token, comma-separated).');
+  const made = await embeddedApiTokens(config.DATA_DIR);
+  return { tokens: new ApiTokens(made.tokens), generated: made.created ? { tokens: made.tokens, path: made.path } : null };
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config.ts';
+import { startService, type Service, type ServiceOverrides } from '../../src/service.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { createTestDatabase, type TestDatabase } from './databases.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const AUDITOR_TOKEN = 'test-auditor-token-0123456789';
+export const DASHBOARD_TOKEN = 'test-dashboard-token-0123456789';
+export const INGEST_TOKEN = 'test-ingest-token-0123456789';
+
+export const TEST_API_TOKENS = [
+  `alice-admin:admin:${ADMIN_TOKEN}`,
+  `audrey-auditor:auditor:${AUDITOR_TOKEN}`,
+  `wall-dashboard:dashboard:${DASHBOARD_TOKEN}`,
+  `his-ingest:ingest:${INGEST_TOKEN}`,
+].join(',');
+
+export interface TestService extends Service {
+  database: TestDatabase;
+}
+
+/** The service in this process, on its own fresh database, on a free port. */
+export async function startTestService(
+  overrides: ServiceOverrides & { env?: Record<string, string>; database?: TestDatabase } = {},
+): Promise<TestService> {
+  const database = overrides.database ?? (await createTestDatabase());
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    API_TOKENS: TEST_API_TOKENS,
+    LOG_LEVEL: 'silent',
+    DATA_DIR: `/tmp/cnl-unused-${randomUUID()}`,
+    ...overrides.env,
+  });
+  const service = await startService(config, { logger: silentLogger(), port: 0, ...overrides });
+  const stop = async () => {
+    await service.stop();
+    if (!overrides.database) await database.drop();
+  };
+  return { ...service, database, stop };
+}
