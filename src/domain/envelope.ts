@@ -6,7 +6,13 @@ import { err, ok, type Result } from './result.ts';
 /** A whole message is at most 1 MiB: KurrentDB's default append limit. */
 export const MAX_ENVELOPE_BYTES = 1024 * 1024;
 
-export const EventId = z.string().min(1, { message: 'must be 1-128 characters' }).max(128, { message: 'must be 1-128 characters' });
+export const EventId = z
+  .string()
+  .min(1, { message: 'must be 1-128 characters' })
+  .max(128, { message: 'must be 1-128 characters' })
+  // The id names the ledger stream `inbound-<eventId>`, and stream names refuse control characters.
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { message: 'must not contain control characters' });
 
 const EnvelopeShape = z.object({
   eventId: EventId,

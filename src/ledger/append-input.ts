@@ -2,6 +2,9 @@ import { streamNameProblem } from '../domain/stream-name.ts';
 import { LedgerInputError, MAX_EVENT_BYTES, type NewEvent } from './event-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// PostgreSQL's jsonb cannot hold \u0000 nor an unpaired surrogate, and JSON.stringify writes exactly
+// those as escapes (after an odd run of backslashes). Refused here, they are bad input, not an outage.
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 export interface SerializedEvent {
   id: string;
@@ -22,6 +25,9 @@ export function serializeAppend(stream: string, events: readonly NewEvent[]): Se
     }
     const data = JSON.stringify(event.data ?? null);
     const metadata = JSON.stringify(event.metadata ?? {});
+    if (UNSTORABLE_ESCAPE.test(data) || UNSTORABLE_ESCAPE.test(metadata)) {
+      throw new LedgerInputError('invalid-event', `events[${i}] (${event.type}) holds a NUL character or an unpaired surrogate`);
+    }
     const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
     if (bytes > MAX_EVENT_BYTES) {
       throw new LedgerInputError('event-too-large', `events[${i}] (${event.type}) is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`);

@@ -1,0 +1,396 @@
+import type { ConsumeMessage } from 'amqplib';
+import { Registry } from 'prom-client';
+import type { Envelope } from '../domain/envelope.ts';
+import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
+import { silentLogger, type Logger } from '../telemetry/logger.ts';
+import { backoffDelayMs, pause, type BackoffOptions } from './backoff.ts';
+import { BrokerSession } from './broker-session.ts';
+import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
+import { deadLetterOptions } from './dead-letter.ts';
+import { createIntakeMetrics, type DeadLetterKind, type IntakeMetrics } from './intake-metrics.ts';
+import { resolveTopology, type IntakeTopology } from './topology.ts';
+
+/** What recording an inbound event answered; `recordInbound`'s outcome fits. */
+export type RecordOutcome = { outcome: 'accepted' } | { outcome: 'duplicate'; payloadMatches: boolean };
+
+/**
+ * Records the event durably (with the inbound dedup) and resolves only then. Throwing
+ * `LedgerInputError` means the ledger refuses this event for good; anything else means the ledger
+ * is unavailable and the message is retried later.
+ */
+export type RecordInbound = (envelope: Envelope, via: 'amqp') => Promise<RecordOutcome>;
+
+export interface AmqpIntakeConsumerOptions {
+  url: string;
+  record: RecordInbound;
+  topology?: Partial<IntakeTopology>;
+  /** Unacked messages the broker may hand this consumer at once; also how many are recorded concurrently. */
+  prefetch?: number;
+  connectionName?: string;
+  logger?: Logger;
+  /** Where the intake's metrics go; a private registry when absent. */
+  registry?: Registry;
+  /** Asked, after a pause, whether the ledger is back, before messages are taken again. */
+  probeLedger?: () => Promise<unknown>;
+  /** A record (or probe) taking longer counts as the ledger being unavailable; far below the broker's consumer timeout. */
+  recordTimeoutMs?: number;
+  reconnectBackoff?: Partial<BackoffOptions>;
+  ledgerBackoff?: Partial<BackoffOptions>;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+class RecordTimedOut extends Error {
+  override readonly name = 'RecordTimedOut';
+}
+
+/** A message whose turn came while the ledger was already known to be down: not tried at all. */
+class LedgerPaused extends Error {
+  override readonly name = 'LedgerPaused';
+}
+
+type Interruption = 'ledger-down' | 'stop';
+
+/**
+ * The AMQP intake. Each message is validated, recorded in the ledger, then acked; a message that
+ * fails validation is published to the dead-letter exchange with its reason, then acked.
+ *
+ *   start -> consuming --(record fails)--> paused: consumer cancelled, in-flight settle,
+ *              ^   |                        back off, probe the ledger --> consuming
+ *              |   +--(connection or channel lost)--> reconnecting: back off, new session
+ *              +------------------------------------------+
+ *   stop(): cancel the consumer, let in-flight messages finish and ack, close.
+ *
+ * Messages of a lost session are never acked on a new one (delivery tags are per channel): the
+ * broker redelivers them and the ledger's dedup answers "duplicate".
+ */
+export class AmqpIntakeConsumer {
+  readonly #url: string;
+  readonly #record: RecordInbound;
+  readonly #topology: IntakeTopology;
+  readonly #prefetch: number;
+  readonly #connectionName: string;
+  readonly #log: Logger;
+  readonly #metrics: IntakeMetrics;
+  readonly #probeLedger: (() => Promise<unknown>) | undefined;
+  readonly #recordTimeoutMs: number;
+  readonly #reconnectBackoff: BackoffOptions;
+  readonly #ledgerBackoff: BackoffOptions;
+
+  readonly #inFlight = new Set<Promise<void>>();
+  /** The last record in flight per eventId: a repeat waits for it instead of racing it for the same stream. */
+  readonly #recording = new Map<string, Promise<unknown>>();
+  readonly #stopSignal = new AbortController();
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+  #interrupt: Deferred<Interruption> | null = null;
+  #accepting = false;
+  #ledgerDown = false;
+  #ledgerAttempt = 0;
+
+  constructor(options: AmqpIntakeConsumerOptions) {
+    this.#url = options.url;
+    this.#record = options.record;
+    this.#topology = resolveTopology(options.topology);
+    this.#prefetch = options.prefetch ?? 10;
+    if (!Number.isInteger(this.#prefetch) || this.#prefetch < 1) throw new RangeError('prefetch must be a positive integer');
+    this.#connectionName = options.connectionName ?? 'clinic-notification-ledger:intake';
+    this.#log = (options.logger ?? silentLogger()).child({ component: 'amqp-intake', queue: this.#topology.queue });
+    this.#metrics = createIntakeMetrics(options.registry ?? new Registry());
+    this.#probeLedger = options.probeLedger;
+    this.#recordTimeoutMs = options.recordTimeoutMs ?? 60_000;
+    this.#reconnectBackoff = { initialMs: 100, maxMs: 30_000, ...options.reconnectBackoff };
+    this.#ledgerBackoff = { initialMs: 500, maxMs: 30_000, ...options.ledgerBackoff };
+  }
+
+  get topology(): IntakeTopology {
+    return this.#topology;
+  }
+
+  /** Messages delivered and not yet acked or given back. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Connects, declares the topology and starts consuming. Rejects if the first connection or
+   * declaration fails (a wrong URL, a queue declared with other arguments); once running, every
+   * later loss is retried until `stop()`.
+   */
+  async start(): Promise<void> {
+    if (this.#loop) throw new Error('The intake consumer was already started');
+    const started = deferred<void>();
+    this.#loop = this.#run(started);
+    await started.promise;
+  }
+
+  /** Takes no new messages, lets those in flight finish and ack, then closes the connection. */
+  async stop(): Promise<void> {
+    if (!this.#loop) return;
+    this.#stopping = true;
+    this.#accepting = false;
+    this.#stopSignal.abort();
+    this.#interrupt?.resolve('stop');
+    await this.#loop;
+  }
+
+  async #run(started: Deferred<void>): Promise<void> {
+    let connected = false;
+    let attempt = 0;
+    while (!this.#stopping) {
+      let session: BrokerSession;
+      try {
+        session = await BrokerSession.open({
+          url: this.#url,
+          connectionName: this.#connectionName,
+          topology: this.#topology,
+          prefetch: this.#prefetch,
+        });
+      } catch (error) {
+        if (!connected) {
+          started.reject(error);
+          return;
+        }
+        const waitMs = backoffDelayMs(attempt++, this.#reconnectBackoff);
+        this.#log.warn({ error: errorSummary(error), waitMs }, 'broker unreachable; retrying');
+        await pause(waitMs, this.#stopSignal.signal);
+        continue;
+      }
+      if (connected) {
+        this.#metrics.reconnects.inc();
+        this.#log.info('reconnected to the broker');
+      }
+      connected = true;
+      attempt = 0;
+      try {
+        await this.#serve(session, started);
+      } finally {
+        await session.close();
+      }
+      if (!this.#stopping) {
+        const waitMs = backoffDelayMs(attempt++, this.#reconnectBackoff);
+        this.#log.warn({ reason: errorSummary(await session.closed), waitMs }, 'broker session lost; reconnecting');
+        await pause(waitMs, this.#stopSignal.signal);
+      }
+    }
+    started.resolve();
+  }
+
+  /** Consumes on one session until it is lost or the consumer stops, pausing while the ledger is down. */
+  async #serve(session: BrokerSession, started: Deferred<void>): Promise<void> {
+    while (!this.#stopping && session.isOpen) {
+      if (this.#ledgerDown) {
+        await this.#waitForLedger();
+        continue;
+      }
+      // Messages of an earlier session or cycle settle first, so prefetch bounds the whole consumer.
+      await this.#drain();
+      if (this.#stopping || !session.isOpen) break;
+
+      const interrupt = deferred<Interruption>();
+      this.#interrupt = interrupt;
+      this.#accepting = true;
+      try {
+        await session.consume(this.#topology.queue, (message) => this.#onDelivery(session, message));
+      } catch (error) {
+        this.#accepting = false;
+        this.#log.warn({ error: errorSummary(error) }, 'could not start consuming');
+        session.fail(error instanceof Error ? error : new Error(String(error)));
+        break;
+      }
+      started.resolve();
+      const why = await Promise.race([session.closed.then(() => 'closed' as const), interrupt.promise]);
+      this.#accepting = false;
+      this.#interrupt = null;
+      if (why === 'closed') break;
+      await session.cancelConsumer();
+      await this.#drain();
+      if (why === 'ledger-down') this.#metrics.ledgerPauses.inc();
+    }
+    this.#accepting = false;
+    if (session.isOpen) await session.cancelConsumer();
+    await this.#drain();
+  }
+
+  async #waitForLedger(): Promise<void> {
+    while (!this.#stopping) {
+      const waitMs = backoffDelayMs(this.#ledgerAttempt++, this.#ledgerBackoff);
+      this.#log.warn({ waitMs }, 'ledger unavailable; consumption paused');
+      await pause(waitMs, this.#stopSignal.signal);
+      if (this.#stopping) return;
+      if (!this.#probeLedger) break;
+      try {
+        await withTimeout(this.#probeLedger(), this.#recordTimeoutMs);
+        break;
+      } catch (error) {
+        this.#log.warn({ error: errorSummary(error) }, 'ledger probe failed');
+      }
+    }
+    this.#ledgerDown = false;
+    this.#log.info('resuming consumption');
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #onDelivery(session: BrokerSession, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (queue deleted, leader moved): a new session declares and consumes again.
+      session.fail(new Error('consumer cancelled by the broker'));
+      return;
+    }
+    if (!this.#accepting) {
+      session.giveBack(message);
+      return;
+    }
+    this.#metrics.received.inc();
+    this.#metrics.inFlight.inc();
+    const task = this.#handle(session, message)
+      .catch((error: unknown) => {
+        this.#log.error({ ...deliveryIds(message), error: errorSummary(error) }, 'unexpected failure handling a message');
+        session.giveBack(message);
+      })
+      .finally(() => {
+        this.#inFlight.delete(task);
+        this.#metrics.inFlight.dec();
+      });
+    this.#inFlight.add(task);
+  }
+
+  async #handle(session: BrokerSession, message: ConsumeMessage): Promise<void> {
+    const parsed = classifyDelivery(message.content, message.fields.routingKey);
+    if (!parsed.ok) {
+      await this.#deadLetter(session, message, parsed.error.kind, rejectionReason(parsed.error));
+      return;
+    }
+    const envelope = parsed.value;
+    const ids = { ...deliveryIds(message), eventId: envelope.eventId, type: envelope.type };
+    let outcome: RecordOutcome;
+    try {
+      outcome = await this.#recordInTurn(envelope);
+    } catch (error) {
+      if (error instanceof LedgerInputError) {
+        await this.#deadLetter(session, message, 'ledger-refused', `ledger-refused: ${error.code}`, ids);
+        return;
+      }
+      if (error instanceof WrongExpectedRevision) {
+        // Other instances kept winning the race for this stream: contention, not an outage. Next time
+        // round the stream is written and the message is a plain duplicate.
+        this.#log.info({ ...ids }, 'lost the race to record; the message returns to the queue');
+        session.giveBack(message);
+        return;
+      }
+      this.#onLedgerFailure(session, message, error, ids);
+      return;
+    }
+    this.#ledgerAttempt = 0;
+    const acked = session.ack(message);
+    if (outcome.outcome === 'accepted') {
+      this.#metrics.recorded.inc();
+      this.#log.debug({ ...ids, acked }, 'event recorded');
+    } else {
+      this.#metrics.duplicates.inc({ payload_matches: String(outcome.payloadMatches) });
+      if (outcome.payloadMatches) this.#log.info({ ...ids, acked }, 'duplicate event ignored');
+      else this.#log.warn({ ...ids, acked }, 'event id reused with different content; ignored as a duplicate');
+    }
+  }
+
+  /**
+   * Records the event once every earlier message of the same eventId in this consumer has settled:
+   * 50 copies in flight would otherwise race each other for one stream revision, all but one losing.
+   */
+  async #recordInTurn(envelope: Envelope): Promise<RecordOutcome> {
+    const id = envelope.eventId;
+    const before = this.#recording.get(id);
+    const run = (before ?? Promise.resolve()).then(() => {
+      if (this.#ledgerDown) throw new LedgerPaused('the ledger is unavailable');
+      return withTimeout(this.#record(envelope, 'amqp'), this.#recordTimeoutMs);
+    });
+    const settled = run.catch(() => undefined);
+    this.#recording.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#recording.get(id) === settled) this.#recording.delete(id);
+    }
+  }
+
+  #onLedgerFailure(session: BrokerSession, message: ConsumeMessage, error: unknown, ids: Record<string, unknown>): void {
+    session.giveBack(message);
+    if (this.#ledgerDown) return;
+    this.#ledgerDown = true;
+    this.#accepting = false;
+    this.#log.warn({ ...ids, error: errorSummary(error) }, 'ledger unavailable; pausing consumption');
+    this.#interrupt?.resolve('ledger-down');
+  }
+
+  async #deadLetter(
+    session: BrokerSession,
+    message: ConsumeMessage,
+    kind: DeadLetterKind,
+    reason: string,
+    ids: Record<string, unknown> = deliveryIds(message),
+  ): Promise<void> {
+    try {
+      await session.publishConfirmed(
+        this.#topology.deadLetterExchange,
+        message.fields.routingKey,
+        message.content,
+        deadLetterOptions(message, kind, reason),
+      );
+    } catch (error) {
+      this.#log.error({ ...ids, kind, error: errorSummary(error) }, 'dead-lettering failed; the message returns to the queue');
+      session.giveBack(message);
+      return;
+    }
+    const acked = session.ack(message);
+    this.#metrics.deadLettered.inc({ reason: kind });
+    this.#log.warn({ ...ids, kind, reason, acked }, 'message dead-lettered');
+  }
+}
+
+/** Identifiers a log line may carry: never the body. */
+function deliveryIds(message: ConsumeMessage): Record<string, unknown> {
+  const messageId: unknown = message.properties.messageId;
+  return {
+    routingKey: message.fields.routingKey,
+    ...(typeof messageId === 'string' ? { messageId } : {}),
+    redelivered: message.fields.redelivered,
+  };
+}
+
+function errorSummary(error: unknown): Record<string, unknown> | undefined {
+  if (error === undefined) return undefined;
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = 'code' in error ? error.code : undefined;
+  // Not `name`: the logger redacts every field called name.
+  return { type: error.name, message: error.message, ...(code !== undefined ? { code } : {}) };
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RecordTimedOut(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

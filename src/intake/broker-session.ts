@@ -1,0 +1,136 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import { declareTopology, type IntakeTopology } from './topology.ts';
+
+export interface BrokerSessionOptions {
+  url: string;
+  /** Shown by `rabbitmqctl list_connections client_properties` and the management UI. */
+  connectionName: string;
+  topology: IntakeTopology;
+  prefetch: number;
+}
+
+/**
+ * One connection to the broker with the consumer's channel and a confirm channel for dead letters.
+ * Any of the three closing ends the session: the consumer opens a new one, and the broker requeues
+ * whatever this one left unacked.
+ */
+export class BrokerSession {
+  readonly closed: Promise<Error | undefined>;
+  #open = true;
+  #consumerTag: string | null = null;
+  /** Deliveries to give back once the consumer is cancelled, so the broker does not hand them straight back. */
+  #held: ConsumeMessage[] = [];
+  #markClosed!: (reason: Error | undefined) => void;
+
+  private constructor(
+    readonly connection: ChannelModel,
+    readonly channel: Channel,
+    readonly confirm: ConfirmChannel,
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.#markClosed = (reason) => {
+        if (!this.#open) return;
+        this.#open = false;
+        resolve(reason);
+      };
+    });
+    const lost = (what: string) => (error?: Error) => this.#markClosed(error ?? new Error(`${what} closed`));
+    connection.on('close', lost('connection'));
+    channel.on('close', lost('channel'));
+    confirm.on('close', lost('confirm channel'));
+  }
+
+  static async open(options: BrokerSessionOptions): Promise<BrokerSession> {
+    const connection = await amqp.connect(options.url, { clientProperties: { connection_name: options.connectionName } });
+    // Without listeners an 'error' event would take the process down; 'close' follows each and ends the session.
+    connection.on('error', () => undefined);
+    try {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      const confirm = await connection.createConfirmChannel();
+      confirm.on('error', () => undefined);
+      await declareTopology(channel, options.topology);
+      // Per consumer, never global: a global prefetch on a quorum queue closes the whole connection.
+      await channel.prefetch(options.prefetch, false);
+      return new BrokerSession(connection, channel, confirm);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  get isConsuming(): boolean {
+    return this.#consumerTag !== null;
+  }
+
+  async consume(queue: string, onMessage: (message: ConsumeMessage | null) => void): Promise<void> {
+    const { consumerTag } = await this.channel.consume(queue, onMessage, { noAck: false });
+    this.#consumerTag = consumerTag;
+  }
+
+  /** Stops deliveries, then returns every held message to the queue. */
+  async cancelConsumer(): Promise<void> {
+    const tag = this.#consumerTag;
+    if (tag !== null && this.#open) await this.channel.cancel(tag).catch(() => undefined);
+    this.#consumerTag = null;
+    const held = this.#held;
+    this.#held = [];
+    for (const message of held) this.nack(message);
+  }
+
+  /** Gives a message back to the queue: at once when no consumer is active, else after the cancel. */
+  giveBack(message: ConsumeMessage): void {
+    if (this.#consumerTag !== null) this.#held.push(message);
+    else this.nack(message);
+  }
+
+  /** False when the channel is gone: the broker redelivers the message and the dedup absorbs it. */
+  ack(message: ConsumeMessage): boolean {
+    if (!this.#open) return false;
+    try {
+      this.channel.ack(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  nack(message: ConsumeMessage): void {
+    if (!this.#open) return;
+    try {
+      this.channel.nack(message, false, true);
+    } catch {
+      // The channel closed meanwhile; the broker requeues the message itself.
+    }
+  }
+
+  /** Resolves when the broker has confirmed the message; rejects on a nack or a lost channel. */
+  publishConfirmed(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.confirm.publish(exchange, routingKey, content, options, (error: unknown) => {
+          if (error) reject(error instanceof Error ? error : new Error('the broker refused the message'));
+          else resolve();
+        });
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  /** Tells the consumer to reconnect, e.g. when the broker cancelled it. */
+  fail(reason: Error): void {
+    this.#markClosed(reason);
+    void this.connection.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const wasOpen = this.#open;
+    this.#markClosed(undefined);
+    if (wasOpen) await this.connection.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ENVELOPE_BYTES } from '../../src/domain/envelope.ts';
+import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
+import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
+import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';
+import { patient, secondPatient, UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { until } from '../support/until.ts';
+import { metricValue, openIntakeHarness, type IntakeHarness } from './support/intake-harness.ts';
+
+let h: IntakeHarness;
+beforeAll(async () => {
+  h = await openIntakeHarness('intake');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const publish = (envelopes: RawEnvelope[]) => h.publisher.publishEnvelopes(envelopes);
+
+async function untilQueueSettled(): Promise<void> {
+  await until(async () => (await h.readyCount()) === 0 && (await metricValue(h.registry, 'intake_messages_in_flight')) === 0, {
+    what: 'the queue to be empty and nothing in flight',
+  });
+}
+
+describe('the AMQP intake consumer', () => {
+  it('records every upstream event type once and acks it', async () => {
+    // Given a running consumer
+    const consumer = h.consumer();
+    await consumer.start();
+    const envelopes = UPSTREAM_TYPES.map((type) => validEnvelope(type));
+
+    // When one valid envelope of each of the 20 upstream types is published
+    expect(await publish(envelopes)).toMatchObject({ confirmed: 20, unroutable: 0 });
+
+    // Then each is in its inbound stream exactly once, and the queue is empty
+    for (const e of envelopes) {
+      await until(async () => (await h.receipts(e.eventId)).received === 1, { what: `${e.type} recorded` });
+    }
+    await untilQueueSettled();
+    for (const e of envelopes) expect(await h.receipts(e.eventId)).toEqual({ received: 1, duplicates: 0 });
+    const recorded = (await h.ledgerEvents()).filter((e) => e.type === 'InboundEventReceived');
+    expect(recorded.map((e) => (e.data as { type: string }).type).sort()).toEqual([...UPSTREAM_TYPES].sort());
+    await consumer.stop();
+  });
+
+  const bad = (mutate: (e: RawEnvelope) => void, type: (typeof UPSTREAM_TYPES)[number] = 'appointment.confirmed'): RawEnvelope => {
+    const envelope = validEnvelope(type);
+    mutate(envelope);
+    return envelope;
+  };
+  const json = (e: RawEnvelope) => JSON.stringify(e);
+
+  it.each([
+    { name: 'a body that is not JSON', routingKey: 'appointment.confirmed', body: '{"eventId": "his:1", ', kind: 'not-json', reason: 'not-json: body is not UTF-8 JSON' },
+    { name: 'a body that is not UTF-8', routingKey: 'appointment.confirmed', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), kind: 'not-json', reason: 'not-json' },
+    { name: 'a JSON array', routingKey: 'appointment.confirmed', body: '[{"eventId":"his:1"}]', kind: 'invalid-envelope', reason: 'body must be a JSON object' },
+    { name: 'an envelope without occurredAt', routingKey: 'appointment.confirmed', body: json(bad((e) => Reflect.deleteProperty(e, 'occurredAt'))), kind: 'invalid-envelope', reason: 'occurredAt' },
+    { name: 'an eventId with a control character', routingKey: 'appointment.confirmed', body: json(bad((e) => void (e.eventId = 'his:\n1'))), kind: 'invalid-envelope', reason: 'eventId: must not contain control characters' },
+    { name: 'an unknown type', routingKey: 'appointment.teleported', body: json(bad((e) => void (e.type = 'appointment.teleported'))), kind: 'unknown-type', reason: 'unknown-type: type: is not an event type this service accepts' },
+    { name: 'a type generated here (appointment.reminder)', routingKey: 'appointment.reminder', body: json(bad((e) => Object.assign(e, { type: 'appointment.reminder', data: { ...e.data, offset: '24h' } }))), kind: 'unknown-type', reason: 'unknown-type: type' },
+    { name: 'a type generated here (walkin.approaching_turn)', routingKey: 'walkin.approaching_turn', body: json(bad((e) => void (e.type = 'walkin.approaching_turn'), 'walkin.token_called')), kind: 'unknown-type', reason: 'unknown-type: type' },
+    { name: 'a malformed phone', routingKey: 'appointment.confirmed', body: json(bad((e) => void (e.data.patient = { ...patient, phone: 'call-me-later' }))), kind: 'invalid-payload', reason: 'invalid-payload: data.patient.phone: must be an E.164 phone number' },
+    { name: 'a missing token room', routingKey: 'walkin.token_called', body: json(bad((e) => void (e.data.token = { number: 'A-1' }), 'walkin.token_called')), kind: 'invalid-payload', reason: 'data.token.room' },
+    { name: 'a bad amount inside a fan-out', routingKey: 'doctor.emergency_leave', body: json(bad((e) => void ((e.data.affected as { refund: unknown }[])[1]!.refund = { amount: '12.345', currency: 'INR' }), 'doctor.emergency_leave')), kind: 'invalid-payload', reason: 'data.affected[1].refund.amount' },
+    { name: 'a routing key other than the type', routingKey: 'billing.bill_generated', body: json(validEnvelope('appointment.confirmed')), kind: 'routing-key-mismatch', reason: 'routing-key-mismatch: type: does not match the routing key' },
+    { name: 'an unknown routing key', routingKey: 'legacy.something', body: json(validEnvelope('lab.test_requested')), kind: 'routing-key-mismatch', reason: 'routing-key-mismatch' },
+    { name: 'a message over 1 MiB', routingKey: 'appointment.confirmed', body: json(bad((e) => void (e.data.notes = 'x'.repeat(MAX_ENVELOPE_BYTES)))), kind: 'too-large', reason: 'too-large: message is over 1048576 bytes' },
+    { name: 'a NUL character the ledger cannot store', routingKey: 'appointment.confirmed', body: json(bad((e) => void (e.data.notes = 'a\u0000b'))), kind: 'ledger-refused', reason: 'ledger-refused: invalid-event' },
+  ])('dead-letters $name with a readable reason and leaves the ledger unchanged', async ({ routingKey, body, kind, reason }) => {
+    // Given a running consumer and the ledger as it is
+    const consumer = h.consumer();
+    await consumer.start();
+    const before = (await h.ledgerEvents()).length;
+    const messageId = `msg-${randomUUID()}`;
+
+    // When the bad message is published
+    const report = await h.publisher.publishRaw([{ routingKey, body, properties: { messageId, headers: { 'x-source': 'his' } } }]);
+    expect(report).toMatchObject({ confirmed: 1, unroutable: 0 });
+
+    // Then it lands in the dead-letter queue with its reason, and nothing was recorded
+    const [dead] = await until(async () => {
+      const taken = await h.takeDeadLetters();
+      return taken.length > 0 ? taken : null;
+    }, { what: 'the dead letter' });
+    await untilQueueSettled();
+    const headers = dead!.properties.headers ?? {};
+    expect(headers[REJECTION_KIND_HEADER]).toBe(kind);
+    expect(String(headers[REJECTION_REASON_HEADER])).toContain(reason);
+    expect(String(headers[REJECTION_REASON_HEADER])).not.toContain('call-me-later');
+    expect(headers['x-source']).toBe('his');
+    expect(headers['x-original-routing-key']).toBe(routingKey);
+    expect(dead!.fields.routingKey).toBe(routingKey);
+    expect(dead!.properties).toMatchObject({ messageId, contentType: 'application/json', deliveryMode: 2 });
+    expect(dead!.content.equals(typeof body === 'string' ? Buffer.from(body) : body)).toBe(true);
+    expect((await h.ledgerEvents()).length).toBe(before);
+    await consumer.stop();
+  });
+
+  it('records an eventId published 50 times concurrently once', async () => {
+    // Given a running consumer
+    const consumer = h.consumer();
+    await consumer.start();
+    const envelope = validEnvelope('clinical.report_ready');
+    const duplicatesBefore = await metricValue(h.registry, 'intake_duplicates_total');
+
+    // When the same envelope is published 50 times at once
+    const reports = await Promise.all(Array.from({ length: 50 }, () => publish([{ ...envelope }])));
+    expect(reports.every((r) => r.confirmed === 1)).toBe(true);
+
+    // Then it is recorded once and the 49 repeats are acked as duplicates
+    await until(async () => {
+      const r = await h.receipts(envelope.eventId);
+      return r.received + r.duplicates === 50;
+    }, { what: '50 receipts' });
+    await untilQueueSettled();
+    expect(await h.receipts(envelope.eventId)).toEqual({ received: 1, duplicates: 49 });
+    expect((await metricValue(h.registry, 'intake_duplicates_total')) - duplicatesBefore).toBe(49);
+    await consumer.stop();
+  });
+
+  it('records an eventId published 50 times once with two consumers on the queue', async () => {
+    // Given two consumers (two connections) on the same queue
+    const seen = { first: 0, second: 0 };
+    const inner = ledgerRecorder(h.store, { clock: h.clock });
+    const counting = (which: keyof typeof seen): RecordInbound => (envelope, via) => {
+      seen[which]++;
+      return inner(envelope, via);
+    };
+    const first = h.consumer({ record: counting('first') });
+    const second = h.consumer({ record: counting('second'), connectionName: `${h.connectionName}:second` });
+    await first.start();
+    await second.start();
+    const envelope = validEnvelope('billing.bill_generated');
+
+    // When the same envelope is published 50 times at once
+    await Promise.all(Array.from({ length: 50 }, () => publish([{ ...envelope }])));
+
+    // Then both consumers took some, and it is recorded once
+    await until(async () => {
+      const r = await h.receipts(envelope.eventId);
+      return r.received + r.duplicates === 50;
+    }, { what: '50 receipts' });
+    await untilQueueSettled();
+    expect(await h.receipts(envelope.eventId)).toEqual({ received: 1, duplicates: 49 });
+    expect(seen.first).toBeGreaterThan(0);
+    expect(seen.second).toBeGreaterThan(0);
+    expect(seen.first + seen.second).toBe(50);
+    await first.stop();
+    await second.stop();
+  });
+
+  it('never records more than prefetch messages at once', async () => {
+    // Given a consumer at prefetch 10 whose ledger is slow enough for messages to pile up
+    const inner = ledgerRecorder(h.store, { clock: h.clock });
+    let current = 0;
+    let highest = 0;
+    const record: RecordInbound = async (envelope, via) => {
+      current++;
+      highest = Math.max(highest, current);
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        return await inner(envelope, via);
+      } finally {
+        current--;
+      }
+    };
+    const consumer = h.consumer({ record, prefetch: 10 });
+    await consumer.start();
+    const envelopes = Array.from({ length: 300 }, (_, i) => validEnvelope(UPSTREAM_TYPES[i % UPSTREAM_TYPES.length]!));
+
+    // When 300 events are published at once
+    await publish(envelopes);
+
+    // Then all are recorded, never more than 10 at a time, and more than one at a time
+    await until(async () => {
+      const all = await h.ledgerEvents();
+      const ids = new Set(envelopes.map((e) => e.eventId));
+      return all.filter((e) => e.type === 'InboundEventReceived' && ids.has((e.data as { eventId: string }).eventId)).length === 300;
+    }, { what: '300 events recorded', timeoutMs: 20_000 });
+    await untilQueueSettled();
+    expect(highest).toBeLessThanOrEqual(10);
+    expect(highest).toBeGreaterThan(1);
+    await consumer.stop();
+  });
+
+  it('counts what it received, recorded, ignored and dead-lettered', async () => {
+    // Everything the tests above did went through one registry
+    expect(await metricValue(h.registry, 'intake_events_recorded_total')).toBe(20 + 2 + 300);
+    expect(await metricValue(h.registry, 'intake_duplicates_total', { payload_matches: 'true' })).toBe(98);
+    expect(await metricValue(h.registry, 'intake_dead_lettered_total')).toBe(15);
+    expect(await metricValue(h.registry, 'intake_dead_lettered_total', { reason: 'invalid-payload' })).toBe(3);
+    expect(await metricValue(h.registry, 'intake_messages_received_total')).toBe(20 + 15 + 100 + 300);
+    expect(await metricValue(h.registry, 'intake_messages_in_flight')).toBe(0);
+  });
+
+  it('logs ids and reasons, never names, phones or emails', () => {
+    // The schema's own example number may appear in a reason; the patient's details may not.
+    const text = h.log.lines.join('\n').replaceAll('such as +919876543210', '');
+    expect(h.log.lines.some((l) => l.includes('"message dead-lettered"') && l.includes('"reason"'))).toBe(true);
+    expect(h.log.lines.some((l) => l.includes('"duplicate event ignored"') && l.includes('"eventId"'))).toBe(true);
+    for (const secret of [patient.name, patient.phone, patient.email, secondPatient.phone, 'call-me-later', 'Meera']) expect(text).not.toContain(secret);
+  });
+});

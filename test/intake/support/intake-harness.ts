@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { Registry } from 'prom-client';
+import { INBOUND_RECEIVED, DUPLICATE_IGNORED } from '../../../src/domain/inbound-receipt.ts';
+import { streamName } from '../../../src/domain/stream-name.ts';
+import { AmqpIntakeConsumer, type AmqpIntakeConsumerOptions } from '../../../src/intake/amqp-intake-consumer.ts';
+import { AmqpPublisher } from '../../../src/intake/amqp-publisher.ts';
+import { ledgerProbe, ledgerRecorder } from '../../../src/intake/ledger-recorder.ts';
+import { resolveTopology, type IntakeTopology, type QueueType } from '../../../src/intake/topology.ts';
+import { readStreamToArray, type RecordedEvent } from '../../../src/ledger/event-store.ts';
+import { PostgresEventStore } from '../../../src/ledger/postgres-event-store.ts';
+import { connectPostgres, type SqlConnection } from '../../../src/ledger/sql-connection.ts';
+import { createLogger, type Logger } from '../../../src/telemetry/logger.ts';
+import { fixedClock, type FixedClock } from '../../support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { TEST_AMQP_URL } from '../../support/env.ts';
+
+const run = promisify(execFile);
+
+/** Exchange and queue names of one test file, unique so files can run side by side on one broker. */
+export function uniqueTopology(tag: string, queueType: QueueType = 'quorum'): IntakeTopology {
+  const suffix = `${tag}.${randomBytes(4).toString('hex')}`;
+  return resolveTopology({
+    exchange: `t.clinic.events.${suffix}`,
+    queue: `t.notifications.${suffix}`,
+    deadLetterExchange: `t.clinic.events.dlx.${suffix}`,
+    deadLetterQueue: `t.notifications.dead.${suffix}`,
+    queueType,
+  });
+}
+
+/** Log lines written by the code under test, kept to check they carry ids and nothing personal. */
+export class CapturedLog {
+  readonly lines: string[] = [];
+  readonly logger: Logger = createLogger({ level: 'debug', destination: { write: (line: string) => void this.lines.push(line) } });
+}
+
+export interface IntakeHarness {
+  topology: IntakeTopology;
+  clock: FixedClock;
+  store: PostgresEventStore;
+  sql: SqlConnection;
+  publisher: AmqpPublisher;
+  admin: Channel;
+  log: CapturedLog;
+  registry: Registry;
+  connectionName: string;
+  /** A consumer on this file's topology and ledger; stopped by `close()` if the test does not. */
+  consumer(options?: Partial<AmqpIntakeConsumerOptions>): AmqpIntakeConsumer;
+  receipts(eventId: string): Promise<{ received: number; duplicates: number }>;
+  ledgerEvents(): Promise<RecordedEvent[]>;
+  /** Ready messages in the main queue (unacked ones are not counted). */
+  readyCount(): Promise<number>;
+  takeDeadLetters(): Promise<GetMessage[]>;
+  close(): Promise<void>;
+}
+
+export async function openIntakeHarness(tag: string, options: { queueType?: QueueType } = {}): Promise<IntakeHarness> {
+  const topology = uniqueTopology(tag, options.queueType);
+  const database: TestDatabase = await createTestDatabase();
+  const sql = connectPostgres(database.url, { poolSize: 24 });
+  const store = await PostgresEventStore.open(sql);
+  const clock = fixedClock();
+  const log = new CapturedLog();
+  const registry = new Registry();
+  const connectionName = `intake-test:${tag}:${randomBytes(4).toString('hex')}`;
+  const consumers: AmqpIntakeConsumer[] = [];
+
+  const adminConnection: ChannelModel = await amqp.connect(TEST_AMQP_URL);
+  adminConnection.on('error', () => undefined);
+  const admin = await adminConnection.createChannel();
+  admin.on('error', () => undefined);
+  const publisher = await AmqpPublisher.open({ url: TEST_AMQP_URL, exchange: topology.exchange, connectionName: `${connectionName}:publisher` });
+
+  const harness: IntakeHarness = {
+    topology,
+    clock,
+    store,
+    sql,
+    publisher,
+    admin,
+    log,
+    registry,
+    connectionName,
+    consumer(overrides = {}) {
+      const consumer = new AmqpIntakeConsumer({
+        url: TEST_AMQP_URL,
+        topology,
+        record: ledgerRecorder(store, { clock }),
+        probeLedger: ledgerProbe(store),
+        connectionName,
+        logger: log.logger,
+        registry,
+        reconnectBackoff: { initialMs: 20, maxMs: 200 },
+        ledgerBackoff: { initialMs: 20, maxMs: 200 },
+        ...overrides,
+      });
+      consumers.push(consumer);
+      return consumer;
+    },
+    async receipts(eventId) {
+      const events = await readStreamToArray(store, streamName.inbound(eventId));
+      return {
+        received: events.filter((e) => e.type === INBOUND_RECEIVED).length,
+        duplicates: events.filter((e) => e.type === DUPLICATE_IGNORED).length,
+      };
+    },
+    ledgerEvents: () => store.readAll(null, 100_000),
+    async readyCount() {
+      return (await admin.checkQueue(topology.queue)).messageCount;
+    },
+    async takeDeadLetters() {
+      const taken: GetMessage[] = [];
+      for (;;) {
+        const message = await admin.get(topology.deadLetterQueue, { noAck: true });
+        if (message === false) return taken;
+        taken.push(message);
+      }
+    },
+    async close() {
+      for (const consumer of consumers) await consumer.stop();
+      await publisher.close();
+      await admin.deleteQueue(topology.queue).catch(() => undefined);
+      await admin.deleteQueue(topology.deadLetterQueue).catch(() => undefined);
+      await admin.deleteExchange(topology.exchange).catch(() => undefined);
+      await admin.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
+      await adminConnection.close().catch(() => undefined);
+      await sql.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+const BrokerConnections = z.array(z.object({ name: z.string(), client_properties: z.array(z.tuple([z.string(), z.string(), z.unknown()])) }));
+
+/**
+ * Closes, from the broker's side, only the connections whose client named itself `connectionName`:
+ * other test files share the broker, so never all of them.
+ */
+export async function closeConnectionsNamed(connectionName: string): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'name', 'client_properties', '--formatter', 'json']);
+  const connections = BrokerConnections.parse(JSON.parse(stdout));
+  const ours = connections.filter((c) => c.client_properties.some(([key, , value]) => key === 'connection_name' && value === connectionName));
+  for (const c of ours) await run('rabbitmqctl', ['-q', 'close_connection', c.name, 'test: connection dropped on purpose']);
+  return ours.length;
+}
+
+/** The current value of a counter or gauge (summed over labels) in the harness registry. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
