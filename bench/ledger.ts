@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { streamName } from '../src/domain/stream-name.ts';
+import { comparePositions, type LedgerPosition, type NewEvent } from '../src/ledger/event-store.ts';
+import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
+import { connectPostgres, type SqlConnection } from '../src/ledger/sql-connection.ts';
+import { createBenchDatabase } from './support/bench-database.ts';
+
+// DESIGN.md's benchmark contract: durable appends with 10 appenders against raw single-row
+// INSERTs through pg with 10 connections, in the same run; then a catch-up over 100k events.
+const APPENDERS = 10;
+const WARMUP_PER_SIDE = 2_000;
+const MEASURED_PER_SIDE = 20_000;
+// Alternating rounds spread the drift of a shared machine over both sides instead of one.
+const ROUNDS = 4;
+const CATCHUP_EVENTS = 100_000;
+const CATCHUP_EVENTS_PER_APPEND = 500;
+const CATCHUP_LOADERS = 4;
+
+const payload = (i: number) => ({
+  notificationId: randomUUID(),
+  channel: 'whatsapp',
+  recipientId: `pat-${i % 997}`,
+  template: { name: 'appointment_confirmed', version: 3 },
+  dueAt: '2026-11-25T09:30:00Z',
+});
+const metadata = { correlationId: 'his:bench', actor: 'system' };
+
+const newEvent = (i: number): NewEvent => ({ id: randomUUID(), type: 'NotificationPlanned', data: payload(i), metadata });
+
+/** Runs `appenders` loops that share `total` operations; returns operations per second. */
+async function timeConcurrent(total: number, appenders: number, makeLoop: (appender: number, count: number) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: appenders }, (_, a) => makeLoop(a, Math.floor(total / appenders) + (a < total % appenders ? 1 : 0))));
+  return total / ((performance.now() - started) / 1000);
+}
+
+/** Each appender owns a stream and appends one event at a time at the exact revision it expects. */
+function ledgerSide(store: PostgresEventStore) {
+  const revisions = new Map<number, bigint>();
+  const streams = Array.from({ length: APPENDERS }, () => streamName.notification(`bench-${randomUUID()}`));
+  return (total: number) =>
+    timeConcurrent(total, APPENDERS, async (a, count) => {
+      for (let i = 0; i < count; i++) {
+        const revision = revisions.get(a);
+        const result = await store.append(streams[a]!, [newEvent(i)], revision === undefined ? 'no-stream' : revision);
+        if (!result.ok) throw result.error;
+        revisions.set(a, result.nextRevision);
+      }
+    });
+}
+
+/** The baseline: the same row content, one autocommitted INSERT per event, into a plain table. */
+function rawSide(pool: pg.Pool) {
+  return (total: number) =>
+    timeConcurrent(total, APPENDERS, async (a, count) => {
+      const stream = `raw-${a}`;
+      for (let i = 0; i < count; i++) {
+        await pool.query('insert into raw_events (event_id, stream_name, event_type, data, metadata) values ($1, $2, $3, $4, $5)', [
+          randomUUID(),
+          stream,
+          'NotificationPlanned',
+          JSON.stringify(payload(i)),
+          JSON.stringify(metadata),
+        ]);
+      }
+    });
+}
+
+async function loadForCatchup(store: PostgresEventStore): Promise<void> {
+  const appends = CATCHUP_EVENTS / CATCHUP_EVENTS_PER_APPEND;
+  let next = 0;
+  await Promise.all(Array.from({ length: CATCHUP_LOADERS }, async () => {
+    for (let n = next++; n < appends; n = next++) {
+      const events = Array.from({ length: CATCHUP_EVENTS_PER_APPEND }, (_, i) => newEvent(n * CATCHUP_EVENTS_PER_APPEND + i));
+      const result = await store.append(streamName.notification(`catchup-${n}`), events, 'no-stream');
+      if (!result.ok) throw result.error;
+    }
+  }));
+}
+
+/** Reads the whole ledger through a fresh subscription; checks order and count on the way. */
+async function timeCatchup(store: PostgresEventStore, expected: number): Promise<{ perSecond: number; seen: number }> {
+  const controller = new AbortController();
+  let seen = 0;
+  let last: LedgerPosition | null = null;
+  const started = performance.now();
+  for await (const event of store.subscribeToAll(null, controller.signal)) {
+    if (last && comparePositions(last, event.position) >= 0) throw new Error(`catch-up went backwards at event ${seen}`);
+    last = event.position;
+    if (++seen >= expected) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  controller.abort();
+  return { perSecond: seen / seconds, seen };
+}
+
+export async function run(): Promise<Record<string, number | string | boolean>> {
+  const database = await createBenchDatabase('ledger');
+  console.log(`database ${database.name}`);
+  let connection: SqlConnection | undefined;
+  const raw = new pg.Pool({ connectionString: database.url, max: APPENDERS });
+  // Dropping the database at the end ends connections the pool is still closing; that is expected.
+  raw.on('error', () => undefined);
+  try {
+    connection = connectPostgres(database.url, { applicationName: 'bench-ledger' });
+    const store = await PostgresEventStore.open(connection);
+    await raw.query(`
+      create table raw_events (
+        id bigint generated always as identity primary key,
+        event_id uuid not null,
+        stream_name text not null,
+        event_type text not null,
+        data jsonb not null,
+        metadata jsonb not null,
+        recorded_at timestamptz not null default now()
+      )`);
+    const ledger = ledgerSide(store);
+    const rawInsert = rawSide(raw);
+
+    console.log(`warm-up: ${WARMUP_PER_SIDE} each`);
+    await rawInsert(WARMUP_PER_SIDE);
+    await ledger(WARMUP_PER_SIDE);
+
+    const perRound = MEASURED_PER_SIDE / ROUNDS;
+    const ledgerRates: number[] = [];
+    const rawRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate which side goes first so neither always runs on a warmer (or busier) machine.
+      const sides = round % 2 === 0 ? (['ledger', 'raw'] as const) : (['raw', 'ledger'] as const);
+      for (const side of sides) {
+        const rate = side === 'ledger' ? await ledger(perRound) : await rawInsert(perRound);
+        (side === 'ledger' ? ledgerRates : rawRates).push(rate);
+        console.log(`round ${round + 1}/${ROUNDS} ${side}: ${Math.round(rate)}/s`);
+      }
+    }
+    // Same count per round on both sides: the overall rate is the harmonic mean of the rounds.
+    const overall = (rates: number[]) => rates.length / rates.reduce((sum, r) => sum + 1 / r, 0);
+    const ledgerPerSecond = overall(ledgerRates);
+    const rawPerSecond = overall(rawRates);
+    console.log(`appends: ledger ${Math.round(ledgerPerSecond)}/s, raw ${Math.round(rawPerSecond)}/s`);
+
+    console.log(`loading ${CATCHUP_EVENTS} events for the catch-up`);
+    const loadStarted = performance.now();
+    await loadForCatchup(store);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const { rows } = await raw.query<{ count: string }>('select count(*)::text as count from ledger_events');
+    const total = Number(rows[0]!.count);
+    console.log(`loaded in ${loadSeconds.toFixed(1)} s; catching up over all ${total} events`);
+    const catchup = await timeCatchup(store, total);
+    console.log(`catch-up: ${Math.round(catchup.perSecond)}/s over ${catchup.seen} events`);
+
+    return {
+      ledger_per_s: Math.round(ledgerPerSecond),
+      raw_per_s: Math.round(rawPerSecond),
+      ratio: Number((ledgerPerSecond / rawPerSecond).toFixed(3)),
+      catchup_per_s: Math.round(catchup.perSecond),
+      catchup_events: catchup.seen,
+      load_per_s: Math.round(CATCHUP_EVENTS / loadSeconds),
+      appenders: APPENDERS,
+      measured_per_side: MEASURED_PER_SIDE,
+      ratio_target_met: ledgerPerSecond / rawPerSecond >= 0.6,
+      catchup_target_met: catchup.perSecond >= 20_000,
+    };
+  } finally {
+    await connection?.close();
+    await raw.end();
+    await database.drop();
+  }
+}
