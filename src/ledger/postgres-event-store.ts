@@ -67,10 +67,11 @@ export class PostgresEventStore implements EventStore {
       .join(',')}]`;
     const isAny = expected === 'any';
     const expectedRevision = expected === 'no-stream' ? -1n : expected === 'any' ? null : expected;
-    const { rows } = await sql<{ ok: boolean; revision: string | number | null; transaction_id: string | null; global_position: string | null }>`
-      select * from ledger_append(${stream}, ${expectedRevision === null ? null : expectedRevision.toString()}::bigint, ${isAny}, ${payload}::jsonb)
-    `.execute(this.#db);
-    const row = rows[0];
+    const [row] = await this.#connection.run<{ ok: boolean; revision: string | number | null; transaction_id: string | null; global_position: string | null }>({
+      name: 'ledger_append',
+      text: 'select * from ledger_append($1, $2::bigint, $3, $4::jsonb)',
+      values: [stream, expectedRevision === null ? null : expectedRevision.toString(), isAny, payload],
+    });
     if (!row) throw new Error('ledger_append returned no row');
     if (!row.ok) {
       return { ok: false, error: new WrongExpectedRevision(stream, expected, BigInt(row.revision ?? -1)) };

@@ -12,12 +12,28 @@ export interface SqlConnection {
   // Read models and the ledger each type their own view of the database.
   db: Kysely<unknown>;
   kind: 'postgres' | 'pglite';
+  /**
+   * Runs one statement outside the query builder, as a named prepared statement where the
+   * database keeps them: for the ledger's hot path, where parsing and building cost more than
+   * the statement itself.
+   */
+  run<Row>(statement: PreparedStatement): Promise<Row[]>;
   poke(): void;
   onPoke(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
+export interface PreparedStatement {
+  /** Unique per statement text: each pooled connection prepares it once under this name. */
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 const CHANNEL = 'ledger_appended';
+// A NOTIFY commits a transaction of its own (it needs a transaction id), as costly as an append.
+// Under load one per this gap wakes other processes soon enough and costs next to nothing.
+const NOTIFY_GAP_MS = 10;
 
 export function connectPostgres(url: string, options: { poolSize?: number; applicationName?: string } = {}): SqlConnection {
   const pool = new pg.Pool({
@@ -57,11 +73,13 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
   };
   void listen();
 
-  // At most one NOTIFY in flight per process: a burst of appends costs one or two, not one each.
+  // The first append after a quiet spell notifies at once; during a burst, at most one NOTIFY is
+  // in flight and the next follows NOTIFY_GAP_MS after it, so a burst costs a few, not one each.
   let notifying = false;
   let pending = false;
+  let gapTimer: NodeJS.Timeout | undefined;
   const notify = () => {
-    if (notifying) {
+    if (notifying || gapTimer) {
       pending = true;
       return;
     }
@@ -69,13 +87,20 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
     pending = false;
     pool.query(`select pg_notify('${CHANNEL}', '')`).catch(() => undefined).finally(() => {
       notifying = false;
-      if (pending && !closed) notify();
+      if (!pending || closed) return;
+      gapTimer = setTimeout(() => {
+        gapTimer = undefined;
+        if (!closed) notify();
+      }, NOTIFY_GAP_MS);
     });
   };
 
   return {
     db,
     kind: 'postgres',
+    async run<Row>(statement: PreparedStatement) {
+      return (await pool.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: statement.values })).rows;
+    },
     poke() {
       wake.emit('poke');
       if (!closed) notify();
@@ -87,6 +112,7 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);
+      clearTimeout(gapTimer);
       await listener?.end().catch(() => undefined);
       await db.destroy();
     },
@@ -103,6 +129,8 @@ export async function connectPglite(dataDir?: string): Promise<SqlConnection> {
   return {
     db,
     kind: 'pglite',
+    // PGlite runs in this process: there is no round trip for a prepared statement to save.
+    run: async <Row>(statement: PreparedStatement) => (await pglite.query<Row>(statement.text, statement.values)).rows,
     poke: () => wake.emit('poke'),
     onPoke(fn) {
       wake.on('poke', fn);
