@@ -25,7 +25,7 @@ import { readModelMigrations } from './projections/migrations/read-model-migrati
 import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
-import { ProjectionRunner } from './projections/projection-runner.ts';
+import { ProjectionRunner, type Projection } from './projections/projection-runner.ts';
 import type { ReadModelDatabase } from './projections/read-model-database.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createMetricsRegistry } from './telemetry/metrics.ts';
@@ -115,16 +115,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       clock,
       logger: logger.child({ component: 'projections' }),
       metrics,
-      projections: [
-        inboxProjection,
-        deliveriesProjection({ onChanged: () => dispatcher?.poke() }),
-        plannerProcessor({
-          store,
-          clock,
-          logger: logger.child({ component: 'planner' }),
-          reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)],
-        }),
-      ],
+      projections: buildProjections({ store, clock, logger, onDeliveriesChanged: () => dispatcher?.poke() }),
     });
     await runner.start();
     cleanup.push(() => runner.stop());
@@ -173,6 +164,31 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     await stopAll();
     throw error;
   }
+}
+
+export interface ProjectionDeps {
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+  onDeliveriesChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
+}
+
+/**
+ * Every projection and reaction of the service, in one list: the live service runs them, and a
+ * replay runs the same list into a fresh schema (with a ledger that takes no appends) to compare.
+ */
+export function buildProjections(deps: ProjectionDeps): Projection[] {
+  const { store, clock, logger } = deps;
+  return [
+    inboxProjection,
+    deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
+    plannerProcessor({
+      store,
+      clock,
+      logger: logger.child({ component: 'planner' }),
+      reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)],
+    }),
+  ];
 }
 
 async function resolveTokens(config: Config, embedded: boolean): Promise<{ tokens: ApiTokens; generated: { tokens: ApiToken[]; path: string } | null }> {
