@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Result } from '../../domain/result.ts';
+import type { StatusReported } from '../../domain/notification-events.ts';
+
+/** An HTTP request as the webhook parsers need it: the body exactly as received, for signatures. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+  /** The full URL the provider called (scheme, host, path, query), as the provider sees it. */
+  url: string;
+  /** When it arrived; providers without timestamps (Twilio) report at this time. Default: now. */
+  receivedAt?: Date;
+}
+
+/** A provider's word on one message we sent; the projection matches it by `providerMessageId`. */
+export interface ProviderStatusReport {
+  provider: string;
+  providerMessageId: string;
+  status: StatusReported['status'];
+  code: string | null;
+  /** Never a contact: codes, SMTP status, titles. */
+  detail: string | null;
+  /** Idempotence key: a repeated callback carries the same one. */
+  reportId: string;
+  occurredAt: string;
+  /** Our notification id when the provider echoes it (WhatsApp callback data, SES tag). */
+  notificationId?: string;
+}
+
+/** A patient's message to us. Its text is not kept: only what it means for consent. */
+export interface InboundReply {
+  provider: string;
+  channel: 'whatsapp' | 'sms';
+  /** E.164. */
+  from: string;
+  intent: 'opt-out' | 'opt-in' | 'other';
+  /** The keyword as matched, for the audit trail (`STOP`, `रोकें`). */
+  keyword?: string;
+  messageId: string;
+  receivedAt: string;
+}
+
+/** An address that must not be used again on a channel (permanent bounce, complaint, opt-out). */
+export interface ContactSuppression {
+  channel: 'email' | 'whatsapp' | 'sms';
+  address: string;
+  reason: 'bounced-address' | 'opted-out';
+  reportId: string;
+  occurredAt: string;
+}
+
+export interface WebhookBatch {
+  reports: ProviderStatusReport[];
+  replies: InboundReply[];
+  suppressions: ContactSuppression[];
+  /** SNS subscription confirmation: GET this URL to confirm (only after the signature verified). */
+  confirmSubscriptionUrl?: string;
+}
+
+/**
+ * Why a webhook was refused; nothing from it may be recorded. `verification-unavailable` (the SNS
+ * certificate could not be fetched) is not the sender's fault: answer 5xx so it is delivered again.
+ */
+export interface WebhookRejection {
+  kind: 'bad-signature' | 'unknown-topic' | 'malformed' | 'verification-unavailable';
+  detail: string;
+}
+
+export type WebhookResult = Result<WebhookBatch, WebhookRejection>;
+
+export const emptyBatch = (): WebhookBatch => ({ reports: [], replies: [], suppressions: [] });
+
+export const reject = (kind: WebhookRejection['kind'], detail: string): { ok: false; error: WebhookRejection } => ({
+  ok: false, error: { kind, detail },
+});
+
+/** The first value of a request header, case-insensitively. */
+export function requestHeader(request: WebhookRequest, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+/** Compares secrets in constant time; hashing first hides their lengths too. */
+export function secretsEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Unix seconds (as providers send them) to ISO-8601, or undefined when unreadable. */
+export function fromUnixSeconds(value: string): string | undefined {
+  if (!/^\d{1,12}$/.test(value)) return undefined;
+  return new Date(Number(value) * 1000).toISOString();
+}
