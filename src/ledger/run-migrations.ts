@@ -5,9 +5,10 @@ import { Migrator, type Migration } from 'kysely/migration';
  * Applies numbered migrations under the migrator's advisory lock, so several instances starting
  * at once migrate once. Each part (ledger, read models) keeps its own migration table.
  */
-export async function runMigrations(db: Kysely<unknown>, table: string, migrations: Record<string, Migration>): Promise<void> {
+export async function runMigrations(db: Kysely<unknown>, table: string, migrations: Record<string, Migration>, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: table,
     migrationLockTableName: `${table}_lock`,

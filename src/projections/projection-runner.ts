@@ -37,6 +37,8 @@ export interface ProjectionRunnerOptions {
   metrics?: Registry;
   /** Events per transaction at most. */
   batchSize?: number;
+  /** Told after each batch how many events it covered: progress for long rebuilds. */
+  onBatch?: (projection: string, events: number) => void;
 }
 
 interface Waiter {
@@ -174,6 +176,7 @@ export class ProjectionRunner {
           this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
         }
         this.#advance(projection.name, last);
+        this.#options.onBatch?.(projection.name, batch.length);
       }
     } finally {
       await iterator.return?.();
