@@ -12,7 +12,7 @@ const APPENDERS = 10;
 const WARMUP_PER_SIDE = 2_000;
 const MEASURED_PER_SIDE = 20_000;
 // Alternating rounds spread the drift of a shared machine over both sides instead of one.
-const ROUNDS = 4;
+const ROUNDS = 10;
 const CATCHUP_EVENTS = 100_000;
 const CATCHUP_EVENTS_PER_APPEND = 500;
 const CATCHUP_LOADERS = 4;
