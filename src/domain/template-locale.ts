@@ -26,18 +26,24 @@ export function formattingLocale(recipient: string, language: TemplateLocale): s
   return region ? `${language}-${region}` : language;
 }
 
-function languageOf(locale: string): string | undefined {
+// Parsing a tag with Intl.Locale costs microseconds and a fan-out asks about the same few tags
+// thousands of times.
+const parsedTags = new Map<string, { language?: string; region?: string }>();
+
+function parseTag(locale: string): { language?: string; region?: string } {
+  const hit = parsedTags.get(locale);
+  if (hit) return hit;
+  let parsed: { language?: string; region?: string };
   try {
-    return new Intl.Locale(locale).language;
+    const tag = new Intl.Locale(locale);
+    parsed = { language: tag.language, region: tag.maximize().region };
   } catch {
-    return undefined;
+    parsed = {};
   }
+  if (parsedTags.size >= 256) parsedTags.clear();
+  parsedTags.set(locale, parsed);
+  return parsed;
 }
 
-function regionOf(locale: string): string | undefined {
-  try {
-    return new Intl.Locale(locale).maximize().region;
-  } catch {
-    return undefined;
-  }
-}
+const languageOf = (locale: string): string | undefined => parseTag(locale).language;
+const regionOf = (locale: string): string | undefined => parseTag(locale).region;
