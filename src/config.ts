@@ -11,7 +11,7 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl(/^postgres(ql)?$/, 'postgres://user@host:5432/db'),
   DATA_DIR: z.string().min(1).default('./data'),
-  KURRENTDB_URL: optionalUrl(/^(kurrentdb|kurrent|esdb|kdb)(\+discover)?$/, 'kurrentdb://localhost:2113?tls=false'),
+  KURRENTDB_URL: optionalUrl(/^kurrentdb(\+discover)?$/, 'kurrentdb://localhost:2113?tls=false'),
   AMQP_URL: optionalUrl(/^amqps?$/, 'amqp://guest:guest@localhost:5672'),
   AMQP_EXCHANGE: z.string().min(1).default('clinic.events'),
   AMQP_QUEUE: z.string().min(1).default('notifications'),

@@ -15,6 +15,7 @@ import { HttpServer, sendJson } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
+import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
@@ -79,7 +80,10 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!);
     cleanup.push(() => connection.close());
     const db = connection.db as Kysely<ReadModelDatabase>;
-    const store: EventStore = await PostgresEventStore.open(connection);
+    const store: EventStore = config.KURRENTDB_URL
+      ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
+      : await PostgresEventStore.open(connection);
+    cleanup.push(() => store.close());
     await runMigrations(connection.db, 'read_model_migration', readModelMigrations);
 
     const { tokens, generated } = await resolveTokens(config, embedded);
