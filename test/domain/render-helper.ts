@@ -1,0 +1,14 @@
+import type { Channel, EventType } from '../../src/domain/event-catalogue.ts';
+import type { RenderedFor } from '../../src/domain/rendered-message.ts';
+import { renderTemplate } from '../../src/domain/render-template.ts';
+import { templateVariables } from '../../src/domain/template-variables.ts';
+import { FULL, contextFor } from './template-fixtures.ts';
+
+/** Variables from a fixture payload, then the message; a template error fails the test with its message. */
+export function renderFrom<C extends Channel>(type: EventType, channel: C, locale: string, payloads = FULL, extra: Record<string, string> = {}): RenderedFor<C> {
+  const variables = templateVariables(type, payloads[type] as never, { locale, ...contextFor(type, payloads), ...extra });
+  const result = renderTemplate({ eventType: type, channel, locale, variables });
+  if (!result.ok) throw new Error(`${type} ${channel} ${locale}: ${result.error.message}`);
+  return result.value as RenderedFor<C>;
+}
+
