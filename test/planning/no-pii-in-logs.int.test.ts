@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
+import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { UPSTREAM_TYPES, patient, secondPatient, validEnvelope } from '../support/envelopes.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
+import type { StandinServer } from '../support/standins/standin-server.ts';
+import { until } from '../support/until.ts';
+
+const lines: string[] = [];
+let service: TestService;
+let standin: StandinServer;
+
+beforeAll(async () => {
+  standin = await start360DialogStandin();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'trace', destination: sink });
+  service = await startTestService({
+    logger,
+    transports: { whatsapp: createWhatsApp360DialogTransport({ apiKey: STANDIN_360DIALOG_KEY, baseUrl: standin.url, logger }) },
+    dispatcher: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 10 },
+  });
+});
+afterAll(async () => {
+  await service?.stop();
+  await standin?.close();
+});
+
+it('logs every send, failure and suppression without a patient phone, email or name in clear', async () => {
+  standin.failNext(3, { status: 400, body: metaError(131000, 'Something went wrong') });
+  const eventIds: string[] = [];
+  for (const type of UPSTREAM_TYPES) {
+    const raw = validEnvelope(type);
+    eventIds.push(raw.eventId);
+    const parsed = parseEnvelope(raw);
+    if (!parsed.ok) throw new Error('invalid fixture');
+    await service.whenProcessed((await service.intake.record(parsed.value, 'http')).position);
+  }
+  await until(async () => {
+    const rows = await service.db.selectFrom('notifications').select('status').where('event_id', 'in', eventIds).execute();
+    return rows.length > 0 && rows.every((r) => ['sent', 'failed', 'suppressed'].includes(r.status));
+  }, { what: 'every notification to settle' });
+  const log = lines.join('');
+  expect(log).toContain('notification sent');
+  expect(log).toContain('send attempt failed');
+  for (const secret of [patient.phone, patient.phone.slice(1), patient.email, patient.name, secondPatient.phone, secondPatient.name]) {
+    expect(log).not.toContain(secret);
+  }
+  expect(log).toMatch(/\+91\*+3210/);
+});
