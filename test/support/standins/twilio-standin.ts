@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { headerOf, startStandin, type StandinServer } from './standin-server.ts';
 
 export const STANDIN_TWILIO_ACCOUNT_SID = `AC${'1'.repeat(32)}`;
@@ -36,4 +36,10 @@ export async function startTwilioStandin(accountSid = STANDIN_TWILIO_ACCOUNT_SID
       },
     };
   });
+}
+
+/** Signs a callback as Twilio does, written apart from the code under test: URL, then sorted name+value pairs. */
+export function signTwilioCallback(url: string, params: Record<string, string>, authToken = STANDIN_TWILIO_AUTH_TOKEN): string {
+  const data = Object.keys(params).sort().reduce((text, name) => text + name + params[name], url);
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
