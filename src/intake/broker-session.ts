@@ -131,6 +131,12 @@ export class BrokerSession {
   async close(): Promise<void> {
     const wasOpen = this.#open;
     this.#markClosed(undefined);
-    if (wasOpen) await this.connection.close().catch(() => undefined);
+    if (!wasOpen) return;
+    // Channels first: their close follows the acks on the same channel, and the broker answers only
+    // once it has handled them. A connection close travels on channel 0 and can overtake acks still
+    // buffered for channel 1, and the broker would then requeue messages we had finished.
+    await this.channel.close().catch(() => undefined);
+    await this.confirm.close().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
   }
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { z } from 'zod';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { Registry } from 'prom-client';
 import { INBOUND_RECEIVED, DUPLICATE_IGNORED } from '../../../src/domain/inbound-receipt.ts';
@@ -9,7 +8,7 @@ import { streamName } from '../../../src/domain/stream-name.ts';
 import { AmqpIntakeConsumer, type AmqpIntakeConsumerOptions } from '../../../src/intake/amqp-intake-consumer.ts';
 import { AmqpPublisher } from '../../../src/intake/amqp-publisher.ts';
 import { ledgerProbe, ledgerRecorder } from '../../../src/intake/ledger-recorder.ts';
-import { resolveTopology, type IntakeTopology, type QueueType } from '../../../src/intake/topology.ts';
+import { declareTopology, resolveTopology, type IntakeTopology, type QueueType } from '../../../src/intake/topology.ts';
 import { readStreamToArray, type RecordedEvent } from '../../../src/ledger/event-store.ts';
 import { PostgresEventStore } from '../../../src/ledger/postgres-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../../src/ledger/sql-connection.ts';
@@ -43,6 +42,7 @@ export interface IntakeHarness {
   clock: FixedClock;
   store: PostgresEventStore;
   sql: SqlConnection;
+  databaseUrl: string;
   publisher: AmqpPublisher;
   admin: Channel;
   log: CapturedLog;
@@ -73,6 +73,8 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
   adminConnection.on('error', () => undefined);
   const admin = await adminConnection.createChannel();
   admin.on('error', () => undefined);
+  // Declared up front so what a test publishes before any consumer starts is not dropped unroutable.
+  await declareTopology(admin, topology);
   const publisher = await AmqpPublisher.open({ url: TEST_AMQP_URL, exchange: topology.exchange, connectionName: `${connectionName}:publisher` });
 
   const harness: IntakeHarness = {
@@ -80,6 +82,7 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
     clock,
     store,
     sql,
+    databaseUrl: database.url,
     publisher,
     admin,
     log,
@@ -135,18 +138,20 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
   return harness;
 }
 
-const BrokerConnections = z.array(z.object({ name: z.string(), client_properties: z.array(z.tuple([z.string(), z.string(), z.unknown()])) }));
-
 /**
  * Closes, from the broker's side, only the connections whose client named itself `connectionName`:
- * other test files share the broker, so never all of them.
+ * other test files share the broker, so never all of them. `close_connection` takes the connection's
+ * Erlang pid, which only the plain (tab-separated) listing prints in a form it accepts back.
  */
 export async function closeConnectionsNamed(connectionName: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'name', 'client_properties', '--formatter', 'json']);
-  const connections = BrokerConnections.parse(JSON.parse(stdout));
-  const ours = connections.filter((c) => c.client_properties.some(([key, , value]) => key === 'connection_name' && value === connectionName));
-  for (const c of ours) await run('rabbitmqctl', ['-q', 'close_connection', c.name, 'test: connection dropped on purpose']);
-  return ours.length;
+  const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties']);
+  const marker = `{"connection_name",${JSON.stringify(connectionName)}}`;
+  const pids = stdout
+    .split('\n')
+    .filter((line) => line.includes(marker))
+    .map((line) => line.split('\t')[0]!);
+  for (const pid of pids) await run('rabbitmqctl', ['-q', 'close_connection', pid, 'test: connection dropped on purpose']);
+  return pids.length;
 }
 
 /** The current value of a counter or gauge (summed over labels) in the harness registry. */
