@@ -197,3 +197,13 @@ describe('the SNS certificate fetcher', () => {
     expect(server.requests).toHaveLength(2);
   });
 });
+
+describe('SES event details', () => {
+  it('mask an address quoted in an SMTP response', async () => {
+    const quoting = { ...deliveryEvent, delivery: { ...deliveryEvent.delivery, smtpResponse: '250 2.0.0 OK <asha@example.com> queued' } };
+
+    const result = await parseSesSnsWebhook(signed(snsNotification(quoting)), config);
+
+    expect(result.ok && result.value.reports[0]!.detail).toBe('250 2.0.0 OK <a***@example.com> queued');
+  });
+});

@@ -1,5 +1,6 @@
 import type { SendOutcome } from '../channel-port.ts';
 import type { HttpResult } from './provider-http-client.ts';
+import { scrubContacts } from './scrub-contacts.ts';
 
 export type SendFailure = Extract<SendOutcome, { kind: 'failed' }>;
 
@@ -34,9 +35,9 @@ export function parseRetryAfterMs(value: string | undefined, now: Date): number 
   return Math.max(0, at - now.getTime());
 }
 
-/** A short, single-line excerpt of a provider's body for the ledger; never the request we sent. */
+/** A short, single-line excerpt of a provider's body for the ledger, contacts masked; never the request we sent. */
 export function excerpt(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = scrubContacts(text).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}...` : flat;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scrubContacts } from '../providers/scrub-contacts.ts';
 import type { ContactSuppression, ProviderStatusReport, WebhookBatch } from './webhook-types.ts';
 
 const Recipient = z.object({ emailAddress: z.string(), action: z.string().optional(), status: z.string().optional() });
@@ -51,7 +52,7 @@ export function addSesEvent(batch: WebhookBatch, event: SesEvent, reportId: stri
     ...(event.mail.tags?.[NOTIFICATION_ID_TAG]?.[0] ? { notificationId: event.mail.tags[NOTIFICATION_ID_TAG][0] } : {}),
   };
   const report = (status: ProviderStatusReport['status'], at: string, code: string | null, detail: string | null) =>
-    batch.reports.push({ ...base, status, code, detail, occurredAt: iso(at) ?? iso(event.mail.timestamp) ?? at });
+    batch.reports.push({ ...base, status, code, detail: detail === null ? null : scrubContacts(detail), occurredAt: iso(at) ?? iso(event.mail.timestamp) ?? at });
   const suppress = (address: string, reason: ContactSuppression['reason'], at: string) =>
     batch.suppressions.push({ channel: 'email', address, reason, reportId, occurredAt: iso(at) ?? at });
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { ok } from '../../domain/result.ts';
+import { scrubContacts } from '../providers/scrub-contacts.ts';
 import { classifyReply } from './reply-keywords.ts';
 import {
   emptyBatch, fromUnixSeconds, reject, requestHeader, secretsEqual,
@@ -103,7 +104,7 @@ function addStatus(batch: WebhookBatch, status: z.infer<typeof Status>): string 
     providerMessageId: status.id,
     status: status.status as ProviderStatusReport['status'],
     code: error ? String(error.code) : null,
-    detail: error ? (error.error_data?.details ?? error.title ?? error.message ?? null) : null,
+    detail: error ? scrubContacts(error.error_data?.details ?? error.title ?? error.message ?? String(error.code)) : null,
     reportId,
     occurredAt,
     ...(status.biz_opaque_callback_data ? { notificationId: status.biz_opaque_callback_data } : {}),
