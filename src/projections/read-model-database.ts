@@ -1,4 +1,11 @@
 import type { ColumnType, Generated } from 'kysely';
+import type {
+  RoutingRuleVersionTable,
+  StaffAlertTable,
+  StaffEventRoutingTable,
+  StaffMemberVersionTable,
+  UnroutedStaffEventTable,
+} from './staff-routing.tables.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** int8 columns come back as strings from pg; we write numbers or strings. */
@@ -79,4 +86,9 @@ export interface ReadModelDatabase {
   notifications: NotificationTable;
   contact_blocks: ContactBlockTable;
   person_blocks: PersonBlockTable;
+  staff_member_versions: StaffMemberVersionTable;
+  routing_rule_versions: RoutingRuleVersionTable;
+  staff_event_routings: StaffEventRoutingTable;
+  unrouted_staff_events: UnroutedStaffEventTable;
+  staff_alerts: StaffAlertTable;
 }

@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_create_deliveries.ts';
 import * as m0002 from './0002_create_planner_state.ts';
+import * as m0003 from './0003_create_staff_routing.ts';
+import * as m0005 from './0005_create_staff_alerts.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
@@ -10,4 +12,6 @@ import * as m0002 from './0002_create_planner_state.ts';
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
   '0002_create_planner_state': m0002,
+  '0003_create_staff_routing': m0003,
+  '0005_create_staff_alerts': m0005,
 };
