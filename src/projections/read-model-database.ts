@@ -79,6 +79,83 @@ export interface PersonBlockTable {
   since: Timestamp;
 }
 
+/** Position columns of the reaction state tables: numeric, so they come back as strings. */
+type Numeric = ColumnType<string, string | bigint, string | bigint>;
+
+export interface ReminderAppointmentTable {
+  appointment_id: string;
+  centre_id: string | null;
+  state: ColumnType<unknown, string, string>;
+  visit: ColumnType<unknown, string | null, string | null>;
+  stream_revision: Int8;
+  decisions: ColumnType<unknown, string, string>;
+  last_commit: Numeric;
+  last_prepare: Numeric;
+}
+
+export interface ReminderOffsetsTable {
+  centre_id: string;
+  offsets: ColumnType<unknown, string, string>;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: Numeric;
+  last_prepare: Numeric;
+}
+
+export interface ReminderTable {
+  reminder_id: string;
+  appointment_id: string;
+  centre_id: string;
+  reminder_offset: string;
+  scheduled_by: string;
+  due_at: Timestamp;
+  slot_at: Timestamp;
+  status: string;
+  reason: string | null;
+  fired_at: Timestamp | null;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EmergencyLeaveAppointmentTable {
+  appointment_id: string;
+  leave_event_id: string;
+  doctor_id: string;
+  announced_at: Timestamp;
+}
+
+export interface WalkinThresholdTable {
+  centre_id: string;
+  queue_id: string;
+  threshold: number;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: Numeric;
+  last_prepare: Numeric;
+}
+
+export interface WalkinQueueTable {
+  centre_id: string;
+  queue_id: string;
+  last_occurred_at: Timestamp;
+  last_commit: Numeric;
+  last_prepare: Numeric;
+}
+
+export interface WalkinTokenTable {
+  centre_id: string;
+  queue_id: string;
+  local_date: string;
+  token_number: string;
+  called: Generated<boolean>;
+  notified_commit: Numeric | null;
+  notified_prepare: Numeric | null;
+  notified_position: number | null;
+  notified_threshold: number | null;
+}
+
 /** Every read-model table. Each area adds its tables here beside its migration. */
 export interface ReadModelDatabase {
   projection_checkpoints: ProjectionCheckpointTable;

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_create_deliveries.ts';
 import * as m0002 from './0002_create_planner_state.ts';
 import * as m0003 from './0003_create_staff_routing.ts';
+import * as m0004 from './0004_create_reminders_and_walkin.ts';
 import * as m0005 from './0005_create_staff_alerts.ts';
 
 /**
@@ -13,5 +14,6 @@ export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
   '0002_create_planner_state': m0002,
   '0003_create_staff_routing': m0003,
+  '0004_create_reminders_and_walkin': m0004,
   '0005_create_staff_alerts': m0005,
 };
