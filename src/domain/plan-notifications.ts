@@ -40,6 +40,13 @@ export interface PlanningInput {
   templates: PlanningTemplates;
   /** What is known against a (channel, address, person), looked up before planning. */
   blockFor(channel: Channel, address: string, personId: string): ContactBlock;
+  /**
+   * Messages generated here (reminders, approaching turn) name their notifications their own way;
+   * default: (eventId, person, channel) and the catalogue entry.
+   */
+  identify?(target: PlanTarget, channel: Channel): { notificationId: string; selection: Selection };
+  /** The emergency-leave event that already told this appointment's patient, if any. */
+  emergencyLeaveFor?(appointmentId: string): string | null;
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -79,9 +86,11 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const type = envelope.type;
   const data = envelope.data as { centre?: { id: string; locale?: string } };
   const fanOut = target.affectedIndex !== undefined;
-  const notificationId = notificationIdFor(envelope.eventId, target.patient.id, channel, fanOut ? target.appointmentId : null);
   const locale = target.patient.locale ?? data.centre?.locale ?? DEFAULT_LOCALE;
-  const selection: Selection = fanOut ? { kind: 'emergency-leave', appointmentId: target.appointmentId! } : { kind: 'catalogue', eventType: type };
+  const { notificationId, selection } = input.identify?.(target, channel) ?? {
+    notificationId: notificationIdFor(envelope.eventId, target.patient.id, channel, fanOut ? target.appointmentId : null),
+    selection: fanOut ? { kind: 'emergency-leave', appointmentId: target.appointmentId! } : { kind: 'catalogue', eventType: type },
+  } satisfies { notificationId: string; selection: Selection };
   const base = {
     notificationId,
     eventId: envelope.eventId,
@@ -99,6 +108,8 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   });
 
   const address = addressFor(target.patient, channel);
+  const leave = type === 'appointment.cancelled' && target.appointmentId ? input.emergencyLeaveFor?.(target.appointmentId) : null;
+  if (leave) return suppress('covered-by-emergency-leave', `emergency leave ${leave} already told the patient and offered a refund`, address);
   if (!address) return suppress('no-contact', `patient has no ${channel === 'email' ? 'email address' : 'phone number'}`, null);
   if ((channel === 'whatsapp' || channel === 'sms') && !isValidPhoneNumber(address)) {
     return suppress('invalid-contact', 'phone number is well-formed but not a valid number', address);
