@@ -23,13 +23,25 @@ export function plannerProcessor(options: PlannerOptions): Projection {
   const { store, clock, logger, reactions } = options;
   const concurrency = options.concurrency ?? 32;
 
+  // Appends to one stream are made one after another, in the order decided: each expects the
+  // revision the one before it leaves (two events of one appointment in a batch). Streams run side by side.
   const flush = async (pending: PendingAppend[]) => {
-    for (let i = 0; i < pending.length; i += concurrency) {
-      await Promise.all(pending.slice(i, i + concurrency).map(async (append) => {
-        const result = await store.append(append.stream, append.events, append.expected);
-        if (!result.ok) logger.debug({ stream: append.stream }, 'planner append already made');
-      }));
+    const byStream = new Map<string, PendingAppend[]>();
+    for (const append of pending) {
+      const queue = byStream.get(append.stream);
+      if (queue) queue.push(append);
+      else byStream.set(append.stream, [append]);
     }
+    const queues = [...byStream.values()];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
+      for (let queue = queues[next++]; queue; queue = queues[next++]) {
+        for (const append of queue) {
+          const result = await store.append(append.stream, append.events, append.expected);
+          if (!result.ok) logger.debug({ stream: append.stream }, 'planner append already made');
+        }
+      }
+    }));
   };
 
   return {
