@@ -9,10 +9,12 @@ import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/envelope.ts';
 import type { IntakeVia } from './domain/inbound-receipt.ts';
 import { planningTemplates } from './domain/planning-templates.ts';
+import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
 import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './http/api-tokens.ts';
 import { eventsRoute } from './http/events-route.ts';
 import { HttpServer, sendJson } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
+import { staticRoute } from './http/static-route.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
@@ -144,6 +146,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         res.end(body);
       })
       .route('POST', '/events', eventsRoute(tokens, intake));
+    const dashboard = staticRoute(DASHBOARD_DIST);
+    http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
     cleanup.push(() => http.close());
 

@@ -1,0 +1,231 @@
+import {
+  DELIVERY_STATS,
+  DELIVERY_UPDATED,
+  DeliveryStatsAnswer,
+  DeliveryUpdatedAnswer,
+  INBOUND_EVENT,
+  InboundEventAnswer,
+  LIST_NOTIFICATIONS,
+  ListNotificationsAnswer,
+  NOTIFICATION_DETAIL,
+  NotificationDetailAnswer,
+  type NotificationFilter,
+} from './documents.ts';
+import { h } from './dom.ts';
+import { UnauthorizedError, type GraphqlClient } from './graphql-client.ts';
+import { MAX_ROWS, Store } from './store.ts';
+import { renderDetail, type DetailState } from './views/detail-view.ts';
+import { renderFilters } from './views/filters-view.ts';
+import { renderStats } from './views/stats-view.ts';
+import { TableView } from './views/table-view.ts';
+
+const STATS_REFRESH_MS = 400;
+
+/** The signed-in page: loads the list and counts, then keeps them live from `deliveryUpdated`. */
+export class DashboardApp {
+  readonly #store = new Store();
+  readonly #table: TableView;
+  readonly #cards = h('section', { class: 'stat-cards', 'aria-label': 'Counts by status' });
+  readonly #chart = h('section', { class: 'card chart-card' });
+  readonly #filters = h('div', { class: 'filters' });
+  readonly #live = h('span', { class: 'live-indicator', 'data-state': 'connecting' });
+  readonly #drawer = h('aside', { class: 'drawer', hidden: true, 'aria-label': 'Notification details' });
+  readonly #banner = h('p', { class: 'banner', hidden: true, role: 'status' });
+  #unsubscribe: (() => void) | null = null;
+  #statsTimer: ReturnType<typeof setTimeout> | null = null;
+  #detail: DetailState | null = null;
+  #detailTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly client: GraphqlClient,
+    private readonly onSignOut: (message?: string) => void,
+  ) {
+    this.#table = new TableView((id) => void this.#open(id));
+  }
+
+  start(): void {
+    const signOut = h('button', { type: 'button', class: 'ghost light' }, 'Sign out');
+    signOut.addEventListener('click', () => {
+      this.stop();
+      this.onSignOut();
+    });
+    this.root.replaceChildren(
+      h(
+        'header',
+        { class: 'topbar' },
+        h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }), 'Clinic notification ledger'),
+        h('span', { class: 'topbar-title' }, 'Live deliveries'),
+        h('div', { class: 'topbar-end' }, this.#live, signOut),
+      ),
+      h(
+        'main',
+        { class: 'page' },
+        this.#banner,
+        this.#cards,
+        h('div', { class: 'grid' }, this.#chart, h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element)),
+      ),
+      this.#drawer,
+    );
+    this.#store.listen((change) => {
+      switch (change.kind) {
+        case 'reset':
+          this.#table.reset(this.#store.rows);
+          this.#renderFilters();
+          break;
+        case 'upsert':
+          this.#table.upsert(change.notification, this.#store.rows);
+          if (change.isNew && change.notification.centreId && !this.#store.centres.includes(change.notification.centreId)) this.#renderFilters();
+          if (change.notification.id === this.#store.selectedId) this.#refreshDetailSoon();
+          this.#refreshStatsSoon();
+          break;
+        case 'remove':
+          this.#table.remove(change.id);
+          break;
+        case 'stats':
+          renderStats(this.#cards, this.#chart, this.#store.stats);
+          break;
+        case 'connection':
+          this.#live.dataset.state = this.#store.connection;
+          this.#live.textContent = this.#store.connection === 'live' ? 'Live' : this.#store.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+          this.#live.title = this.#store.connectionDetail;
+          break;
+        case 'filter':
+          this.#renderFilters();
+          break;
+      }
+    });
+    this.#store.setConnection('connecting');
+    renderStats(this.#cards, this.#chart, []);
+    this.#renderFilters();
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.#close();
+    });
+    void this.#reload();
+    this.#subscribe();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  #renderFilters(): void {
+    renderFilters(this.#filters, this.#store.filter, this.#store.centres, (filter) => this.#changeFilter(filter));
+  }
+
+  #changeFilter(filter: NotificationFilter): void {
+    const statusOnly = filter.eventType === this.#store.filter.eventType && filter.channel === this.#store.filter.channel && filter.centreId === this.#store.filter.centreId;
+    this.#store.setFilter(filter);
+    void this.#reload();
+    if (!statusOnly) this.#subscribe();
+  }
+
+  #subscribe(): void {
+    this.#unsubscribe?.();
+    const { status: _status, ...live } = this.#store.filter;
+    this.#unsubscribe = this.client.subscribe(DELIVERY_UPDATED, { filter: live }, {
+      onData: (data) => {
+        const parsed = DeliveryUpdatedAnswer.safeParse(data);
+        if (!parsed.success) return this.#warn('An update from the server had an unexpected shape.');
+        const { notification, previousStatus } = parsed.data.deliveryUpdated;
+        this.#store.applyUpdate(notification, previousStatus);
+      },
+      onError: (message) => this.#warn(message),
+      onStatus: (status, detail) => {
+        if (status === 'unauthorized') return this.onSignOut('The token was refused. Sign in again.');
+        const wasLive = this.#store.connection === 'live';
+        this.#store.setConnection(status, detail);
+        // Changes made while the stream was down are not replayed to us: load the current state.
+        if (status === 'live' && !wasLive) void this.#reload();
+      },
+    });
+  }
+
+  async #reload(): Promise<void> {
+    const filter = this.#store.filter;
+    try {
+      const [list] = await Promise.all([
+        this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: MAX_ROWS }, ListNotificationsAnswer),
+        this.#loadStats(),
+      ]);
+      if (filter !== this.#store.filter) return;
+      this.#store.replaceRows(list.notifications.edges.map((e) => e.node));
+      this.#warn(null);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #loadStats(): Promise<void> {
+    const answer = await this.client.request(DELIVERY_STATS, {}, DeliveryStatsAnswer);
+    this.#store.setStats(answer.deliveryStats);
+  }
+
+  #refreshStatsSoon(): void {
+    if (this.#statsTimer) return;
+    this.#statsTimer = setTimeout(() => {
+      this.#statsTimer = null;
+      this.#loadStats().catch((error: unknown) => this.#fail(error));
+    }, STATS_REFRESH_MS);
+  }
+
+  async #open(id: string): Promise<void> {
+    this.#store.selectedId = id;
+    this.#table.select(id);
+    if (this.#detail?.kind !== 'ready' || this.#detail.notification.id !== id) this.#showDetail({ kind: 'loading', id });
+    try {
+      const answer = await this.client.request(NOTIFICATION_DETAIL, { id }, NotificationDetailAnswer);
+      if (this.#store.selectedId !== id) return;
+      const notification = answer.notification;
+      if (!notification) return this.#showDetail({ kind: 'error', id, message: 'This notification is no longer in the read model.' });
+      let inbound = null;
+      let inboundError: string | null = null;
+      try {
+        inbound = (await this.client.request(INBOUND_EVENT, { eventId: notification.eventId }, InboundEventAnswer)).inboundEvent;
+      } catch (error) {
+        inboundError = error instanceof Error ? error.message : String(error);
+      }
+      if (this.#store.selectedId === id) this.#showDetail({ kind: 'ready', notification, inbound, inboundError });
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return this.#fail(error);
+      this.#showDetail({ kind: 'error', id, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  #refreshDetailSoon(): void {
+    const id = this.#store.selectedId;
+    if (!id) return;
+    if (this.#detailTimer) clearTimeout(this.#detailTimer);
+    this.#detailTimer = setTimeout(() => void this.#open(id), 250);
+  }
+
+  #close(): void {
+    this.#store.selectedId = null;
+    this.#table.select(null);
+    this.#showDetail(null);
+  }
+
+  #showDetail(state: DetailState | null): void {
+    this.#detail = state;
+    renderDetail(this.#drawer, state, () => this.#close());
+  }
+
+  #warn(message: string | null): void {
+    this.#banner.hidden = message === null;
+    this.#banner.textContent = message ?? '';
+  }
+
+  #fail(error: unknown): void {
+    if (error instanceof UnauthorizedError) {
+      this.stop();
+      this.onSignOut('The token was refused. Sign in again.');
+      return;
+    }
+    this.#warn(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function compact(filter: NotificationFilter): NotificationFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => Boolean(v)));
+}

@@ -1,0 +1,92 @@
+import { h } from '../dom.ts';
+import type { LiveNotification } from '../store.ts';
+import { channelLabel, eventLabel, formatTime } from '../vocabulary.ts';
+
+/**
+ * The live table, keyed by notification id: a changed row is updated in place and flashes, a new
+ * one slides in at the top, so status changes are visible as they happen.
+ */
+export class TableView {
+  readonly element: HTMLElement;
+  readonly #body: HTMLTableSectionElement;
+  readonly #empty: HTMLElement;
+  readonly #rows = new Map<string, HTMLTableRowElement>();
+  #selectedId: string | null = null;
+
+  constructor(private readonly onOpen: (id: string) => void) {
+    this.#body = h('tbody', {});
+    this.#empty = h('div', { class: 'empty' }, h('strong', {}, 'No notifications yet.'), h('span', {}, 'Publish an event (or run ', h('code', {}, 'npm run demo'), ') and they appear here live.'));
+    const table = h(
+      'table',
+      { class: 'deliveries', 'aria-label': 'Notifications' },
+      h('thead', {}, h('tr', {}, ...['Created', 'Event', 'Channel', 'Recipient', 'Centre', 'Status', 'Seen live'].map((t) => h('th', { scope: 'col' }, t)))),
+      this.#body,
+    );
+    this.element = h('div', { class: 'table-wrap' }, table, this.#empty);
+    this.#body.addEventListener('click', (event) => {
+      const row = (event.target as Element).closest('tr');
+      if (row?.dataset.id) this.onOpen(row.dataset.id);
+    });
+    this.#body.addEventListener('keydown', (event) => {
+      const row = (event.target as Element).closest('tr');
+      if (row?.dataset.id && (event.key === 'Enter' || event.key === ' ')) {
+        event.preventDefault();
+        this.onOpen(row.dataset.id);
+      }
+    });
+  }
+
+  reset(rows: readonly LiveNotification[]): void {
+    this.#rows.clear();
+    this.#body.replaceChildren(...rows.map((r) => this.#build(r)));
+    this.#updateEmpty();
+  }
+
+  upsert(row: LiveNotification, ordered: readonly LiveNotification[]): void {
+    const existing = this.#rows.get(row.id);
+    const fresh = this.#build(row);
+    fresh.classList.add(existing ? 'flash' : 'arrive');
+    if (existing) existing.replaceWith(fresh);
+    else {
+      const index = ordered.findIndex((r) => r.id === row.id);
+      const next = ordered[index + 1];
+      const before = next ? this.#rows.get(next.id) : undefined;
+      this.#body.insertBefore(fresh, before ?? null);
+    }
+    this.#rows.set(row.id, fresh);
+    for (const id of this.#rows.keys()) if (!ordered.some((r) => r.id === id)) this.remove(id);
+    this.#updateEmpty();
+  }
+
+  remove(id: string): void {
+    this.#rows.get(id)?.remove();
+    this.#rows.delete(id);
+    this.#updateEmpty();
+  }
+
+  select(id: string | null): void {
+    if (this.#selectedId) this.#rows.get(this.#selectedId)?.classList.remove('selected');
+    this.#selectedId = id;
+    if (id) this.#rows.get(id)?.classList.add('selected');
+  }
+
+  #build(n: LiveNotification): HTMLTableRowElement {
+    const row = h(
+      'tr',
+      { 'data-id': n.id, 'data-status': n.status, tabindex: '0', class: n.id === this.#selectedId ? 'selected' : undefined },
+      h('td', { class: 'time' }, formatTime(n.createdAt)),
+      h('td', {}, h('span', { class: 'event' }, eventLabel(n.eventType)), n.bookingReference ? h('span', { class: 'sub' }, n.bookingReference) : null),
+      h('td', {}, h('span', { class: `channel c-${n.channel}` }, channelLabel(n.channel))),
+      h('td', { class: 'recipient' }, h('span', {}, n.recipient.address ?? '—'), h('span', { class: 'sub' }, `${n.recipient.kind} ${n.recipient.id}`)),
+      h('td', { class: 'centre' }, n.centreId ?? '—'),
+      h('td', {}, h('span', { class: `pill s-${n.status}`, 'data-testid': 'status' }, n.status), n.suppressionReason ? h('span', { class: 'sub' }, n.suppressionReason) : null),
+      h('td', { class: 'trail' }, ...n.trail.flatMap((s, i) => [i > 0 ? h('span', { class: 'arrow' }, '→') : null, h('span', { class: `mini s-${s}` }, s)])),
+    );
+    row.title = 'Open its ledger timeline';
+    return row;
+  }
+
+  #updateEmpty(): void {
+    this.#empty.hidden = this.#rows.size > 0;
+  }
+}
