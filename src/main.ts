@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirLocked } from './ledger/data-dir-lock.ts';
 import { startService } from './service.ts';
+import { startupBanner } from './startup-banner.ts';
 import { createLogger } from './telemetry/logger.ts';
 
 // Wiring from configuration, and the process's lifecycle; nothing else.
@@ -8,23 +10,7 @@ const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
 async function main(): Promise<void> {
   const config = loadConfig();
   const service = await startService(config, { logger });
-  const print = (line = '') => process.stdout.write(`${line}\n`);
-  print();
-  print(`Clinic notification ledger listening on ${service.url.origin}`);
-  print(`  GraphQL    ${service.url.origin}/graphql`);
-  print(`  Events     POST ${service.url.origin}/events`);
-  print(`  Dashboard  ${service.url.origin}/`);
-  print(`  Ledger     ${config.KURRENTDB_URL ? 'KurrentDB' : service.embedded ? `embedded PGlite in ${config.DATA_DIR} (set DATABASE_URL for PostgreSQL, KURRENTDB_URL for KurrentDB)` : 'PostgreSQL (DATABASE_URL)'}`);
-  print(`  Intake     ${config.AMQP_URL ? `AMQP queue ${config.AMQP_QUEUE} on exchange ${config.AMQP_EXCHANGE}` : 'HTTP and GraphQL only (set AMQP_URL to consume from RabbitMQ)'}`);
-  print(`  Channels   ${service.sandboxed.length ? `sandbox (nothing is sent): ${service.sandboxed.join(', ')}` : 'all live'}`);
-  if (service.generatedTokens) {
-    print();
-    print(`API tokens made for this data folder (kept in ${service.generatedTokens.path}):`);
-    for (const t of service.generatedTokens.tokens) print(`  ${t.role.padEnd(9)} ${t.token}`);
-  } else if (service.embedded && !config.API_TOKENS) {
-    print(`  Tokens     in ${config.DATA_DIR}/api-tokens.json`);
-  }
-  print();
+  process.stdout.write(`${startupBanner(config, service).join('\n')}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -44,7 +30,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  // Mistakes an operator can fix get a plain message, not a stack trace.
+  if (error instanceof ConfigError || error instanceof DataDirLocked) process.stderr.write(`${error.message}\n`);
   else logger.fatal({ err: error }, 'the service could not start');
   process.exit(1);
 });

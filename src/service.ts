@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { Dispatcher } from './channels/dispatcher.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { SandboxTransport } from './channels/sandbox-transport.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/envelope.ts';
@@ -202,10 +202,10 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
 async function resolveTokens(config: Config, embedded: boolean): Promise<{ tokens: ApiTokens; generated: { tokens: ApiToken[]; path: string } | null }> {
   if (config.API_TOKENS) {
     const { tokens, problems } = parseApiTokens(config.API_TOKENS);
-    if (problems.length > 0) throw new Error(problems.join('; '));
+    if (problems.length > 0) throw new ConfigError(problems);
     return { tokens: new ApiTokens(tokens), generated: null };
   }
-  if (!embedded) throw new Error('API_TOKENS is required when DATABASE_URL is set (name:role:token, comma-separated).');
+  if (!embedded) throw new ConfigError(['API_TOKENS: required when DATABASE_URL is set (name:role:token, comma-separated; roles admin, auditor, dashboard, ingest)']);
   const made = await embeddedApiTokens(config.DATA_DIR);
   return { tokens: new ApiTokens(made.tokens), generated: made.created ? { tokens: made.tokens, path: made.path } : null };
 }
