@@ -168,4 +168,11 @@ export interface ReadModelDatabase {
   staff_event_routings: StaffEventRoutingTable;
   unrouted_staff_events: UnroutedStaffEventTable;
   staff_alerts: StaffAlertTable;
+  reminder_appointments: ReminderAppointmentTable;
+  reminder_offsets: ReminderOffsetsTable;
+  reminders: ReminderTable;
+  emergency_leave_appointments: EmergencyLeaveAppointmentTable;
+  walkin_thresholds: WalkinThresholdTable;
+  walkin_queues: WalkinQueueTable;
+  walkin_tokens: WalkinTokenTable;
 }
