@@ -21,11 +21,18 @@ function isLocale(tag: string): boolean {
   }
 }
 
+// Building a DateTimeFormat costs ~50 µs and every payload names a centre's zone, so zones found
+// valid are remembered. Only valid ones, and a bounded number (case variants are valid too).
+const validTimeZones = new Set<string>();
+const MAX_REMEMBERED_TIME_ZONES = 2000;
+
 function isTimeZone(zone: string): boolean {
+  if (validTimeZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  if (validTimeZones.size < MAX_REMEMBERED_TIME_ZONES) validTimeZones.add(zone);
+  return true;
 }

@@ -109,7 +109,7 @@ export class AmqpPublisher {
         }),
       );
       // The socket buffer is full: let it drain rather than queue everything in memory.
-      if (!hasRoom) await Promise.race([once(this.#channel, 'drain'), once(this.#channel, 'close')]).catch(() => undefined);
+      if (!hasRoom) await this.#drained();
     }
     const outcomes = await Promise.all(confirms);
     const confirmed = outcomes.filter(Boolean).length;
@@ -118,6 +118,15 @@ export class AmqpPublisher {
 
   async close(): Promise<void> {
     await this.#connection.close().catch(() => undefined);
+  }
+
+  /** Resolves when the channel can take more, or is gone (its pending confirms then fail). */
+  async #drained(): Promise<void> {
+    const stop = new AbortController();
+    await Promise.race([once(this.#channel, 'drain', { signal: stop.signal }), once(this.#channel, 'close', { signal: stop.signal })]).catch(
+      () => undefined,
+    );
+    stop.abort();
   }
 
   #claimReturned(messageIds: readonly string[]): number {

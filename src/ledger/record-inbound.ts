@@ -33,7 +33,9 @@ export async function recordInbound(store: EventStore, envelope: Envelope, optio
   const stream = streamName.inbound(envelope.eventId);
   const windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
   for (let attempt = 0; ; attempt++) {
-    const history = await readStreamToArray(store, stream);
+    // Most events arrive once, so the first attempt assumes a new stream and skips the read: a stream
+    // that exists answers with a conflict (nothing written), and the next attempt reads it.
+    const history = attempt === 0 ? [] : await readStreamToArray(store, stream);
     const state = history.reduce(evolveInbound, initialInboundState);
     const decision = decideInbound(state, envelope, options.clock.now(), windowMs, options.via);
     const revision = BigInt(history.length - 1);

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { Clock } from '../src/domain/clock.ts';
+import { AmqpIntakeConsumer, type RecordInbound } from '../src/intake/amqp-intake-consumer.ts';
+import { AmqpPublisher } from '../src/intake/amqp-publisher.ts';
+import { ledgerProbe, ledgerRecorder } from '../src/intake/ledger-recorder.ts';
+import { declareTopology, queueArguments, resolveTopology, type IntakeTopology, type QueueType } from '../src/intake/topology.ts';
+import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
+import { connectPostgres } from '../src/ledger/sql-connection.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
+import { UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../test/support/envelopes.ts';
+
+// DESIGN.md's benchmark contract: AMQP -> validate -> ledger -> ack at prefetch 10, beside a raw
+// amqplib consumer that only acks the same messages from a twin queue of the same type, same run.
+const TOTAL = 50_000;
+const DUPLICATE_SHARE = 0.05;
+const PREFETCH = 10;
+// Alternating rounds spread the drift of a shared machine over both sides instead of one.
+const ROUNDS = 5;
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const QUEUE_TYPE: QueueType = process.env.INTAKE_QUEUE_TYPE === 'classic' ? 'classic' : 'quorum';
+
+const systemClock: Clock = { now: () => new Date() };
+
+/** 50,000 messages of the 20 upstream types, 5% of them repeats of an earlier eventId. */
+function workload(): RawEnvelope[] {
+  const messages: RawEnvelope[] = [];
+  for (let i = 0; i < TOTAL; i++) {
+    const repeat = i > 100 && Math.random() < DUPLICATE_SHARE;
+    messages.push(repeat ? messages[Math.floor(Math.random() * i)]! : validEnvelope(UPSTREAM_TYPES[i % UPSTREAM_TYPES.length]!));
+  }
+  return messages;
+}
+
+interface Side {
+  count: number;
+  ms: number;
+}
+
+/** Drains `expected` messages from the twin queue with a consumer that does nothing but ack. */
+async function drainRaw(channel: Channel, queue: string, expected: number): Promise<Side> {
+  let seen = 0;
+  let first = 0;
+  const done = resolvers();
+  const { consumerTag } = await channel.consume(queue, (message) => {
+    if (message === null) return;
+    if (seen === 0) first = performance.now();
+    channel.ack(message);
+    if (++seen === expected) done.resolve(performance.now());
+  }, { noAck: false });
+  const last = (await done.promise) as number;
+  await channel.cancel(consumerTag);
+  return { count: seen, ms: last - first };
+}
+
+/** Drains `expected` messages through the intake consumer into the PostgreSQL ledger. */
+async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, inner: RecordInbound, expected: number): Promise<Side> {
+  let settled = 0;
+  let first = 0;
+  const done = resolvers();
+  const record: RecordInbound = async (envelope, via) => {
+    if (first === 0) first = performance.now();
+    const outcome = await inner(envelope, via);
+    // The consumer acks in the same tick the record resolves, before this continuation runs.
+    queueMicrotask(() => {
+      if (++settled === expected) done.resolve(performance.now());
+    });
+    return outcome;
+  };
+  const consumer = make(record);
+  await consumer.start();
+  const last = (await done.promise) as number;
+  await consumer.stop();
+  return { count: settled, ms: last - first };
+}
+
+function resolvers(): { promise: Promise<unknown>; resolve(value: unknown): void } {
+  let resolve!: (value: unknown) => void;
+  const promise = new Promise<unknown>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+async function waitForReady(channel: Channel, queues: string[], expected: number): Promise<void> {
+  for (;;) {
+    const counts = await Promise.all(queues.map(async (q) => (await channel.checkQueue(q)).messageCount));
+    if (counts.every((c) => c >= expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const suffix = randomBytes(4).toString('hex');
+  const topology: IntakeTopology = resolveTopology({
+    exchange: `bench.clinic.events.${suffix}`,
+    queue: `bench.notifications.${suffix}`,
+    deadLetterExchange: `bench.clinic.events.dlx.${suffix}`,
+    deadLetterQueue: `bench.notifications.dead.${suffix}`,
+    queueType: QUEUE_TYPE,
+  });
+  const twin = `${topology.queue}.raw`;
+  const database = `cnl_b_intake_${Date.now()}_${suffix}`;
+  await adminQuery(`create database "${database}"`);
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${database}`;
+  const sql = connectPostgres(url.toString(), { poolSize: PREFETCH + 2 });
+
+  let connection: ChannelModel | undefined;
+  let publisher: AmqpPublisher | undefined;
+  try {
+    const store = await PostgresEventStore.open(sql);
+    connection = await amqp.connect(AMQP_URL);
+    const admin = await connection.createChannel();
+    await declareTopology(admin, topology);
+    // The twin: same type and arguments, bound the same way, so every publish lands in both.
+    await admin.assertQueue(twin, { durable: true, arguments: queueArguments(topology) });
+    await admin.bindQueue(twin, topology.exchange, '#');
+    const rawChannel = await connection.createChannel();
+    await rawChannel.prefetch(PREFETCH, false);
+    publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: topology.exchange, connectionName: 'bench:intake:publisher' });
+
+    const inner = ledgerRecorder(store, { clock: systemClock });
+    const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) });
+    const registry = new Registry();
+    const make = (record: RecordInbound) =>
+      new AmqpIntakeConsumer({
+        url: AMQP_URL,
+        topology,
+        record,
+        probeLedger: ledgerProbe(store),
+        prefetch: PREFETCH,
+        connectionName: 'bench:intake',
+        logger,
+        registry,
+      });
+
+    const messages = workload();
+    const raw: Side = { count: 0, ms: 0 };
+    const intake: Side = { count: 0, ms: 0 };
+    const perRound = TOTAL / ROUNDS;
+    for (let round = 0; round < ROUNDS; round++) {
+      const batch = messages.slice(round * perRound, (round + 1) * perRound);
+      const report = await publisher.publishEnvelopes(batch);
+      if (report.confirmed !== batch.length || report.unroutable !== 0) throw new Error(`publish: ${JSON.stringify(report)}`);
+      await waitForReady(admin, [topology.queue, twin], batch.length);
+      const rawRound = await drainRaw(rawChannel, twin, batch.length);
+      const intakeRound = await drainIntake(make, inner, batch.length);
+      raw.count += rawRound.count;
+      raw.ms += rawRound.ms;
+      intake.count += intakeRound.count;
+      intake.ms += intakeRound.ms;
+      console.log(
+        `round ${round + 1}/${ROUNDS}: raw ${Math.round(rawRound.count / (rawRound.ms / 1000))}/s, ` +
+          `intake ${Math.round(intakeRound.count / (intakeRound.ms / 1000))}/s`,
+      );
+    }
+
+    const duplicates = Number((await registry.getSingleMetric('intake_duplicates_total')?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0);
+    const recorded = Number((await registry.getSingleMetric('intake_events_recorded_total')?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0);
+    const intakePerS = intake.count / (intake.ms / 1000);
+    const rawPerS = raw.count / (raw.ms / 1000);
+    console.log(`queue type ${QUEUE_TYPE}; recorded ${recorded}, duplicates ${duplicates}`);
+    return {
+      intake_per_s: Math.round(intakePerS),
+      raw_per_s: Math.round(rawPerS),
+      ratio: Math.round((intakePerS / rawPerS) * 1000) / 1000,
+      queue_type: QUEUE_TYPE,
+      recorded,
+      duplicates,
+    };
+  } finally {
+    await publisher?.close();
+    if (connection) {
+      const admin = await connection.createChannel();
+      for (const q of [topology.queue, twin, topology.deadLetterQueue]) await admin.deleteQueue(q).catch(() => undefined);
+      for (const x of [topology.exchange, topology.deadLetterExchange]) await admin.deleteExchange(x).catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    }
+    await sql.close();
+    await adminQuery(`drop database if exists "${database}" with (force)`);
+  }
+}
