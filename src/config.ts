@@ -8,6 +8,8 @@ const boolish = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
+  /** The service's address as providers see it; webhook signatures (Twilio) cover the exact URL. */
+  PUBLIC_URL: optionalUrl(/^https?$/, 'https://notify.clinic.example'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl(/^postgres(ql)?$/, 'postgres://user@host:5432/db'),
   DATA_DIR: z.string().min(1).default('./data'),

@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Dispatcher } from './channels/dispatcher.ts';
+import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
+import { createTransports } from './channels/providers/create-transports.ts';
 import { SandboxTransport } from './channels/sandbox-transport.ts';
 import { ConfigError, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
@@ -9,9 +11,13 @@ import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/envelope.ts';
 import type { IntakeVia } from './domain/inbound-receipt.ts';
 import { planningTemplates } from './domain/planning-templates.ts';
+import { DeliveryFeed } from './graphql/delivery-feed.ts';
+import { createGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server.ts';
 import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
 import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './http/api-tokens.ts';
 import { eventsRoute } from './http/events-route.ts';
+import { mountWebhooks } from './http/webhook-routes.ts';
+import { readinessChecks } from './http/readiness.ts';
 import { HttpServer, sendJson } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
 import { staticRoute } from './http/static-route.ts';
@@ -28,7 +34,12 @@ import { readModelMigrations } from './projections/migrations/read-model-migrati
 import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
+import { reminderFiringReaction } from './projections/reminder-firing-reaction.ts';
+import { reminderScheduleReaction } from './projections/reminder-schedule-reaction.ts';
+import { remindersProjection } from './projections/reminders-projection.ts';
+import { walkinReaction } from './projections/walkin-reaction.ts';
 import { ProjectionRunner, type Projection } from './projections/projection-runner.ts';
+import { loadProviderConfig, type WebhookConfigs } from './provider-config.ts';
 import type { ReadModelDatabase } from './projections/read-model-database.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createMetricsRegistry } from './telemetry/metrics.ts';
@@ -42,9 +53,15 @@ export interface ServiceOverrides {
   transports?: Partial<Record<Channel, ChannelTransport>>;
   /** Listen on this port instead of the configured one (0 = any free port). */
   port?: number;
+  /** Webhook verification settings that replace the configured ones (tests bring their own SNS certificate). */
+  webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
   dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; random?: () => number };
+  /** Run the reminder scheduler (default true). */
+  schedule?: boolean;
+  /** A short poll lets a test that moves a fixed clock be heard without a poke. */
+  reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
 }
 
 export interface Service {
@@ -54,6 +71,7 @@ export interface Service {
   readonly connection: SqlConnection;
   readonly runner: ProjectionRunner;
   readonly dispatcher: Dispatcher | null;
+  readonly reminders: ReminderScheduler | null;
   readonly transports: Partial<Record<Channel, ChannelTransport>>;
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
@@ -90,8 +108,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
     const { tokens, generated } = await resolveTokens(config, embedded);
 
+    const providerConfig = loadProviderConfig(config.env, { requireExplicitSandbox: !embedded });
+    if (providerConfig.problems.length > 0) throw new ConfigError(providerConfig.problems);
+    const providers = createTransports({ ...providerConfig.providers, clock, logger: logger.child({ component: 'providers' }) });
+    cleanup.push(() => providers.close());
     const sandboxed: Channel[] = [];
-    const transports: Partial<Record<Channel, ChannelTransport>> = { ...overrides.transports };
+    const transports: Partial<Record<Channel, ChannelTransport>> = { ...providers.transports, ...overrides.transports };
     for (const channel of CHANNELS) {
       if (!transports[channel]) {
         transports[channel] = new SandboxTransport(channel);
@@ -114,19 +136,34 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           limits: { whatsapp: { perSecond: config.WHATSAPP_PER_SECOND } },
           ...overrides.dispatcher,
         });
+    const reminders = overrides.schedule === false
+      ? null
+      : new ReminderScheduler({ store, db, clock, logger: logger.child({ component: 'reminders' }), metrics, ...overrides.reminders });
 
+    const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }) });
     const runner = new ProjectionRunner({
       store,
       db,
       clock,
       logger: logger.child({ component: 'projections' }),
       metrics,
-      projections: buildProjections({ store, clock, logger, onDeliveriesChanged: () => dispatcher?.poke() }),
+      projections: buildProjections({
+        store,
+        clock,
+        logger,
+        onRemindersChanged: () => reminders?.poke(),
+        onDeliveriesChanged: (changes) => {
+          dispatcher?.poke();
+          feed.notifyChanged(changes);
+        },
+      }),
     });
     await runner.start();
     cleanup.push(() => runner.stop());
     dispatcher?.start();
     if (dispatcher) cleanup.push(() => dispatcher.stop());
+    reminders?.start();
+    if (reminders) cleanup.push(() => reminders.stop());
 
     const intake: IntakeGate = {
       record: (envelope: Envelope, via: IntakeVia): Promise<InboundOutcome> =>
@@ -137,7 +174,11 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     http
       .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
       .route('GET', '/readyz', async (_req, res) => {
-        const checks = { database: await sql`select 1`.execute(db).then(() => true, () => false) };
+        const checks = await readinessChecks({
+          database: () => sql`select 1`.execute(db),
+          ledger: () => store.headPosition(),
+          ...(config.AMQP_URL ? { broker: config.AMQP_URL } : {}),
+        });
         sendJson(res, Object.values(checks).every(Boolean) ? 200 : 503, checks);
       })
       .route('GET', '/metrics', async (_req, res) => {
@@ -148,8 +189,19 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       .route('POST', '/events', eventsRoute(tokens, intake));
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
+    mountWebhooks(
+      http,
+      { ...providerConfig.webhooks, ...overrides.webhooks },
+      { store, db, logger: logger.child({ component: 'webhooks' }) },
+      config.PUBLIC_URL,
+    );
+    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
+    graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
     cleanup.push(() => http.close());
+    // Cleanup runs in reverse: subscriptions end before the HTTP server waits for its connections.
+    cleanup.push(() => graphql.close());
 
     return {
       url,
@@ -158,6 +210,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       connection,
       runner,
       dispatcher,
+      reminders,
       transports,
       sandboxed,
       tokens,
@@ -179,6 +232,7 @@ export interface ProjectionDeps {
   clock: Clock;
   logger: Logger;
   onDeliveriesChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
+  onRemindersChanged?: () => void;
 }
 
 /**
@@ -190,11 +244,18 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
   return [
     inboxProjection,
     deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
+    remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({
       store,
       clock,
       logger: logger.child({ component: 'planner' }),
-      reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)],
+      reactions: [
+        preferenceReaction,
+        patientPlanningReaction(planningTemplates),
+        reminderScheduleReaction,
+        reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' })),
+        walkinReaction(planningTemplates),
+      ],
     }),
   ];
 }

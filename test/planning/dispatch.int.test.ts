@@ -2,22 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { until } from '../support/until.ts';
 
-async function publish(service: TestService, raw: RawEnvelope) {
-  const parsed = parseEnvelope(raw);
-  if (!parsed.ok) throw new Error('invalid fixture');
-  const outcome = await service.intake.record(parsed.value, 'http');
-  await service.whenProcessed(outcome.position);
-}
+const publish = (service: TestService, raw: RawEnvelope) => recordAndProject(service, raw);
 
 const rowsOf = (service: TestService, eventId: string) =>
   service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).execute();

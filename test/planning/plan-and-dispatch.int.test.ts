@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../src/channels/channel-port.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
 import type { Channel } from '../../src/domain/event-catalogue.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
 import { appointment, patient, secondPatient, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 
@@ -24,13 +24,7 @@ const sentFor = (eventId: string) =>
   (['whatsapp', 'email'] as const).flatMap((c) => sandbox(c).sent.filter((m) => m.rendered && sentEvent.get(m.notificationId) === eventId));
 const sentEvent = new Map<string, string>();
 
-async function publish(raw: RawEnvelope) {
-  const parsed = parseEnvelope(raw);
-  if (!parsed.ok) throw new Error(`fixture ${raw.type} is invalid: ${JSON.stringify(parsed.error)}`);
-  const outcome = await service.intake.record(parsed.value, 'http');
-  await service.whenProcessed(outcome.position);
-  return outcome;
-}
+const publish = (raw: RawEnvelope) => recordAndProject(service, raw);
 
 async function notificationsOf(eventId: string) {
   const rows = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('recipient_id').orderBy('channel').execute();

@@ -29,6 +29,7 @@ export async function startTestService(
     DATABASE_URL: database.url,
     API_TOKENS: TEST_API_TOKENS,
     LOG_LEVEL: 'silent',
+    CHANNELS_SANDBOX: 'all',
     DATA_DIR: `/tmp/cnl-unused-${randomUUID()}`,
     ...overrides.env,
   });
