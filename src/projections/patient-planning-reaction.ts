@@ -8,6 +8,7 @@ import type { ContactBlock } from '../domain/preference-events.ts';
 import { categoryOf, streamName } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
+import { emergencyLeaveOf } from './reminder-state.queries.ts';
 
 /** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
 export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
@@ -18,11 +19,14 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
       const received = event.data as InboundEventReceived;
       const envelope = { eventId: received.eventId, type: received.type, occurredAt: received.occurredAt, data: received.data } as Envelope;
       const blocks = await loadBlocks(context, envelope);
+      const cancelled = envelope.type === 'appointment.cancelled' ? (envelope.data as { appointment: { id: string } }).appointment.id : null;
+      const leave = cancelled ? await emergencyLeaveOf(context.db, cancelled) : null;
       const decisions = planPatientNotifications({
         envelope,
         now: context.clock.now(),
         templates,
-        blockFor: (channel, address, personId) => blocks.get(`a:${channel}:${address}`) ?? blocks.get(`p:${channel}:${personId}`) ?? null,
+        blockFor: blockLookup(blocks),
+        emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),
       });
       return decisions.map((d) => toAppend(d, event));
     },
@@ -43,8 +47,11 @@ export function toAppend(decision: PlanDecision, cause: RecordedEvent): PendingA
   };
 }
 
+export const blockLookup = (blocks: Map<string, ContactBlock>) => (channel: Channel, address: string, personId: string): ContactBlock =>
+  blocks.get(`a:${channel}:${address}`) ?? blocks.get(`p:${channel}:${personId}`) ?? null;
+
 /** Opt-outs and bounces of everyone the event concerns, keyed for the planner's look-ups. */
-async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<Map<string, ContactBlock>> {
+export async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<Map<string, ContactBlock>> {
   const targets = targetsOf(envelope);
   const blocks = new Map<string, ContactBlock>();
   if (targets.length === 0) return blocks;

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Clock } from '../domain/clock.ts';
+import { decideReminderFate, fateEvent } from '../domain/decide-reminder-fate.ts';
+import { isReminderFateType, reminderEventId, type ReminderRef } from '../domain/reminder-events.ts';
+import { streamName } from '../domain/stream-name.ts';
+import { readStreamToArray, type EventStore } from '../ledger/event-store.ts';
+import { fateColumns, type FateColumns } from '../projections/reminders-projection.ts';
+import type { ReadModelDatabase } from '../projections/read-model-database.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { claimDueReminders, completeReminders, dueSiblings, nextReminderDueAt, type ClaimedReminder } from './reminder-queue.queries.ts';
+
+export interface ReminderSchedulerOptions {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Registry;
+  worker?: string;
+  /** Longest idle sleep: the fallback when no wake-up arrives (a clock moved by a test, another instance's lease ran out). */
+  pollIntervalMs?: number;
+  /** Reminders claimed at once. */
+  claimBatch?: number;
+  /** A claim nobody finished within this long is taken to have died with its worker. */
+  leaseMs?: number;
+  /** Fate appends in flight at once. */
+  concurrency?: number;
+}
+
+export type FateCounts = Record<FateColumns['status'], number>;
+
+/**
+ * Fires reminders at their due time. One reminder's life in the due-time table:
+ *
+ *   scheduled --claim (FOR UPDATE SKIP LOCKED, lease)--> held --fate appended at 'no-stream'--> fired | superseded | dropped
+ *                                                            \--append refused: its fate is already in the ledger (cancelled,
+ *                                                               moved, or another instance's) --> that fate
+ *   held --lease runs out (its worker died)--> claimable again; the ledger still lets only one fate in.
+ *
+ * Firing appends ReminderFired; the planner turns it into appointment.reminder notifications, which
+ * the dispatcher sends. Every instance runs a scheduler; they share the work through the claim.
+ */
+export class ReminderScheduler {
+  readonly #o: Required<Omit<ReminderSchedulerOptions, 'metrics'>>;
+  readonly #controller = new AbortController();
+  readonly #fates: Counter | undefined;
+  readonly #lateness: Histogram | undefined;
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: ReminderSchedulerOptions) {
+    this.#o = {
+      pollIntervalMs: 1000,
+      claimBatch: 500,
+      leaseMs: 30_000,
+      concurrency: 32,
+      ...options,
+      worker: options.worker ?? `reminders-${randomUUID().slice(0, 8)}`,
+    };
+    if (options.metrics) {
+      this.#fates = new Counter({ name: 'reminders_fates_total', help: 'Reminder fates recorded by the scheduler.', labelNames: ['fate'], registers: [options.metrics] });
+      this.#lateness = new Histogram({
+        name: 'reminder_fire_lateness_seconds',
+        help: 'How long after its due time a reminder fired.',
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
+        registers: [options.metrics],
+      });
+    }
+  }
+
+  get worker(): string {
+    return this.#o.worker;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Something may be due (a new schedule, a moved clock): look now instead of at the next poll. */
+  poke(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    this.poke();
+    await this.#loop;
+  }
+
+  /** Records the fate of everything due now that nobody holds, until none is left. */
+  async drain(): Promise<FateCounts> {
+    const counts: FateCounts = { scheduled: 0, skipped: 0, fired: 0, superseded: 0, dropped: 0, cancelled: 0, moved: 0 };
+    for (;;) {
+      const fates = await this.#claimAndDecide();
+      if (fates.length === 0) return counts;
+      for (const f of fates) counts[f.status] += 1;
+    }
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#controller.signal;
+    while (!signal.aborted) {
+      this.#woken = false;
+      let claimed = 0;
+      try {
+        claimed = (await this.#claimAndDecide()).length;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#o.logger.error({ err: error }, 'firing due reminders failed');
+      }
+      if (claimed > 0 || this.#woken) continue;
+      await this.#sleep(signal);
+    }
+  }
+
+  async #claimAndDecide(): Promise<({ reminderId: string } & FateColumns)[]> {
+    const { db, clock, worker } = this.#o;
+    const now = clock.now();
+    const claimed = await claimDueReminders(db, { worker, now, leaseMs: this.#o.leaseMs, limit: this.#o.claimBatch });
+    if (claimed.length === 0) return [];
+    const siblings = await dueSiblings(db, [...new Set(claimed.map((r) => r.appointment_id))], now);
+    const fates: ({ reminderId: string } & FateColumns)[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, claimed.length) }, async () => {
+      for (let row = claimed[next++]; row; row = claimed[next++]) {
+        const others = siblings
+          .filter((s) => s.appointment_id === row.appointment_id && s.reminder_id !== row.reminder_id)
+          .map((s) => ({ reminderId: s.reminder_id, offset: s.reminder_offset, dueAt: s.due_at }));
+        fates.push({ reminderId: row.reminder_id, ...(await this.#record(row, decideReminderFate({ dueAt: row.due_at, slotAt: row.slot_at }, others, now))) });
+      }
+    }));
+    await completeReminders(db, worker, fates);
+    return fates;
+  }
+
+  /** Appends the fate as the reminder stream's first event; if one is there already, that one stands. */
+  async #record(row: ClaimedReminder, fate: ReturnType<typeof decideReminderFate>): Promise<FateColumns> {
+    const { store, clock, worker } = this.#o;
+    const ref: ReminderRef = {
+      reminderId: row.reminder_id,
+      appointmentId: row.appointment_id,
+      centreId: row.centre_id,
+      offset: row.reminder_offset,
+      scheduledBy: row.scheduled_by,
+      dueAt: row.due_at.toISOString(),
+      slotAt: row.slot_at.toISOString(),
+    };
+    const event = fateEvent(ref, fate, clock.now(), worker);
+    const stream = streamName.reminder(row.reminder_id);
+    const result = await store.append(
+      stream,
+      [{ id: reminderEventId(row.reminder_id, event.type), type: event.type, data: event.data, metadata: { correlationId: row.scheduled_by, actor: worker } }],
+      'no-stream',
+    );
+    if (result.ok) {
+      this.#fates?.inc({ fate: fate.kind });
+      if (event.type === 'ReminderFired') this.#lateness?.observe(event.data.lateMs / 1000);
+      return fateColumns(event.type, event.data);
+    }
+    const [first] = await readStreamToArray(store, stream);
+    if (!first || !isReminderFateType(first.type)) throw new Error(`reminder ${row.reminder_id} refused its fate but its stream holds no fate`);
+    return fateColumns(first.type, first.data);
+  }
+
+  async #sleep(signal: AbortSignal): Promise<void> {
+    const now = this.#o.clock.now();
+    const next = await nextReminderDueAt(this.#o.db, now).catch(() => null);
+    let waitMs = this.#o.pollIntervalMs;
+    if (next) waitMs = Math.min(waitMs, next.getTime() - now.getTime());
+    // Due but not claimable: another instance is claiming it right now.
+    if (waitMs <= 0) waitMs = 5;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+      if (this.#woken) done();
+    });
+  }
+}

@@ -1,0 +1,155 @@
+import { sql, type Kysely } from 'kysely';
+import { DEFAULT_REMINDER_OFFSETS, type ReminderOffset } from '../domain/reminder-offsets.ts';
+import type { AppointmentReminderState } from '../domain/plan-reminders.ts';
+import type { ReminderVisit } from '../domain/plan-reminder-notifications.ts';
+import type { ReminderOffsetsSet } from '../domain/reminder-events.ts';
+import type { ExpectedRevision, LedgerPosition, NewEvent } from '../ledger/event-store.ts';
+import type { PendingAppend } from './ledger-reaction.ts';
+import { positionColumns } from './reaction-position.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+import type { StreamName } from '../domain/stream-name.ts';
+
+/** The appends one event decided for one appointment, kept so a repeat of that event re-emits them. */
+export interface StoredDecision {
+  position: string;
+  appends: { stream: string; expected: string; events: NewEvent[] }[];
+}
+
+export interface AppointmentStateRow {
+  appointmentId: string;
+  centreId: string | null;
+  state: AppointmentReminderState;
+  visit: ReminderVisit | null;
+  /** The appointment stream's revision after the appends decided so far (-1: none). */
+  streamRevision: bigint;
+  decisions: StoredDecision[];
+  lastCommit: string;
+  lastPrepare: string;
+}
+
+// A repeat concerns the last few events of an appointment at most (one batch).
+const KEPT_DECISIONS = 8;
+
+export const positionKey = (p: LedgerPosition): string => `${p.commit}/${p.prepare}`;
+
+export function storeAppends(appends: readonly PendingAppend[]): StoredDecision['appends'] {
+  return appends.map((a) => ({ stream: a.stream, expected: typeof a.expected === 'bigint' ? a.expected.toString() : a.expected, events: a.events }));
+}
+
+export function decisionsAt(row: AppointmentStateRow, position: LedgerPosition): PendingAppend[] {
+  const key = positionKey(position);
+  return row.decisions
+    .filter((d) => d.position === key)
+    .flatMap((d) => d.appends)
+    .map((a) => ({ stream: a.stream as StreamName, events: a.events, expected: toExpected(a.expected) }));
+}
+
+export const withDecision = (decisions: readonly StoredDecision[], position: LedgerPosition, appends: readonly PendingAppend[]): StoredDecision[] =>
+  appends.length === 0 ? [...decisions] : [...decisions, { position: positionKey(position), appends: storeAppends(appends) }].slice(-KEPT_DECISIONS);
+
+const toExpected = (text: string): ExpectedRevision => (text === 'no-stream' || text === 'any' ? text : BigInt(text));
+
+export async function loadAppointmentStates(db: Kysely<ReadModelDatabase>, appointmentIds: readonly string[]): Promise<Map<string, AppointmentStateRow>> {
+  const found = new Map<string, AppointmentStateRow>();
+  if (appointmentIds.length === 0) return found;
+  const rows = await db.selectFrom('reminder_appointments').selectAll().where('appointment_id', 'in', appointmentIds).execute();
+  for (const r of rows) {
+    found.set(r.appointment_id, {
+      appointmentId: r.appointment_id,
+      centreId: r.centre_id,
+      state: r.state as AppointmentReminderState,
+      visit: (r.visit ?? null) as ReminderVisit | null,
+      streamRevision: BigInt(r.stream_revision),
+      decisions: r.decisions as StoredDecision[],
+      lastCommit: r.last_commit,
+      lastPrepare: r.last_prepare,
+    });
+  }
+  return found;
+}
+
+/**
+ * Writes each appointment's new state, unless the row has already seen this position or a later
+ * one (another instance got there first): those are answered as not written, and the caller
+ * re-emits what that instance decided.
+ */
+export async function saveAppointmentStates(
+  db: Kysely<ReadModelDatabase>,
+  rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[],
+  position: LedgerPosition,
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const written = await db
+    .insertInto('reminder_appointments')
+    .values(rows.map((r) => ({
+      appointment_id: r.appointmentId,
+      centre_id: r.centreId,
+      state: JSON.stringify(r.state),
+      visit: r.visit ? JSON.stringify(r.visit) : null,
+      stream_revision: r.streamRevision.toString(),
+      decisions: JSON.stringify(r.decisions),
+      ...positionColumns(position),
+    })))
+    .onConflict((oc) => oc
+      .column('appointment_id')
+      .doUpdateSet((eb) => ({
+        centre_id: eb.ref('excluded.centre_id'),
+        state: eb.ref('excluded.state'),
+        visit: eb.ref('excluded.visit'),
+        stream_revision: eb.ref('excluded.stream_revision'),
+        decisions: eb.ref('excluded.decisions'),
+        last_commit: eb.ref('excluded.last_commit'),
+        last_prepare: eb.ref('excluded.last_prepare'),
+      }))
+      .where(sql<boolean>`(reminder_appointments.last_commit, reminder_appointments.last_prepare) < (excluded.last_commit, excluded.last_prepare)`))
+    .returning('appointment_id')
+    .execute();
+  return new Set(written.map((w) => w.appointment_id));
+}
+
+/** Each centre's offsets as of the events applied so far; the seed's 24h, 2h, 30m for the rest. */
+export async function loadOffsets(db: Kysely<ReadModelDatabase>, centreIds: readonly string[]): Promise<Map<string, ReminderOffset[]>> {
+  const found = new Map<string, ReminderOffset[]>(centreIds.map((id) => [id, [...DEFAULT_REMINDER_OFFSETS]]));
+  if (centreIds.length === 0) return found;
+  const rows = await db.selectFrom('reminder_offsets').select(['centre_id', 'offsets']).where('centre_id', 'in', centreIds).execute();
+  for (const r of rows) found.set(r.centre_id, r.offsets as ReminderOffset[]);
+  return found;
+}
+
+export async function saveOffsets(db: Kysely<ReadModelDatabase>, set: ReminderOffsetsSet, position: LedgerPosition): Promise<void> {
+  const values = { offsets: JSON.stringify(set.offsets), actor: set.actor, set_at: set.at, ...positionColumns(position) };
+  await db
+    .insertInto('reminder_offsets')
+    .values({ centre_id: set.centreId, ...values })
+    .onConflict((oc) => oc
+      .column('centre_id')
+      .doUpdateSet(values)
+      .where(sql<boolean>`(reminder_offsets.last_commit, reminder_offsets.last_prepare) < (excluded.last_commit, excluded.last_prepare)`))
+    .execute();
+}
+
+/** Appointments an emergency leave told their patients about; the first leave to tell one wins. */
+export async function recordEmergencyLeave(
+  db: Kysely<ReadModelDatabase>,
+  leaveEventId: string,
+  doctorId: string,
+  appointmentIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  if (appointmentIds.length === 0) return;
+  await db
+    .insertInto('emergency_leave_appointments')
+    .values(appointmentIds.map((id) => ({ appointment_id: id, leave_event_id: leaveEventId, doctor_id: doctorId, announced_at: at })))
+    .onConflict((oc) => oc.column('appointment_id').doNothing())
+    .execute();
+}
+
+export async function emergencyLeaveOf(db: Kysely<ReadModelDatabase>, appointmentId: string): Promise<string | null> {
+  const row = await db.selectFrom('emergency_leave_appointments').select('leave_event_id').where('appointment_id', '=', appointmentId).executeTakeFirst();
+  return row?.leave_event_id ?? null;
+}
+
+export async function visitOf(db: Kysely<ReadModelDatabase>, appointmentId: string): Promise<ReminderVisit | null> {
+  const row = await db.selectFrom('reminder_appointments').select('visit').where('appointment_id', '=', appointmentId).executeTakeFirst();
+  return (row?.visit ?? null) as ReminderVisit | null;
+}
