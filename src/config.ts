@@ -19,7 +19,7 @@ const Env = z.object({
   AMQP_QUEUE: z.string().min(1).default('notifications'),
   AMQP_DEAD_LETTER_EXCHANGE: z.string().min(1).default('clinic.events.dlx'),
   AMQP_DEAD_LETTER_QUEUE: z.string().min(1).default('notifications.dead'),
-  AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
+  AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('quorum'),
   AMQP_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
   DEDUP_WINDOW_MS: z.coerce.number().int().min(0).default(5 * 60_000),
   API_TOKENS: z.string().optional(),

@@ -1,6 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Dispatcher } from './channels/dispatcher.ts';
+import { InAppTransport } from './channels/in-app-transport.ts';
+import { StaffAlertHub } from './channels/staff-alert-hub.ts';
+import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
+import { ledgerProbe } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
@@ -11,6 +15,7 @@ import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/envelope.ts';
 import type { IntakeVia } from './domain/inbound-receipt.ts';
 import { planningTemplates } from './domain/planning-templates.ts';
+import { staffPlanningTemplates } from './domain/staff-planning-templates.ts';
 import { DeliveryFeed } from './graphql/delivery-feed.ts';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server.ts';
 import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
@@ -34,6 +39,10 @@ import { readModelMigrations } from './projections/migrations/read-model-migrati
 import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
+import { installDefaultRoutingRules } from './projections/routing-rule-commands.ts';
+import { staffAlertsProjection } from './projections/staff-alerts-projection.ts';
+import { staffRoutingReaction } from './projections/staff-routing-reaction.ts';
+import { unroutedStaffEventsProjection } from './projections/unrouted-staff-events-projection.ts';
 import { reminderFiringReaction } from './projections/reminder-firing-reaction.ts';
 import { reminderScheduleReaction } from './projections/reminder-schedule-reaction.ts';
 import { remindersProjection } from './projections/reminders-projection.ts';
@@ -79,6 +88,8 @@ export interface Service {
   readonly metrics: Registry;
   readonly intake: IntakeGate;
   readonly embedded: boolean;
+  /** Live in-app staff alerts, as the in-app transport delivers them. */
+  readonly staffAlerts: StaffAlertHub;
   /** Resolves when every projection has applied the ledger up to `position`. */
   whenProcessed(position: LedgerPosition, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -105,6 +116,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       : await PostgresEventStore.open(connection);
     cleanup.push(() => store.close());
     await runMigrations(connection.db, 'read_model_migration', readModelMigrations);
+    // Before any intake starts, so the first staff event already finds the default rules.
+    await installDefaultRoutingRules({ store, clock });
 
     const { tokens, generated } = await resolveTokens(config, embedded);
 
@@ -112,8 +125,10 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (providerConfig.problems.length > 0) throw new ConfigError(providerConfig.problems);
     const providers = createTransports({ ...providerConfig.providers, clock, logger: logger.child({ component: 'providers' }) });
     cleanup.push(() => providers.close());
+    const staffAlerts = new StaffAlertHub();
     const sandboxed: Channel[] = [];
     const transports: Partial<Record<Channel, ChannelTransport>> = { ...providers.transports, ...overrides.transports };
+    transports.in_app ??= new InAppTransport({ db, clock, hub: staffAlerts });
     for (const channel of CHANNELS) {
       if (!transports[channel]) {
         transports[channel] = new SandboxTransport(channel);
@@ -151,6 +166,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         store,
         clock,
         logger,
+        metrics,
         onRemindersChanged: () => reminders?.poke(),
         onDeliveriesChanged: (changes) => {
           dispatcher?.poke();
@@ -200,6 +216,28 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
     cleanup.push(() => http.close());
+
+    // Started last and so stopped first: no new message is taken once shutdown begins.
+    if (config.AMQP_URL) {
+      const consumer = new AmqpIntakeConsumer({
+        url: config.AMQP_URL,
+        record: (envelope, via) => intake.record(envelope, via),
+        topology: {
+          exchange: config.AMQP_EXCHANGE,
+          queue: config.AMQP_QUEUE,
+          deadLetterExchange: config.AMQP_DEAD_LETTER_EXCHANGE,
+          deadLetterQueue: config.AMQP_DEAD_LETTER_QUEUE,
+          queueType: config.AMQP_QUEUE_TYPE,
+        },
+        prefetch: config.AMQP_PREFETCH,
+        connectionName: `clinic-notification-ledger:${process.pid}:${url.port}`,
+        logger: logger.child({ component: 'intake' }),
+        registry: metrics,
+        probeLedger: ledgerProbe(store),
+      });
+      await consumer.start();
+      cleanup.push(() => consumer.stop());
+    }
     // Cleanup runs in reverse: subscriptions end before the HTTP server waits for its connections.
     cleanup.push(() => graphql.close());
 
@@ -218,6 +256,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       metrics,
       intake,
       embedded,
+      staffAlerts,
       whenProcessed: (position, timeoutMs) => runner.whenProcessed(position, { timeoutMs }),
       stop: stopAll,
     };
@@ -231,6 +270,7 @@ export interface ProjectionDeps {
   store: EventStore;
   clock: Clock;
   logger: Logger;
+  metrics?: Registry;
   onDeliveriesChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
   onRemindersChanged?: () => void;
 }
@@ -255,8 +295,11 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
         reminderScheduleReaction,
         reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' })),
         walkinReaction(planningTemplates),
+        staffRoutingReaction(staffPlanningTemplates),
       ],
     }),
+    staffAlertsProjection({ render: planningTemplates.render }),
+    unroutedStaffEventsProjection({ metrics: deps.metrics }),
   ];
 }
 
