@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { planClinicDay } from './clinic-day.ts';
+import { deadLetterCount } from './amqp-dead-letters.ts';
+import { DemoReads } from './demo-reads.ts';
+import { formatSummary, type SummaryFacts } from './demo-summary.ts';
+import { demoTokens } from './demo-tokens.ts';
+import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
+import { runClinicDay } from './run-clinic-day.ts';
+import { readBack, settle, waitForReminders } from './demo-waits.ts';
+
+const USAGE = `Usage: npm run demo [-- --quick] [-- --seconds N]
+
+Plays a simulated clinic day against a RUNNING service (start it first with npm start):
+over AMQP when AMQP_URL is set, otherwise POST /events at DEMO_URL (default http://127.0.0.1:4000).
+Tokens: DEMO_TOKEN (ingest or admin) and DEMO_READ_TOKEN (dashboard, auditor or admin), or
+the ones the service made in DATA_DIR/api-tokens.json (default ./data).
+  --quick      send everything at once and do not wait for the 30-minute reminders
+  --seconds N  spread the day over N seconds (default: until the first reminders fall due)`;
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const baseUrl = env.DEMO_URL || 'http://127.0.0.1:4000';
+  const healthy = await fetch(new URL('/healthz', baseUrl)).then((r) => r.ok, () => false);
+  if (!healthy) {
+    console.error(`No service answers at ${baseUrl}. Start it first (npm start), or set DEMO_URL.`);
+    return 2;
+  }
+  const tokens = await demoTokens(env);
+  const amqpUrl = env.AMQP_URL || null;
+  const sink: EventSink = amqpUrl ? await AmqpEventSink.open(amqpUrl, env.AMQP_EXCHANGE || 'clinic.events') : new HttpEventSink(baseUrl, tokens.publish);
+  const deadLetterQueue = env.AMQP_DEAD_LETTER_QUEUE || 'notifications.dead';
+  const deadBefore = amqpUrl ? await deadLetterCount(amqpUrl, deadLetterQueue) : null;
+  const reads = tokens.read ? new DemoReads(baseUrl, tokens.read) : null;
+
+  const start = new Date();
+  const runId = `${start.toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  const day = planClinicDay({ now: start, runId, reminderLeadMs: 20_000 });
+  const durationMs = values.seconds !== undefined ? Number(values.seconds) * 1000 : values.quick ? 0 : Math.max(30_000, day.remindersDueAt.getTime() - start.getTime() + 3_000);
+  if (!Number.isFinite(durationMs) || durationMs < 0) throw new Error('--seconds must be a number');
+
+  console.log(`Simulating a clinic day at 3 Arogya Clinic centres (Asia/Kolkata): ${day.steps.length} events via ${sink.description}, over ${Math.round(durationMs / 1000)} s.`);
+  console.log(`Run ${runId}. ${values.quick ? '' : `The 30-minute reminders of ${day.remindingBookings.length} bookings fall due at ${day.remindersDueAt.toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata' })} IST.`}`);
+  const bar = new cliProgress.SingleBar(
+    { format: ' {bar} {value}/{total} events | clinic time {clock} | {scene}', barsize: 28, hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  const interactive = Boolean(process.stdout.isTTY);
+  if (interactive) bar.start(day.steps.length, 0, { clock: '08:00', scene: 'Opening' });
+  let lastScene = '';
+  const tally = await runClinicDay(day, {
+    sink,
+    durationMs,
+    onStep: (index, step) => {
+      const [clock = '', ...words] = step.scene.split(' ');
+      if (interactive) bar.update(index + 1, { clock, scene: words.join(' ') });
+      else if (step.scene !== lastScene) console.log(`  ${step.scene}`);
+      lastScene = step.scene;
+    },
+  }).finally(() => {
+    if (interactive) bar.stop();
+  });
+  await sink.close();
+
+  const facts: SummaryFacts = { via: sink.description, tally, stats: null, statsProblem: null, reminders: null, dashboardUrl: new URL('/', baseUrl).toString() };
+  if (!reads) facts.statsProblem = 'no dashboard, auditor or admin token to read with; set DEMO_READ_TOKEN';
+  else {
+    try {
+      if (amqpUrl) {
+        const back = await readBack(reads, tally);
+        const deadAfter = await deadLetterCount(amqpUrl, deadLetterQueue);
+        facts.readBack = { ...back, deadLettered: deadBefore === null || deadAfter === null ? null : deadAfter - deadBefore };
+      }
+      if (!values.quick) facts.reminders = await waitForReminders(reads, start, day, (line) => console.log(line));
+      facts.stats = await settle(reads, new Date(start.getTime() - 1000));
+    } catch (error) {
+      facts.statsProblem = `GraphQL: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  for (const line of formatSummary(facts)) console.log(line);
+  return tally.failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

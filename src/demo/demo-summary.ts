@@ -1,0 +1,56 @@
+import type { StatRow } from './demo-reads.ts';
+import type { DemoTally } from './run-clinic-day.ts';
+
+const STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed'];
+
+export interface SummaryFacts {
+  via: string;
+  tally: DemoTally;
+  /** AMQP: what the ledger holds after the run (read back over GraphQL). */
+  readBack?: { inLedger: number; duplicatesCounted: number; deadLettered: number | null };
+  stats: StatRow[] | null;
+  statsProblem: string | null;
+  reminders: { fired: number; bookings: number; expectedBookings: number } | null;
+  dashboardUrl: string;
+}
+
+/** The closing report of a demo run, as lines of text. */
+export function formatSummary(f: SummaryFacts): string[] {
+  const t = f.tally;
+  const lines = ['', `Clinic day sent: ${t.sent} events via ${f.via}`];
+  if (f.readBack) {
+    lines.push(
+      `  published      ${t.published}`,
+      `  in the ledger  ${f.readBack.inLedger} of ${t.validIds.length} valid events`,
+      `  duplicates     ${f.readBack.duplicatesCounted} counted by the ledger (${t.duplicateIds.length} sent twice on purpose)`,
+      `  dead-lettered  ${f.readBack.deadLettered ?? 'unknown'} (${t.malformedIds.length} malformed sent; reasons in the x-rejection-reason header)`,
+    );
+  } else {
+    lines.push(
+      `  accepted       ${t.accepted}`,
+      `  duplicates     ${t.duplicates} (ignored: the same eventId within the dedup window)`,
+      `  rejected       ${t.rejected} (nothing recorded; the service named the field):`,
+      ...t.rejections.map((r) => `                   ${r.problem}: ${r.issue ? `${r.issue.path || '(body)'} ${r.issue.message}` : 'no detail'}`),
+    );
+  }
+  if (t.failed > 0) lines.push(`  FAILED to send ${t.failed}:`, ...t.failures.map((m) => `                   ${m}`));
+
+  lines.push('');
+  if (f.stats) lines.push('Notifications created during the run, by channel and status (GraphQL deliveryStats):', ...statsTable(f.stats));
+  else lines.push(`Notifications: not available (${f.statsProblem ?? 'no answer'})`);
+  if (f.reminders) {
+    lines.push('', `Reminders fired during the run: ${f.reminders.fired} appointment.reminder notifications for ${f.reminders.bookings} of the ${f.reminders.expectedBookings} bookings due`);
+  }
+  lines.push('', `Watch it on the dashboard: ${f.dashboardUrl}`, '');
+  return lines;
+}
+
+function statsTable(stats: StatRow[]): string[] {
+  const channels = [...new Set(stats.map((s) => s.channel))].sort();
+  const used = STATUSES.filter((s) => stats.some((r) => r.status === s && r.count > 0));
+  const cell = (channel: string, status: string) => stats.filter((r) => r.channel === channel && r.status === status).reduce((a, r) => a + r.count, 0);
+  const header = ['  channel   ', ...used.map((s) => s.padStart(10)), '     total'].join('');
+  const rows = channels.map((c) => [`  ${c.padEnd(10)}`, ...used.map((s) => String(cell(c, s)).padStart(10)), String(used.reduce((a, s) => a + cell(c, s), 0)).padStart(10)].join(''));
+  const total = ['  all       ', ...used.map((s) => String(channels.reduce((a, c) => a + cell(c, s), 0)).padStart(10)), String(stats.reduce((a, r) => a + r.count, 0)).padStart(10)].join('');
+  return channels.length ? [header, ...rows, total] : ['  (none yet)'];
+}

@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const TokenFile = z.array(z.object({ name: z.string(), role: z.string(), token: z.string() }));
+
+export interface DemoTokens {
+  /** Publishes events: ingest or admin. */
+  publish: string;
+  /** Reads counts back over GraphQL: dashboard, auditor or admin; null when none is known. */
+  read: string | null;
+}
+
+/**
+ * DEMO_TOKEN (and DEMO_READ_TOKEN) when given; otherwise the tokens a service on embedded defaults
+ * made in its data folder at first start.
+ */
+export async function demoTokens(env: Readonly<Record<string, string | undefined>>): Promise<DemoTokens> {
+  const dataDir = env.DATA_DIR || './data';
+  const fromFile = await readFile(join(dataDir, 'api-tokens.json'), 'utf8').then(
+    (text) => TokenFile.safeParse(JSON.parse(text)).data ?? [],
+    () => [],
+  );
+  const byRole = (...roles: string[]) => roles.map((r) => fromFile.find((t) => t.role === r)?.token).find(Boolean) ?? null;
+  const publish = env.DEMO_TOKEN || byRole('ingest', 'admin');
+  if (!publish) {
+    throw new Error(
+      `No token to publish with: set DEMO_TOKEN to an ingest or admin token, or run the demo beside the service's data folder (${join(dataDir, 'api-tokens.json')} not found; DATA_DIR says where).`,
+    );
+  }
+  return { publish, read: env.DEMO_READ_TOKEN || byRole('dashboard', 'auditor', 'admin') || (env.DEMO_TOKEN ?? null) };
+}
