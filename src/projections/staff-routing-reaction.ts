@@ -1,0 +1,142 @@
+import type { Envelope } from '../domain/envelope.ts';
+import { isStaffEventType, type Channel, type StaffEventType } from '../domain/event-catalogue.ts';
+import { evaluateStaffRouting, type RoutedRecipient } from '../domain/evaluate-staff-routing.ts';
+import { deterministicUuid } from '../domain/ids.ts';
+import { INBOUND_RECEIVED, type InboundEventReceived } from '../domain/inbound-receipt.ts';
+import { planStaffNotifications, type StaffPlanningTemplates } from '../domain/plan-staff-notifications.ts';
+import type { ContactBlock } from '../domain/preference-events.ts';
+import { ROUTING_RULE_EVENT_TYPES, type RoutingRuleCreated, type RoutingRuleDeleted } from '../domain/routing-rule.ts';
+import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMemberDeactivated, type StaffMemberUpserted } from '../domain/staff-directory.ts';
+import { STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../domain/staff-routing-events.ts';
+import { categoryOf, streamName } from '../domain/stream-name.ts';
+import type { RecordedEvent } from '../ledger/event-store.ts';
+import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
+import { toAppend } from './patient-planning-reaction.ts';
+import { recordRoutingRuleVersion, routingRuleVersion, routingRulesAsOf } from './routing-rules.queries.ts';
+import { recordStaffMemberVersion, staffCandidatesAsOf, staffMemberBefore } from './staff-directory.queries.ts';
+
+const RULE_TYPES: readonly string[] = Object.values(ROUTING_RULE_EVENT_TYPES);
+const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
+
+/**
+ * Staff events -> NotificationPlanned / NotificationSuppressed per routed (staff member, channel),
+ * or StaffEventUnrouted. It folds the staff directory and the routing rules itself, in ledger
+ * order, keeping every version with its position, so an event is routed by exactly the rules and
+ * records recorded before it: a rule changed between two events routes the first by the old
+ * version and the second by the new, on replay too.
+ */
+export function staffRoutingReaction(templates: StaffPlanningTemplates): LedgerReaction {
+  return {
+    name: 'staff-routing',
+    handles: (e) =>
+      (STAFF_TYPES.includes(e.type) && categoryOf(e.stream) === 'staff-member')
+      || (RULE_TYPES.includes(e.type) && categoryOf(e.stream) === 'routing-rule')
+      || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isStaffEventType((e.data as InboundEventReceived).type)),
+    async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
+      if (STAFF_TYPES.includes(event.type)) await applyStaffMember(event, context);
+      else if (RULE_TYPES.includes(event.type)) await applyRoutingRule(event, context);
+      else return route(event, context, templates);
+      return [];
+    },
+  };
+}
+
+async function applyStaffMember(event: RecordedEvent, { db }: ReactionContext): Promise<void> {
+  if (event.type === STAFF_MEMBER_EVENT_TYPES.upserted) {
+    const e = event.data as StaffMemberUpserted;
+    const member = evolveStaffMember(null, event)!;
+    await recordStaffMemberVersion(db, { member, revision: event.revision, position: event.position, actor: e.actor, at: e.at });
+    return;
+  }
+  const e = event.data as StaffMemberDeactivated;
+  const previous = await staffMemberBefore(db, e.staffId, event.revision);
+  const member = evolveStaffMember(previous, event);
+  if (member) await recordStaffMemberVersion(db, { member, revision: event.revision, position: event.position, actor: e.actor, at: e.at });
+}
+
+async function applyRoutingRule(event: RecordedEvent, { db }: ReactionContext): Promise<void> {
+  const position = event.position;
+  if (event.type === ROUTING_RULE_EVENT_TYPES.deleted) {
+    const e = event.data as RoutingRuleDeleted;
+    const last = await routingRuleVersion(db, e.ruleId, e.version - 1);
+    if (!last) throw new Error(`routing rule ${e.ruleId} deleted at version ${e.version} without a version ${e.version - 1}`);
+    await recordRoutingRuleVersion(db, { ruleId: e.ruleId, version: e.version, rule: last, deleted: true, position, actor: e.actor, at: e.at });
+    return;
+  }
+  const e = event.data as RoutingRuleCreated;
+  await recordRoutingRuleVersion(db, { ruleId: e.ruleId, version: e.version, rule: e.rule, deleted: false, position, actor: e.actor, at: e.at });
+}
+
+async function route(event: RecordedEvent, context: ReactionContext, templates: StaffPlanningTemplates): Promise<PendingAppend[]> {
+  const { db, clock } = context;
+  const received = event.data as InboundEventReceived;
+  const type = received.type as StaffEventType;
+  const centreId = (received.data.centre as { id: string }).id;
+
+  // A later receipt of the same eventId (after the dedup window) is not routed again: the first
+  // receipt's routing stands, even if the rules changed since.
+  const earlier = await db.selectFrom('staff_event_routings').select(['commit_position', 'prepare_position']).where('event_id', '=', received.eventId).executeTakeFirst();
+  if (earlier && (earlier.commit_position !== event.position.commit.toString() || earlier.prepare_position !== event.position.prepare.toString())) return [];
+
+  const rules = await routingRulesAsOf(db, event.position);
+  const named = [...new Set(rules.flatMap((r) => r.targets.staffIds))];
+  const staff = await staffCandidatesAsOf(db, event.position, centreId, named);
+  const outcome = evaluateStaffRouting({ type, centreId, data: received.data }, rules, staff);
+  const now = clock.now();
+
+  const envelope: Envelope = { eventId: received.eventId, type, occurredAt: received.occurredAt, data: received.data };
+  const blocks = await loadBlocks(context, outcome.recipients);
+  const decisions = planStaffNotifications({
+    envelope,
+    recipients: outcome.recipients,
+    now,
+    templates,
+    blockFor: (channel, address, staffId) => blocks.get(`a:${channel}:${address}`) ?? blocks.get(`p:${channel}:${staffId}`) ?? null,
+  });
+
+  await db
+    .insertInto('staff_event_routings')
+    .values({
+      event_id: received.eventId,
+      commit_position: event.position.commit.toString(),
+      prepare_position: event.position.prepare.toString(),
+      event_type: type,
+      centre_id: centreId,
+      recipients: outcome.recipients.length,
+      decided_at: now,
+    })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .execute();
+
+  const appends = decisions.map((d) => toAppend(d, event));
+  const unrouted = unroutedFor({ eventId: received.eventId, eventType: type, centreId }, outcome, now);
+  if (unrouted) {
+    appends.push({
+      stream: streamName.staffRouting(received.eventId),
+      expected: 'no-stream',
+      events: [{
+        id: deterministicUuid('staff-event-unrouted', received.eventId),
+        type: STAFF_ROUTING_EVENT_TYPES.unrouted,
+        data: unrouted,
+        metadata: { correlationId: received.eventId, causationId: event.id },
+      }],
+    });
+  }
+  return appends;
+}
+
+/** Opt-outs and bounces against the routed members' addresses and ids. */
+async function loadBlocks({ db }: ReactionContext, recipients: readonly RoutedRecipient[]): Promise<Map<string, ContactBlock>> {
+  const blocks = new Map<string, ContactBlock>();
+  if (recipients.length === 0) return blocks;
+  const ids = [...new Set(recipients.map((r) => r.member.id))];
+  const addresses = [...new Set(recipients.filter((r) => r.channel !== 'in_app').map((r) => staffAddressFor(r.member, r.channel)))]
+    .filter((a): a is string => a !== null);
+  const [byPerson, byAddress] = await Promise.all([
+    db.selectFrom('person_blocks').select(['channel', 'person_id', 'block']).where('person_id', 'in', ids).execute(),
+    addresses.length > 0 ? db.selectFrom('contact_blocks').select(['channel', 'address', 'block']).where('address', 'in', addresses).execute() : [],
+  ]);
+  for (const row of byPerson) blocks.set(`p:${row.channel as Channel}:${row.person_id}`, row.block);
+  for (const row of byAddress) blocks.set(`a:${row.channel as Channel}:${row.address}`, row.block);
+  return blocks;
+}

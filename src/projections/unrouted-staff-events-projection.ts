@@ -1,0 +1,42 @@
+import { Counter, type Registry } from 'prom-client';
+import { STAFF_ROUTING_EVENT_TYPES, type StaffEventUnrouted } from '../domain/staff-routing-events.ts';
+import { categoryOf } from '../domain/stream-name.ts';
+import type { Projection } from './projection-runner.ts';
+
+/** Staff events nobody was notified about, for the API, and counted for /metrics. */
+export function unroutedStaffEventsProjection(options: { metrics?: Registry } = {}): Projection {
+  const counter = options.metrics
+    ? new Counter({
+        name: 'staff_events_unrouted_total',
+        help: 'Staff events that reached nobody: no rule matched (no-matching-rule) or the matching rules found no active staff (no-recipients).',
+        labelNames: ['event_type', 'reason'],
+        registers: [options.metrics],
+      })
+    : null;
+  return {
+    name: 'unrouted-staff-events',
+    handles: (e) => e.type === STAFF_ROUTING_EVENT_TYPES.unrouted && categoryOf(e.stream) === 'staff-routing',
+    async apply(trx, event) {
+      const u = event.data as StaffEventUnrouted;
+      await trx
+        .insertInto('unrouted_staff_events')
+        .values({
+          event_id: u.eventId,
+          event_type: u.eventType,
+          centre_id: u.centreId,
+          reason: u.reason,
+          matched_rules: JSON.stringify(u.matchedRules),
+          recorded_at: event.recordedAt,
+        })
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .execute();
+    },
+    // Counted once the batch is committed; a committed batch is never applied again by this process.
+    afterCommit(events) {
+      for (const e of events) {
+        const u = e.data as StaffEventUnrouted;
+        counter?.inc({ event_type: u.eventType, reason: u.reason });
+      }
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
+import { DEFAULT_ROUTING_RULES } from '../../src/domain/default-routing-rules.ts';
+import type { Channel } from '../../src/domain/event-catalogue.ts';
+import { matchesEventType } from '../../src/domain/event-type-pattern.ts';
+import type { NotificationPlanned } from '../../src/domain/notification-events.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { readStreamToArray } from '../../src/ledger/event-store.ts';
+import { createRoutingRule, installDefaultRoutingRules, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
+import { listRoutingRules } from '../../src/projections/routing-rules.queries.ts';
+import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
+import { fixedClock } from '../support/clock.ts';
+import { centre, validEnvelope } from '../support/envelopes.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
+import { DEFAULT_ROUTES, STAFF, publishThroughIntake, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
+
+const clock = fixedClock('2026-11-24T09:30:00Z');
+let service: TestService;
+const deps = () => ({ store: service.store, clock });
+
+beforeAll(async () => {
+  service = await startTestService({ clock, dispatcher: { pollIntervalMs: 50 } });
+  await seedStaff(service, clock);
+});
+afterAll(async () => service?.stop());
+
+const sandbox = (channel: Channel) => service.transports[channel] as SandboxTransport;
+
+async function plannedOf(notificationId: string): Promise<NotificationPlanned> {
+  const [first] = await readStreamToArray(service.store, streamName.notification(notificationId));
+  expect(first?.type).toBe('NotificationPlanned');
+  return first!.data as NotificationPlanned;
+}
+
+describe('the default routing rules', () => {
+  it('are installed once, as made by system, and a second start installs nothing', async () => {
+    const rules = await listRoutingRules(service.db);
+    expect(rules.filter((r) => r.changedBy === 'system').map((r) => r.id).sort()).toEqual(DEFAULT_ROUTING_RULES.map((r) => r.id).sort());
+    expect(await installDefaultRoutingRules(deps())).toEqual([]);
+  });
+
+  it.each(DEFAULT_ROUTES)('route %s to %s at the event\'s centre, by email and in-app, and nobody else', async (type, staffId) => {
+    // Given the seeded directory (someone with every role at another centre, an inactive member here)
+    const raw = validEnvelope(type);
+    // When the event is published through the intake
+    await publishThroughIntake(service, raw);
+    // Then exactly that member is notified on the default channels, each sent once
+    const rows = await settledNotifications(service, raw.eventId);
+    expect(rows.map((r) => `${r.recipient_id} ${r.channel} ${r.status}`)).toEqual([`${staffId} email sent`, `${staffId} in_app sent`]);
+    const rule = DEFAULT_ROUTING_RULES.find((r) => r.rule.eventTypes.some((p) => matchesEventType(p, type)))!;
+    for (const row of rows) expect(await plannedOf(row.notification_id)).toMatchObject({ selection: { kind: 'routing-rule', ruleId: rule.id, ruleVersion: 1 } });
+    const member = STAFF.find((s) => s.id === staffId)!;
+    const emails = sandbox('email').sent.filter((m) => m.notificationId === rows[0]!.notification_id);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.to).toBe(member.contacts.email);
+    expect((emails[0]!.rendered as { text: string }).text).toContain(member.name);
+    const alerts = await listStaffAlerts(service.db, staffId, { unreadOnly: true });
+    expect(alerts.find((a) => a.eventId === raw.eventId)).toMatchObject({ eventType: type, centreId: centre.id, readAt: null });
+  });
+});
+
+describe('a rule changed between two events', () => {
+  it('routes the first by the old version and the second by the new, both explained by the ledger', async () => {
+    // Given a rule sending urgent lab tests to the billing lead by email
+    const created = await createRoutingRule(deps(), {
+      ruleId: 'urgent-lab-to-bina',
+      actor: 'alice-admin',
+      input: {
+        name: 'Urgent lab tests to Bina',
+        eventTypes: ['lab.*'],
+        conditions: [{ field: 'test.priority', op: 'in', value: ['urgent', 'stat'] }],
+        targets: { staffIds: ['bina-billing'] },
+        channels: ['email'],
+        priority: 500,
+      },
+    });
+    if (!created.ok) throw new Error(JSON.stringify(created.error));
+    await service.whenProcessed(created.value.position);
+    const first = validEnvelope('lab.test_requested');
+    await publishThroughIntake(service, first);
+
+    // When an admin moves it to WhatsApp, and a second urgent test is requested
+    const updated = await updateRoutingRule(deps(), { ruleId: 'urgent-lab-to-bina', changes: { channels: ['whatsapp'] }, expectedVersion: 1, actor: 'bob-admin' });
+    if (!updated.ok) throw new Error(JSON.stringify(updated.error));
+    await service.whenProcessed(updated.value.position);
+    const second = validEnvelope('lab.test_requested');
+    await publishThroughIntake(service, second);
+
+    // Then the first went by email under version 1 and the second by WhatsApp under version 2
+    const byBina = async (eventId: string) => (await settledNotifications(service, eventId)).filter((r) => r.recipient_id === 'bina-billing');
+    const [one] = await byBina(first.eventId);
+    const [two] = await byBina(second.eventId);
+    expect(await plannedOf(one!.notification_id)).toMatchObject({ channel: 'email', selection: { kind: 'routing-rule', ruleId: 'urgent-lab-to-bina', ruleVersion: 1 } });
+    expect(await plannedOf(two!.notification_id)).toMatchObject({ channel: 'whatsapp', selection: { kind: 'routing-rule', ruleId: 'urgent-lab-to-bina', ruleVersion: 2 } });
+    expect(sandbox('whatsapp').sent.filter((m) => m.notificationId === two!.notification_id).map((m) => m.to)).toEqual(['+919811111111']);
+    // And the rule's own stream says who changed it, version by version
+    const history = await readStreamToArray(service.store, streamName.routingRule('urgent-lab-to-bina'));
+    expect(history.map((e) => [e.type, (e.data as { version: number }).version, e.metadata.actor])).toEqual([
+      ['RoutingRuleCreated', 1, 'alice-admin'],
+      ['RoutingRuleUpdated', 2, 'bob-admin'],
+    ]);
+    // And the lab still heard about both through the default rule
+    expect((await settledNotifications(service, second.eventId)).map((r) => r.recipient_id)).toContain('lalit-lab');
+  });
+});
+
+describe('invalid rules', () => {
+  it.each([
+    ['an unknown role', { targets: { roles: ['janitor'] } }, 'targets.roles.0', 'unknown-role'],
+    ['an empty channel list', { channels: [] }, 'channels', 'empty-channels'],
+    ['a bad glob', { eventTypes: ['billing.[x'] }, 'eventTypes.0', 'bad-glob'],
+    ['>= on a non-numeric field', { conditions: [{ field: 'bill.number', op: 'gte', value: '100' }] }, 'conditions.0.field', 'non-numeric-field'],
+    ['an unknown event type', { eventTypes: ['billing.invoice_sent'] }, 'eventTypes.0', 'unknown-event-type'],
+  ])('are refused with a clear error naming the field, and nothing is appended: %s', async (_what, change, field, code) => {
+    const head = await service.store.headPosition();
+    const input = { name: 'Bad rule', eventTypes: ['billing.bill_generated'], targets: { roles: ['billing'] }, channels: ['email'], ...change };
+    const result = await createRoutingRule(deps(), { ruleId: `bad-${code}`, input, actor: 'alice-admin' });
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-input', issues: [expect.objectContaining({ field, code, message: expect.any(String) })] } });
+    expect(await service.store.headPosition()).toEqual(head);
+    expect(await readStreamToArray(service.store, streamName.routingRule(`bad-${code}`))).toEqual([]);
+  });
+});
+
+describe('in-app alerts', () => {
+  it('are published live to the staff member\'s subscription and can be marked read', async () => {
+    const live = service.staffAlerts.subscribe('lalit-lab')[Symbol.asyncIterator]();
+    const next = live.next();
+    const raw = validEnvelope('lab.test_requested');
+    await publishThroughIntake(service, raw);
+    const { value: alert } = await next;
+    await live.return?.(undefined);
+    expect(alert).toMatchObject({ staffId: 'lalit-lab', eventId: raw.eventId, readAt: null, selection: { kind: 'routing-rule', ruleId: 'default-test-requested' } });
+    expect(alert!.title).toContain('Lipid Profile');
+  });
+});
+
+describe('unrouted staff events', () => {
+  it('records an event whose rules find nobody at its centre as unrouted, with a metric', async () => {
+    const raw = validEnvelope('billing.bill_generated');
+    (raw.data as { centre: { id: string } }).centre.id = 'centre-without-staff';
+    await publishThroughIntake(service, raw);
+    const [unrouted] = await readStreamToArray(service.store, streamName.staffRouting(raw.eventId));
+    expect(unrouted).toMatchObject({ type: 'StaffEventUnrouted', data: { eventId: raw.eventId, reason: 'no-recipients', matchedRules: [{ ruleId: 'default-bill-generated', version: 1 }] } });
+    await service.whenProcessed(unrouted!.position);
+    const row = await service.db.selectFrom('unrouted_staff_events').selectAll().where('event_id', '=', raw.eventId).executeTakeFirst();
+    expect(row).toMatchObject({ event_type: 'billing.bill_generated', centre_id: 'centre-without-staff', reason: 'no-recipients' });
+    const metric = await service.metrics.getSingleMetric('staff_events_unrouted_total')!.get();
+    expect(metric.values).toContainEqual(expect.objectContaining({ labels: { event_type: 'billing.bill_generated', reason: 'no-recipients' }, value: 1 }));
+  });
+
+  it('records an event no rule matches as unrouted once an admin disables the only rule for it', async () => {
+    const disabled = await updateRoutingRule(deps(), { ruleId: 'default-deposit-received', changes: { enabled: false }, actor: 'alice-admin' });
+    if (!disabled.ok) throw new Error(JSON.stringify(disabled.error));
+    await service.whenProcessed(disabled.value.position);
+    const raw = validEnvelope('billing.deposit_received');
+    await publishThroughIntake(service, raw);
+    const [unrouted] = await until(() => readStreamToArray(service.store, streamName.staffRouting(raw.eventId)).then((e) => (e.length ? e : null)));
+    expect(unrouted!.data).toMatchObject({ reason: 'no-matching-rule', matchedRules: [] });
+    expect(await service.db.selectFrom('notifications').select('notification_id').where('event_id', '=', raw.eventId).execute()).toEqual([]);
+  });
+});
