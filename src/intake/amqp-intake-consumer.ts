@@ -7,6 +7,8 @@ import { backoffDelayMs, pause, type BackoffOptions } from './backoff.ts';
 import { BrokerSession } from './broker-session.ts';
 import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
 import { deadLetterOptions } from './dead-letter.ts';
+import { deferred, TimedOut, withTimeout, type Deferred } from './deadline.ts';
+import { deliveryIds, errorSummary } from './intake-log-fields.ts';
 import { createIntakeMetrics, type DeadLetterKind, type IntakeMetrics } from './intake-metrics.ts';
 import { resolveTopology, type IntakeTopology } from './topology.ts';
 
@@ -32,30 +34,13 @@ export interface AmqpIntakeConsumerOptions {
   registry?: Registry;
   /** Asked, after a pause, whether the ledger is back, before messages are taken again. */
   probeLedger?: () => Promise<unknown>;
-  /** A record (or probe) taking longer counts as the ledger being unavailable; far below the broker's consumer timeout. */
+  /**
+   * A record or probe taking longer counts as the ledger being unavailable, a dead letter not
+   * confirmed in time as a broken session; keep it far below the broker's consumer timeout (30 min).
+   */
   recordTimeoutMs?: number;
   reconnectBackoff?: Partial<BackoffOptions>;
   ledgerBackoff?: Partial<BackoffOptions>;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-class RecordTimedOut extends Error {
-  override readonly name = 'RecordTimedOut';
 }
 
 /** A message whose turn came while the ledger was already known to be down: not tried at all. */
@@ -132,10 +117,15 @@ export class AmqpIntakeConsumer {
    * later loss is retried until `stop()`.
    */
   async start(): Promise<void> {
-    if (this.#loop) throw new Error('The intake consumer was already started');
+    if (this.#loop || this.#stopping) throw new Error('An intake consumer starts once; make a new one after stop()');
     const started = deferred<void>();
     this.#loop = this.#run(started);
-    await started.promise;
+    try {
+      await started.promise;
+    } catch (error) {
+      this.#loop = null;
+      throw error;
+    }
   }
 
   /** Takes no new messages, lets those in flight finish and ack, then closes the connection. */
@@ -347,15 +337,15 @@ export class AmqpIntakeConsumer {
     ids: Record<string, unknown> = deliveryIds(message),
   ): Promise<void> {
     try {
-      await session.publishConfirmed(
-        this.#topology.deadLetterExchange,
-        message.fields.routingKey,
-        message.content,
-        deadLetterOptions(message, kind, reason),
+      await withTimeout(
+        session.publishConfirmed(this.#topology.deadLetterExchange, message.fields.routingKey, message.content, deadLetterOptions(message, kind, reason)),
+        this.#recordTimeoutMs,
       );
     } catch (error) {
       this.#log.error({ ...ids, kind, error: errorSummary(error) }, 'dead-lettering failed; the message returns to the queue');
-      session.giveBack(message);
+      // No confirm in time (a blocked publisher): drop the session rather than hold the message.
+      if (error instanceof TimedOut) session.fail(error);
+      else session.giveBack(message);
       return;
     }
     const acked = session.ack(message);
@@ -363,34 +353,3 @@ export class AmqpIntakeConsumer {
     this.#log.warn({ ...ids, kind, reason, acked }, 'message dead-lettered');
   }
 }
-
-/** Identifiers a log line may carry: never the body. */
-function deliveryIds(message: ConsumeMessage): Record<string, unknown> {
-  const messageId: unknown = message.properties.messageId;
-  return {
-    routingKey: message.fields.routingKey,
-    ...(typeof messageId === 'string' ? { messageId } : {}),
-    redelivered: message.fields.redelivered,
-  };
-}
-
-function errorSummary(error: unknown): Record<string, unknown> | undefined {
-  if (error === undefined) return undefined;
-  if (!(error instanceof Error)) return { message: String(error) };
-  const code = 'code' in error ? error.code : undefined;
-  // Not `name`: the logger redacts every field called name.
-  return { type: error.name, message: error.message, ...(code !== undefined ? { code } : {}) };
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RecordTimedOut(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-

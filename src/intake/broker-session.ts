@@ -10,8 +10,10 @@ export interface BrokerSessionOptions {
 }
 
 /**
- * One connection to the broker with the consumer's channel and a confirm channel for dead letters.
- * Any of the three closing ends the session: the consumer opens a new one, and the broker requeues
+ * The consumer's connection and channel, plus a second connection with a confirm channel for dead
+ * letters. Publishing on its own connection matters: under a memory or disk alarm the broker
+ * blocks connections that publish, and acks sent on a blocked connection would wait too.
+ * Any of them closing ends the session: the consumer opens a new one, and the broker requeues
  * whatever this one left unacked.
  */
 export class BrokerSession {
@@ -25,6 +27,7 @@ export class BrokerSession {
   private constructor(
     readonly connection: ChannelModel,
     readonly channel: Channel,
+    readonly publishing: ChannelModel,
     readonly confirm: ConfirmChannel,
   ) {
     this.closed = new Promise((resolve) => {
@@ -37,23 +40,25 @@ export class BrokerSession {
     const lost = (what: string) => (error?: Error) => this.#markClosed(error ?? new Error(`${what} closed`));
     connection.on('close', lost('connection'));
     channel.on('close', lost('channel'));
+    publishing.on('close', lost('dead-letter connection'));
     confirm.on('close', lost('confirm channel'));
   }
 
   static async open(options: BrokerSessionOptions): Promise<BrokerSession> {
-    const connection = await amqp.connect(options.url, { clientProperties: { connection_name: options.connectionName } });
-    // Without listeners an 'error' event would take the process down; 'close' follows each and ends the session.
-    connection.on('error', () => undefined);
+    const connection = await connect(options.url, options.connectionName);
+    let publishing: ChannelModel | undefined;
     try {
       const channel = await connection.createChannel();
       channel.on('error', () => undefined);
-      const confirm = await connection.createConfirmChannel();
-      confirm.on('error', () => undefined);
       await declareTopology(channel, options.topology);
       // Per consumer, never global: a global prefetch on a quorum queue closes the whole connection.
       await channel.prefetch(options.prefetch, false);
-      return new BrokerSession(connection, channel, confirm);
+      publishing = await connect(options.url, `${options.connectionName}:dead-letters`);
+      const confirm = await publishing.createConfirmChannel();
+      confirm.on('error', () => undefined);
+      return new BrokerSession(connection, channel, publishing, confirm);
     } catch (error) {
+      await publishing?.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
       throw error;
     }
@@ -126,6 +131,7 @@ export class BrokerSession {
   fail(reason: Error): void {
     this.#markClosed(reason);
     void this.connection.close().catch(() => undefined);
+    void this.publishing.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -136,7 +142,14 @@ export class BrokerSession {
     // once it has handled them. A connection close travels on channel 0 and can overtake acks still
     // buffered for channel 1, and the broker would then requeue messages we had finished.
     await this.channel.close().catch(() => undefined);
-    await this.confirm.close().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
+    await this.publishing.close().catch(() => undefined);
   }
+}
+
+async function connect(url: string, connectionName: string): Promise<ChannelModel> {
+  const connection = await amqp.connect(url, { clientProperties: { connection_name: connectionName } });
+  // Without listeners an 'error' event would take the process down; 'close' follows each and ends the session.
+  connection.on('error', () => undefined);
+  return connection;
 }

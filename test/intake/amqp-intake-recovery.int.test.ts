@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
 import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';
 import { LedgerUnavailable } from '../../src/ledger/event-store.ts';
@@ -14,6 +14,9 @@ let databaseUrl = '';
 beforeAll(async () => {
   h = await openIntakeHarness('recovery');
   databaseUrl = h.databaseUrl;
+});
+afterEach(async () => {
+  await h.stopConsumers();
 });
 afterAll(async () => {
   await h?.close();

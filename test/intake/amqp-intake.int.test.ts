@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ENVELOPE_BYTES } from '../../src/domain/envelope.ts';
 import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
 import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
@@ -11,6 +11,9 @@ import { metricValue, openIntakeHarness, type IntakeHarness } from './support/in
 let h: IntakeHarness;
 beforeAll(async () => {
   h = await openIntakeHarness('intake');
+});
+afterEach(async () => {
+  await h.stopConsumers();
 });
 afterAll(async () => {
   await h?.close();

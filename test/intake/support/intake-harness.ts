@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { sql as sqlTag } from 'kysely';
 import { Registry } from 'prom-client';
 import { INBOUND_RECEIVED, DUPLICATE_IGNORED } from '../../../src/domain/inbound-receipt.ts';
 import { streamName } from '../../../src/domain/stream-name.ts';
@@ -9,7 +10,7 @@ import { AmqpIntakeConsumer, type AmqpIntakeConsumerOptions } from '../../../src
 import { AmqpPublisher } from '../../../src/intake/amqp-publisher.ts';
 import { ledgerProbe, ledgerRecorder } from '../../../src/intake/ledger-recorder.ts';
 import { declareTopology, resolveTopology, type IntakeTopology, type QueueType } from '../../../src/intake/topology.ts';
-import { readStreamToArray, type RecordedEvent } from '../../../src/ledger/event-store.ts';
+import { readStreamToArray } from '../../../src/ledger/event-store.ts';
 import { PostgresEventStore } from '../../../src/ledger/postgres-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../../src/ledger/sql-connection.ts';
 import { createLogger, type Logger } from '../../../src/telemetry/logger.ts';
@@ -51,7 +52,13 @@ export interface IntakeHarness {
   /** A consumer on this file's topology and ledger; stopped by `close()` if the test does not. */
   consumer(options?: Partial<AmqpIntakeConsumerOptions>): AmqpIntakeConsumer;
   receipts(eventId: string): Promise<{ received: number; duplicates: number }>;
-  ledgerEvents(): Promise<RecordedEvent[]>;
+  /**
+   * Every row of this file's ledger, read from the table: `readAll` stops at the oldest transaction
+   * running anywhere on the server, and other test files keep some running.
+   */
+  ledgerEvents(): Promise<{ type: string; data: unknown }[]>;
+  /** Stops every consumer the harness made; after each test, so a failed one leaves none behind. */
+  stopConsumers(): Promise<void>;
   /** Ready messages in the main queue (unacked ones are not counted). */
   readyCount(): Promise<number>;
   takeDeadLetters(): Promise<GetMessage[]>;
@@ -111,7 +118,15 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
         duplicates: events.filter((e) => e.type === DUPLICATE_IGNORED).length,
       };
     },
-    ledgerEvents: () => store.readAll(null, 100_000),
+    async ledgerEvents() {
+      const { rows } = await sqlTag<{ type: string; data: unknown }>`
+        select event_type as type, data from ledger_events order by global_position
+      `.execute(sql.db);
+      return rows;
+    },
+    async stopConsumers() {
+      for (const consumer of consumers.splice(0)) await consumer.stop();
+    },
     async readyCount() {
       return (await admin.checkQueue(topology.queue)).messageCount;
     },
