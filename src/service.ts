@@ -182,8 +182,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (reminders) cleanup.push(() => reminders.stop());
 
     const intake: IntakeGate = {
-      record: (envelope: Envelope, via: IntakeVia): Promise<InboundOutcome> =>
-        recordInbound(store, envelope, { clock, via, windowMs: config.DEDUP_WINDOW_MS }),
+      record: (envelope: Envelope, via: IntakeVia, actor?: string): Promise<InboundOutcome> =>
+        recordInbound(store, envelope, { clock, via, actor, windowMs: config.DEDUP_WINDOW_MS }),
     };
 
     const http = new HttpServer(logger.child({ component: 'http' }));

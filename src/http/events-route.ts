@@ -22,7 +22,7 @@ export function eventsRoute(tokens: ApiTokens, intake: IntakeGate) {
     }
     const parsed = parseEnvelopeBytes(body);
     if (!parsed.ok) return rejected(res, 400, parsed.error);
-    const outcome = await intake.record(parsed.value, 'http');
+    const outcome = await intake.record(parsed.value, 'http', caller.name);
     sendJson(res, 202, { eventId: parsed.value.eventId, outcome: outcome.outcome });
   };
 }

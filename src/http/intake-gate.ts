@@ -4,5 +4,6 @@ import type { InboundOutcome } from '../ledger/record-inbound.ts';
 
 /** The one path every inbound event takes into the ledger, whichever door it came through. */
 export interface IntakeGate {
-  record(envelope: Envelope, via: IntakeVia): Promise<InboundOutcome>;
+  /** `actor`: the token name of a caller who published it by hand (HTTP, GraphQL), recorded in the metadata. */
+  record(envelope: Envelope, via: IntakeVia, actor?: string): Promise<InboundOutcome>;
 }

@@ -22,6 +22,8 @@ export interface RecordInboundOptions {
   clock: Clock;
   via: IntakeVia;
   windowMs?: number;
+  /** Who published it, when a person's token did (HTTP, GraphQL); recorded as metadata.actor. */
+  actor?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function recordInbound(store: EventStore, envelope: Envelope, optio
         id: deterministicUuid('inbound', envelope.eventId, history.length),
         type,
         data: decision.event,
-        metadata: { correlationId: envelope.eventId, occurredAt: envelope.occurredAt },
+        metadata: { correlationId: envelope.eventId, occurredAt: envelope.occurredAt, ...(options.actor ? { actor: options.actor } : {}) },
       }],
       history.length === 0 ? 'no-stream' : revision,
     );

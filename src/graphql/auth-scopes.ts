@@ -1,0 +1,26 @@
+import type { Caller } from './context.ts';
+
+/** One scope per role; a field lists the roles that may reach it (any of them will do). */
+export interface AuthScopes {
+  admin: boolean;
+  auditor: boolean;
+  dashboard: boolean;
+  ingest: boolean;
+}
+
+export const scopesOf = (caller: Caller | null): AuthScopes => ({
+  admin: caller?.role === 'admin',
+  auditor: caller?.role === 'auditor',
+  dashboard: caller?.role === 'dashboard',
+  ingest: caller?.role === 'ingest',
+});
+
+// The role sets every field picks from. Admin may do everything, so every set includes it.
+/** Reads of the read models and live subscriptions (contacts masked for dashboards). */
+export const readers = { admin: true, auditor: true, dashboard: true } as const;
+/** Full contacts and the raw ledger. */
+export const auditors = { admin: true, auditor: true } as const;
+/** Admin changes: routing, thresholds, preferences, retries, channels. */
+export const admins = { admin: true } as const;
+/** Publishing upstream events, as POST /events does. */
+export const publishers = { admin: true, ingest: true } as const;

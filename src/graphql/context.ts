@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../domain/clock.ts';
+import type { ApiTokens, Role } from '../http/api-tokens.ts';
+import type { IntakeGate } from '../http/intake-gate.ts';
+import type { EventStore } from '../ledger/event-store.ts';
+import type { ReadModelDatabase } from '../projections/read-model-database.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
+import type { DeliveryFeed } from './delivery-feed.ts';
+
+/** Who is calling: the token's name is the identity recorded on every change it makes. */
+export interface Caller {
+  name: string;
+  role: Role;
+}
+
+/** What resolvers may reach. Built once by the service; the same for every request. */
+export interface GraphqlServices {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  intake: IntakeGate;
+  clock: Clock;
+  feed: DeliveryFeed;
+  logger: Logger;
+  /** Live in-app staff alerts (the `staffAlerts` subscription). */
+  staffAlerts?: StaffAlertHub;
+}
+
+export interface GraphqlContext {
+  /** Null only when no valid token came with the request; every field then refuses. */
+  caller: Caller | null;
+  services: GraphqlServices;
+}
+
+/**
+ * Over HTTP the caller comes from `Authorization: Bearer`; over graphql-ws there is no request in
+ * yoga's context, so it comes from the connection's init payload (`{ authorization: 'Bearer …' }`).
+ */
+export function callerFrom(tokens: ApiTokens, initial: { request?: Request; connectionParams?: unknown }): Caller | null {
+  const header = initial.request?.headers.get('authorization') ?? authorizationParam(initial.connectionParams);
+  const token = tokens.identify(header);
+  return token ? { name: token.name, role: token.role } : null;
+}
+
+/** `authorization` or `Authorization` in graphql-ws connection params, if it is a string. */
+export function authorizationParam(params: unknown): string | null {
+  if (typeof params !== 'object' || params === null) return null;
+  const record = params as Record<string, unknown>;
+  const value = record.authorization ?? record.Authorization;
+  return typeof value === 'string' ? value : null;
+}
+
+/** The identity a change is recorded under. Scope auth lets no caller-less request reach a mutation. */
+export function actorOf(context: GraphqlContext): string {
+  if (!context.caller) throw new Error('A change was attempted without a caller; scope auth should have refused it');
+  return context.caller.name;
+}

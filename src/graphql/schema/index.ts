@@ -1,0 +1,11 @@
+import { builder } from '../builder.ts';
+
+// Each area's types and root fields register themselves on import. Add yours here, one line each.
+import './errors.ts';
+import './enums.ts';
+import './notification.ts';
+import './delivery-updated.ts';
+import './publish-event.ts';
+
+/** The whole schema, built once. schema.graphql at the repo root is printed from it. */
+export const schema = builder.toSchema();
