@@ -16,6 +16,7 @@ import {
 import {
   decideDispatch,
   evolveNotification,
+  hasAttemptsLeft,
   initialNotificationState,
   retryDelayMs,
   type DispatchDecision,
@@ -290,7 +291,7 @@ export class Dispatcher {
       return;
     }
 
-    const willRetry = outcome.retryable && decision.attempt < this.#o.maxAttempts;
+    const willRetry = outcome.retryable && hasAttemptsLeft(state, decision.attempt, this.#policy);
     const retryAt = willRetry
       ? new Date(at.getTime() + retryDelayMs(decision.attempt, { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs, retryAfterMs: outcome.retryAfterMs, random: this.#o.random() }))
       : null;

@@ -6,6 +6,7 @@ import type { Channel } from './event-catalogue.ts';
  *   NotificationPlanned -> AttemptStarted -> NotificationSent -> StatusReported(delivered) -> StatusReported(read)
  *                                         -> AttemptFailed(retryable) -> AttemptStarted -> ...
  *                                         -> AttemptFailed(permanent) / NotificationFailed
+ *   NotificationFailed -> RetryRequested (an admin) -> AttemptStarted -> ... with a fresh attempt budget
  *   NotificationSuppressed (instead of NotificationPlanned) when it must not be sent.
  *
  * Status order: planned < sending < sent < delivered < read; failed, bounced and suppressed are terminal.
@@ -116,6 +117,18 @@ export interface NotificationFailed {
   failedAt: string;
 }
 
+/**
+ * An admin asked for another attempt at a failed notification. It plans it again, due now, with a
+ * fresh attempt budget; attempt numbers carry on from where they stopped.
+ */
+export interface RetryRequested {
+  notificationId: string;
+  /** Attempts made before this request. */
+  previousAttempts: number;
+  requestedAt: string;
+  actor: string;
+}
+
 /** A provider told us what happened after the send (a webhook). */
 export interface StatusReported {
   notificationId: string;
@@ -137,4 +150,5 @@ export const NOTIFICATION_EVENT_TYPES = {
   attemptFailed: 'AttemptFailed',
   failed: 'NotificationFailed',
   statusReported: 'StatusReported',
+  retryRequested: 'RetryRequested',
 } as const;

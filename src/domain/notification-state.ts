@@ -4,6 +4,7 @@ import {
   type AttemptStarted,
   type NotificationPlanned,
 } from './notification-events.ts';
+import { err, ok, type Result } from './result.ts';
 
 /** A notification as its own stream tells it; what the dispatcher decides from. */
 export interface NotificationState {
@@ -12,9 +13,11 @@ export interface NotificationState {
   attempts: number;
   openAttempt: AttemptStarted | null;
   lastFailure: AttemptFailed | null;
+  /** Attempts made before the last RetryRequested: the attempt budget counts from here. */
+  retryFloor: number;
 }
 
-export const initialNotificationState: NotificationState = { planned: null, phase: 'none', attempts: 0, openAttempt: null, lastFailure: null };
+export const initialNotificationState: NotificationState = { planned: null, phase: 'none', attempts: 0, openAttempt: null, lastFailure: null, retryFloor: 0 };
 
 export function evolveNotification(state: NotificationState, event: { type: string; data: unknown }): NotificationState {
   switch (event.type) {
@@ -34,6 +37,8 @@ export function evolveNotification(state: NotificationState, event: { type: stri
     }
     case T.failed:
       return { ...state, phase: 'failed', openAttempt: null };
+    case T.retryRequested:
+      return { ...state, phase: 'planned', openAttempt: null, lastFailure: null, retryFloor: state.attempts };
     default:
       // Provider status reports come after the send and do not change what the dispatcher does.
       return state;
@@ -63,8 +68,21 @@ export function decideDispatch(state: NotificationState, now: Date, policy: Disp
   }
   const open = state.openAttempt;
   if (open && now.getTime() - new Date(open.startedAt).getTime() < policy.attemptTimeoutMs) return { kind: 'skip', reason: 'owned-by-another' };
-  if (state.attempts >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
+  if (state.attempts - state.retryFloor >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
   return { kind: 'attempt', attempt: state.attempts + 1, possibleDuplicate: open !== null };
+}
+
+/** Whether a retryable failure of `attempt` may be followed by another within the attempt budget. */
+export const hasAttemptsLeft = (state: NotificationState, attempt: number, policy: Pick<DispatchPolicy, 'maxAttempts'>): boolean =>
+  attempt - state.retryFloor < policy.maxAttempts;
+
+export type RetryRefusal = { reason: 'not-found' } | { reason: 'not-failed'; phase: NotificationState['phase'] };
+
+/** Only a notification that failed for good may be retried by hand; one still in flight retries by itself. */
+export function decideRetry(state: NotificationState): Result<{ previousAttempts: number }, RetryRefusal> {
+  if (state.phase === 'none') return err({ reason: 'not-found' });
+  if (state.phase !== 'failed') return err({ reason: 'not-failed', phase: state.phase });
+  return ok({ previousAttempts: state.attempts });
 }
 
 /** Exponential backoff with full jitter, never sooner than the provider asked. */

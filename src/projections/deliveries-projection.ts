@@ -8,6 +8,7 @@ import {
   type NotificationSent,
   type NotificationStatus,
   type NotificationSuppressed,
+  type RetryRequested,
   type StatusReported,
 } from '../domain/notification-events.ts';
 import { categoryOf, idOf } from '../domain/stream-name.ts';
@@ -160,6 +161,18 @@ async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: Recorde
           last_error_code: f.code,
           last_error: f.message,
           due_at: null,
+          updated_at: at,
+          applied_revision: revision,
+        })
+        .execute();
+      return;
+    }
+    case T.retryRequested: {
+      const r = event.data as RetryRequested;
+      await row()
+        .set({
+          status: sql`case when status = 'failed' then 'planned' else status end`,
+          due_at: sql`case when status = 'failed' then ${r.requestedAt}::timestamptz else due_at end`,
           updated_at: at,
           applied_revision: revision,
         })
