@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     let started = false;
     const logger = silentLogger();
     const result = await rebuildReadModels({
-      db: connection.db,
+      db: connection.readModels,
       store,
       schema,
       clock: systemClock,
@@ -38,8 +38,8 @@ async function main(): Promise<void> {
       },
     });
     if (started) bar.stop();
-    const differences = await compareSchemas(connection.db, 'public', schema);
-    if (!keep) await dropSchema(connection.db, schema);
+    const differences = await compareSchemas(connection.readModels, 'public', schema);
+    if (!keep) await dropSchema(connection.readModels, schema);
     console.log(`Rebuilt ${result.events} events in ${result.seconds.toFixed(2)} s (${Math.round(result.eventsPerSecond)} events/s).`);
     if (differences.length === 0) console.log('No differences: every read model rebuilt from the ledger equals the live one.');
     for (const d of differences) console.log(`DIFFERENCE in ${d.table}: ${d.onlyLive} rows only live, ${d.onlyRebuilt} rows only rebuilt`);

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
-import { Dispatcher } from './channels/dispatcher.ts';
+import { Dispatcher, type DispatcherOptions } from './channels/dispatcher.ts';
 import { InAppTransport } from './channels/in-app-transport.ts';
 import { StaffAlertHub } from './channels/staff-alert-hub.ts';
 import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
@@ -66,7 +66,7 @@ export interface ServiceOverrides {
   webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
-  dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; random?: () => number };
+  dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch'>>;
   /** Run the reminder scheduler (default true). */
   schedule?: boolean;
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
@@ -110,12 +110,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (embedded) cleanup.push(await lockDataDir(config.DATA_DIR));
     const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!);
     cleanup.push(() => connection.close());
-    const db = connection.db as Kysely<ReadModelDatabase>;
+    const db = connection.readModels as Kysely<ReadModelDatabase>;
     const store: EventStore = config.KURRENTDB_URL
       ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
       : await PostgresEventStore.open(connection);
     cleanup.push(() => store.close());
-    await runMigrations(connection.db, 'read_model_migration', readModelMigrations);
+    await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
 
@@ -211,7 +211,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       { store, db, logger: logger.child({ component: 'webhooks' }) },
       config.PUBLIC_URL,
     );
-    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);

@@ -138,7 +138,8 @@ export class Dispatcher {
       let claimed: ClaimedDelivery[] = [];
       try {
         const capacity = this.#o.claimBatch - this.#inFlight.size;
-        if (capacity > 0) {
+        // Claim in batches: a claim per finished send would cost a query per message.
+        if (capacity >= Math.max(1, Math.floor(this.#o.claimBatch / 4)) || this.#inFlight.size === 0) {
           claimed = await claimDue(this.#o.db, {
             worker: this.#o.worker,
             now: this.#o.clock.now(),

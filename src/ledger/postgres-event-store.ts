@@ -123,11 +123,17 @@ export class PostgresEventStore implements EventStore {
           yield event;
           cursor = event.position;
         }
-        if (events.length === this.#batchSize || poked.since) continue;
-        // Something is committed past a transaction still running: look again soon, not at the next poll.
-        const delay = unstableTail ? pendingDelayMs : this.#pollIntervalMs;
-        pendingDelayMs = unstableTail ? Math.min(pendingDelayMs * 2, 100) : 1;
-        await waitForWake(delay, signal, (resolve) => {
+        if (events.length === this.#batchSize) continue;
+        if (unstableTail) {
+          // Committed events wait behind a transaction still running. New appends cannot hurry it,
+          // so pokes are ignored here: look again after a short, growing pause.
+          await waitForWake(pendingDelayMs, signal, () => undefined);
+          pendingDelayMs = Math.min(pendingDelayMs * 2, 50);
+          continue;
+        }
+        pendingDelayMs = 1;
+        if (poked.since) continue;
+        await waitForWake(this.#pollIntervalMs, signal, (resolve) => {
           poked.wake = resolve;
         });
         poked.wake = null;
@@ -155,22 +161,26 @@ export class PostgresEventStore implements EventStore {
 
   async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
     const from = after ?? ZERO;
-    const { rows } = await sql<EventRow & { stable: boolean }>`
+    // Only what no running transaction can still precede: below the oldest running transaction id.
+    const { rows } = await sql<EventRow>`
       select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
-             event_type, data, metadata, recorded_at,
-             transaction_id < pg_snapshot_xmin(pg_current_snapshot()) as stable
+             event_type, data, metadata, recorded_at
         from ledger_events e
-       where (transaction_id, global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
+       where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
+         and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        order by e.transaction_id, e.global_position
        limit ${limit}
     `.execute(this.#db);
-    const events: RecordedEvent[] = [];
-    for (const row of rows) {
-      // Ordered by transaction id: once one row is past the horizon, all that follow are too.
-      if (!row.stable) return { events, unstableTail: true };
-      events.push(toRecorded(row));
-    }
-    return { events, unstableTail: false };
+    const events = rows.map(toRecorded);
+    if (events.length === limit) return { events, unstableTail: false };
+    // Committed events may wait behind a transaction still running: then look again soon. Every
+    // such event is past our cursor (the cursor is always below the horizon), so one index probe tells.
+    const { rows: pending } = await sql<{ one: number }>`
+      select 1 as one from ledger_events e
+       where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+       limit 1
+    `.execute(this.#db);
+    return { events, unstableTail: pending.length > 0 };
   }
 }
 

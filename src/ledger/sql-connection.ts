@@ -10,7 +10,14 @@ import pg from 'pg';
  */
 export interface SqlConnection {
   // Read models and the ledger each type their own view of the database.
+  /** Durable commits: the ledger, and whatever must survive a crash as written. */
   db: Kysely<unknown>;
+  /**
+   * Asynchronous commits, for read models, checkpoints and dispatch leases: all can be rebuilt
+   * from the ledger, and a crash loses at most the last few milliseconds of them (a suffix, never
+   * a hole), which the next run applies again. On PGlite, the same as `db`.
+   */
+  readModels: Kysely<unknown>;
   kind: 'postgres' | 'pglite';
   /**
    * Runs one statement outside the query builder, as a named prepared statement where the
@@ -35,7 +42,7 @@ const CHANNEL = 'ledger_appended';
 // Under load one per this gap wakes other processes soon enough and costs next to nothing.
 const NOTIFY_GAP_MS = 10;
 
-export function connectPostgres(url: string, options: { poolSize?: number; applicationName?: string } = {}): SqlConnection {
+export function connectPostgres(url: string, options: { poolSize?: number; readModelPoolSize?: number; applicationName?: string } = {}): SqlConnection {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 20,
@@ -44,6 +51,14 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
   // An idle client losing its server must not take the process down; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const readModelPool = new pg.Pool({
+    connectionString: url,
+    max: options.readModelPoolSize ?? 10,
+    application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:read-models`,
+    options: '-c synchronous_commit=off',
+  });
+  readModelPool.on('error', () => undefined);
+  const readModels = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: readModelPool }) });
   const wake = new EventEmitter();
   wake.setMaxListeners(0);
 
@@ -97,6 +112,7 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
 
   return {
     db,
+    readModels,
     kind: 'postgres',
     async run<Row>(statement: PreparedStatement) {
       return (await pool.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: statement.values })).rows;
@@ -114,6 +130,7 @@ export function connectPostgres(url: string, options: { poolSize?: number; appli
       clearTimeout(reconnectTimer);
       clearTimeout(gapTimer);
       await listener?.end().catch(() => undefined);
+      await readModels.destroy();
       await db.destroy();
     },
   };
@@ -128,6 +145,7 @@ export async function connectPglite(dataDir?: string): Promise<SqlConnection> {
   await sql`select 1`.execute(db);
   return {
     db,
+    readModels: db,
     kind: 'pglite',
     // PGlite runs in this process: there is no round trip for a prepared statement to save.
     run: async <Row>(statement: PreparedStatement) => (await pglite.query<Row>(statement.text, statement.values)).rows,
