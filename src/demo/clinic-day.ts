@@ -89,7 +89,7 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   const centreBlr = centrePayload(doctor('doc-meera-rao'));
   const walkIns = Array.from({ length: 7 }, (_, i) => ({ number: `A-${String(i + 1).padStart(3, '0')}`, patient: patient() }));
   const queueUpdate = (waiting: typeof walkIns) =>
-    emit('10:00 Walk-in queue', 'walkin.queue_updated', {
+    emit('10:00 Walk-in queue moves', 'walkin.queue_updated', {
       centre: centreBlr,
       queue: WALKIN_QUEUE,
       tokens: waiting.map((t, i) => ({ number: t.number, position: i + 1, patient: patientPayload(t.patient) })),
@@ -98,7 +98,7 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   let calledToken = '';
   for (let i = 0; i < 4; i++) {
     const token = walkIns[i]!;
-    calledToken = emit('10:15 Walk-in tokens called', 'walkin.token_called', {
+    calledToken = emit('10:00 Walk-in queue moves', 'walkin.token_called', {
       centre: centreBlr,
       queue: WALKIN_QUEUE,
       token: { number: token.number, room: WALKIN_ROOMS[i % WALKIN_ROOMS.length] },

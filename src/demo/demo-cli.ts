@@ -26,7 +26,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const baseUrl = env.DEMO_URL || 'http://127.0.0.1:4000';
-  const healthy = await fetch(new URL('/healthz', baseUrl)).then((r) => r.ok, () => false);
+  const healthy = await fetch(new URL('/healthz', baseUrl), { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
   if (!healthy) {
     console.error(`No service answers at ${baseUrl}. Start it first (npm start), or set DEMO_URL.`);
     return 2;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const REQUEST_TIMEOUT_MS = 15_000;
+
 const StatRow = z.object({ channel: z.string(), status: z.string(), count: z.number() });
 export type StatRow = z.infer<typeof StatRow>;
 
@@ -40,6 +42,7 @@ export class DemoReads {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const body = z.object({ data: z.unknown().optional(), errors: z.array(z.object({ message: z.string() })).optional() }).safeParse(await response.json().catch(() => null));
     if (!body.success) throw new Error(`GraphQL answered HTTP ${response.status}`);

@@ -44,6 +44,7 @@ export class HttpEventSink implements EventSink {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
         body: JSON.stringify(envelope),
+        signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
       return { kind: 'failed', message: `cannot reach the service: ${error instanceof Error ? error.message : String(error)}` };
