@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toFieldIssues, type FieldIssue } from './envelope.ts';
 import { err, ok, type Result } from './result.ts';
 
 /** How long before the slot a reminder goes out: whole hours (`24h`) or minutes (`30m`). */
@@ -13,7 +14,7 @@ const MAX_OFFSETS = 6;
 export const ReminderOffsetSchema = z
   .string()
   .regex(/^[1-9]\d{0,4}[hm]$/, { message: 'must be whole hours or minutes such as 24h or 30m' })
-  .refine((o) => offsetMs(o) <= MAX_OFFSET_MS, { message: 'must be at most 30 days' });
+  .refine((o) => !/^\d/.test(o) || offsetMs(o) <= MAX_OFFSET_MS, { message: 'must be at most 30 days' });
 
 const OffsetList = z
   .array(ReminderOffsetSchema)
@@ -29,16 +30,14 @@ export function offsetMs(offset: ReminderOffset): number {
  * An admin's list of offsets, checked and put in firing order (furthest from the slot first).
  * Two spellings of one duration (`2h`, `120m`) are a mistake, not a wish for two messages.
  */
-export function parseReminderOffsets(raw: unknown): Result<ReminderOffset[], string> {
+export function parseReminderOffsets(raw: unknown): Result<ReminderOffset[], FieldIssue[]> {
   const parsed = OffsetList.safeParse(raw);
-  if (!parsed.success) {
-    return err(parsed.error.issues.map((i) => (i.path.length ? `offsets[${String(i.path[0])}]: ${i.message}` : `offsets: ${i.message}`)).join('; '));
-  }
+  if (!parsed.success) return err(toFieldIssues(parsed.error.issues, ['offsets']));
   const byMs = new Map<number, ReminderOffset>();
-  for (const offset of parsed.data) {
+  for (const [i, offset] of parsed.data.entries()) {
     const ms = offsetMs(offset);
     const same = byMs.get(ms);
-    if (same) return err(`offsets: ${same} and ${offset} are the same time before the slot`);
+    if (same) return err([{ path: `offsets[${i}]`, message: `is the same time before the slot as ${same}` }]);
     byMs.set(ms, offset);
   }
   return ok([...byMs.entries()].sort(([a], [b]) => b - a).map(([, o]) => o));

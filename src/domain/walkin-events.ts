@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toFieldIssues, type FieldIssue } from './envelope.ts';
 import { err, ok, type Result } from './result.ts';
 
 export const WALKIN_EVENT_TYPES = { thresholdSet: 'WalkInThresholdSet' } as const;
@@ -17,7 +18,7 @@ export interface WalkInThresholdSet {
 
 const Threshold = z.int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(1000, { message: 'must be at most 1000' });
 
-export function parseWalkInThreshold(raw: unknown): Result<number, string> {
+export function parseWalkInThreshold(raw: unknown): Result<number, FieldIssue[]> {
   const parsed = Threshold.safeParse(raw);
-  return parsed.success ? ok(parsed.data) : err(`threshold: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.success ? ok(parsed.data) : err(toFieldIssues(parsed.error.issues, ['threshold']));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FieldIssue } from '../domain/envelope.ts';
 import { REMINDER_EVENT_TYPES, type ReminderOffsetsSet } from '../domain/reminder-events.ts';
 import { parseReminderOffsets, type ReminderOffset } from '../domain/reminder-offsets.ts';
 import { err, ok, type Result } from '../domain/result.ts';
@@ -8,9 +9,11 @@ import type { EventStore, LedgerPosition } from '../ledger/event-store.ts';
 
 export interface SettingRejected {
   kind: 'invalid-setting';
-  /** Field paths and rules, e.g. `offsets[1]: must be whole hours or minutes such as 24h or 30m`. */
-  message: string;
+  /** Field paths and rules, e.g. `offsets[1]`: `must be whole hours or minutes such as 24h or 30m`; never the value. */
+  issues: FieldIssue[];
 }
+
+const rejected = (issues: FieldIssue[]): { ok: false; error: SettingRejected } => err({ kind: 'invalid-setting', issues });
 
 /**
  * Admin changes are ledger events with who made them. They take effect for events after them in
@@ -22,8 +25,8 @@ export async function setReminderOffsets(
   now: Date,
 ): Promise<Result<{ offsets: ReminderOffset[]; position: LedgerPosition }, SettingRejected>> {
   const offsets = parseReminderOffsets(input.offsets);
-  if (!offsets.ok) return err({ kind: 'invalid-setting', message: offsets.error });
-  if (!input.centreId) return err({ kind: 'invalid-setting', message: 'centreId: must not be empty' });
+  if (!offsets.ok) return rejected(offsets.error);
+  if (!input.centreId) return rejected([{ path: 'centreId', message: 'must not be empty' }]);
   const data: ReminderOffsetsSet = { centreId: input.centreId, offsets: offsets.value, actor: input.actor, at: now.toISOString() };
   const result = await store.append(
     streamName.centreSettings(input.centreId),
@@ -40,8 +43,8 @@ export async function setWalkInThreshold(
   now: Date,
 ): Promise<Result<{ threshold: number; position: LedgerPosition }, SettingRejected>> {
   const threshold = parseWalkInThreshold(input.threshold);
-  if (!threshold.ok) return err({ kind: 'invalid-setting', message: threshold.error });
-  if (!input.centreId || !input.queueId) return err({ kind: 'invalid-setting', message: 'centreId and queueId: must not be empty' });
+  if (!threshold.ok) return rejected(threshold.error);
+  if (!input.centreId || !input.queueId) return rejected([{ path: input.centreId ? 'queueId' : 'centreId', message: 'must not be empty' }]);
   const data: WalkInThresholdSet = { centreId: input.centreId, queueId: input.queueId, threshold: threshold.value, actor: input.actor, at: now.toISOString() };
   const result = await store.append(
     streamName.walkinQueue(`${encodeURIComponent(input.centreId)}:${encodeURIComponent(input.queueId)}`),

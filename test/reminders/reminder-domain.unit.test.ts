@@ -35,19 +35,18 @@ describe('reminder offsets', () => {
   });
 
   it.each([
-    [[], 'at least one'],
-    [['2h', '120m'], 'same time'],
-    [['2 hours'], 'offsets[0]'],
-    [['800h'], '30 days'],
-  ])('refuses %j naming the problem', (offsets, problem) => {
+    [[], 'offsets', 'at least one'],
+    [['2h', '120m'], 'offsets[1]', 'same time'],
+    [['2 hours'], 'offsets[0]', 'whole hours or minutes'],
+    [['800h'], 'offsets[0]', '30 days'],
+  ])('refuses %j naming the field (%s) and the rule', (offsets, path, rule) => {
     const parsed = parseReminderOffsets(offsets);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.error).toContain(problem);
+    expect(parsed).toEqual({ ok: false, error: [{ path, message: expect.stringContaining(rule) }] });
   });
 });
 
 const slotAt = new Date('2026-11-26T04:00:00Z');
-const confirmed = (receivedAt: string, occurredAt = receivedAt): AppointmentChange => ({
+const confirmed = (receivedAt: string, occurredAt = receivedAt): Extract<AppointmentChange, { kind: 'slot' }> => ({
   kind: 'slot',
   eventId: 'his:c1',
   occurredAt,

@@ -206,7 +206,7 @@ describe('reminder offsets per centre', () => {
     at(T - 3 * DAY);
     await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-before-change', centre, ...slot, occurredAt: clock.now() }));
     const set = await setReminderOffsets(service.store, { centreId: centre.id, offsets: ['48h', '1h'], actor: 'alice-admin' }, clock.now());
-    if (!set.ok) throw new Error(set.error.message);
+    if (!set.ok) throw new Error(JSON.stringify(set.error));
     await service.whenProcessed(set.value.position);
     await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-after-change', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-before-change', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
@@ -218,7 +218,7 @@ describe('reminder offsets per centre', () => {
 
   it('refuses offsets that are not whole hours or minutes, naming the field, and records nothing', async () => {
     const refused = await setReminderOffsets(service.store, { centreId: 'centre-x', offsets: ['24h', 'soon'], actor: 'alice-admin' }, clock.now());
-    expect(refused).toEqual({ ok: false, error: { kind: 'invalid-setting', message: expect.stringContaining('offsets[1]') } });
+    expect(refused).toEqual({ ok: false, error: { kind: 'invalid-setting', issues: [{ path: 'offsets[1]', message: expect.stringContaining('whole hours') }] } });
     expect(await readStreamToArray(service.store, streamName.centreSettings('centre-x'))).toEqual([]);
   });
 });

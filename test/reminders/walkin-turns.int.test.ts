@@ -86,7 +86,7 @@ describe('walk-in: approaching turn', () => {
     const next = () => new Date((at += MINUTE));
     await publish(service, queueUpdate(queue, 'B-001', 3, next()));
     const set = await setWalkInThreshold(service.store, { centreId: centre.id, queueId: queue.id, threshold: 2, actor: 'alice-admin' }, clock.now());
-    if (!set.ok) throw new Error(set.error.message);
+    if (!set.ok) throw new Error(JSON.stringify(set.error));
     await service.whenProcessed(set.value.position);
     await publish(service, queueUpdate(queue, 'B-002', 3, next()));
     expect((await told(queue.id, ['B-001', 'B-002'])).map(([t]) => t)).toEqual(['B-001']);
@@ -125,7 +125,7 @@ describe('walk-in: approaching turn', () => {
 
   it('refuses a threshold below 1, naming the field', async () => {
     const refused = await setWalkInThreshold(service.store, { centreId: centre.id, queueId: 'q', threshold: 0, actor: 'alice-admin' }, clock.now());
-    expect(refused).toEqual({ ok: false, error: { kind: 'invalid-setting', message: expect.stringContaining('threshold') } });
+    expect(refused).toEqual({ ok: false, error: { kind: 'invalid-setting', issues: [{ path: 'threshold', message: 'must be at least 1' }] } });
   });
 });
 

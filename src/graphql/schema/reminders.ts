@@ -1,0 +1,79 @@
+import { formatPosition } from '../../ledger/event-store.ts';
+import { setReminderOffsets, setWalkInThreshold } from '../../projections/centre-settings-commands.ts';
+import { admins } from '../auth-scopes.ts';
+import { builder } from '../builder.ts';
+import { actorOf } from '../context.ts';
+import { ValidationError } from './errors.ts';
+
+interface OffsetsChange {
+  centreId: string;
+  offsets: string[];
+  changedBy: string;
+  position: string;
+}
+
+interface ThresholdChange {
+  centreId: string;
+  queueId: string;
+  threshold: number;
+  changedBy: string;
+  position: string;
+}
+
+const ReminderOffsetsRef = builder.objectRef<OffsetsChange>('ReminderOffsets').implement({
+  description: 'A centre\'s reminder offsets, as recorded. They apply to appointments confirmed or rescheduled after this position.',
+  fields: (t) => ({
+    centreId: t.exposeID('centreId'),
+    offsets: t.exposeStringList('offsets', { description: 'In firing order, furthest from the slot first, e.g. ["24h", "2h", "30m"].' }),
+    changedBy: t.exposeString('changedBy'),
+    position: t.exposeString('position', { description: 'The ledger position of the change.' }),
+  }),
+});
+
+const WalkInThresholdRef = builder.objectRef<ThresholdChange>('WalkInThreshold').implement({
+  description: 'A walk-in queue\'s approaching-turn threshold, as recorded. It applies to queue updates after this position.',
+  fields: (t) => ({
+    centreId: t.exposeID('centreId'),
+    queueId: t.exposeID('queueId'),
+    threshold: t.exposeInt('threshold', { description: 'A token is told when its position is at or below this.' }),
+    changedBy: t.exposeString('changedBy'),
+    position: t.exposeString('position'),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  setReminderOffsets: t.field({
+    type: ReminderOffsetsRef,
+    description: 'Set when a centre\'s appointment reminders go out (default 24h, 2h, 30m). Reminders already scheduled keep their times.',
+    authScopes: admins,
+    errors: { types: [ValidationError] },
+    args: {
+      centreId: t.arg.id({ required: true }),
+      offsets: t.arg.stringList({ required: true, description: 'Whole hours or minutes before the slot, e.g. "24h", "90m"; 1 to 6 of them.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const actor = actorOf(ctx);
+      const result = await setReminderOffsets(ctx.services.store, { centreId: String(args.centreId), offsets: args.offsets, actor }, ctx.services.clock.now());
+      if (!result.ok) throw new ValidationError('invalid-input', result.error.issues);
+      return { centreId: String(args.centreId), offsets: result.value.offsets, changedBy: actor, position: formatPosition(result.value.position) };
+    },
+  }),
+  setWalkInThreshold: t.field({
+    type: WalkInThresholdRef,
+    description: 'Set the queue position at which a walk-in patient is told their turn is near (default 3).',
+    authScopes: admins,
+    errors: { types: [ValidationError] },
+    args: {
+      centreId: t.arg.id({ required: true }),
+      queueId: t.arg.id({ required: true }),
+      threshold: t.arg.int({ required: true, description: '1 to 1000.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const actor = actorOf(ctx);
+      const input = { centreId: String(args.centreId), queueId: String(args.queueId), threshold: args.threshold, actor };
+      const result = await setWalkInThreshold(ctx.services.store, input, ctx.services.clock.now());
+      if (!result.ok) throw new ValidationError('invalid-input', result.error.issues);
+      return { centreId: input.centreId, queueId: input.queueId, threshold: result.value.threshold, changedBy: actor, position: formatPosition(result.value.position) };
+    },
+  }),
+}));
