@@ -42,7 +42,7 @@ export const DeliveryStat = z.object({ channel: z.string(), status: z.string(), 
 export type DeliveryStat = z.infer<typeof DeliveryStat>;
 export const DeliveryStatsAnswer = z.object({ deliveryStats: z.array(DeliveryStat) });
 
-export const DELIVERY_UPDATED = `subscription DeliveryUpdated($filter: DeliveryFilter) {
+export const DELIVERY_UPDATED = `subscription DeliveryUpdated($filter: DeliveryUpdatedFilter) {
   deliveryUpdated(filter: $filter) { previousStatus notification { ${NOTIFICATION_FIELDS} } }
 }`;
 export const DeliveryUpdatedAnswer = z.object({
