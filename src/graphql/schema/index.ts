@@ -6,6 +6,7 @@ import './enums.ts';
 import './notification.ts';
 import './delivery-updated.ts';
 import './publish-event.ts';
+import './reminders.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();
