@@ -6,6 +6,12 @@ import './enums.ts';
 import './notification.ts';
 import './delivery-updated.ts';
 import './publish-event.ts';
+import './inbound-event.ts';
+import './ledger.ts';
+import './delivery-stats.ts';
+import './channel-preference.ts';
+import './retry-notification.ts';
+import './channel.ts';
 import './reminders.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
