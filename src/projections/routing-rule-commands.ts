@@ -13,6 +13,7 @@ import {
   specOf,
   type RoutingRule,
   type RoutingRuleRejection,
+  type RoutingRuleSpec,
   type RoutingRuleState,
 } from '../domain/routing-rule.ts';
 import { StaffId } from '../domain/staff-directory.ts';
@@ -49,15 +50,16 @@ export async function createRoutingRule(
 }
 
 /**
- * Changes a rule: `changes` holds the fields to change (the rest stay as they are), and the rule
- * gets the next version. With `expectedVersion`, a rule someone else changed meanwhile is refused.
+ * Changes a rule: `changes` holds the fields to change (the rest stay as they are; `targets` by
+ * part), and the rule gets the next version. With `expectedVersion`, a rule someone else changed
+ * meanwhile is refused.
  */
 export async function updateRoutingRule(
   deps: CommandDeps,
   command: { ruleId: string; changes: Record<string, unknown>; expectedVersion?: number | null; actor: string },
 ): Promise<Result<RuleChanged, RoutingRuleRejection>> {
   return change(deps, command.ruleId, T.updated, async (state) => {
-    const input = state.rule ? { ...specOf(state.rule), ...command.changes } : command.changes;
+    const input = state.rule ? mergeChanges(specOf(state.rule), command.changes) : command.changes;
     const knownStaffIds = await existingStaffIds(deps.store, input);
     return decideUpdateRoutingRule(state, command.ruleId, input, command.expectedVersion ?? null, { actor: command.actor, now: deps.clock.now(), knownStaffIds });
   });
@@ -113,6 +115,14 @@ async function change(
       return err({ kind: 'version-conflict', ruleId, expectedVersion: state.version, actualVersion: Number(appended.error.actual) + 1 });
     }
   }
+}
+
+/** Fields given replace the rule's; `targets` merges by part, so changing roles keeps named members. */
+function mergeChanges(current: RoutingRuleSpec, changes: Record<string, unknown>): Record<string, unknown> {
+  const targets = changes.targets;
+  const merged: Record<string, unknown> = { ...current, ...changes };
+  if (typeof targets === 'object' && targets !== null && !Array.isArray(targets)) merged.targets = { ...current.targets, ...targets };
+  return merged;
 }
 
 /** Which of the staff ids an input names have a record in the ledger. */

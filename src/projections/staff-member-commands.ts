@@ -16,6 +16,8 @@ import type { CommandDeps } from './routing-rule-commands.ts';
 /** The member as they now are; `position` is null when nothing changed (the same record again). */
 export interface StaffMemberChanged {
   member: StaffMember;
+  /** The revision of `staff-member-<id>` that holds the member as they now are. */
+  revision: number;
   position: LedgerPosition | null;
 }
 
@@ -53,7 +55,7 @@ async function change(
     const decision = decide(current);
     if (!decision.ok) return decision;
     const { member, event } = decision.value;
-    if (!event) return ok({ member, position: null });
+    if (!event) return ok({ member, revision: history.length - 1, position: null });
     const expected = history.length === 0 ? 'no-stream' : BigInt(history.length - 1);
     const appended = await deps.store.append(stream, [{
       id: deterministicUuid('staff-member-event', staffId, history.length),
@@ -61,7 +63,7 @@ async function change(
       data: event,
       metadata: { actor: event.actor },
     }], expected);
-    if (appended.ok) return ok({ member, position: appended.position });
+    if (appended.ok) return ok({ member, revision: history.length, position: appended.position });
     if (attempt >= ATTEMPTS) throw appended.error;
   }
 }

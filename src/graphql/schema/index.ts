@@ -13,6 +13,8 @@ import './channel-preference.ts';
 import './retry-notification.ts';
 import './channel.ts';
 import './reminders.ts';
+import './routing-rules.ts';
+import './staff.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();
