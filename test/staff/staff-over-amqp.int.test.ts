@@ -1,0 +1,55 @@
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
+import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
+import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
+import { uniqueAmqpNames } from '../support/amqp-names.ts';
+import { fixedClock } from '../support/clock.ts';
+import { TEST_AMQP_URL } from '../support/env.ts';
+import { validEnvelope } from '../support/envelopes.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
+import { DEFAULT_ROUTES, STAFF, seedStaff } from './support/staff-fixtures.ts';
+
+const names = uniqueAmqpNames('staff');
+const clock = fixedClock('2026-11-24T09:30:00Z');
+let service: TestService;
+let publisher: AmqpPublisher;
+
+beforeAll(async () => {
+  service = await startTestService({ clock, env: { AMQP_URL: TEST_AMQP_URL, ...names }, dispatcher: { pollIntervalMs: 20 } });
+  publisher = await AmqpPublisher.open({ url: TEST_AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'staff-over-amqp:publisher' });
+  await seedStaff(service, clock);
+}, 60_000);
+afterAll(async () => {
+  await publisher?.close();
+  await service?.stop();
+  const connection = await amqp.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue);
+  for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange);
+  await connection.close();
+});
+
+describe('staff events published over AMQP', () => {
+  it('reach exactly the right people on the default rules\' channels, for all 8 staff types', async () => {
+    // Given the default rules and the seeded directory
+    const envelopes = DEFAULT_ROUTES.map(([type]) => validEnvelope(type));
+
+    // When one event of each staff type is published to the exchange
+    expect(await publisher.publishEnvelopes(envelopes)).toMatchObject({ confirmed: 8, unroutable: 0 });
+
+    // Then each reaches its one member, by email and in-app, and both are sent
+    for (const [i, [type, staffId]] of DEFAULT_ROUTES.entries()) {
+      const eventId = envelopes[i]!.eventId;
+      const rows = await until(async () => {
+        const found = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('channel').execute();
+        return found.length === 2 && found.every((r) => r.status === 'sent') ? found : null;
+      }, { what: `${type} to be routed and sent`, timeoutMs: 15_000 });
+      expect(rows.map((r) => `${r.recipient_id} ${r.channel}`)).toEqual([`${staffId} email`, `${staffId} in_app`]);
+      const email = (service.transports.email as SandboxTransport).sent.find((m) => m.notificationId === rows[0]!.notification_id);
+      expect(email?.to).toBe(STAFF.find((s) => s.id === staffId)!.contacts.email);
+      expect((await listStaffAlerts(service.db, staffId)).map((a) => a.eventId)).toContain(eventId);
+    }
+  });
+});
