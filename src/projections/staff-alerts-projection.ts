@@ -48,7 +48,8 @@ async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: Recor
         title: rendered.value.title,
         body: rendered.value.body,
         selection: JSON.stringify(p.selection),
-        planned_at: p.plannedAt,
+        // As the deliveries read model dates it (the transport may write this row first, from there).
+        planned_at: event.recordedAt,
       })
       .onConflict((oc) => oc.column('notification_id').doNothing())
       .execute();

@@ -103,7 +103,8 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
       event_type: type,
       centre_id: centreId,
       recipients: outcome.recipients.length,
-      decided_at: now,
+      // The receipt's time, not the clock's: a rebuild by replay must write the same row.
+      decided_at: event.recordedAt,
     })
     .onConflict((oc) => oc.column('event_id').doNothing())
     .execute();

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { DEFAULT_ROUTING_RULES } from '../../src/domain/default-routing-rules.ts';
@@ -8,6 +10,7 @@ import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { createRoutingRule, installDefaultRoutingRules, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
 import { listRoutingRules } from '../../src/projections/routing-rules.queries.ts';
+import { markStaffAlertRead } from '../../src/projections/staff-alert-commands.ts';
 import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
 import { fixedClock } from '../support/clock.ts';
 import { centre, validEnvelope } from '../support/envelopes.ts';
@@ -15,6 +18,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { DEFAULT_ROUTES, STAFF, publishThroughIntake, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
 
+const run = promisify(execFile);
 const clock = fixedClock('2026-11-24T09:30:00Z');
 let service: TestService;
 const deps = () => ({ store: service.store, clock });
@@ -133,6 +137,18 @@ describe('in-app alerts', () => {
     expect(alert).toMatchObject({ staffId: 'lalit-lab', eventId: raw.eventId, readAt: null, selection: { kind: 'routing-rule', ruleId: 'default-test-requested' } });
     expect(alert!.title).toContain('Lipid Profile');
   });
+
+  it('are marked read through the ledger, once, however often it is asked', async () => {
+    const [alert] = await until(() => listStaffAlerts(service.db, 'lalit-lab', { unreadOnly: true }).then((a) => (a.length ? a : null)));
+    const command = { staffId: 'lalit-lab', notificationId: alert!.notificationId, actor: 'alice-admin' };
+    const first = await markStaffAlertRead({ ...deps(), db: service.db }, command);
+    const again = await markStaffAlertRead({ ...deps(), db: service.db }, command);
+    expect(first).toMatchObject({ ok: true, value: { alert: { readBy: 'alice-admin' } } });
+    expect(again).toMatchObject({ ok: true, value: { position: null } });
+    const reads = (await readStreamToArray(service.store, streamName.notification(alert!.notificationId))).filter((e) => e.type === 'StatusReported');
+    expect(reads).toMatchObject([{ data: { status: 'read', provider: 'in-app' }, metadata: { actor: 'alice-admin' } }]);
+    expect(await markStaffAlertRead({ ...deps(), db: service.db }, { ...command, staffId: 'bina-billing' })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+  });
 });
 
 describe('unrouted staff events', () => {
@@ -159,4 +175,18 @@ describe('unrouted staff events', () => {
     expect(unrouted!.data).toMatchObject({ reason: 'no-matching-rule', matchedRules: [] });
     expect(await service.db.selectFrom('notifications').select('notification_id').where('event_id', '=', raw.eventId).execute()).toEqual([]);
   });
+});
+
+describe('a rebuild', () => {
+  it('replays the staff directory, rules, routings, unrouted events and in-app alerts identical to the live ones', async () => {
+    await until(async () => {
+      const open = await service.db.selectFrom('notifications').select('notification_id').where('status', 'in', ['planned', 'sending']).execute();
+      return open.length === 0;
+    }, { what: 'every notification to be sent' });
+    const head = await service.store.headPosition();
+    if (head) await service.whenProcessed(head);
+    const { stdout } = await run('npx', ['tsx', 'src/replay-cli.ts'], { env: { ...process.env, DATABASE_URL: service.database.url, LOG_LEVEL: 'silent' }, cwd: process.cwd() })
+      .catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+    expect(stdout).toContain('No differences');
+  }, 120_000);
 });
