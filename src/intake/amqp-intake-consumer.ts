@@ -4,7 +4,7 @@ import type { Envelope } from '../domain/envelope.ts';
 import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import { backoffDelayMs, pause, type BackoffOptions } from './backoff.ts';
-import { BrokerSession } from './broker-session.ts';
+import { BrokerSession, UnpublishableMessage } from './broker-session.ts';
 import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
 import { deadLetterOptions } from './dead-letter.ts';
 import { deferred, TimedOut, withTimeout, type Deferred } from './deadline.ts';
@@ -336,11 +336,22 @@ export class AmqpIntakeConsumer {
     reason: string,
     ids: Record<string, unknown> = deliveryIds(message),
   ): Promise<void> {
-    try {
-      await withTimeout(
-        session.publishConfirmed(this.#topology.deadLetterExchange, message.fields.routingKey, message.content, deadLetterOptions(message, kind, reason)),
+    const publish = (withOriginalHeaders: boolean) =>
+      withTimeout(
+        session.publishConfirmed(
+          this.#topology.deadLetterExchange,
+          message.fields.routingKey,
+          message.content,
+          deadLetterOptions(message, kind, reason, { withOriginalHeaders }),
+        ),
         this.#recordTimeoutMs,
       );
+    try {
+      await publish(true).catch((error: unknown) => {
+        if (!(error instanceof UnpublishableMessage)) throw error;
+        this.#log.warn({ ...ids, kind, error: errorSummary(error) }, 'dead-lettering without the original headers');
+        return publish(false);
+      });
     } catch (error) {
       this.#log.error({ ...ids, kind, error: errorSummary(error) }, 'dead-lettering failed; the message returns to the queue');
       // No confirm in time (a blocked publisher): drop the session rather than hold the message.

@@ -9,6 +9,11 @@ export interface BrokerSessionOptions {
   prefetch: number;
 }
 
+/** The client refused to send a message as given; nothing reached the broker. */
+export class UnpublishableMessage extends Error {
+  override readonly name = 'UnpublishableMessage';
+}
+
 /**
  * The consumer's connection and channel, plus a second connection with a confirm channel for dead
  * letters. Publishing on its own connection matters: under a memory or disk alarm the broker
@@ -122,7 +127,9 @@ export class BrokerSession {
           else resolve();
         });
       } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
+        // Thrown before anything was sent: amqplib could not encode the properties (a headers table
+        // over 64 KiB, a value of a type it cannot write) or the channel is already closed.
+        reject(this.#open ? new UnpublishableMessage(error instanceof Error ? error.message : String(error)) : error);
       }
     });
   }

@@ -5,18 +5,26 @@ export const REJECTION_REASON_HEADER = 'x-rejection-reason';
 export const REJECTION_KIND_HEADER = 'x-rejection-kind';
 export const ORIGINAL_EXCHANGE_HEADER = 'x-original-exchange';
 export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
+export const ORIGINAL_HEADERS_DROPPED_HEADER = 'x-original-headers-dropped';
 
 /**
  * The original message's properties for its copy on the dead-letter exchange, plus the reason.
+ * Without the original headers when they cannot be sent again (too large, or of a type the client
+ * cannot write): the message must still reach the dead-letter queue, or it would come back forever.
  * Dropped: `expiration` (a dead letter must wait for a person, not expire) and `userId` (the broker
  * refuses a user id other than the publishing connection's, which would close our channel).
  */
-export function deadLetterOptions(message: ConsumeMessage, kind: DeadLetterKind, reason: string): Options.Publish {
+export function deadLetterOptions(
+  message: ConsumeMessage,
+  kind: DeadLetterKind,
+  reason: string,
+  { withOriginalHeaders = true }: { withOriginalHeaders?: boolean } = {},
+): Options.Publish {
   const p = message.properties;
   const options: Options.Publish = {
     persistent: true,
     headers: {
-      ...(p.headers ?? {}),
+      ...(withOriginalHeaders ? (p.headers ?? {}) : { [ORIGINAL_HEADERS_DROPPED_HEADER]: 'the original headers could not be copied' }),
       [REJECTION_REASON_HEADER]: reason,
       [REJECTION_KIND_HEADER]: kind,
       [ORIGINAL_EXCHANGE_HEADER]: message.fields.exchange,

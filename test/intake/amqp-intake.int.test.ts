@@ -21,6 +21,29 @@ afterAll(async () => {
 
 const publish = (envelopes: RawEnvelope[]) => h.publisher.publishEnvelopes(envelopes);
 
+/** The longest header value amqplib still encodes (its table buffer is 64 KiB), found by bisection. */
+async function largestHeaderValue(): Promise<string> {
+  const channel = await h.adminConnection.createChannel();
+  const fits = (length: number) => {
+    try {
+      // The default exchange drops a message for a queue that does not exist: nothing is delivered.
+      channel.publish('', `nowhere.${randomUUID()}`, Buffer.from('{}'), { headers: { 'x-trace': 'a'.repeat(length) } });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let low = 1;
+  let high = 128 * 1024;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle - 1;
+  }
+  await channel.close();
+  return 'a'.repeat(low);
+}
+
 async function untilQueueSettled(): Promise<void> {
   await until(async () => (await h.readyCount()) === 0 && (await metricValue(h.registry, 'intake_messages_in_flight')) === 0, {
     what: 'the queue to be empty and nothing in flight',
@@ -99,6 +122,29 @@ describe('the AMQP intake consumer', () => {
     expect(dead!.content.equals(typeof body === 'string' ? Buffer.from(body) : body)).toBe(true);
     expect((await h.ledgerEvents()).length).toBe(before);
     await consumer.stop();
+  });
+
+  it('dead-letters a message whose headers cannot be copied, without them', async () => {
+    // Given a message carrying the largest headers table the client can send
+    const consumer = h.consumer();
+    await consumer.start();
+    const largest = await largestHeaderValue();
+    const body = JSON.stringify(validEnvelope('appointment.confirmed'));
+
+    // When it is published under the wrong routing key
+    await h.publisher.publishRaw([{ routingKey: 'appointment.completed', body, properties: { headers: { 'x-trace': largest } } }]);
+
+    // Then its copy in the dead-letter queue has the reason, and says the original headers were dropped
+    const [dead] = await until(async () => {
+      const taken = await h.takeDeadLetters();
+      return taken.length > 0 ? taken : null;
+    }, { what: 'the dead letter' });
+    const headers = dead!.properties.headers ?? {};
+    expect(headers[REJECTION_KIND_HEADER]).toBe('routing-key-mismatch');
+    expect(headers['x-original-headers-dropped']).toBeTruthy();
+    expect(headers['x-trace']).toBeUndefined();
+    expect(dead!.content.toString()).toBe(body);
+    await untilQueueSettled();
   });
 
   it('records an eventId published 50 times concurrently once', async () => {
@@ -192,9 +238,9 @@ describe('the AMQP intake consumer', () => {
     // Everything the tests above did went through one registry
     expect(await metricValue(h.registry, 'intake_events_recorded_total')).toBe(20 + 2 + 300);
     expect(await metricValue(h.registry, 'intake_duplicates_total', { payload_matches: 'true' })).toBe(98);
-    expect(await metricValue(h.registry, 'intake_dead_lettered_total')).toBe(15);
+    expect(await metricValue(h.registry, 'intake_dead_lettered_total')).toBe(16);
     expect(await metricValue(h.registry, 'intake_dead_lettered_total', { reason: 'invalid-payload' })).toBe(3);
-    expect(await metricValue(h.registry, 'intake_messages_received_total')).toBe(20 + 15 + 100 + 300);
+    expect(await metricValue(h.registry, 'intake_messages_received_total')).toBe(20 + 16 + 100 + 300);
     expect(await metricValue(h.registry, 'intake_messages_in_flight')).toBe(0);
   });
 

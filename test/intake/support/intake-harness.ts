@@ -46,6 +46,7 @@ export interface IntakeHarness {
   databaseUrl: string;
   publisher: AmqpPublisher;
   admin: Channel;
+  adminConnection: ChannelModel;
   log: CapturedLog;
   registry: Registry;
   connectionName: string;
@@ -92,6 +93,7 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
     databaseUrl: database.url,
     publisher,
     admin,
+    adminConnection,
     log,
     registry,
     connectionName,
