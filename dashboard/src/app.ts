@@ -9,6 +9,7 @@ import {
   ListNotificationsAnswer,
   NOTIFICATION_DETAIL,
   NotificationDetailAnswer,
+  type DeliveryStat,
   type NotificationFilter,
 } from './documents.ts';
 import { h } from './dom.ts';
@@ -83,7 +84,7 @@ export class DashboardApp {
           this.#table.remove(change.id);
           break;
         case 'stats':
-          renderStats(this.#cards, this.#chart, this.#store.stats);
+          renderStats(this.#cards, this.#chart, this.#store.stats, this.#store.statsScope);
           break;
         case 'connection':
           this.#live.dataset.state = this.#store.connection;
@@ -96,7 +97,7 @@ export class DashboardApp {
       }
     });
     this.#store.setConnection('connecting');
-    renderStats(this.#cards, this.#chart, []);
+    renderStats(this.#cards, this.#chart, [], 'all');
     this.#renderFilters();
     document.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.#close();
@@ -145,12 +146,10 @@ export class DashboardApp {
   async #reload(): Promise<void> {
     const filter = this.#store.filter;
     try {
-      const [list] = await Promise.all([
-        this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: MAX_ROWS }, ListNotificationsAnswer),
-        this.#loadStats(),
-      ]);
+      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: MAX_ROWS }, ListNotificationsAnswer);
       if (filter !== this.#store.filter) return;
       this.#store.replaceRows(list.notifications.edges.map((e) => e.node));
+      await this.#loadStats();
       this.#warn(null);
     } catch (error) {
       this.#fail(error);
@@ -158,11 +157,18 @@ export class DashboardApp {
   }
 
   async #loadStats(): Promise<void> {
-    const answer = await this.client.request(DELIVERY_STATS, {}, DeliveryStatsAnswer);
-    this.#store.setStats(answer.deliveryStats);
+    try {
+      const answer = await this.client.request(DELIVERY_STATS, {}, DeliveryStatsAnswer);
+      this.#store.setStats(answer.deliveryStats, 'all');
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      // A server without deliveryStats still gets counts: those of the rows on the page.
+      this.#store.setStats(countRows(this.#store.rows), 'page');
+    }
   }
 
   #refreshStatsSoon(): void {
+    if (this.#store.statsScope === 'page') return this.#store.setStats(countRows(this.#store.rows), 'page');
     if (this.#statsTimer) return;
     this.#statsTimer = setTimeout(() => {
       this.#statsTimer = null;
@@ -224,6 +230,17 @@ export class DashboardApp {
     }
     this.#warn(error instanceof Error ? error.message : String(error));
   }
+}
+
+function countRows(rows: readonly { channel: string; status: string }[]): DeliveryStat[] {
+  const counts = new Map<string, DeliveryStat>();
+  for (const r of rows) {
+    const key = `${r.channel}/${r.status}`;
+    const entry = counts.get(key) ?? { channel: r.channel, status: r.status, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
 }
 
 function compact(filter: NotificationFilter): NotificationFilter {

@@ -37,6 +37,10 @@ export const ListNotificationsAnswer = z.object({
   notifications: z.object({ edges: z.array(z.object({ node: NotificationSummary })) }),
 });
 
+/** The cheapest read every reader role may make: it tells a good token from a bad one. */
+export const WHO_CAN_READ = `query SignInCheck { notifications(first: 1) { edges { node { id } } } }`;
+export const WhoCanReadAnswer = z.object({ notifications: z.object({ edges: z.array(z.unknown()) }) });
+
 export const DELIVERY_STATS = `query DeliveryStats { deliveryStats { channel status count } }`;
 export const DeliveryStat = z.object({ channel: z.string(), status: z.string(), count: z.number() });
 export type DeliveryStat = z.infer<typeof DeliveryStat>;
@@ -80,17 +84,20 @@ export type NotificationDetail = z.infer<typeof NotificationDetail>;
 export const NotificationDetailAnswer = z.object({ notification: NotificationDetail.nullable() });
 
 export const INBOUND_EVENT = `query InboundEvent($eventId: String!) {
-  inboundEvent(eventId: $eventId) { eventId type occurredAt firstReceivedAt lastReceivedAt via duplicates data }
+  inboundEvent(eventId: $eventId) {
+    eventId receivedAt lastReceivedAt via receipts duplicatesIgnored mismatchedDuplicates
+    event { type occurredAt data }
+  }
 }`;
 export const InboundEvent = z.object({
   eventId: z.string(),
-  type: z.string(),
-  occurredAt: z.string(),
-  firstReceivedAt: z.string(),
-  lastReceivedAt: z.string().nullish(),
-  via: z.string().nullish(),
-  duplicates: z.number(),
-  data: z.unknown(),
+  receivedAt: z.string(),
+  lastReceivedAt: z.string().nullable(),
+  via: z.string(),
+  receipts: z.number(),
+  duplicatesIgnored: z.number(),
+  mismatchedDuplicates: z.number(),
+  event: z.object({ type: z.string(), occurredAt: z.string(), data: z.unknown() }).nullable(),
 });
 export type InboundEvent = z.infer<typeof InboundEvent>;
 export const InboundEventAnswer = z.object({ inboundEvent: InboundEvent.nullable() });

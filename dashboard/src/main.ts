@@ -1,6 +1,6 @@
 import './styles.css';
 import { DashboardApp } from './app.ts';
-import { DELIVERY_STATS, DeliveryStatsAnswer } from './documents.ts';
+import { WHO_CAN_READ, WhoCanReadAnswer } from './documents.ts';
 import { GraphqlClient, UnauthorizedError } from './graphql-client.ts';
 import { renderSignIn } from './views/sign-in-view.ts';
 
@@ -19,7 +19,7 @@ function signIn(message = ''): void {
 async function tryToken(token: string): Promise<string | null> {
   const client = new GraphqlClient(token);
   try {
-    await client.request(DELIVERY_STATS, {}, DeliveryStatsAnswer);
+    await client.request(WHO_CAN_READ, {}, WhoCanReadAnswer);
   } catch (error) {
     if (error instanceof UnauthorizedError) return 'That token was not accepted. Use a dashboard, auditor or admin token.';
     return `The service did not answer as expected: ${error instanceof Error ? error.message : String(error)}`;

@@ -23,6 +23,8 @@ export class Store {
   readonly #listeners = new Set<Listener>();
   readonly #centres = new Set<string>();
   stats: DeliveryStat[] = [];
+  /** `all`: every notification (deliveryStats); `page`: only the rows loaded here. */
+  statsScope: 'all' | 'page' = 'all';
   filter: NotificationFilter = {};
   connection: 'connecting' | 'live' | 'reconnecting' = 'connecting';
   connectionDetail = '';
@@ -68,8 +70,9 @@ export class Store {
     this.#emit({ kind: 'upsert', notification, isNew: !seen });
   }
 
-  setStats(stats: DeliveryStat[]): void {
+  setStats(stats: DeliveryStat[], scope: 'all' | 'page'): void {
     this.stats = stats;
+    this.statsScope = scope;
     this.#emit({ kind: 'stats' });
   }
 

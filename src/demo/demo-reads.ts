@@ -33,8 +33,8 @@ export class DemoReads {
 
   /** How often an event was received as a duplicate, or null when the ledger does not have it. */
   async duplicatesOf(eventId: string): Promise<number | null> {
-    const data = await this.#query('query($eventId: String!) { inboundEvent(eventId: $eventId) { duplicates } }', { eventId });
-    return z.object({ inboundEvent: z.object({ duplicates: z.number() }).nullable() }).parse(data).inboundEvent?.duplicates ?? null;
+    const data = await this.#query('query($eventId: String!) { inboundEvent(eventId: $eventId) { duplicatesIgnored } }', { eventId });
+    return z.object({ inboundEvent: z.object({ duplicatesIgnored: z.number() }).nullable() }).parse(data).inboundEvent?.duplicatesIgnored ?? null;
   }
 
   async #query(query: string, variables: Record<string, unknown>): Promise<unknown> {

@@ -69,13 +69,14 @@ function inboundSection(eventId: string, inbound: InboundEvent | null, error: st
   const body = inbound
     ? [
         facts([
-          ['Event', `${eventLabel(inbound.type)} (${inbound.type})`],
+          ['Event', inbound.event ? `${eventLabel(inbound.event.type)} (${inbound.event.type})` : null],
           ['Event id', inbound.eventId],
-          ['Occurred', formatDateTime(inbound.occurredAt)],
-          ['Received', `${formatDateTime(inbound.firstReceivedAt)}${inbound.via ? ` via ${inbound.via}` : ''}`],
-          ['Duplicates ignored', String(inbound.duplicates)],
+          ['Occurred', inbound.event ? formatDateTime(inbound.event.occurredAt) : null],
+          ['Received', `${formatDateTime(inbound.receivedAt)} via ${inbound.via}`],
+          ['Receipts', String(inbound.receipts)],
+          ['Duplicates ignored', `${inbound.duplicatesIgnored}${inbound.mismatchedDuplicates ? ` (${inbound.mismatchedDuplicates} with other content: a reused id)` : ''}`],
         ]),
-        json('Payload as received', inbound.data, true),
+        json('Payload as received', inbound.event?.data ?? null, true),
       ]
     : [h('p', { class: error ? 'error' : 'muted' }, error ?? `Event ${eventId} is not in the ledger.`)];
   return h('section', { class: 'inbound-section', 'data-testid': 'inbound' }, h('h3', {}, 'Inbound event'), ...body);

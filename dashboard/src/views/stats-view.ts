@@ -3,7 +3,7 @@ import { h, svg } from '../dom.ts';
 import { CHANNELS, NOTIFICATION_STATUSES, channelLabel } from '../vocabulary.ts';
 
 /** Status totals as cards, and a stacked bar per channel drawn as inline SVG. */
-export function renderStats(cards: HTMLElement, chart: HTMLElement, stats: readonly DeliveryStat[]): void {
+export function renderStats(cards: HTMLElement, chart: HTMLElement, stats: readonly DeliveryStat[], scope: 'all' | 'page'): void {
   const byStatus = new Map<string, number>();
   const byChannel = new Map<string, Map<string, number>>();
   for (const s of stats) {
@@ -27,13 +27,15 @@ export function renderStats(cards: HTMLElement, chart: HTMLElement, stats: reado
   );
 
   const channels = [...CHANNELS.filter((c) => byChannel.has(c) || c !== 'in_app'), ...[...byChannel.keys()].filter((c) => !(CHANNELS as readonly string[]).includes(c))];
-  chart.replaceChildren(h('h2', {}, 'By channel and status'), drawChart(channels, byChannel), legend());
+  const note = scope === 'page' ? [h('p', { class: 'muted small' }, 'Counted from the notifications listed here.')] : [];
+  chart.replaceChildren(h('h2', {}, 'By channel and status'), ...note, drawChart(channels, byChannel), legend());
 }
 
-const ROW_HEIGHT = 34;
-const LABEL_WIDTH = 92;
-const BAR_WIDTH = 520;
-const COUNT_WIDTH = 64;
+// Sized for the side column (about 330 px wide), so its text renders at its natural size there.
+const ROW_HEIGHT = 32;
+const LABEL_WIDTH = 86;
+const BAR_WIDTH = 190;
+const COUNT_WIDTH = 48;
 
 function drawChart(channels: readonly string[], byChannel: Map<string, Map<string, number>>): SVGElement {
   const max = Math.max(1, ...channels.map((c) => sum(byChannel.get(c))));

@@ -1,0 +1,88 @@
+import { mkdir } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt } from '../../src/dashboard/build-dashboard.ts';
+import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
+import { GatedTransport } from './support/gated-transport.ts';
+import { launchChromium } from './support/headless-chromium.ts';
+
+// The dashboard in real headless Chromium against the service on this machine's PostgreSQL:
+// sign in, watch a notification arrive and change status live, open its ledger timeline.
+
+const ARTIFACTS = 'test-artifacts';
+let service: TestService;
+let whatsapp: GatedTransport;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+let confirmed: RawEnvelope;
+
+async function publish(envelope: RawEnvelope): Promise<void> {
+  const response = await fetch(new URL('/events', service.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
+    body: JSON.stringify({ ...envelope, occurredAt: new Date().toISOString() }),
+  });
+  expect(response.status).toBe(202);
+}
+
+const whatsappRow = () => page.locator('tbody tr', { hasText: 'Appointment confirmed' }).filter({ hasText: 'WhatsApp' });
+
+beforeAll(async () => {
+  await ensureDashboardBuilt({ quiet: true });
+  await mkdir(ARTIFACTS, { recursive: true });
+  whatsapp = new GatedTransport('whatsapp');
+  service = await startTestService({ transports: { whatsapp } });
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+}, 90_000);
+
+afterAll(async () => {
+  whatsapp?.open();
+  await browser?.close();
+  await service?.stop();
+}, 60_000);
+
+describe('the live dashboard', () => {
+  it('asks for a token, refuses a wrong one and signs in with a dashboard token', async () => {
+    await page.goto(service.url.toString());
+    await page.fill('#token', 'not-a-real-token-at-all');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.sign-in-error')).toContain('not accepted');
+    await page.fill('#token', DASHBOARD_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.live-indicator[data-state=live]', { timeout: 15_000 });
+  });
+
+  it('shows a published notification as it is sent, and its status changing live', async () => {
+    // Email and the staff events go through the sandbox at once; WhatsApp is held at the gate.
+    for (const type of ['clinical.report_ready', 'walkin.token_called', 'billing.bill_generated'] as UpstreamEventType[]) {
+      await publish(validEnvelope(type));
+    }
+    confirmed = validEnvelope('appointment.confirmed');
+    await publish(confirmed);
+
+    await whatsappRow().locator('[data-testid=status]', { hasText: 'sending' }).waitFor({ timeout: 15_000 });
+    const id = await whatsappRow().getAttribute('data-id');
+    expect(await whatsappRow().locator('.recipient').textContent()).toContain('+91******3210');
+
+    whatsapp.open();
+    const row = page.locator(`tbody tr[data-id="${id}"]`);
+    await row.locator('[data-testid=status]', { hasText: 'sent' }).waitFor({ timeout: 15_000 });
+    expect(await row.locator('.trail').textContent()).toMatch(/sending→sent$/);
+    await expect.poll(async () => Number(await page.textContent('[data-status=sent] .stat-value')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-live.png`, fullPage: true });
+  });
+
+  it('opens a notification to its ledger timeline and the inbound event behind it', async () => {
+    await whatsappRow().click();
+    const timeline = page.locator('[data-testid=timeline]');
+    await timeline.locator('li', { hasText: 'NotificationSent' }).waitFor({ timeout: 10_000 });
+    const entries = await timeline.locator('.timeline-head strong').allTextContents();
+    expect(entries.slice(0, 3)).toEqual(['NotificationPlanned', 'AttemptStarted', 'NotificationSent']);
+    const inbound = page.locator('[data-testid=inbound]');
+    await inbound.getByText(confirmed.eventId).waitFor({ timeout: 10_000 });
+    expect(await inbound.textContent()).toContain('appointment.confirmed');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png`, fullPage: false });
+  });
+});
