@@ -8,7 +8,7 @@ import { matchesEventType } from '../../src/domain/event-type-pattern.ts';
 import type { NotificationPlanned } from '../../src/domain/notification-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { createRoutingRule, installDefaultRoutingRules, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
+import { createRoutingRule, deleteRoutingRule, installDefaultRoutingRules, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
 import { listRoutingRules } from '../../src/projections/routing-rules.queries.ts';
 import { markStaffAlertRead } from '../../src/projections/staff-alert-commands.ts';
 import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
@@ -106,6 +106,31 @@ describe('a rule changed between two events', () => {
     ]);
     // And the lab still heard about both through the default rule
     expect((await settledNotifications(service, second.eventId)).map((r) => r.recipient_id)).toContain('lalit-lab');
+  });
+});
+
+describe('a staff event received again after the dedup window', () => {
+  it('is not routed again, even when the rules changed in between', async () => {
+    // Given a deposit routed to accounts
+    const raw = validEnvelope('billing.deposit_received');
+    const first = await publishThroughIntake(service, raw);
+    expect(first).toMatchObject({ outcome: 'accepted', receipt: 1 });
+    const before = await settledNotifications(service, raw.eventId);
+
+    // When a rule now names the billing lead for deposits, and the same event arrives after the window
+    const rule = await createRoutingRule(deps(), {
+      ruleId: 'deposits-to-bina', actor: 'alice-admin',
+      input: { name: 'Deposits to Bina', eventTypes: ['billing.deposit_received'], targets: { staffIds: ['bina-billing'] }, channels: ['email'] },
+    });
+    if (!rule.ok) throw new Error(JSON.stringify(rule.error));
+    clock.advance(10 * 60_000);
+    const again = await publishThroughIntake(service, raw);
+
+    // Then it is a second receipt, and nobody new is notified: the first routing stands
+    expect(again).toMatchObject({ outcome: 'accepted', receipt: 2 });
+    expect((await settledNotifications(service, raw.eventId)).map((r) => r.notification_id)).toEqual(before.map((r) => r.notification_id));
+    const removed = await deleteRoutingRule(deps(), { ruleId: 'deposits-to-bina', actor: 'alice-admin' });
+    if (removed.ok) await service.whenProcessed(removed.value.position);
   });
 });
 
