@@ -33,7 +33,7 @@ import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type SqlConnection } from './ledger/sql-connection.ts';
-import { deliveriesProjection } from './projections/deliveries-projection.ts';
+import { deliveriesProjection, type DeliveryChange } from './projections/deliveries-projection.ts';
 import { inboxProjection } from './projections/inbox-projection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
 import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
@@ -155,7 +155,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       ? null
       : new ReminderScheduler({ store, db, clock, logger: logger.child({ component: 'reminders' }), metrics, ...overrides.reminders });
 
-    const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }) });
+    const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }), metrics });
     const runner = new ProjectionRunner({
       store,
       db,
@@ -271,7 +271,7 @@ export interface ProjectionDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Registry;
-  onDeliveriesChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
+  onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
   onRemindersChanged?: () => void;
 }
 

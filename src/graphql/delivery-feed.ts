@@ -1,4 +1,8 @@
+import { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
+import { Gauge, type Registry } from 'prom-client';
+import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus } from '../domain/notification-events.ts';
+import type { DeliveryChange } from '../projections/deliveries-projection.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { findNotificationsByIds, type NotificationRow } from './queries/notifications.queries.ts';
@@ -11,9 +15,13 @@ export interface DeliveryFilter {
 }
 
 export interface DeliveryUpdate {
+  /** The notification as it stands when the update is sent (it may have moved on since `status`). */
   notification: NotificationRow;
+  /** The status this change moved it to. */
+  status: NotificationStatus;
   /** The status this instance last saw, or null the first time it sees the notification. */
-  previousStatus: string | null;
+  previousStatus: NotificationStatus | null;
+  at: Date;
 }
 
 export interface DeliveryFeedOptions {
@@ -23,35 +31,48 @@ export interface DeliveryFeedOptions {
   maxQueuedPerSubscriber?: number;
   /** Notifications whose last status is remembered, to tell a status change from a repeat. */
   rememberedStatuses?: number;
+  /** Where to report the number of live subscriptions. */
+  metrics?: Registry;
 }
 
 /**
- * Live status changes for this instance's subscribers. The deliveries projection tells it which
- * notifications changed after each commit; it reads their rows once per batch and hands each
- * status change to the subscribers whose filter matches. Every instance runs the projection, so a
- * change written by any instance reaches the subscribers of all of them.
+ * Live status changes for this instance's subscribers. The deliveries projection hands it each
+ * applied event after commit, in ledger order; the status each event moved its notification to
+ * comes from the event itself, so every step (planned, sending, sent) is told even when the
+ * dispatcher is quicker than the readers. Rows are read once per batch for the rest of the fields.
+ * Every instance runs the projection, so a change written by any instance reaches the subscribers
+ * of all of them.
  */
 export class DeliveryFeed {
-  readonly #options: Required<DeliveryFeedOptions>;
+  readonly #options: Required<Omit<DeliveryFeedOptions, 'metrics'>>;
   readonly #subscribers = new Set<FeedSubscription>();
-  readonly #lastStatus = new Map<string, string>();
-  #pending = new Set<string>();
+  readonly #lastStatus = new Map<string, NotificationStatus>();
+  #pending: DeliveryChange[] = [];
   #draining: Promise<void> | null = null;
   #closed = false;
 
   constructor(options: DeliveryFeedOptions) {
     this.#options = { maxQueuedPerSubscriber: 1000, rememberedStatuses: 100_000, ...options };
+    if (options.metrics) {
+      const gauge: Gauge = new Gauge({
+        name: 'graphql_delivery_subscriptions',
+        help: 'Live deliveryUpdated subscriptions on this instance (SSE and WebSocket).',
+        registers: [options.metrics],
+        collect: () => gauge.set(this.subscriberCount),
+      });
+    }
   }
 
   get subscriberCount(): number {
     return this.#subscribers.size;
   }
 
-  /** The projection's afterCommit: these notifications changed. Reads are coalesced and kept in order. */
-  notifyChanged(changes: readonly { notificationId: string }[]): void {
+  /** The projection's afterCommit: these events were applied. Reads are coalesced and kept in order. */
+  notifyChanged(changes: readonly DeliveryChange[]): void {
     if (this.#closed || changes.length === 0) return;
-    for (const c of changes) this.#pending.add(c.notificationId);
-    this.#draining ??= this.#drain().finally(() => {
+    this.#pending.push(...changes);
+    if (this.#draining) return;
+    this.#draining = this.#drain().finally(() => {
       this.#draining = null;
     });
   }
@@ -71,29 +92,40 @@ export class DeliveryFeed {
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.size > 0 && !this.#closed) {
-      const ids = [...this.#pending];
-      this.#pending = new Set();
-      let rows: NotificationRow[];
+    while (this.#pending.length > 0 && !this.#closed) {
+      const changes = this.#pending;
+      this.#pending = [];
+      if (this.#subscribers.size === 0) {
+        // Nobody listens: skip the read, and forget what is now out of date rather than report it later.
+        for (const c of changes) this.#lastStatus.delete(c.notificationId);
+        continue;
+      }
+      const ids = [...new Set(changes.map((c) => c.notificationId))];
+      let rows: Map<string, NotificationRow>;
       try {
-        rows = await findNotificationsByIds(this.#options.db, ids);
+        rows = new Map((await findNotificationsByIds(this.#options.db, ids)).map((r) => [r.notification_id, r]));
       } catch (error) {
         this.#options.logger.error({ err: error, notifications: ids.length }, 'reading changed notifications for subscribers failed');
         continue;
       }
-      for (const row of rows) this.#publish(row);
+      for (const change of changes) {
+        const row = rows.get(change.notificationId);
+        if (row) this.#publish(change, row);
+      }
     }
   }
 
-  #publish(row: NotificationRow): void {
+  #publish(change: DeliveryChange, row: NotificationRow): void {
+    const status = statusAfter(change, row);
+    if (!status) return;
     const previousStatus = this.#lastStatus.get(row.notification_id) ?? null;
-    if (previousStatus === row.status) return;
-    this.#remember(row.notification_id, row.status);
-    const update: DeliveryUpdate = { notification: row, previousStatus };
-    for (const s of this.#subscribers) if (matches(s.filter, row)) s.push(update);
+    if (previousStatus === status) return;
+    this.#remember(row.notification_id, status);
+    const update: DeliveryUpdate = { notification: row, status, previousStatus, at: change.recordedAt };
+    for (const s of this.#subscribers) if (matches(s.filter, update)) s.push(update);
   }
 
-  #remember(notificationId: string, status: string): void {
+  #remember(notificationId: string, status: NotificationStatus): void {
     this.#lastStatus.delete(notificationId);
     this.#lastStatus.set(notificationId, status);
     if (this.#lastStatus.size > this.#options.rememberedStatuses) {
@@ -103,13 +135,42 @@ export class DeliveryFeed {
   }
 }
 
-export function matches(filter: DeliveryFilter, row: NotificationRow): boolean {
+export function matches(filter: DeliveryFilter, update: DeliveryUpdate): boolean {
+  const row = update.notification;
   return (
     (!filter.eventType || filter.eventType === row.event_type) &&
     (!filter.channel || filter.channel === row.channel) &&
-    (!filter.status || filter.status === row.status) &&
+    (!filter.status || filter.status === update.status) &&
     (!filter.centreId || filter.centreId === row.centre_id)
   );
+}
+
+/**
+ * The status one event moved its notification to, as the deliveries projection applies it; null
+ * when it moved nothing. A provider report can be out of order, so its effect is read from the row.
+ */
+function statusAfter(change: DeliveryChange, row: NotificationRow): NotificationStatus | null {
+  switch (change.type) {
+    case T.planned:
+    case T.retryRequested:
+      return 'planned';
+    case T.suppressed:
+      return 'suppressed';
+    case T.attemptStarted:
+      return 'sending';
+    case T.sent:
+      return 'sent';
+    case T.failed:
+      return 'failed';
+    case T.attemptFailed: {
+      const failed = change.data as AttemptFailed;
+      return failed.retryable && failed.retryAt !== null ? 'planned' : null;
+    }
+    case T.statusReported:
+      return row.status as NotificationStatus;
+    default:
+      return null;
+  }
 }
 
 /** One subscriber's queue: an async iterator that ends when the client goes or falls too far behind. */
@@ -178,9 +239,10 @@ class FeedSubscription implements AsyncIterableIterator<DeliveryUpdate> {
 }
 
 /** A subscriber fell more than the allowed number of updates behind and was cut off. */
-export class SubscriberTooSlow extends Error {
-  override readonly name = 'SubscriberTooSlow';
+export class SubscriberTooSlow extends GraphQLError {
   constructor() {
-    super('The subscriber fell too far behind and was disconnected; subscribe again and query what was missed.');
+    super('The subscriber fell too far behind and was disconnected; subscribe again and query what was missed.', {
+      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+    });
   }
 }

@@ -30,9 +30,17 @@ export function statusAfterReport(current: NotificationStatus, reported: StatusR
   return RANK[reported] > RANK[current] ? reported : null;
 }
 
+/** One applied event of a notification's stream, in ledger order. */
+export interface DeliveryChange {
+  notificationId: string;
+  type: string;
+  data: unknown;
+  recordedAt: Date;
+}
+
 export interface DeliveriesProjectionOptions {
   /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
-  onChanged?: (changes: readonly { notificationId: string; type: string }[]) => void;
+  onChanged?: (changes: readonly DeliveryChange[]) => void;
 }
 
 /** The notifications read model: one row per notification, its status, attempts and provider ids. */
@@ -41,7 +49,8 @@ export function deliveriesProjection(options: DeliveriesProjectionOptions = {}):
     name: 'deliveries',
     handles: (e) => categoryOf(e.stream) === 'notification' && Object.values(T).includes(e.type as (typeof T)[keyof typeof T]),
     apply: applyDelivery,
-    afterCommit: (events) => options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type }))),
+    afterCommit: (events) =>
+      options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }))),
   };
 }
 

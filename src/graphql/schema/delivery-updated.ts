@@ -1,4 +1,3 @@
-import type { NotificationStatus } from '../../domain/notification-events.ts';
 import { readers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import type { DeliveryUpdate } from '../delivery-feed.ts';
@@ -8,15 +7,15 @@ import { Notification } from './notification.ts';
 const DeliveryUpdateRef = builder.objectRef<DeliveryUpdate>('DeliveryUpdate').implement({
   description: "A notification's status changed.",
   fields: (t) => ({
-    notification: t.field({ type: Notification, resolve: (u) => u.notification }),
-    status: t.field({ type: NotificationStatusEnum, resolve: (u) => u.notification.status as NotificationStatus }),
+    notification: t.field({ type: Notification, description: 'As it stands now; it may have moved on since `status`.', resolve: (u) => u.notification }),
+    status: t.field({ type: NotificationStatusEnum, description: 'The status this change moved it to.', resolve: (u) => u.status }),
     previousStatus: t.field({
       type: NotificationStatusEnum,
       nullable: true,
       description: 'The status before, when this server saw it; null for the first status it sees.',
-      resolve: (u) => u.previousStatus as NotificationStatus | null,
+      resolve: (u) => u.previousStatus,
     }),
-    at: t.field({ type: 'DateTime', resolve: (u) => u.notification.updated_at }),
+    at: t.field({ type: 'DateTime', description: 'When the change was recorded in the ledger.', resolve: (u) => u.at }),
   }),
 });
 

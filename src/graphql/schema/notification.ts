@@ -158,7 +158,7 @@ builder.queryField('notifications', (t) =>
         pageInfo: { hasNextPage, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
       };
     },
-  }),
+  }, { name: 'NotificationConnection' }, { name: 'NotificationEdge' }),
 );
 
 export function pageSize(first: number | null | undefined): number {
