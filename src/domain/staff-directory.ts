@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Bcp47, E164, EmailAddress } from './contact-schemas.ts';
+import type { Channel } from './event-catalogue.ts';
 import type { InputIssue } from './input-issue.ts';
 import { err, ok, type Result } from './result.ts';
 
@@ -151,7 +152,7 @@ export function decideDeactivateStaffMember(
 }
 
 /** The address a message to this member goes to on `channel`, or null when they have none. */
-export function staffAddressFor(member: StaffMember, channel: 'whatsapp' | 'email' | 'sms' | 'push' | 'in_app'): string | null {
+export function staffAddressFor(member: StaffMember, channel: Channel): string | null {
   switch (channel) {
     case 'email':
       return member.contacts.email ?? null;

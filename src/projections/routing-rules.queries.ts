@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RoutingRule, RoutingRuleSpec } from '../domain/routing-rule.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
-import { before } from './staff-directory.queries.ts';
+import { recordedBefore } from './staff-directory.queries.ts';
 
 type Db = Kysely<ReadModelDatabase>;
 
@@ -44,7 +44,7 @@ export async function routingRulesAsOf(db: Db, position: LedgerPosition): Promis
     .selectFrom('routing_rule_versions')
     .distinctOn('rule_id')
     .select(['rule_id', 'version', 'rule', 'deleted'])
-    .where(before(position))
+    .where(recordedBefore(position))
     .orderBy('rule_id')
     .orderBy('version', 'desc')
     .execute();

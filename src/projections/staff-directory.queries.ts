@@ -13,7 +13,7 @@ export interface StaffMemberView extends StaffMember {
 }
 
 /** Rows recorded before `position` in the ledger's order (a version is in effect after its event). */
-export const before = (position: LedgerPosition) =>
+export const recordedBefore = (position: LedgerPosition) =>
   sql<boolean>`(commit_position, prepare_position) < (cast(${position.commit.toString()} as numeric), cast(${position.prepare.toString()} as numeric))`;
 
 /** Keeps one version of a member's record; a repeated batch writes the same row again, harmlessly. */
@@ -61,7 +61,7 @@ export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, cent
     .selectFrom('staff_member_versions')
     .distinctOn('staff_id')
     .select('record')
-    .where(before(position))
+    .where(recordedBefore(position))
     // Candidates are chosen over every version, then judged by their latest one before `position`:
     // filtering versions first would judge someone who left the centre by their older record.
     .where((eb) => {

@@ -12,6 +12,7 @@ import { createRoutingRule, deleteRoutingRule, installDefaultRoutingRules, updat
 import { listRoutingRules } from '../../src/projections/routing-rules.queries.ts';
 import { markStaffAlertRead } from '../../src/projections/staff-alert-commands.ts';
 import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
+import { deactivateStaffMember } from '../../src/projections/staff-member-commands.ts';
 import { fixedClock } from '../support/clock.ts';
 import { centre, validEnvelope } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -106,6 +107,27 @@ describe('a rule changed between two events', () => {
     ]);
     // And the lab still heard about both through the default rule
     expect((await settledNotifications(service, second.eventId)).map((r) => r.recipient_id)).toContain('lalit-lab');
+  });
+});
+
+describe('the directory as of the event', () => {
+  it('routes by each member\'s record at the event\'s position: moved away, deactivated, or added later', async () => {
+    // Given a billing clerk who moved to another centre, and one deactivated, both after working here
+    const mover = { id: 'mo-mover', name: 'Mo', roles: ['billing'], centreIds: [centre.id], contacts: { email: 'mo@clinic.example' } };
+    const leaver = { id: 'li-leaver', name: 'Li', roles: ['billing'], centreIds: [centre.id], contacts: { email: 'li@clinic.example' } };
+    await seedStaff(service, clock, [mover, leaver, { ...mover, centreIds: ['centre-mysuru'] }]);
+    const gone = await deactivateStaffMember(deps(), { staffId: 'li-leaver', reason: 'left the clinic', actor: 'alice-admin' });
+    if (!gone.ok || !gone.value.position) throw new Error('deactivation refused');
+    await service.whenProcessed(gone.value.position);
+
+    // When a bill is generated here, and a new clerk joins after it
+    const raw = validEnvelope('billing.bill_generated');
+    await publishThroughIntake(service, raw);
+    await seedStaff(service, clock, [{ ...mover, id: 'na-newcomer', name: 'Na', contacts: { email: 'na@clinic.example' } }]);
+
+    // Then only the clerk who works here now hears about it
+    const rows = await settledNotifications(service, raw.eventId);
+    expect([...new Set(rows.map((r) => r.recipient_id))]).toEqual(['bina-billing']);
   });
 });
 

@@ -4,7 +4,7 @@ import { STAFF_ROLES, type StaffContacts, type StaffMemberRejection } from '../.
 import { formatPosition } from '../../ledger/event-store.ts';
 import { markStaffAlertRead } from '../../projections/staff-alert-commands.ts';
 import { listStaffAlerts, MAX_PAGE, type StaffAlert } from '../../projections/staff-alerts.queries.ts';
-import { listStaffMembers, type StaffMemberView } from '../../projections/staff-directory.queries.ts';
+import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff-directory.queries.ts';
 import { deactivateStaffMember, upsertStaffMember, type StaffMemberChanged } from '../../projections/staff-member-commands.ts';
 import { admins, auditors, readers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
@@ -93,11 +93,24 @@ function toGraphqlError(e: StaffMemberRejection): Error {
   return e.kind === 'invalid-input' ? new InputRejected(e.issues) : new NotFoundError('staff member', e.staffId);
 }
 
-/** The member as the command left them; the planner applies the change to the directory shortly after. */
-function answer(result: { ok: true; value: StaffMemberChanged } | { ok: false; error: StaffMemberRejection }, actor: string, now: Date): MemberSource {
+/**
+ * The member as the command left them (the planner applies the change to the directory shortly
+ * after); when nothing changed, who changed them last is the directory's answer.
+ */
+async function answer(
+  ctx: GraphqlContext,
+  result: { ok: true; value: StaffMemberChanged } | { ok: false; error: StaffMemberRejection },
+): Promise<MemberSource> {
   if (!result.ok) throw toGraphqlError(result.error);
   const { member, revision, position } = result.value;
-  return { ...member, revision, changedBy: actor, changedAt: now, position: position && formatPosition(position) };
+  const last = position ? null : await findStaffMember(ctx.services.db, member.id);
+  return {
+    ...member,
+    revision,
+    changedBy: last?.changedBy ?? actorOf(ctx),
+    changedAt: last?.changedAt ?? ctx.services.clock.now(),
+    position: position && formatPosition(position),
+  };
 }
 
 builder.queryFields((t) => ({
@@ -124,8 +137,7 @@ builder.mutationFields((t) => ({
     errors: { types: [InputRejected, NotFoundError] },
     args: { input: t.arg({ type: StaffMemberInput, required: true }) },
     resolve: async (_root, args, ctx) => {
-      const actor = actorOf(ctx);
-      return answer(await upsertStaffMember(deps(ctx), { input: withoutNulls({ ...args.input }), actor }), actor, ctx.services.clock.now());
+      return answer(ctx, await upsertStaffMember(deps(ctx), { input: withoutNulls({ ...args.input }), actor: actorOf(ctx) }));
     },
   }),
   deactivateStaffMember: t.field({
@@ -134,8 +146,7 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError] },
     args: { id: t.arg.string({ required: true }), reason: t.arg.string() },
     resolve: async (_root, args, ctx) => {
-      const actor = actorOf(ctx);
-      return answer(await deactivateStaffMember(deps(ctx), { staffId: args.id, reason: args.reason, actor }), actor, ctx.services.clock.now());
+      return answer(ctx, await deactivateStaffMember(deps(ctx), { staffId: args.id, reason: args.reason, actor: actorOf(ctx) }));
     },
   }),
   markStaffAlertRead: t.field({
