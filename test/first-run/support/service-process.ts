@@ -52,15 +52,30 @@ export class ChildCommand {
     }
   }
 
-  /** SIGTERM to the whole group this command started (npm, its shell, tsx, node), then waits for it. */
-  async stop(timeoutMs = 20_000): Promise<number | null> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return this.#child.exitCode;
-    process.kill(-this.#child.pid!, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-this.#child.pid!, 'SIGKILL'), timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
+  /**
+   * SIGTERM to the whole group this command started (npm, its shell, tsx, node), then waits until
+   * every process of the group has gone: npm exits at once, the service only after a graceful stop.
+   */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    const group = -this.#child.pid!;
+    if (!groupAlive(group)) return;
+    process.kill(group, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (groupAlive(group)) {
+      if (Date.now() > deadline) {
+        process.kill(group, 'SIGKILL');
+        throw new Error(`the command did not stop within ${timeoutMs} ms\n${this.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+}
+
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
