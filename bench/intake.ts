@@ -41,12 +41,20 @@ interface Side {
   ms: number;
   /** Intake only: time spent inside `record` (the ledger), summed over messages. */
   recordMs?: number;
+  /** CPU this process spent on the side (user + system), for where the time goes. */
+  cpuMs: number;
 }
+
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 
 /** Drains `expected` messages from the twin queue with a consumer that does nothing but ack. */
 async function drainRaw(channel: Channel, queue: string, expected: number): Promise<Side> {
   let seen = 0;
   let first = 0;
+  const cpu = process.cpuUsage();
   const done = resolvers();
   const { consumerTag } = await channel.consume(queue, (message) => {
     if (message === null) return;
@@ -56,7 +64,7 @@ async function drainRaw(channel: Channel, queue: string, expected: number): Prom
   }, { noAck: false });
   const last = (await done.promise) as number;
   await channel.cancel(consumerTag);
-  return { count: seen, ms: last - first };
+  return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
 }
 
 /** Drains `expected` messages through the intake consumer into the PostgreSQL ledger. */
@@ -65,6 +73,7 @@ async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, 
   let first = 0;
   const done = resolvers();
   let recordMs = 0;
+  const cpu = process.cpuUsage();
   const record: RecordInbound = async (envelope, via) => {
     const started = performance.now();
     if (first === 0) first = started;
@@ -80,7 +89,7 @@ async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, 
   await consumer.start();
   const last = (await done.promise) as number;
   await consumer.stop();
-  return { count: settled, ms: last - first, recordMs };
+  return { count: settled, ms: last - first, recordMs, cpuMs: cpuMsSince(cpu) };
 }
 
 function resolvers(): { promise: Promise<unknown>; resolve(value: unknown): void } {
@@ -155,8 +164,8 @@ export async function run(): Promise<Record<string, number | string>> {
       });
 
     const messages = workload();
-    const raw: Side = { count: 0, ms: 0 };
-    const intake: Side = { count: 0, ms: 0, recordMs: 0 };
+    const raw: Side = { count: 0, ms: 0, cpuMs: 0 };
+    const intake: Side = { count: 0, ms: 0, recordMs: 0, cpuMs: 0 };
     const perRound = TOTAL / ROUNDS;
     for (let round = 0; round < ROUNDS; round++) {
       const batch = messages.slice(round * perRound, (round + 1) * perRound);
@@ -167,6 +176,8 @@ export async function run(): Promise<Record<string, number | string>> {
       const intakeRound = await drainIntake(make, inner, batch.length);
       raw.count += rawRound.count;
       raw.ms += rawRound.ms;
+      raw.cpuMs += rawRound.cpuMs;
+      intake.cpuMs += intakeRound.cpuMs;
       intake.count += intakeRound.count;
       intake.ms += intakeRound.ms;
       intake.recordMs! += intakeRound.recordMs!;
@@ -176,7 +187,9 @@ export async function run(): Promise<Record<string, number | string>> {
         `round ${round + 1}/${ROUNDS}: raw ${Math.round(rawRound.count / (rawRound.ms / 1000))}/s, ` +
           `intake ${Math.round(intakeRound.count / (intakeRound.ms / 1000))}/s, ` +
           `ledger ${(intakeRound.recordMs! / intakeRound.count).toFixed(2)} ms/message, ` +
-          `slots busy in the ledger ${((intakeRound.recordMs! / intakeRound.ms / PREFETCH) * 100).toFixed(0)}%`,
+          `slots busy in the ledger ${((intakeRound.recordMs! / intakeRound.ms / PREFETCH) * 100).toFixed(0)}%, ` +
+          `CPU here per message: raw ${((rawRound.cpuMs / rawRound.count) * 1000).toFixed(0)} us, ` +
+          `intake ${((intakeRound.cpuMs / intakeRound.count) * 1000).toFixed(0)} us`,
       );
     }
 

@@ -81,10 +81,10 @@ export class AmqpIntakeConsumer {
   readonly #recording = new Map<string, Promise<unknown>>();
   readonly #stopSignal = new AbortController();
   #loop: Promise<void> | null = null;
-  #stopping = false;
+  #isStopping = false;
   #interrupt: Deferred<Interruption> | null = null;
-  #accepting = false;
-  #ledgerDown = false;
+  #isAccepting = false;
+  #isLedgerDown = false;
   #ledgerAttempt = 0;
 
   constructor(options: AmqpIntakeConsumerOptions) {
@@ -117,7 +117,7 @@ export class AmqpIntakeConsumer {
    * later loss is retried until `stop()`.
    */
   async start(): Promise<void> {
-    if (this.#loop || this.#stopping) throw new Error('An intake consumer starts once; make a new one after stop()');
+    if (this.#loop || this.#isStopping) throw new Error('An intake consumer starts once; make a new one after stop()');
     const started = deferred<void>();
     this.#loop = this.#run(started);
     try {
@@ -131,17 +131,17 @@ export class AmqpIntakeConsumer {
   /** Takes no new messages, lets those in flight finish and ack, then closes the connection. */
   async stop(): Promise<void> {
     if (!this.#loop) return;
-    this.#stopping = true;
-    this.#accepting = false;
+    this.#isStopping = true;
+    this.#isAccepting = false;
     this.#stopSignal.abort();
     this.#interrupt?.resolve('stop');
     await this.#loop;
   }
 
   async #run(started: Deferred<void>): Promise<void> {
-    let connected = false;
+    let hasConnected = false;
     let attempt = 0;
-    while (!this.#stopping) {
+    while (!this.#isStopping) {
       let session: BrokerSession;
       try {
         session = await BrokerSession.open({
@@ -151,7 +151,7 @@ export class AmqpIntakeConsumer {
           prefetch: this.#prefetch,
         });
       } catch (error) {
-        if (!connected) {
+        if (!hasConnected) {
           started.reject(error);
           return;
         }
@@ -160,18 +160,18 @@ export class AmqpIntakeConsumer {
         await pause(waitMs, this.#stopSignal.signal);
         continue;
       }
-      if (connected) {
+      if (hasConnected) {
         this.#metrics.reconnects.inc();
         this.#log.info('reconnected to the broker');
       }
-      connected = true;
+      hasConnected = true;
       attempt = 0;
       try {
         await this.#serve(session, started);
       } finally {
         await session.close();
       }
-      if (!this.#stopping) {
+      if (!this.#isStopping) {
         const waitMs = backoffDelayMs(attempt++, this.#reconnectBackoff);
         this.#log.warn({ reason: errorSummary(await session.closed), waitMs }, 'broker session lost; reconnecting');
         await pause(waitMs, this.#stopSignal.signal);
@@ -182,46 +182,46 @@ export class AmqpIntakeConsumer {
 
   /** Consumes on one session until it is lost or the consumer stops, pausing while the ledger is down. */
   async #serve(session: BrokerSession, started: Deferred<void>): Promise<void> {
-    while (!this.#stopping && session.isOpen) {
-      if (this.#ledgerDown) {
+    while (!this.#isStopping && session.isOpen) {
+      if (this.#isLedgerDown) {
         await this.#waitForLedger();
         continue;
       }
       // Messages of an earlier session or cycle settle first, so prefetch bounds the whole consumer.
       await this.#drain();
-      if (this.#stopping || !session.isOpen) break;
+      if (this.#isStopping || !session.isOpen) break;
 
       const interrupt = deferred<Interruption>();
       this.#interrupt = interrupt;
-      this.#accepting = true;
+      this.#isAccepting = true;
       try {
         await session.consume(this.#topology.queue, (message) => this.#onDelivery(session, message));
       } catch (error) {
-        this.#accepting = false;
+        this.#isAccepting = false;
         this.#log.warn({ error: errorSummary(error) }, 'could not start consuming');
         session.fail(error instanceof Error ? error : new Error(String(error)));
         break;
       }
       started.resolve();
       const why = await Promise.race([session.closed.then(() => 'closed' as const), interrupt.promise]);
-      this.#accepting = false;
+      this.#isAccepting = false;
       this.#interrupt = null;
       if (why === 'closed') break;
       await session.cancelConsumer();
       await this.#drain();
       if (why === 'ledger-down') this.#metrics.ledgerPauses.inc();
     }
-    this.#accepting = false;
+    this.#isAccepting = false;
     if (session.isOpen) await session.cancelConsumer();
     await this.#drain();
   }
 
   async #waitForLedger(): Promise<void> {
-    while (!this.#stopping) {
+    while (!this.#isStopping) {
       const waitMs = backoffDelayMs(this.#ledgerAttempt++, this.#ledgerBackoff);
       this.#log.warn({ waitMs }, 'ledger unavailable; consumption paused');
       await pause(waitMs, this.#stopSignal.signal);
-      if (this.#stopping) return;
+      if (this.#isStopping) return;
       if (!this.#probeLedger) break;
       try {
         await withTimeout(this.#probeLedger(), this.#recordTimeoutMs);
@@ -230,8 +230,8 @@ export class AmqpIntakeConsumer {
         this.#log.warn({ error: errorSummary(error) }, 'ledger probe failed');
       }
     }
-    this.#ledgerDown = false;
-    this.#log.info('resuming consumption');
+    this.#isLedgerDown = false;
+    if (!this.#isStopping) this.#log.info('resuming consumption');
   }
 
   async #drain(): Promise<void> {
@@ -244,7 +244,7 @@ export class AmqpIntakeConsumer {
       session.fail(new Error('consumer cancelled by the broker'));
       return;
     }
-    if (!this.#accepting) {
+    if (!this.#isAccepting) {
       session.giveBack(message);
       return;
     }
@@ -308,7 +308,7 @@ export class AmqpIntakeConsumer {
     const id = envelope.eventId;
     const before = this.#recording.get(id);
     const run = (before ?? Promise.resolve()).then(() => {
-      if (this.#ledgerDown) throw new LedgerPaused('the ledger is unavailable');
+      if (this.#isLedgerDown) throw new LedgerPaused('the ledger is unavailable');
       return withTimeout(this.#record(envelope, 'amqp'), this.#recordTimeoutMs);
     });
     const settled = run.catch(() => undefined);
@@ -322,9 +322,9 @@ export class AmqpIntakeConsumer {
 
   #onLedgerFailure(session: BrokerSession, message: ConsumeMessage, error: unknown, ids: Record<string, unknown>): void {
     session.giveBack(message);
-    if (this.#ledgerDown) return;
-    this.#ledgerDown = true;
-    this.#accepting = false;
+    if (this.#isLedgerDown) return;
+    this.#isLedgerDown = true;
+    this.#isAccepting = false;
     this.#log.warn({ ...ids, error: errorSummary(error) }, 'ledger unavailable; pausing consumption');
     this.#interrupt?.resolve('ledger-down');
   }
