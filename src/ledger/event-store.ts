@@ -76,6 +76,12 @@ export class LedgerUnavailable extends Error {
 export interface EventStore {
   /** Appends atomically at the expected revision; a lost race is a value, not an exception. */
   append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Optional: independent appends to several streams in one round trip and one commit. Each
+   * succeeds or loses its race on its own expected revision; the answers are in the same order.
+   * Callers go through `appendEach`, which falls back to one append each.
+   */
+  appendEach?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** The stream's events in revision order, from `fromRevision` (inclusive). Empty when it does not exist. */
   readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent>;
   /** Up to `limit` events after `after` (exclusive; null = from the start), in global order, gap-free. */
@@ -85,6 +91,18 @@ export interface EventStore {
   /** The position of the newest event a reader can see now, or null for an empty ledger. */
   headPosition(): Promise<LedgerPosition | null>;
   close(): Promise<void>;
+}
+
+export interface StreamAppend {
+  stream: StreamName;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+}
+
+/** Many small appends (one reminder fate each, say) at the cost of one where the adapter can. */
+export function appendEach(store: EventStore, appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  if (appends.length === 0) return Promise.resolve([]);
+  return store.appendEach ? store.appendEach(appends) : Promise.all(appends.map((a) => store.append(a.stream, a.events, a.expected)));
 }
 
 /** Largest JSON size of one event's data and metadata. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { StreamName } from '../domain/stream-name.ts';
 import { serializeAppend } from './append-input.ts';
+import { AppendBatcher } from './append-batcher.ts';
 import {
   WrongExpectedRevision,
   type AppendResult,
@@ -10,6 +11,7 @@ import {
   type LedgerPosition,
   type NewEvent,
   type RecordedEvent,
+  type StreamAppend,
 } from './event-store.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
 import { runMigrations } from './run-migrations.ts';
@@ -48,6 +50,13 @@ export class PostgresEventStore implements EventStore {
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
 
+  readonly #batcher = new AppendBatcher({
+    concurrency: 4,
+    maxBatch: 200,
+    one: (a) => this.#appendOne(a.stream, a.events, a.expected),
+    many: (appends) => this.appendEach(appends),
+  });
+
   private constructor(connection: SqlConnection, options: PostgresEventStoreOptions) {
     this.#connection = connection;
     this.#db = connection.db;
@@ -61,27 +70,40 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const serialized = serializeAppend(stream, events);
-    const payload = `[${serialized
-      .map((e) => `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`)
-      .join(',')}]`;
-    const isAny = expected === 'any';
-    const expectedRevision = expected === 'no-stream' ? -1n : expected === 'any' ? null : expected;
-    const [row] = await this.#connection.run<{ ok: boolean; revision: string | number | null; transaction_id: string | null; global_position: string | null }>({
+    // Bad input is refused here, before it can share a statement with anyone else's append.
+    appendArguments(stream, events, expected);
+    return this.#batcher.submit({ stream, events, expected });
+  }
+
+  async #appendOne(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const { payload, isAny, expectedRevision } = appendArguments(stream, events, expected);
+    const [row] = await this.#connection.run<AppendRow>({
       name: 'ledger_append',
       text: 'select * from ledger_append($1, $2::bigint, $3, $4::jsonb)',
-      values: [stream, expectedRevision === null ? null : expectedRevision.toString(), isAny, payload],
+      values: [stream, expectedRevision, isAny, payload],
     });
     if (!row) throw new Error('ledger_append returned no row');
-    if (!row.ok) {
-      return { ok: false, error: new WrongExpectedRevision(stream, expected, BigInt(row.revision ?? -1)) };
-    }
-    this.#connection.poke();
-    return {
-      ok: true,
-      nextRevision: BigInt(row.revision!),
-      position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) },
-    };
+    const result = toAppendResult(row, stream, expected);
+    if (result.ok) this.#connection.poke();
+    return result;
+  }
+
+  /** ledger_append once per append, in one statement: one transaction, one commit, one answer each. */
+  async appendEach(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    const args = appends.map((a) => appendArguments(a.stream, a.events, a.expected));
+    const rows = await this.#connection.run<AppendRow & { ord: string | number }>({
+      name: 'ledger_append_each',
+      text: `select a.ord, r.*
+               from unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[]) with ordinality as a(stream, expected, is_any, events, ord)
+               cross join lateral ledger_append(a.stream, a.expected, a.is_any, a.events) r
+              order by a.ord`,
+      values: [appends.map((a) => a.stream), args.map((a) => a.expectedRevision), args.map((a) => a.isAny), args.map((a) => a.payload)],
+    });
+    if (rows.length !== appends.length) throw new Error(`ledger_append answered ${rows.length} of ${appends.length} appends`);
+    const results = rows.map((row, i) => toAppendResult(row, appends[i]!.stream, appends[i]!.expected));
+    if (results.some((r) => r.ok)) this.#connection.poke();
+    return results;
   }
 
   async *readStream(stream: StreamName, fromRevision = 0n): AsyncIterable<RecordedEvent> {
@@ -182,6 +204,30 @@ export class PostgresEventStore implements EventStore {
     `.execute(this.#db);
     return { events, unstableTail: pending.length > 0 };
   }
+}
+
+interface AppendRow {
+  ok: boolean;
+  revision: string | number | null;
+  transaction_id: string | null;
+  global_position: string | null;
+}
+
+function appendArguments(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision) {
+  const payload = `[${serializeAppend(stream, events)
+    .map((e) => `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`)
+    .join(',')}]`;
+  const expectedRevision = expected === 'no-stream' ? '-1' : expected === 'any' ? null : expected.toString();
+  return { payload, isAny: expected === 'any', expectedRevision };
+}
+
+function toAppendResult(row: AppendRow, stream: string, expected: ExpectedRevision): AppendResult {
+  if (!row.ok) return { ok: false, error: new WrongExpectedRevision(stream, expected, BigInt(row.revision ?? -1)) };
+  return {
+    ok: true,
+    nextRevision: BigInt(row.revision!),
+    position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) },
+  };
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

@@ -1,0 +1,63 @@
+import type { AppendResult, StreamAppend } from './event-store.ts';
+
+interface Waiting {
+  append: StreamAppend;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+export interface AppendBatcherOptions {
+  /** Appends in flight at once, as statements; the rest queue and go together in the next one. */
+  concurrency: number;
+  /** Largest number of appends in one statement. */
+  maxBatch: number;
+  one(append: StreamAppend): Promise<AppendResult>;
+  many(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+}
+
+/**
+ * Group commit at our level: while `concurrency` statements are in flight, further appends wait and
+ * then go in one statement (one transaction, one commit, one answer each). A quiet ledger sends
+ * each append at once; a busy one commits many per round trip instead of queueing for the pool.
+ * Each batch takes its streams' locks in name order, so two batches never wait on each other in a
+ * cycle.
+ */
+export class AppendBatcher {
+  readonly #queue: Waiting[] = [];
+  #inFlight = 0;
+
+  constructor(private readonly options: AppendBatcherOptions) {}
+
+  submit(append: StreamAppend): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ append, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.options.concurrency && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.options.maxBatch);
+      this.#inFlight++;
+      void this.#flush(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #flush(batch: Waiting[]): Promise<void> {
+    try {
+      if (batch.length === 1) {
+        batch[0]!.resolve(await this.options.one(batch[0]!.append));
+        return;
+      }
+      // Stable sort: appends to one stream keep the order they were made in.
+      const ordered = batch.map((w, i) => ({ w, i })).sort((a, b) => (a.w.append.stream < b.w.append.stream ? -1 : a.w.append.stream > b.w.append.stream ? 1 : a.i - b.i));
+      const results = await this.options.many(ordered.map((o) => o.w.append));
+      ordered.forEach((o, k) => o.w.resolve(results[k]!));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+}
