@@ -35,6 +35,8 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: (context) => scopesOf(context.caller),
+    // A refusal is a declared error: it reaches the client with a code it can act on.
+    unauthorizedError: (_parent, _context, _info, result) => new GraphQLError(result.message, { extensions: { code: 'FORBIDDEN' } }),
   },
   relay: {
     clientMutationId: 'omit',

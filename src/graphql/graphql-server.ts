@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { createYoga, maskError, type YogaInitialContext } from 'graphql-yoga';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -42,11 +42,13 @@ export function createGraphqlServer(options: GraphqlServerOptions) {
     landingPage: false,
     batching: false,
     logging: false,
+    // Declared errors (GraphQLErrors: auth refusals, bad arguments) reach the client; anything else
+    // (a driver error with SQL in it, a bug) is logged here and answered "Unexpected error.".
     maskedErrors: {
-      isDev: false,
       maskError: (error, message) => {
-        logger.error({ err: error }, 'graphql request failed');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        const masked = maskError(error, message, false);
+        if (masked !== error) logger.error({ err: error }, 'graphql request failed');
+        return masked;
       },
     },
     context: (initial: YogaInitialContext & { connectionParams?: unknown }): GraphqlContext => ({
