@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FateColumns } from '../projections/reminders-projection.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 
@@ -56,26 +56,22 @@ export async function dueSiblings(db: Kysely<ReadModelDatabase>, appointmentIds:
 /**
  * Records fates on the rows this worker holds, as the projection will from the same ledger events
  * (so a row the projection reached first is left alone): the row stops being claimable at once.
+ * One statement for the whole batch: a commit per reminder would cost as much as its fire.
  */
 export async function completeReminders(
   db: Kysely<ReadModelDatabase>,
   worker: string,
   fates: readonly ({ reminderId: string } & FateColumns)[],
 ): Promise<void> {
-  const groups = new Map<string, { columns: FateColumns; ids: string[] }>();
-  for (const { reminderId, ...columns } of fates) {
-    const key = JSON.stringify(columns);
-    const group = groups.get(key);
-    if (group) group.ids.push(reminderId);
-    else groups.set(key, { columns, ids: [reminderId] });
-  }
-  await Promise.all([...groups.values()].map(({ columns, ids }) => db
-    .updateTable('reminders')
-    .set({ ...columns, locked_by: null, locked_until: null })
-    .where('reminder_id', 'in', ids)
-    .where('locked_by', '=', worker)
-    .where('status', '=', 'scheduled')
-    .execute()));
+  if (fates.length === 0) return;
+  await sql`
+    update reminders r
+       set status = v.status, reason = v.reason, fired_at = v.fired_at, locked_by = null, locked_until = null
+      from unnest(${fates.map((f) => f.reminderId)}::uuid[], ${fates.map((f) => f.status)}::text[],
+                  ${fates.map((f) => f.reason)}::text[], ${fates.map((f) => f.fired_at)}::timestamptz[])
+           as v(reminder_id, status, reason, fired_at)
+     where r.reminder_id = v.reminder_id and r.locked_by = ${worker} and r.status = 'scheduled'
+  `.execute(db);
 }
 
 /**

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
-import { decideReminderFate, fateEvent } from '../domain/decide-reminder-fate.ts';
-import { isReminderFateType, reminderEventId, type ReminderRef } from '../domain/reminder-events.ts';
+import { decideReminderFate, fateEvent, type FateEvent } from '../domain/decide-reminder-fate.ts';
+import { REMINDER_STATUS_OF, isReminderFateType, reminderEventId, type ReminderRef } from '../domain/reminder-events.ts';
 import { streamName } from '../domain/stream-name.ts';
-import { readStreamToArray, type EventStore } from '../ledger/event-store.ts';
+import { appendEach, readStreamToArray, type EventStore } from '../ledger/event-store.ts';
 import { fateColumns, type FateColumns } from '../projections/reminders-projection.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -24,7 +24,9 @@ export interface ReminderSchedulerOptions {
   claimBatch?: number;
   /** A claim nobody finished within this long is taken to have died with its worker. */
   leaseMs?: number;
-  /** Fate appends in flight at once. */
+  /** Fates appended per ledger transaction. */
+  appendBatch?: number;
+  /** Ledger transactions in flight at once. */
   concurrency?: number;
 }
 
@@ -55,7 +57,8 @@ export class ReminderScheduler {
       pollIntervalMs: 1000,
       claimBatch: 500,
       leaseMs: 30_000,
-      concurrency: 32,
+      appendBatch: 50,
+      concurrency: 8,
       ...options,
       worker: options.worker ?? `reminders-${randomUUID().slice(0, 8)}`,
     };
@@ -122,47 +125,48 @@ export class ReminderScheduler {
     const claimed = await claimDueReminders(db, { worker, now, leaseMs: this.#o.leaseMs, limit: this.#o.claimBatch });
     if (claimed.length === 0) return [];
     const siblings = await dueSiblings(db, [...new Set(claimed.map((r) => r.appointment_id))], now);
+    const decided = claimed.map((row) => {
+      const others = siblings
+        .filter((s) => s.appointment_id === row.appointment_id && s.reminder_id !== row.reminder_id)
+        .map((s) => ({ reminderId: s.reminder_id, offset: s.reminder_offset, dueAt: s.due_at }));
+      return { row, event: fateEvent(refOf(row), decideReminderFate({ dueAt: row.due_at, slotAt: row.slot_at }, others, now), clock.now(), worker) };
+    });
+    // In stream-name order, as the ledger's own batches take their locks: two batches never wait on each other in a cycle.
+    decided.sort((a, b) => (a.row.reminder_id < b.row.reminder_id ? -1 : a.row.reminder_id > b.row.reminder_id ? 1 : 0));
+    const chunks: (typeof decided)[] = [];
+    for (let i = 0; i < decided.length; i += this.#o.appendBatch) chunks.push(decided.slice(i, i + this.#o.appendBatch));
     const fates: ({ reminderId: string } & FateColumns)[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, claimed.length) }, async () => {
-      for (let row = claimed[next++]; row; row = claimed[next++]) {
-        const others = siblings
-          .filter((s) => s.appointment_id === row.appointment_id && s.reminder_id !== row.reminder_id)
-          .map((s) => ({ reminderId: s.reminder_id, offset: s.reminder_offset, dueAt: s.due_at }));
-        fates.push({ reminderId: row.reminder_id, ...(await this.#record(row, decideReminderFate({ dueAt: row.due_at, slotAt: row.slot_at }, others, now))) });
-      }
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, chunks.length) }, async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) fates.push(...(await this.#record(chunk)));
     }));
     await completeReminders(db, worker, fates);
     return fates;
   }
 
-  /** Appends the fate as the reminder stream's first event; if one is there already, that one stands. */
-  async #record(row: ClaimedReminder, fate: ReturnType<typeof decideReminderFate>): Promise<FateColumns> {
-    const { store, clock, worker } = this.#o;
-    const ref: ReminderRef = {
-      reminderId: row.reminder_id,
-      appointmentId: row.appointment_id,
-      centreId: row.centre_id,
-      offset: row.reminder_offset,
-      scheduledBy: row.scheduled_by,
-      dueAt: row.due_at.toISOString(),
-      slotAt: row.slot_at.toISOString(),
-    };
-    const event = fateEvent(ref, fate, clock.now(), worker);
-    const stream = streamName.reminder(row.reminder_id);
-    const result = await store.append(
-      stream,
-      [{ id: reminderEventId(row.reminder_id, event.type), type: event.type, data: event.data, metadata: { correlationId: row.scheduled_by, actor: worker } }],
-      'no-stream',
-    );
-    if (result.ok) {
-      this.#fates?.inc({ fate: fate.kind });
-      if (event.type === 'ReminderFired') this.#lateness?.observe(event.data.lateMs / 1000);
-      return fateColumns(event.type, event.data);
-    }
-    const [first] = await readStreamToArray(store, stream);
-    if (!first || !isReminderFateType(first.type)) throw new Error(`reminder ${row.reminder_id} refused its fate but its stream holds no fate`);
-    return fateColumns(first.type, first.data);
+  /**
+   * Appends each fate as its reminder stream's first event, a batch per ledger transaction; where a
+   * fate is there already (cancelled, moved, or another instance's), that one stands.
+   */
+  async #record(decided: readonly { row: ClaimedReminder; event: FateEvent }[]): Promise<({ reminderId: string } & FateColumns)[]> {
+    const { store, worker } = this.#o;
+    const appends = decided.map(({ row, event }) => ({
+      stream: streamName.reminder(row.reminder_id),
+      expected: 'no-stream' as const,
+      events: [{ id: reminderEventId(row.reminder_id, event.type), type: event.type, data: event.data, metadata: { correlationId: row.scheduled_by, actor: worker } }],
+    }));
+    // A deadlock with another writer fails the whole statement; one by one, each append stands alone.
+    const results = await appendEach(store, appends).catch(() => Promise.all(appends.map((a) => store.append(a.stream, a.events, a.expected))));
+    return Promise.all(decided.map(async ({ row, event }, i) => {
+      if (results[i]!.ok) {
+        this.#fates?.inc({ fate: REMINDER_STATUS_OF[event.type] });
+        if (event.type === 'ReminderFired') this.#lateness?.observe(event.data.lateMs / 1000);
+        return { reminderId: row.reminder_id, ...fateColumns(event.type, event.data) };
+      }
+      const [first] = await readStreamToArray(store, appends[i]!.stream);
+      if (!first || !isReminderFateType(first.type)) throw new Error(`reminder ${row.reminder_id} refused its fate but its stream holds no fate`);
+      return { reminderId: row.reminder_id, ...fateColumns(first.type, first.data) };
+    }));
   }
 
   async #sleep(signal: AbortSignal): Promise<void> {
@@ -186,3 +190,13 @@ export class ReminderScheduler {
     });
   }
 }
+
+const refOf = (row: ClaimedReminder): ReminderRef => ({
+  reminderId: row.reminder_id,
+  appointmentId: row.appointment_id,
+  centreId: row.centre_id,
+  offset: row.reminder_offset,
+  scheduledBy: row.scheduled_by,
+  dueAt: row.due_at.toISOString(),
+  slotAt: row.slot_at.toISOString(),
+});
