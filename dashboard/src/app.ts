@@ -63,8 +63,8 @@ export class DashboardApp {
         'main',
         { class: 'page' },
         this.#banner,
-        this.#cards,
-        h('div', { class: 'grid' }, this.#chart, h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element)),
+        h('div', { class: 'overview' }, this.#cards, this.#chart),
+        h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element),
       ),
       this.#drawer,
     );

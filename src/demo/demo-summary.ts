@@ -49,8 +49,9 @@ function statsTable(stats: StatRow[]): string[] {
   const channels = [...new Set(stats.map((s) => s.channel))].sort();
   const used = STATUSES.filter((s) => stats.some((r) => r.status === s && r.count > 0));
   const cell = (channel: string, status: string) => stats.filter((r) => r.channel === channel && r.status === status).reduce((a, r) => a + r.count, 0);
-  const header = ['  channel   ', ...used.map((s) => s.padStart(10)), '     total'].join('');
-  const rows = channels.map((c) => [`  ${c.padEnd(10)}`, ...used.map((s) => String(cell(c, s)).padStart(10)), String(used.reduce((a, s) => a + cell(c, s), 0)).padStart(10)].join(''));
-  const total = ['  all       ', ...used.map((s) => String(channels.reduce((a, c) => a + cell(c, s), 0)).padStart(10)), String(stats.reduce((a, r) => a + r.count, 0)).padStart(10)].join('');
+  const pad = (text: string | number) => String(text).padStart(12);
+  const header = ['  channel   ', ...used.map(pad), pad('total')].join('');
+  const rows = channels.map((c) => [`  ${c.padEnd(10)}`, ...used.map((s) => pad(cell(c, s))), pad(used.reduce((a, s) => a + cell(c, s), 0))].join(''));
+  const total = ['  all       ', ...used.map((s) => pad(channels.reduce((a, c) => a + cell(c, s), 0))), pad(stats.reduce((a, r) => a + r.count, 0))].join('');
   return channels.length ? [header, ...rows, total] : ['  (none yet)'];
 }

@@ -31,10 +31,10 @@ export function renderStats(cards: HTMLElement, chart: HTMLElement, stats: reado
   chart.replaceChildren(h('h2', {}, 'By channel and status'), ...note, drawChart(channels, byChannel), legend());
 }
 
-// Sized for the side column (about 330 px wide), so its text renders at its natural size there.
+// Sized for its half of the overview row (about 530 px), so its text renders at its natural size.
 const ROW_HEIGHT = 32;
-const LABEL_WIDTH = 86;
-const BAR_WIDTH = 190;
+const LABEL_WIDTH = 100;
+const BAR_WIDTH = 380;
 const COUNT_WIDTH = 48;
 
 function drawChart(channels: readonly string[], byChannel: Map<string, Map<string, number>>): SVGElement {
