@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planningTemplates } from '../../src/domain/planning-templates.ts';
+import type { LedgerPosition, RecordedEvent } from '../../src/ledger/event-store.ts';
+import { runMigrations } from '../../src/ledger/run-migrations.ts';
+import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
+import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
+import { reminderScheduleReaction } from '../../src/projections/reminder-schedule-reaction.ts';
+import { walkinReaction } from '../../src/projections/walkin-reaction.ts';
+import { fixedClock } from '../support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { patient, walkinQueue } from '../support/envelopes.ts';
+import { kolkata, visitEnvelope } from './reminder-support.ts';
+
+// A batch repeated after a crash (state written, appends not yet made), or the same event reached
+// by a second instance, must come to the same appends: the reactions re-emit what they decided.
+const clock = fixedClock('2026-11-23T04:00:00Z');
+let database: TestDatabase;
+let connection: SqlConnection;
+let db: Kysely<ReadModelDatabase>;
+const context = () => ({ db, clock });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  connection = connectPostgres(database.url);
+  await runMigrations(connection.db, 'read_model_migration', readModelMigrations);
+  db = connection.readModels as Kysely<ReadModelDatabase>;
+});
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+let prepare = 1n;
+function inbound(raw: { eventId: string; type: string; occurredAt: string; data: Record<string, unknown> }): RecordedEvent {
+  const position: LedgerPosition = { commit: 1000n, prepare: prepare++ };
+  return {
+    id: randomUUID(),
+    stream: `inbound-${raw.eventId}`,
+    revision: 0n,
+    position,
+    type: 'InboundEventReceived',
+    data: { ...raw, receivedAt: clock.now().toISOString(), via: 'http', payloadHash: 'test' },
+    metadata: {},
+    recordedAt: clock.now(),
+  };
+}
+
+describe('reactions repeating an event', () => {
+  it('re-emits the reminder schedule an event decided, even after later events of the same appointment', async () => {
+    const centre = kolkata();
+    const slot = { slotDate: '2026-12-10', slotTime: '10:00' };
+    const confirmed = inbound(visitEnvelope('appointment.confirmed', { appointmentId: 'appt-repeat', centre, ...slot, occurredAt: clock.now() }));
+    const cancelled = inbound(visitEnvelope('appointment.cancelled', { appointmentId: 'appt-repeat', centre, ...slot, occurredAt: new Date(clock.now().getTime() + 60_000) }));
+
+    const first = await reminderScheduleReaction.react(confirmed, context());
+    expect(first.map((a) => [a.stream, a.expected, a.events.map((e) => e.type)])).toEqual([
+      ['appointment-appt-repeat', 'no-stream', ['ReminderScheduled', 'ReminderScheduled', 'ReminderScheduled']],
+    ]);
+    const cancelling = await reminderScheduleReaction.react(cancelled, context());
+    expect(cancelling.map((a) => a.events[0]!.type)).toEqual(['ReminderCancelled', 'ReminderCancelled', 'ReminderCancelled']);
+
+    expect(await reminderScheduleReaction.react(confirmed, context())).toEqual(first);
+    expect(await reminderScheduleReaction.react(cancelled, context())).toEqual(cancelling);
+  });
+
+  it('plans the approaching-turn message again for a repeated queue update, and only for it', async () => {
+    const reaction = walkinReaction(planningTemplates);
+    const queue = { ...walkinQueue, id: `queue-${randomUUID().slice(0, 8)}` };
+    const update = (position: number, minute: number) => inbound({
+      eventId: `his:${randomUUID()}`,
+      type: 'walkin.queue_updated',
+      occurredAt: new Date(clock.now().getTime() + minute * 60_000).toISOString(),
+      data: { centre: kolkata('centre-repeat'), queue, tokens: [{ number: 'R-001', position, patient }] },
+    });
+    const reaching = update(3, 1);
+    const later = update(2, 2);
+    const first = await reaction.react(reaching, context());
+    expect(first.map((a) => a.events[0]!.type)).toEqual(['NotificationPlanned']);
+    expect(await reaction.react(later, context())).toEqual([]);
+    expect(await reaction.react(reaching, context())).toEqual(first);
+    expect(await reaction.react(later, context())).toEqual([]);
+  });
+});
