@@ -22,7 +22,7 @@ async function publish(envelope: RawEnvelope): Promise<void> {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` },
     body: JSON.stringify({ ...envelope, occurredAt: new Date().toISOString() }),
-  });
+  }, 60_000);
   expect(response.status).toBe(202);
 }
 
@@ -52,7 +52,7 @@ describe('the live dashboard', () => {
     await page.fill('#token', DASHBOARD_TOKEN);
     await page.click('button[type=submit]');
     await page.waitForSelector('.live-indicator[data-state=live]', { timeout: 15_000 });
-  });
+  }, 60_000);
 
   it('shows a published notification as it is sent, and its status changing live', async () => {
     // Email and the staff events go through the sandbox at once; WhatsApp is held at the gate.
@@ -72,7 +72,7 @@ describe('the live dashboard', () => {
     expect(await row.locator('.trail').textContent()).toMatch(/sending→sent$/);
     await expect.poll(async () => Number(await page.textContent('[data-status=sent] .stat-value')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-live.png`, fullPage: true });
-  });
+  }, 60_000);
 
   it('opens a notification to its ledger timeline and the inbound event behind it', async () => {
     await whatsappRow().click();
@@ -84,5 +84,5 @@ describe('the live dashboard', () => {
     await inbound.getByText(confirmed.eventId).waitFor({ timeout: 10_000 });
     expect(await inbound.textContent()).toContain('appointment.confirmed');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png`, fullPage: false });
-  });
+  }, 60_000);
 });

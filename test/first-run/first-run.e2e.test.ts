@@ -46,7 +46,7 @@ describe('the first run on a fresh clone', () => {
     expect(service.stdout).toContain('KURRENTDB_URL=');
     expect(service.stdout).toMatch(/sandbox, nothing leaves this machine: whatsapp, email/);
     expect(service.stdout).toMatch(/dashboard\s+\S{20,}/);
-  });
+  }, 150_000);
 
   it('serves the dashboard it built at /', async () => {
     const page = await fetch(`${baseUrl}/`);
