@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import type * as GraphqlModule from 'graphql';
+import { graphql as execute } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName } from '../../src/domain/stream-name.ts';
 import type { GraphqlContext } from '../../src/graphql/context.ts';
@@ -17,10 +16,6 @@ beforeAll(async () => {
   service = await startTestService({ clock });
 });
 afterAll(async () => service?.stop());
-
-// The schema's types come from graphql's CommonJS build (what Node resolves for Pothos); the test
-// runner would hand this file the ESM build, a second realm that graphql refuses to mix.
-const { graphql: execute } = createRequire(import.meta.url)('graphql') as typeof GraphqlModule;
 
 const callers = {
   [ADMIN_TOKEN]: { name: 'alice-admin', role: 'admin' },
