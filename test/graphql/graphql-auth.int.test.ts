@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatPosition } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
 import { confirmedEnvelope, validEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
@@ -9,6 +8,7 @@ import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, INGEST_TOKEN, startTestSer
 import { until } from '../support/until.ts';
 import { gql, gqlData, subscribeOverWebSocket } from './support/graphql-client.ts';
 import { PUBLISH_EVENT } from './support/publishing.ts';
+import { ledgerHead, settledHead } from './support/settle.ts';
 
 const clock = fixedClock('2026-11-24T09:30:00Z');
 let service: TestService;
@@ -28,18 +28,6 @@ afterAll(async () => service?.stop());
 
 const TOKENS = { admin: ADMIN_TOKEN, auditor: AUDITOR_TOKEN, dashboard: DASHBOARD_TOKEN, ingest: INGEST_TOKEN } as const;
 type Role = keyof typeof TOKENS;
-const ledgerHead = async () => formatPosition((await service.store.headPosition())!);
-
-/** Waits until what earlier tests started has been planned and sent, so the ledger head stands still. */
-async function settled(): Promise<string> {
-  return until(async () => {
-    const head = await ledgerHead();
-    await service.whenProcessed((await service.store.headPosition())!);
-    const busy = await service.db.selectFrom('notifications').select('notification_id').where('status', 'in', ['planned', 'sending']).executeTakeFirst();
-    return !busy && (await ledgerHead()) === head ? head : null;
-  }, { what: 'the service to settle' });
-}
-
 const OPERATIONS: Record<string, { query: string; variables?: () => Record<string, unknown>; mutation?: boolean }> = {
   notification: { query: 'query ($id: ID!) { notification(id: $id) { id } }', variables: () => ({ id: notificationId }) },
   notifications: { query: '{ notifications(first: 5) { edges { node { id } } } }' },
@@ -67,7 +55,7 @@ const CASES = (Object.keys(TOKENS) as Role[]).flatMap((role) =>
 describe('what each role may do', () => {
   it.each(CASES)('%s %s run %s', async (role, verdict, operation) => {
     const { query, variables, mutation } = OPERATIONS[operation]!;
-    const before = mutation && verdict === 'may not' ? await settled() : null;
+    const before = mutation && verdict === 'may not' ? await settledHead(service) : null;
     const result = await gql<Record<string, unknown>>(service, TOKENS[role], query, variables?.() ?? {});
     expect(result.status).toBe(200);
     if (verdict === 'may') {
@@ -77,7 +65,7 @@ describe('what each role may do', () => {
     }
     expect(result.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(Object.values(result.data ?? {}).every((value) => value === null)).toBe(true);
-    if (mutation) expect(await ledgerHead()).toBe(before);
+    if (mutation) expect(await ledgerHead(service)).toBe(before);
   });
 });
 

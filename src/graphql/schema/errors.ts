@@ -16,6 +16,12 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * A ValidationError as a plain value, for a union built by hand (publishEvent): graphql-js takes any
+ * Error a resolver returns for a failure, and only fields with `errors: { types }` unwrap it.
+ */
+export const validationResult = (error: ValidationError): ValidationError => ({ name: error.name, message: error.message, kind: error.kind, issues: error.issues });
+
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
   constructor(

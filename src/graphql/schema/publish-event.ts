@@ -3,7 +3,7 @@ import { formatPosition } from '../../ledger/event-store.ts';
 import { publishers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
-import { ValidationError, ValidationErrorRef } from './errors.ts';
+import { validationResult, ValidationError, ValidationErrorRef } from './errors.ts';
 
 interface Accepted {
   kind: 'accepted';
@@ -38,7 +38,7 @@ const EventDuplicate = builder.objectRef<Duplicate>('EventDuplicate').implement(
 
 const PublishEventResult = builder.unionType('PublishEventResult', {
   types: [EventAccepted, EventDuplicate, ValidationErrorRef],
-  resolveType: (value) => (value instanceof ValidationError ? ValidationErrorRef : value.kind === 'accepted' ? EventAccepted : EventDuplicate),
+  resolveType: (value) => ('issues' in value ? ValidationErrorRef : value.kind === 'accepted' ? EventAccepted : EventDuplicate),
 });
 
 const PublishEventInput = builder.inputType('PublishEventInput', {
@@ -60,10 +60,10 @@ builder.mutationField('publishEvent', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const size = Buffer.byteLength(JSON.stringify(input));
       if (size > MAX_ENVELOPE_BYTES) {
-        return new ValidationError('too-large', [{ path: '', message: `message is over ${MAX_ENVELOPE_BYTES} bytes` }]);
+        return validationResult(new ValidationError('too-large', [{ path: '', message: `message is over ${MAX_ENVELOPE_BYTES} bytes` }]));
       }
       const parsed = parseEnvelope(input);
-      if (!parsed.ok) return new ValidationError(parsed.error.kind, parsed.error.issues);
+      if (!parsed.ok) return validationResult(new ValidationError(parsed.error.kind, parsed.error.issues));
       const outcome = await ctx.services.intake.record(parsed.value, 'graphql', actorOf(ctx));
       const position = formatPosition(outcome.position);
       return outcome.outcome === 'accepted'
