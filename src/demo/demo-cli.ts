@@ -5,6 +5,7 @@ import { planClinicDay } from './clinic-day.ts';
 import { deadLetterCount } from './amqp-dead-letters.ts';
 import { DemoReads } from './demo-reads.ts';
 import { formatSummary, type SummaryFacts } from './demo-summary.ts';
+import { ensureDemoStaff } from './demo-staff.ts';
 import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
@@ -14,8 +15,9 @@ const USAGE = `Usage: npm run demo [-- --quick] [-- --seconds N]
 
 Plays a simulated clinic day against a RUNNING service (start it first with npm start):
 over AMQP when AMQP_URL is set, otherwise POST /events at DEMO_URL (default http://127.0.0.1:4000).
-Tokens: DEMO_TOKEN (ingest or admin) and DEMO_READ_TOKEN (dashboard, auditor or admin), or
-the ones the service made in DATA_DIR/api-tokens.json (default ./data).
+Tokens: DEMO_TOKEN (ingest or admin), DEMO_READ_TOKEN (dashboard, auditor or admin) and
+DEMO_ADMIN_TOKEN (puts the demo's staff in the directory), or the ones the service made in
+DATA_DIR/api-tokens.json (default ./data).
   --quick      send everything at once and do not wait for the 30-minute reminders
   --seconds N  spread the day over N seconds (default: until the first reminders fall due)`;
 
@@ -44,8 +46,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const durationMs = values.seconds !== undefined ? Number(values.seconds) * 1000 : values.quick ? 0 : Math.max(30_000, day.remindersDueAt.getTime() - start.getTime() + 3_000);
   if (!Number.isFinite(durationMs) || durationMs < 0) throw new Error('--seconds must be a number');
 
+  if (tokens.admin) {
+    const staff = await ensureDemoStaff(baseUrl, tokens.admin).catch((error: unknown) => {
+      console.error(`Could not put the demo staff in the directory (${error instanceof Error ? error.message : String(error)}): staff events may reach no one.`);
+      return 0;
+    });
+    if (staff > 0) console.log(`${staff} staff members at the three centres receive the staff events (email and in-app, by the default routing rules).`);
+  } else console.log('No admin token (DEMO_ADMIN_TOKEN): staff events reach only the staff already in the directory.');
   console.log(`Simulating a clinic day at 3 Arogya Clinic centres (Asia/Kolkata): ${day.steps.length} events via ${sink.description}, over ${Math.round(durationMs / 1000)} s.`);
-  console.log(`Run ${runId}. ${values.quick ? '' : `The 30-minute reminders of ${day.remindingBookings.length} bookings fall due at ${day.remindersDueAt.toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata' })} IST.`}`);
+  const due = day.remindersDueAt.toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata' });
+  console.log(values.quick ? `Run ${runId}.` : `Run ${runId}. The 30-minute reminders of ${day.remindingBookings.length} bookings fall due at ${due} IST.`);
   const bar = new cliProgress.SingleBar(
     { format: ' {bar} {value}/{total} events | clinic time {clock} | {scene}', barsize: 28, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,

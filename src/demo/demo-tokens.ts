@@ -9,10 +9,12 @@ export interface DemoTokens {
   publish: string;
   /** Reads counts back over GraphQL: dashboard, auditor or admin; null when none is known. */
   read: string | null;
+  /** Puts the demo's staff in the directory; null when no admin token is known. */
+  admin: string | null;
 }
 
 /**
- * DEMO_TOKEN (and DEMO_READ_TOKEN) when given; otherwise the tokens a service on embedded defaults
+ * DEMO_TOKEN (and DEMO_READ_TOKEN, DEMO_ADMIN_TOKEN) when given; otherwise the tokens a service on embedded defaults
  * made in its data folder at first start.
  */
 export async function demoTokens(env: Readonly<Record<string, string | undefined>>): Promise<DemoTokens> {
@@ -28,5 +30,9 @@ export async function demoTokens(env: Readonly<Record<string, string | undefined
       `No token to publish with: set DEMO_TOKEN to an ingest or admin token, or run the demo beside the service's data folder (${join(dataDir, 'api-tokens.json')} not found; DATA_DIR says where).`,
     );
   }
-  return { publish, read: env.DEMO_READ_TOKEN || byRole('dashboard', 'auditor', 'admin') || (env.DEMO_TOKEN ?? null) };
+  return {
+    publish,
+    read: env.DEMO_READ_TOKEN || byRole('dashboard', 'auditor', 'admin') || (env.DEMO_TOKEN ?? null),
+    admin: env.DEMO_ADMIN_TOKEN || byRole('admin'),
+  };
 }
