@@ -150,7 +150,7 @@ export class PostgresEventStore implements EventStore {
           // Committed events wait behind a transaction still running. New appends cannot hurry it,
           // so pokes are ignored here: look again after a short, growing pause.
           await waitForWake(pendingDelayMs, signal, () => undefined);
-          pendingDelayMs = Math.min(pendingDelayMs * 2, 50);
+          pendingDelayMs = Math.min(pendingDelayMs * 2, 8);
           continue;
         }
         pendingDelayMs = 1;

@@ -100,7 +100,8 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
     }
     notifying = true;
     pending = false;
-    pool.query(`select pg_notify('${CHANNEL}', '')`).catch(() => undefined).finally(() => {
+    // On the asynchronous-commit pool: a NOTIFY's transaction then holds back no reader for an fsync.
+    readModelPool.query(`select pg_notify('${CHANNEL}', '')`).catch(() => undefined).finally(() => {
       notifying = false;
       if (!pending || closed) return;
       gapTimer = setTimeout(() => {
