@@ -242,6 +242,9 @@ describe('the AMQP intake consumer', () => {
     expect(await metricValue(h.registry, 'intake_dead_lettered_total', { reason: 'invalid-payload' })).toBe(3);
     expect(await metricValue(h.registry, 'intake_messages_received_total')).toBe(20 + 16 + 100 + 300);
     expect(await metricValue(h.registry, 'intake_messages_in_flight')).toBe(0);
+    // A wrong ack (an unknown or repeated delivery tag) closes the channel; the dedup would hide it.
+    expect(await metricValue(h.registry, 'intake_reconnects_total')).toBe(0);
+    expect(await metricValue(h.registry, 'intake_ledger_pauses_total')).toBe(0);
   });
 
   it('logs ids and reasons, never names, phones or emails', () => {
