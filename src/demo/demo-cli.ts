@@ -35,7 +35,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const tokens = await demoTokens(env);
   const amqpUrl = env.AMQP_URL || null;
-  const sink: EventSink = amqpUrl ? await AmqpEventSink.open(amqpUrl, env.AMQP_EXCHANGE || 'clinic.events') : new HttpEventSink(baseUrl, tokens.publish);
+  let sink: EventSink;
+  if (amqpUrl) sink = await AmqpEventSink.open(amqpUrl, env.AMQP_EXCHANGE || 'clinic.events');
+  else if (tokens.publish) sink = new HttpEventSink(baseUrl, tokens.publish);
+  else {
+    console.error('No token to publish with: set DEMO_TOKEN to an ingest or admin token, or run the demo where the service keeps its data (DATA_DIR, default ./data, holds api-tokens.json).');
+    return 2;
+  }
   const deadLetterQueue = env.AMQP_DEAD_LETTER_QUEUE || 'notifications.dead';
   const deadBefore = amqpUrl ? await deadLetterCount(amqpUrl, deadLetterQueue) : null;
   const reads = tokens.read ? new DemoReads(baseUrl, tokens.read) : null;
