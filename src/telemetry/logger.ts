@@ -14,7 +14,7 @@ export function createLogger(options: { level?: string; name?: string; destinati
       level: options.level ?? 'info',
       redact: {
         paths: [
-          'phone', 'email', 'name', 'to', 'address', 'body', 'data', 'variables', 'rendered',
+          'phone', 'email', 'to', 'address', 'body', 'data', 'variables', 'rendered',
           '*.phone', '*.email', '*.name', '*.to', '*.address', '*.body', '*.data', '*.variables', '*.rendered',
           'patient', '*.patient', 'recipient.address', 'recipient.name',
         ],
