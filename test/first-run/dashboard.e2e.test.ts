@@ -49,6 +49,7 @@ describe('the live dashboard', () => {
     await page.fill('#token', 'not-a-real-token-at-all');
     await page.click('button[type=submit]');
     await expect.poll(() => page.textContent('.sign-in-error')).toContain('not accepted');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-sign-in.png` });
     await page.fill('#token', DASHBOARD_TOKEN);
     await page.click('button[type=submit]');
     await page.waitForSelector('.live-indicator[data-state=live]', { timeout: 15_000 });
