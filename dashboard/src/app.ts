@@ -1,21 +1,16 @@
+import { DetailDrawer } from './detail-drawer.ts';
 import {
   DELIVERY_STATS,
   DELIVERY_UPDATED,
   DeliveryStatsAnswer,
   DeliveryUpdatedAnswer,
-  INBOUND_EVENT,
-  InboundEventAnswer,
   LIST_NOTIFICATIONS,
   ListNotificationsAnswer,
-  NOTIFICATION_DETAIL,
-  NotificationDetailAnswer,
-  type DeliveryStat,
   type NotificationFilter,
 } from './documents.ts';
 import { h } from './dom.ts';
 import { UnauthorizedError, type GraphqlClient } from './graphql-client.ts';
-import { MAX_ROWS, Store } from './store.ts';
-import { renderDetail, type DetailState } from './views/detail-view.ts';
+import { PAGE_SIZE, Store, countByChannelAndStatus } from './store.ts';
 import { renderFilters } from './views/filters-view.ts';
 import { renderStats } from './views/stats-view.ts';
 import { TableView } from './views/table-view.ts';
@@ -30,19 +25,21 @@ export class DashboardApp {
   readonly #chart = h('section', { class: 'card chart-card' });
   readonly #filters = h('div', { class: 'filters' });
   readonly #live = h('span', { class: 'live-indicator', 'data-state': 'connecting' });
-  readonly #drawer = h('aside', { class: 'drawer', hidden: true, 'aria-label': 'Notification details' });
+  readonly #drawer: DetailDrawer;
   readonly #banner = h('p', { class: 'banner', hidden: true, role: 'status' });
   #unsubscribe: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setTimeout> | null = null;
-  #detail: DetailState | null = null;
-  #detailTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly client: GraphqlClient,
     private readonly onSignOut: (message?: string) => void,
   ) {
-    this.#table = new TableView((id) => void this.#open(id));
+    this.#table = new TableView((id) => void this.#drawer.open(id), () => void this.#loadOlder());
+    this.#drawer = new DetailDrawer(client, {
+      onSelect: (id) => this.#table.select(id),
+      onUnauthorized: (error) => this.#fail(error),
+    });
   }
 
   start(): void {
@@ -66,18 +63,18 @@ export class DashboardApp {
         h('div', { class: 'overview' }, this.#cards, this.#chart),
         h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element),
       ),
-      this.#drawer,
+      this.#drawer.element,
     );
     this.#store.listen((change) => {
       switch (change.kind) {
         case 'reset':
-          this.#table.reset(this.#store.rows);
+          this.#table.reset(this.#store.rows, this.#store.olderCursor !== null);
           this.#renderFilters();
           break;
         case 'upsert':
           this.#table.upsert(change.notification, this.#store.rows);
           if (change.isNew && change.notification.centreId && !this.#store.centres.includes(change.notification.centreId)) this.#renderFilters();
-          if (change.notification.id === this.#store.selectedId) this.#refreshDetailSoon();
+          if (change.notification.id === this.#drawer.openId) this.#drawer.refreshSoon();
           this.#refreshStatsSoon();
           break;
         case 'remove':
@@ -100,10 +97,12 @@ export class DashboardApp {
     renderStats(this.#cards, this.#chart, [], 'all');
     this.#renderFilters();
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.#close();
+      if (event.key === 'Escape') this.#drawer.close();
     });
     void this.#reload();
     this.#subscribe();
+    const linked = /^#notification=([\w-]+)$/.exec(location.hash)?.[1];
+    if (linked) void this.#drawer.open(linked);
   }
 
   stop(): void {
@@ -146,11 +145,26 @@ export class DashboardApp {
   async #reload(): Promise<void> {
     const filter = this.#store.filter;
     try {
-      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: MAX_ROWS }, ListNotificationsAnswer);
+      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: PAGE_SIZE }, ListNotificationsAnswer);
       if (filter !== this.#store.filter) return;
-      this.#store.replaceRows(list.notifications.edges.map((e) => e.node));
+      const { edges, pageInfo } = list.notifications;
+      this.#store.replaceRows(edges.map((e) => e.node), pageInfo.hasNextPage ? pageInfo.endCursor : null);
       await this.#loadStats();
       this.#warn(null);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #loadOlder(): Promise<void> {
+    const filter = this.#store.filter;
+    const after = this.#store.olderCursor;
+    if (!after) return;
+    try {
+      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: PAGE_SIZE, after }, ListNotificationsAnswer);
+      if (filter !== this.#store.filter || after !== this.#store.olderCursor) return;
+      const { edges, pageInfo } = list.notifications;
+      this.#store.appendOlder(edges.map((e) => e.node), pageInfo.hasNextPage ? pageInfo.endCursor : null);
     } catch (error) {
       this.#fail(error);
     }
@@ -163,58 +177,17 @@ export class DashboardApp {
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       // A server without deliveryStats still gets counts: those of the rows on the page.
-      this.#store.setStats(countRows(this.#store.rows), 'page');
+      this.#store.setStats(countByChannelAndStatus(this.#store.rows), 'page');
     }
   }
 
   #refreshStatsSoon(): void {
-    if (this.#store.statsScope === 'page') return this.#store.setStats(countRows(this.#store.rows), 'page');
+    if (this.#store.statsScope === 'page') return this.#store.setStats(countByChannelAndStatus(this.#store.rows), 'page');
     if (this.#statsTimer) return;
     this.#statsTimer = setTimeout(() => {
       this.#statsTimer = null;
       this.#loadStats().catch((error: unknown) => this.#fail(error));
     }, STATS_REFRESH_MS);
-  }
-
-  async #open(id: string): Promise<void> {
-    this.#store.selectedId = id;
-    this.#table.select(id);
-    if (this.#detail?.kind !== 'ready' || this.#detail.notification.id !== id) this.#showDetail({ kind: 'loading', id });
-    try {
-      const answer = await this.client.request(NOTIFICATION_DETAIL, { id }, NotificationDetailAnswer);
-      if (this.#store.selectedId !== id) return;
-      const notification = answer.notification;
-      if (!notification) return this.#showDetail({ kind: 'error', id, message: 'This notification is no longer in the read model.' });
-      let inbound = null;
-      let inboundError: string | null = null;
-      try {
-        inbound = (await this.client.request(INBOUND_EVENT, { eventId: notification.eventId }, InboundEventAnswer)).inboundEvent;
-      } catch (error) {
-        inboundError = error instanceof Error ? error.message : String(error);
-      }
-      if (this.#store.selectedId === id) this.#showDetail({ kind: 'ready', notification, inbound, inboundError });
-    } catch (error) {
-      if (error instanceof UnauthorizedError) return this.#fail(error);
-      this.#showDetail({ kind: 'error', id, message: error instanceof Error ? error.message : String(error) });
-    }
-  }
-
-  #refreshDetailSoon(): void {
-    const id = this.#store.selectedId;
-    if (!id) return;
-    if (this.#detailTimer) clearTimeout(this.#detailTimer);
-    this.#detailTimer = setTimeout(() => void this.#open(id), 250);
-  }
-
-  #close(): void {
-    this.#store.selectedId = null;
-    this.#table.select(null);
-    this.#showDetail(null);
-  }
-
-  #showDetail(state: DetailState | null): void {
-    this.#detail = state;
-    renderDetail(this.#drawer, state, () => this.#close());
   }
 
   #warn(message: string | null): void {
@@ -230,17 +203,6 @@ export class DashboardApp {
     }
     this.#warn(error instanceof Error ? error.message : String(error));
   }
-}
-
-function countRows(rows: readonly { channel: string; status: string }[]): DeliveryStat[] {
-  const counts = new Map<string, DeliveryStat>();
-  for (const r of rows) {
-    const key = `${r.channel}/${r.status}`;
-    const entry = counts.get(key) ?? { channel: r.channel, status: r.status, count: 0 };
-    entry.count++;
-    counts.set(key, entry);
-  }
-  return [...counts.values()];
 }
 
 function compact(filter: NotificationFilter): NotificationFilter {

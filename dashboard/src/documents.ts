@@ -30,11 +30,17 @@ export interface NotificationFilter {
   centreId?: string;
 }
 
-export const LIST_NOTIFICATIONS = `query Notifications($filter: NotificationFilter, $first: Int) {
-  notifications(filter: $filter, first: $first) { edges { node { ${NOTIFICATION_FIELDS} } } }
+export const LIST_NOTIFICATIONS = `query Notifications($filter: NotificationFilter, $first: Int, $after: String) {
+  notifications(filter: $filter, first: $first, after: $after) {
+    edges { node { ${NOTIFICATION_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+  }
 }`;
 export const ListNotificationsAnswer = z.object({
-  notifications: z.object({ edges: z.array(z.object({ node: NotificationSummary })) }),
+  notifications: z.object({
+    edges: z.array(z.object({ node: NotificationSummary })),
+    pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+  }),
 });
 
 /** The cheapest read every reader role may make: it tells a good token from a bad one. */

@@ -15,7 +15,8 @@ export type StoreChange =
   | { kind: 'connection' }
   | { kind: 'filter' };
 
-export const MAX_ROWS = 200;
+/** Rows fetched a page at a time; live rows beyond what was loaded push the oldest out. */
+export const PAGE_SIZE = 100;
 
 /** The page's state; views listen and redraw the part that changed. */
 export class Store {
@@ -28,7 +29,9 @@ export class Store {
   filter: NotificationFilter = {};
   connection: 'connecting' | 'live' | 'reconnecting' = 'connecting';
   connectionDetail = '';
-  selectedId: string | null = null;
+  /** Where the next older page starts, or null when there is none. */
+  olderCursor: string | null = null;
+  #limit = PAGE_SIZE;
 
   listen(listener: Listener): () => void {
     this.#listeners.add(listener);
@@ -43,15 +46,28 @@ export class Store {
     return [...this.#centres].sort();
   }
 
-  replaceRows(rows: NotificationSummary[]): void {
+  replaceRows(rows: NotificationSummary[], olderCursor: string | null): void {
     const previous = new Map(this.#rows);
     this.#rows.clear();
-    for (const row of rows.slice(0, MAX_ROWS)) {
+    this.#limit = Math.max(PAGE_SIZE, rows.length);
+    this.#add(rows, previous);
+    this.olderCursor = olderCursor;
+    this.#emit({ kind: 'reset' });
+  }
+
+  appendOlder(rows: NotificationSummary[], olderCursor: string | null): void {
+    this.#limit += rows.length;
+    this.#add(rows, new Map());
+    this.olderCursor = olderCursor;
+    this.#emit({ kind: 'reset' });
+  }
+
+  #add(rows: NotificationSummary[], previous: Map<string, LiveNotification>): void {
+    for (const row of rows) {
       const seen = previous.get(row.id);
       this.#rows.set(row.id, { ...row, trail: seen ? mergeTrail(seen.trail, row.status) : [row.status], changedAt: seen?.changedAt ?? 0 });
       if (row.centreId) this.#centres.add(row.centreId);
     }
-    this.#emit({ kind: 'reset' });
   }
 
   applyUpdate(row: NotificationSummary, previousStatus: string | null): void {
@@ -88,8 +104,8 @@ export class Store {
   }
 
   #trim(): void {
-    if (this.#rows.size <= MAX_ROWS) return;
-    for (const row of this.rows.slice(MAX_ROWS)) this.#rows.delete(row.id);
+    if (this.#rows.size <= this.#limit) return;
+    for (const row of this.rows.slice(this.#limit)) this.#rows.delete(row.id);
   }
 
   #emit(change: StoreChange): void {
@@ -109,4 +125,16 @@ export function matchesFilter(filter: NotificationFilter, row: NotificationSumma
     (!filter.status || filter.status === row.status) &&
     (!filter.centreId || filter.centreId === row.centreId)
   );
+}
+
+/** Counts of the rows at hand, shaped like `deliveryStats`, for a server that lacks it. */
+export function countByChannelAndStatus(rows: readonly { channel: string; status: string }[]): DeliveryStat[] {
+  const counts = new Map<string, DeliveryStat>();
+  for (const r of rows) {
+    const key = `${r.channel}/${r.status}`;
+    const entry = counts.get(key) ?? { channel: r.channel, status: r.status, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
 }

@@ -86,4 +86,13 @@ describe('the live dashboard', () => {
     expect(await inbound.textContent()).toContain('appointment.confirmed');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-timeline.png`, fullPage: false });
   }, 60_000);
+
+  it('keeps the open notification in the address, so a reload in the same tab opens it again', async () => {
+    const id = await whatsappRow().getAttribute('data-id');
+    expect(new URL(page.url()).hash).toBe(`#notification=${id}`);
+    await page.reload();
+    await page.locator('[data-testid=timeline] li', { hasText: 'NotificationSent' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => new URL(page.url()).hash).toBe('');
+  }, 60_000);
 });

@@ -10,10 +10,16 @@ export class TableView {
   readonly element: HTMLElement;
   readonly #body: HTMLTableSectionElement;
   readonly #empty: HTMLElement;
+  readonly #footer: HTMLElement;
+  readonly #more: HTMLButtonElement;
   readonly #rows = new Map<string, HTMLTableRowElement>();
   #selectedId: string | null = null;
+  #hasOlder = false;
 
-  constructor(private readonly onOpen: (id: string) => void) {
+  constructor(
+    private readonly onOpen: (id: string) => void,
+    onMore: () => void,
+  ) {
     this.#body = h('tbody', {});
     this.#empty = h('div', { class: 'empty' }, h('strong', {}, 'No notifications yet.'), h('span', {}, 'Publish an event (or run ', h('code', {}, 'npm run demo'), ') and they appear here live.'));
     const table = h(
@@ -22,7 +28,13 @@ export class TableView {
       h('thead', {}, h('tr', {}, ...['Created', 'Event', 'Channel', 'Recipient', 'Centre', 'Status', 'Seen live'].map((t) => h('th', { scope: 'col' }, t)))),
       this.#body,
     );
-    this.element = h('div', { class: 'table-wrap' }, table, this.#empty);
+    this.#more = h('button', { type: 'button', class: 'ghost' }, 'Load older');
+    this.#more.addEventListener('click', () => {
+      this.#more.disabled = true;
+      onMore();
+    });
+    this.#footer = h('div', { class: 'table-foot' });
+    this.element = h('div', { class: 'table-wrap' }, table, this.#empty, this.#footer);
     this.#body.addEventListener('click', (event) => {
       const row = (event.target as Element).closest('tr');
       if (row?.dataset.id) this.onOpen(row.dataset.id);
@@ -36,9 +48,11 @@ export class TableView {
     });
   }
 
-  reset(rows: readonly LiveNotification[]): void {
+  reset(rows: readonly LiveNotification[], hasOlder: boolean): void {
     this.#rows.clear();
     this.#body.replaceChildren(...rows.map((r) => this.#build(r)));
+    this.#more.disabled = false;
+    this.#hasOlder = hasOlder;
     this.#updateEmpty();
   }
 
@@ -88,5 +102,7 @@ export class TableView {
 
   #updateEmpty(): void {
     this.#empty.hidden = this.#rows.size > 0;
+    const shown = this.#rows.size === 0 ? [] : [h('span', { class: 'muted' }, `${this.#rows.size} most recent`), this.#hasOlder ? this.#more : ''];
+    this.#footer.replaceChildren(...shown);
   }
 }
