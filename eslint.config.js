@@ -12,7 +12,7 @@ const inward = (group, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['tmp/**', 'node_modules/**', 'data/**', 'dashboard/dist/**', 'coverage/**', 'test-artifacts/**'] },
+  { ignores: ['tmp/**', 'node_modules/**', 'data/**', 'dashboard/dist/**', 'dashboard/.dist-*/**', 'coverage/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
