@@ -14,8 +14,8 @@ export interface BannerFacts {
 const PROVIDER_HINTS: Partial<Record<Channel, string>> = {
   whatsapp: 'WHATSAPP_360DIALOG_API_KEY + WHATSAPP_WEBHOOK_SECRET',
   email: 'SES_REGION + SES_FROM_ADDRESS',
-  sms: 'TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_FROM',
-  push: 'FCM_PROJECT_ID + FCM_SERVICE_ACCOUNT',
+  sms: 'TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)',
+  push: 'FCM_SERVICE_ACCOUNT (the service-account JSON)',
 };
 
 export function startupBanner(config: Config, facts: BannerFacts): string[] {
