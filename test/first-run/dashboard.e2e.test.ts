@@ -75,6 +75,17 @@ describe('the live dashboard', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-live.png`, fullPage: true });
   }, 60_000);
 
+  it('filters the list by channel and by event type, and clears the filters', async () => {
+    await page.selectOption('#filter-channel', 'email');
+    await expect.poll(async () => [...new Set(await page.locator('tbody tr .channel').allTextContents())]).toEqual(['Email']);
+    await page.selectOption('#filter-eventType', 'walkin.token_called');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(0);
+    await page.selectOption('#filter-channel', '');
+    await expect.poll(async () => [...new Set(await page.locator('tbody tr .event').allTextContents())]).toEqual(['Walk-in token called']);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThanOrEqual(5);
+  }, 60_000);
+
   it('opens a notification to its ledger timeline and the inbound event behind it', async () => {
     await whatsappRow().click();
     const timeline = page.locator('[data-testid=timeline]');
