@@ -91,7 +91,7 @@ export class TableView {
       h('td', { class: 'time' }, formatTime(n.createdAt)),
       h('td', {}, h('span', { class: 'event' }, eventLabel(n.eventType)), n.bookingReference ? h('span', { class: 'sub' }, n.bookingReference) : null),
       h('td', {}, h('span', { class: `channel c-${n.channel}` }, channelLabel(n.channel))),
-      h('td', { class: 'recipient' }, h('span', {}, n.recipient.address ?? '—'), h('span', { class: 'sub', title: `${n.recipient.kind} ${n.recipient.id}` }, n.recipient.id)),
+      h('td', { class: 'recipient' }, h('span', {}, n.recipient.address ?? (n.channel === 'in_app' ? 'in-app alert' : '—')), h('span', { class: 'sub', title: `${n.recipient.kind} ${n.recipient.id}` }, n.recipient.id)),
       h('td', { class: 'centre' }, n.centreId ?? '—'),
       h('td', {}, h('span', { class: `pill s-${n.status}`, 'data-testid': 'status' }, n.status), n.suppressionReason ? h('span', { class: 'sub' }, n.suppressionReason) : null),
       h('td', { class: 'trail' }, ...n.trail.flatMap((s, i) => [i > 0 ? h('span', { class: 'arrow' }, '→') : null, h('span', { class: `mini s-${s}` }, s)])),
