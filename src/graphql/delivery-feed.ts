@@ -1,10 +1,10 @@
-import { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
-import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus } from '../domain/notification-events.ts';
-import type { DeliveryChange } from '../projections/deliveries-projection.ts';
+import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus, type StatusReported } from '../domain/notification-events.ts';
+import { statusAfterReport, type DeliveryChange } from '../projections/deliveries-projection.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { FeedSubscription } from './feed-subscription.ts';
 import { findNotificationsByIds, type NotificationRow } from './queries/notifications.queries.ts';
 
 export interface DeliveryFilter {
@@ -116,9 +116,9 @@ export class DeliveryFeed {
   }
 
   #publish(change: DeliveryChange, row: NotificationRow): void {
-    const status = statusAfter(change, row);
-    if (!status) return;
     const previousStatus = this.#lastStatus.get(row.notification_id) ?? null;
+    const status = statusAfter(change, row, previousStatus);
+    if (!status) return;
     if (previousStatus === status) return;
     this.#remember(row.notification_id, status);
     const update: DeliveryUpdate = { notification: row, status, previousStatus, at: change.recordedAt };
@@ -147,9 +147,10 @@ export function matches(filter: DeliveryFilter, update: DeliveryUpdate): boolean
 
 /**
  * The status one event moved its notification to, as the deliveries projection applies it; null
- * when it moved nothing. A provider report can be out of order, so its effect is read from the row.
+ * when it moved nothing. A provider report moves it only forwards from the status before it, as
+ * the projection does; when that is unknown here, the row tells where it stands.
  */
-function statusAfter(change: DeliveryChange, row: NotificationRow): NotificationStatus | null {
+function statusAfter(change: DeliveryChange, row: NotificationRow, previous: NotificationStatus | null): NotificationStatus | null {
   switch (change.type) {
     case T.planned:
     case T.retryRequested:
@@ -167,82 +168,8 @@ function statusAfter(change: DeliveryChange, row: NotificationRow): Notification
       return failed.retryable && failed.retryAt !== null ? 'planned' : null;
     }
     case T.statusReported:
-      return row.status as NotificationStatus;
+      return previous ? statusAfterReport(previous, (change.data as StatusReported).status) : (row.status as NotificationStatus);
     default:
       return null;
-  }
-}
-
-/** One subscriber's queue: an async iterator that ends when the client goes or falls too far behind. */
-class FeedSubscription implements AsyncIterableIterator<DeliveryUpdate> {
-  readonly #queue: DeliveryUpdate[] = [];
-  #waiting: ((result: IteratorResult<DeliveryUpdate>) => void) | null = null;
-  #failWaiting: ((error: Error) => void) | null = null;
-  #ended = false;
-  #overflowed = false;
-
-  constructor(
-    readonly filter: DeliveryFilter,
-    private readonly maxQueued: number,
-    private readonly onEnd: () => void,
-  ) {}
-
-  push(update: DeliveryUpdate): void {
-    if (this.#ended) return;
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      this.#waiting = this.#failWaiting = null;
-      resolve({ value: update, done: false });
-      return;
-    }
-    if (this.#queue.length >= this.maxQueued) {
-      this.#overflowed = true;
-      this.end();
-      return;
-    }
-    this.#queue.push(update);
-  }
-
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.onEnd();
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      const fail = this.#failWaiting!;
-      this.#waiting = this.#failWaiting = null;
-      if (this.#overflowed) fail(new SubscriberTooSlow());
-      else resolve({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<DeliveryUpdate>> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve({ value: queued, done: false });
-    if (this.#ended) return this.#overflowed ? Promise.reject(new SubscriberTooSlow()) : Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      this.#failWaiting = reject;
-    });
-  }
-
-  return(): Promise<IteratorResult<DeliveryUpdate>> {
-    this.#queue.length = 0;
-    this.#overflowed = false;
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<DeliveryUpdate> {
-    return this;
-  }
-}
-
-/** A subscriber fell more than the allowed number of updates behind and was cut off. */
-export class SubscriberTooSlow extends GraphQLError {
-  constructor() {
-    super('The subscriber fell too far behind and was disconnected; subscribe again and query what was missed.', {
-      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-    });
   }
 }
