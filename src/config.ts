@@ -29,6 +29,8 @@ const Env = z.object({
   /** Channels to run in sandbox mode on purpose, e.g. `whatsapp,email` or `all`. */
   CHANNELS_SANDBOX: z.string().optional(),
   DEV: boolish.default(false),
+  /** Sandbox channels report their messages delivered and read after a moment. Default: on embedded defaults only. */
+  SANDBOX_RECEIPTS: boolish.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof Env>> & { readonly env: Readonly<Record<string, string | undefined>> };

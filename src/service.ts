@@ -8,6 +8,7 @@ import { ledgerProbe } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
+import { simulateSandboxReceipts } from './channels/sandbox-receipts.ts';
 import { SandboxTransport } from './channels/sandbox-transport.ts';
 import { ConfigError, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
@@ -205,12 +206,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       .route('POST', '/events', eventsRoute(tokens, intake));
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
-    mountWebhooks(
-      http,
-      { ...providerConfig.webhooks, ...overrides.webhooks },
-      { store, db, logger: logger.child({ component: 'webhooks' }) },
-      config.PUBLIC_URL,
-    );
+    const webhookRecorder = { store, db, logger: logger.child({ component: 'webhooks' }) };
+    mountWebhooks(http, { ...providerConfig.webhooks, ...overrides.webhooks }, webhookRecorder, config.PUBLIC_URL);
+    if (config.SANDBOX_RECEIPTS ?? embedded) {
+      const sandboxes = sandboxed.map((c) => transports[c]).filter((t): t is SandboxTransport => t instanceof SandboxTransport);
+      const stopReceipts = simulateSandboxReceipts(sandboxes, webhookRecorder, logger.child({ component: 'sandbox' }));
+      cleanup.push(async () => stopReceipts());
+    }
     const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
