@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../support/clock.ts';
 import { DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
@@ -17,6 +17,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await second?.stop();
   await first?.stop();
+});
+beforeEach(async () => {
+  await untilSubscribed(first, 0);
+  await untilSubscribed(second, 0);
 });
 
 const LIVE = `subscription Live($filter: DeliveryUpdatedFilter) {
@@ -46,7 +50,8 @@ async function untilBothSent(subscription: LiveSubscription<Update>) {
   await until(() => {
     const steps = stepsByChannel(subscription.received);
     return steps.whatsapp?.includes('sent') && steps.email?.includes('sent');
-  }, { what: 'whatsapp and email to be reported sent', timeoutMs: 15_000 });
+    // Generous: ledger readers wait for every older transaction on the server, other databases' included.
+  }, { what: `whatsapp and email to be reported sent (heard ${JSON.stringify(stepsByChannel(subscription.received))}, errors ${JSON.stringify(subscription.errors)})`, timeoutMs: 30_000 });
   expect(subscription.errors).toEqual([]);
   return stepsByChannel(subscription.received);
 }

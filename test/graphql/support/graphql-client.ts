@@ -111,11 +111,15 @@ export function subscribeOverSse<T>(service: Pick<Service, 'url'>, token: string
   };
 }
 
-/** Resolves once the service holds `count` live deliveryUpdated subscriptions (SSE and WebSocket alike). */
+/**
+ * Resolves once the service holds exactly `count` live deliveryUpdated subscriptions (SSE and
+ * WebSocket alike). Wait for 0 before subscribing, so a subscription another test is still closing
+ * is not taken for the new one.
+ */
 export async function untilSubscribed(service: Pick<Service, 'metrics'>, count: number): Promise<void> {
   await until(async () => {
     const metric = service.metrics.getSingleMetric('graphql_delivery_subscriptions');
     const value = (await metric?.get())?.values[0]?.value ?? 0;
-    return value >= count;
-  }, { what: `${count} live subscriptions` });
+    return value === count;
+  }, { what: `exactly ${count} live subscriptions` });
 }
