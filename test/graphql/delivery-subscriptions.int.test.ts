@@ -47,11 +47,14 @@ const stepsByChannel = (received: readonly Update[]) => {
 };
 
 async function untilBothSent(subscription: LiveSubscription<Update>) {
-  await until(() => {
+  const bothSent = () => {
     const steps = stepsByChannel(subscription.received);
     return steps.whatsapp?.includes('sent') && steps.email?.includes('sent');
-    // Generous: ledger readers wait for every older transaction on the server, other databases' included.
-  }, { what: `whatsapp and email to be reported sent (heard ${JSON.stringify(stepsByChannel(subscription.received))}, errors ${JSON.stringify(subscription.errors)})`, timeoutMs: 30_000 });
+  };
+  // Generous: ledger readers wait for every older transaction on the server, other databases' included.
+  await until(bothSent, { what: 'whatsapp and email to be reported sent', timeoutMs: 30_000 }).catch((error: unknown) => {
+    throw new Error(`${String(error)}; heard ${JSON.stringify(stepsByChannel(subscription.received))}, errors ${JSON.stringify(subscription.errors)}`);
+  });
   expect(subscription.errors).toEqual([]);
   return stepsByChannel(subscription.received);
 }
