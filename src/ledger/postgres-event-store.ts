@@ -184,25 +184,24 @@ export class PostgresEventStore implements EventStore {
   async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
     const from = after ?? ZERO;
     // Only what no running transaction can still precede: below the oldest running transaction id.
-    const { rows } = await sql<EventRow>`
-      select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
-             event_type, data, metadata, recorded_at
-        from ledger_events e
-       where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
-         and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       order by e.transaction_id, e.global_position
-       limit ${limit}
+    // The last row answers whether committed events wait behind a transaction still running (then
+    // the caller looks again soon): every such event is past our cursor, so one index probe tells.
+    const { rows } = await sql<EventRow & { waiting: boolean | null }>`
+      with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
+      (select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
+              event_type, data, metadata, recorded_at, null::boolean as waiting
+         from ledger_events e, horizon h
+        where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
+          and e.transaction_id < h.xmin
+        order by e.transaction_id, e.global_position
+        limit ${limit})
+      union all
+      select null, null, null, null, null, null, null, null, null,
+             exists (select 1 from ledger_events w, horizon h where w.transaction_id >= h.xmin)
     `.execute(this.#db);
-    const events = rows.map(toRecorded);
-    if (events.length === limit) return { events, unstableTail: false };
-    // Committed events may wait behind a transaction still running: then look again soon. Every
-    // such event is past our cursor (the cursor is always below the horizon), so one index probe tells.
-    const { rows: pending } = await sql<{ one: number }>`
-      select 1 as one from ledger_events e
-       where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-       limit 1
-    `.execute(this.#db);
-    return { events, unstableTail: pending.length > 0 };
+    const events = rows.filter((r) => r.waiting === null).map(toRecorded);
+    const waiting = rows.some((r) => r.waiting === true);
+    return { events, unstableTail: events.length < limit && waiting };
   }
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Envelope } from '../domain/envelope.ts';
 import type { Channel } from '../domain/event-catalogue.ts';
 import { deterministicUuid } from '../domain/ids.ts';
@@ -57,13 +58,13 @@ export async function loadBlocks(context: ReactionContext, envelope: Envelope): 
   if (targets.length === 0) return blocks;
   const addresses = [...new Set(targets.flatMap((t) => [t.patient.phone, t.patient.email]).filter((a): a is string => !!a))];
   const people = [...new Set(targets.map((t) => t.patient.id))];
-  const [byAddress, byPerson] = await Promise.all([
-    addresses.length
-      ? context.db.selectFrom('contact_blocks').select(['channel', 'address', 'block']).where('address', 'in', addresses).execute()
-      : [],
-    context.db.selectFrom('person_blocks').select(['channel', 'person_id', 'block']).where('person_id', 'in', people).execute(),
-  ]);
-  for (const row of byAddress) blocks.set(`a:${row.channel as Channel}:${row.address}`, row.block);
-  for (const row of byPerson) blocks.set(`p:${row.channel as Channel}:${row.person_id}`, row.block);
+  // One round trip for both kinds: by address, and by person.
+  const rows = await context.db
+    .selectFrom('contact_blocks')
+    .select([sql<string>`'a'`.as('kind'), 'channel', 'address as key', 'block'])
+    .where('address', 'in', addresses.length ? addresses : [''])
+    .unionAll((eb) => eb.selectFrom('person_blocks').select([sql<string>`'p'`.as('kind'), 'channel', 'person_id as key', 'block']).where('person_id', 'in', people))
+    .execute();
+  for (const row of rows) blocks.set(`${row.kind}:${row.channel as Channel}:${row.key}`, row.block);
   return blocks;
 }

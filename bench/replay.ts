@@ -1,0 +1,79 @@
+import { loadConfig } from '../src/config.ts';
+import { parseEnvelope } from '../src/domain/envelope.ts';
+import { compareSchemas, dropSchema, rebuildReadModels } from '../src/projections/rebuild-read-models.ts';
+import { buildProjections, startService, systemClock } from '../src/service.ts';
+import { silentLogger } from '../src/telemetry/logger.ts';
+import { UPSTREAM_TYPES, validEnvelope } from '../test/support/envelopes.ts';
+import { createBenchDatabase } from './support/bench-database.ts';
+import { rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
+
+const EVENTS = Number(process.env.REPLAY_EVENTS ?? 10_000);
+
+/**
+ * A ledger written by the live service (every upstream type, planned, sent), then every read model
+ * rebuilt from it into a fresh schema and compared with the live ones. Sandbox rate limits are lifted.
+ */
+export async function run(): Promise<Record<string, number | string | boolean>> {
+  const database = await createBenchDatabase('replay');
+  try {
+    console.log('Baselines: raw pg single-row inserts and keyset reads...');
+    const rawInsert = await rawInsertRate(database.url);
+    const rawRead = await rawKeysetReadRate(database.url);
+    console.log(`  raw insert ${Math.round(rawInsert)}/s, keyset read ${Math.round(rawRead)}/s`);
+
+    const unlimited = { concurrency: 64, perSecond: 1_000_000 };
+    const logger = silentLogger();
+    const service = await startService(
+      loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'r'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+      { logger, port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200 } },
+    );
+    console.log(`Writing a ledger: ${EVENTS} inbound events of every type, planned and sent...`);
+    for (let i = 0; i < EVENTS; i += 200) {
+      await Promise.all(Array.from({ length: Math.min(200, EVENTS - i) }, async (_, j) => {
+        const parsed = parseEnvelope(validEnvelope(UPSTREAM_TYPES[(i + j) % UPSTREAM_TYPES.length]!));
+        if (!parsed.ok) throw new Error('invalid fixture');
+        await service.intake.record(parsed.value, 'http');
+      }));
+    }
+    for (;;) {
+      const head = await service.store.headPosition();
+      if (head) await service.whenProcessed(head, 600_000);
+      const open = await service.db.selectFrom('notifications').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['planned', 'sending']).executeTakeFirst();
+      if (Number(open?.n ?? 0) === 0 && head && (await service.store.headPosition())?.prepare === head.prepare) break;
+    }
+    await service.stop();
+
+    const { connectPostgres } = await import('../src/ledger/sql-connection.ts');
+    const { PostgresEventStore } = await import('../src/ledger/postgres-event-store.ts');
+    const connection = connectPostgres(database.url);
+    try {
+      const store = await PostgresEventStore.open(connection);
+      const schema = `replay_bench_${Date.now()}`;
+      console.log('Rebuilding every read model from the ledger...');
+      const result = await rebuildReadModels({
+        db: connection.readModels,
+        store,
+        schema,
+        clock: systemClock,
+        logger,
+        projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger }),
+      });
+      const differences = await compareSchemas(connection.readModels, 'public', schema);
+      for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
+      await dropSchema(connection.readModels, schema);
+      console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s`);
+      return {
+        events_per_s: Math.round(result.eventsPerSecond),
+        differences: differences.length,
+        ledger_events: result.events,
+        raw_insert_per_s: Math.round(rawInsert),
+        raw_keyset_read_per_s: Math.round(rawRead),
+        ratio_to_keyset_read: Number((result.eventsPerSecond / rawRead).toFixed(3)),
+      };
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await database.drop();
+  }
+}
