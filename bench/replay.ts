@@ -56,7 +56,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
         schema,
         clock: systemClock,
         logger,
-        projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger }),
+        projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
       });
       const differences = await compareSchemas(connection.readModels, 'public', schema);
       for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       schema,
       clock: systemClock,
       logger,
-      projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger }),
+      projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
       onProgress: (applied, total) => {
         if (!started) {
           bar.start(total, 0);

@@ -275,6 +275,8 @@ export interface ProjectionDeps {
   metrics?: Registry;
   onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
   onRemindersChanged?: () => void;
+  /** Building read models for a replay: only what keeps state runs. */
+  rebuild?: boolean;
 }
 
 /**
@@ -291,11 +293,13 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
       store,
       clock,
       logger: logger.child({ component: 'planner' }),
+      // A rebuild takes no appends, so the reactions that keep no state and only decide appends
+      // (planning patient messages, firing reminders) would be work thrown away: leave them out.
       reactions: [
         preferenceReaction,
-        patientPlanningReaction(planningTemplates),
+        ...(deps.rebuild ? [] : [patientPlanningReaction(planningTemplates)]),
         reminderScheduleReaction,
-        reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' })),
+        ...(deps.rebuild ? [] : [reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' }))]),
         walkinReaction(planningTemplates),
         staffRoutingReaction(staffPlanningTemplates),
       ],
