@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import {
   NOTIFICATION_EVENT_TYPES as T,
   type AttemptFailed,
@@ -14,7 +14,7 @@ import {
 import { categoryOf, idOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { Projection } from './projection-runner.ts';
-import type { ReadModelDatabase } from './read-model-database.ts';
+import type { NotificationTable, ReadModelDatabase } from './read-model-database.ts';
 
 const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5 };
 const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed']);
@@ -61,62 +61,42 @@ async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: Recorde
   const row = () =>
     trx.updateTable('notifications').where('notification_id', '=', notificationId).where('applied_revision', '<', revision);
 
+  // What a planned and a suppressed notification share: who, what for, and why.
+  const identity = (n: NotificationPlanned | NotificationSuppressed) => ({
+    notification_id: notificationId,
+    event_id: n.eventId,
+    event_type: n.eventType,
+    centre_id: n.centreId,
+    booking_reference: n.bookingReference,
+    appointment_id: n.appointmentId,
+    channel: n.channel,
+    recipient_kind: n.recipient.kind,
+    recipient_id: n.recipient.id,
+    recipient_address: n.recipient.address,
+    selection: JSON.stringify(n.selection),
+    created_at: at,
+    updated_at: at,
+    applied_revision: revision,
+  });
+  const insertNotification = (values: Insertable<NotificationTable>) =>
+    trx.insertInto('notifications').values(values).onConflict((oc) => oc.column('notification_id').doNothing()).execute();
+
   switch (event.type) {
     case T.planned: {
       const p = event.data as NotificationPlanned;
-      await trx
-        .insertInto('notifications')
-        .values({
-          notification_id: notificationId,
-          event_id: p.eventId,
-          event_type: p.eventType,
-          centre_id: p.centreId,
-          booking_reference: p.bookingReference,
-          appointment_id: p.appointmentId,
-          channel: p.channel,
-          recipient_kind: p.recipient.kind,
-          recipient_id: p.recipient.id,
-          recipient_address: p.recipient.address,
-          locale: p.template.locale,
-          template_key: p.template.key,
-          template_version: p.template.version,
-          selection: JSON.stringify(p.selection),
-          status: 'planned',
-          due_at: p.dueAt,
-          created_at: at,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .onConflict((oc) => oc.column('notification_id').doNothing())
-        .execute();
+      await insertNotification({
+        ...identity(p),
+        locale: p.template.locale,
+        template_key: p.template.key,
+        template_version: p.template.version,
+        status: 'planned',
+        due_at: p.dueAt,
+      });
       return;
     }
     case T.suppressed: {
       const s = event.data as NotificationSuppressed;
-      await trx
-        .insertInto('notifications')
-        .values({
-          notification_id: notificationId,
-          event_id: s.eventId,
-          event_type: s.eventType,
-          centre_id: s.centreId,
-          booking_reference: s.bookingReference,
-          appointment_id: s.appointmentId,
-          channel: s.channel,
-          recipient_kind: s.recipient.kind,
-          recipient_id: s.recipient.id,
-          recipient_address: s.recipient.address,
-          locale: s.recipient.locale,
-          selection: JSON.stringify(s.selection),
-          status: 'suppressed',
-          suppression_reason: s.reason,
-          last_error: s.detail,
-          created_at: at,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .onConflict((oc) => oc.column('notification_id').doNothing())
-        .execute();
+      await insertNotification({ ...identity(s), locale: s.recipient.locale, status: 'suppressed', suppression_reason: s.reason, last_error: s.detail });
       return;
     }
     case T.attemptStarted: {
