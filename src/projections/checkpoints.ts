@@ -20,3 +20,18 @@ export async function saveCheckpoint(db: Kysely<ReadModelDatabase>, projection: 
     .onConflict((oc) => oc.column('projection').doUpdateSet(values))
     .execute();
 }
+
+/** Several projections that applied the same batch in one transaction: one statement for all. */
+export async function saveCheckpoints(db: Kysely<ReadModelDatabase>, projections: readonly string[], position: LedgerPosition, at: Date): Promise<void> {
+  if (projections.length === 0) return;
+  const values = { commit_position: position.commit.toString(), prepare_position: position.prepare.toString(), updated_at: at };
+  await db
+    .insertInto('projection_checkpoints')
+    .values(projections.map((projection) => ({ projection, ...values })))
+    .onConflict((oc) => oc.column('projection').doUpdateSet((eb) => ({
+      commit_position: eb.ref('excluded.commit_position'),
+      prepare_position: eb.ref('excluded.prepare_position'),
+      updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .execute();
+}

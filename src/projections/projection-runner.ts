@@ -4,7 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
 import { comparePositions, formatPosition, type EventStore, type LedgerPosition, type RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { loadCheckpoint, saveCheckpoint } from './checkpoints.ts';
+import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from './checkpoints.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /**
@@ -67,11 +67,18 @@ export class ProjectionRunner {
       : undefined;
   }
 
+  /**
+   * Read models share one reader and one transaction per batch (each keeps its own checkpoint);
+   * a processor that appends to the ledger runs on its own, so its appends never hold that
+   * transaction open.
+   */
   async start(): Promise<void> {
     for (const projection of this.#options.projections) {
       this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name));
-      this.#loops.push(this.#run(projection));
     }
+    const readModels = this.#options.projections.filter((p) => !p.applyBatch);
+    const lanes = [...(readModels.length > 0 ? [readModels] : []), ...this.#options.projections.filter((p) => p.applyBatch).map((p) => [p])];
+    for (const lane of lanes) this.#loops.push(this.#run(lane));
   }
 
   /** Resolves when every projection (or the one named) has applied the ledger up to `position`. */
@@ -122,25 +129,38 @@ export class ProjectionRunner {
     this.#waiters.set(name, still);
   }
 
-  async #run(projection: Projection): Promise<void> {
+  async #run(lane: readonly Projection[]): Promise<void> {
     const signal = this.#controller.signal;
     const { logger } = this.#options;
     while (!signal.aborted) {
       try {
-        await this.#consume(projection, signal);
+        await this.#consume(lane, signal);
       } catch (error) {
         if (signal.aborted) return;
-        logger.error({ err: error, projection: projection.name }, 'projection failed; retrying from its checkpoint');
+        logger.error({ err: error, projections: lane.map((p) => p.name) }, 'projection failed; retrying from its checkpoint');
         await delay(1000, undefined, { signal }).catch(() => undefined);
-        this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name).catch(() => this.#positions.get(projection.name) ?? null));
+        for (const projection of lane) {
+          this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name).catch(() => this.#positions.get(projection.name) ?? null));
+        }
       }
     }
   }
 
-  async #consume(projection: Projection, signal: AbortSignal): Promise<void> {
+  /** The lane reads from its least advanced member; each member skips what it already applied. */
+  #startOf(lane: readonly Projection[]): LedgerPosition | null {
+    let start: LedgerPosition | null | undefined;
+    for (const projection of lane) {
+      const position = this.#positions.get(projection.name) ?? null;
+      if (position === null) return null;
+      if (start === undefined || comparePositions(position, start!) < 0) start = position;
+    }
+    return start ?? null;
+  }
+
+  async #consume(lane: readonly Projection[], signal: AbortSignal): Promise<void> {
     const { store, db, clock } = this.#options;
     const batchSize = this.#options.batchSize ?? 500;
-    const iterator = store.subscribeToAll(this.#positions.get(projection.name) ?? null, signal)[Symbol.asyncIterator]();
+    const iterator = store.subscribeToAll(this.#startOf(lane), signal)[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
     try {
       while (!signal.aborted) {
@@ -159,24 +179,32 @@ export class ProjectionRunner {
           if (next.done) break;
           batch.push(next.value);
         }
-        const handled = batch.filter((e) => projection.handles(e));
         const last = batch.at(-1)!.position;
-        if (projection.applyBatch) {
-          if (handled.length > 0) await projection.applyBatch(db, handled);
-          await saveCheckpoint(db, projection.name, last, clock.now());
+        const work = lane.map((projection) => {
+          const done = this.#positions.get(projection.name) ?? null;
+          return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
+        });
+        const [single] = lane;
+        if (lane.length === 1 && single!.applyBatch) {
+          if (work[0]!.handled.length > 0) await single!.applyBatch(db, work[0]!.handled);
+          await saveCheckpoint(db, single!.name, last, clock.now());
         } else {
-          const apply = projection.apply;
           await db.transaction().execute(async (trx) => {
-            if (apply) for (const event of handled) await apply(trx, event);
-            await saveCheckpoint(trx, projection.name, last, clock.now());
+            for (const { projection, handled } of work) {
+              const apply = projection.apply;
+              if (apply) for (const event of handled) await apply(trx, event);
+            }
+            await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
           });
         }
-        if (handled.length > 0) {
-          projection.afterCommit?.(handled);
-          this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
+        for (const { projection, handled } of work) {
+          if (handled.length > 0) {
+            projection.afterCommit?.(handled);
+            this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
+          }
+          this.#advance(projection.name, last);
+          this.#options.onBatch?.(projection.name, batch.length);
         }
-        this.#advance(projection.name, last);
-        this.#options.onBatch?.(projection.name, batch.length);
       }
     } finally {
       await iterator.return?.();
