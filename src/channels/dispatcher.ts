@@ -26,7 +26,7 @@ import {
 import type { PlanningTemplates } from '../domain/plan-notifications.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/preference-events.ts';
 import { streamName } from '../domain/stream-name.ts';
-import { readStreamToArray, type EventStore, type NewEvent } from '../ledger/event-store.ts';
+import { readStreamsToMap, readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ChannelTransport, SendOutcome } from './channel-port.ts';
@@ -151,8 +151,15 @@ export class Dispatcher {
       } catch (error) {
         this.#o.logger.error({ err: error }, 'claiming due notifications failed');
       }
+      // One read for the streams of the whole claim, not one per notification.
+      const histories = claimed.length > 0
+        ? await readStreamsToMap(this.#o.store, claimed.map((row) => streamName.notification(row.notification_id))).catch((error: unknown) => {
+            this.#o.logger.error({ err: error }, 'reading claimed notifications failed');
+            return new Map<string, RecordedEvent[]>();
+          })
+        : new Map<string, RecordedEvent[]>();
       for (const row of claimed) {
-        const work = this.#deliver(row).catch((error: unknown) => {
+        const work = this.#deliver(row, histories.get(streamName.notification(row.notification_id))).catch((error: unknown) => {
           this.#o.logger.error({ err: error, notificationId: row.notification_id }, 'delivery failed unexpectedly');
         });
         this.#inFlight.add(work);
@@ -204,10 +211,10 @@ export class Dispatcher {
     return paused;
   }
 
-  async #deliver(row: ClaimedDelivery): Promise<void> {
+  async #deliver(row: ClaimedDelivery, read: RecordedEvent[] | undefined): Promise<void> {
     const { store, clock } = this.#o;
     const stream = streamName.notification(row.notification_id);
-    const history = await readStreamToArray(store, stream);
+    const history = read ?? (await readStreamToArray(store, stream));
     const state = history.reduce(evolveNotification, initialNotificationState);
     const now = clock.now();
     const decision = decideDispatch(state, now, this.#policy);

@@ -84,6 +84,11 @@ export interface EventStore {
   appendEach?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** The stream's events in revision order, from `fromRevision` (inclusive). Empty when it does not exist. */
   readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent>;
+  /**
+   * Several short streams whole, in one go where the adapter can; callers go through
+   * `readStreamsToMap`, which falls back to one read each.
+   */
+  readStreams?(streams: readonly StreamName[]): Promise<Map<string, RecordedEvent[]>>;
   /** Up to `limit` events after `after` (exclusive; null = from the start), in global order, gap-free. */
   readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]>;
   /** Every event after `after`, then the live tail, until the signal aborts. */
@@ -119,6 +124,13 @@ export const formatPosition = (p: LedgerPosition): string => `${p.commit}/${p.pr
 export function parsePosition(text: string): LedgerPosition | null {
   const match = /^(\d{1,20})\/(\d{1,20})$/.exec(text);
   return match ? { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) } : null;
+}
+
+/** Several short streams whole (the notifications a dispatcher just claimed), keyed by stream name. */
+export async function readStreamsToMap(store: EventStore, streams: readonly StreamName[]): Promise<Map<string, RecordedEvent[]>> {
+  if (store.readStreams) return store.readStreams(streams);
+  const entries = await Promise.all(streams.map(async (stream) => [stream, await readStreamToArray(store, stream)] as const));
+  return new Map(entries);
 }
 
 /** Reads a whole stream into memory; for streams known to be short (an inbound event, a notification). */

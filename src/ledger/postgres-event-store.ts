@@ -123,6 +123,20 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async readStreams(streams: readonly StreamName[]): Promise<Map<string, RecordedEvent[]>> {
+    const found = new Map<string, RecordedEvent[]>(streams.map((s) => [s, []]));
+    if (streams.length === 0) return found;
+    const { rows } = await sql<EventRow>`
+      select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
+             event_type, data, metadata, recorded_at
+        from ledger_events e
+       where e.stream_name = any(${[...streams]}::text[])
+       order by e.stream_name, e.stream_revision
+    `.execute(this.#db);
+    for (const row of rows) found.get(row.stream_name)?.push(toRecorded(row));
+    return found;
+  }
+
   async readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]> {
     return (await this.#readBatch(after, limit)).events;
   }
