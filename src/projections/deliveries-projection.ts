@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction, type UpdateObject } from 'kysely';
 import {
   NOTIFICATION_EVENT_TYPES as T,
   type AttemptFailed,
@@ -58,8 +58,14 @@ async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: Recorde
   const notificationId = idOf(event.stream)!;
   const revision = event.revision.toString();
   const at = event.recordedAt;
-  const row = () =>
-    trx.updateTable('notifications').where('notification_id', '=', notificationId).where('applied_revision', '<', revision);
+  // Every change to an existing row: only if this event is newer than what it shows, stamped with it.
+  const update = (values: UpdateObject<ReadModelDatabase, 'notifications'>) =>
+    trx
+      .updateTable('notifications')
+      .set({ ...values, updated_at: at, applied_revision: revision })
+      .where('notification_id', '=', notificationId)
+      .where('applied_revision', '<', revision)
+      .execute();
 
   // What a planned and a suppressed notification share: who, what for, and why.
   const identity = (n: NotificationPlanned | NotificationSuppressed) => ({
@@ -101,71 +107,51 @@ async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: Recorde
     }
     case T.attemptStarted: {
       const a = event.data as AttemptStarted;
-      await row()
-        .set({
-          status: sql`case when status in ('planned', 'sending') then 'sending' else status end`,
-          attempts: a.attempt,
-          possible_duplicate: a.possibleDuplicate ? true : sql<boolean>`possible_duplicate`,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        status: sql`case when status in ('planned', 'sending') then 'sending' else status end`,
+        attempts: a.attempt,
+        possible_duplicate: a.possibleDuplicate ? true : sql<boolean>`possible_duplicate`,
+      });
       return;
     }
     case T.sent: {
       const s = event.data as NotificationSent;
-      await row()
-        .set({
-          status: sql`case when status in ('planned', 'sending') then 'sent' else status end`,
-          provider: s.provider,
-          provider_message_id: s.providerMessageId,
-          due_at: null,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        status: sql`case when status in ('planned', 'sending') then 'sent' else status end`,
+        provider: s.provider,
+        provider_message_id: s.providerMessageId,
+        due_at: null,
+      });
       return;
     }
     case T.attemptFailed: {
       const f = event.data as AttemptFailed;
       const retrying = f.retryable && f.retryAt !== null;
-      await row()
-        .set({
-          status: retrying ? sql`case when status in ('planned', 'sending') then 'planned' else status end` : sql`status`,
-          provider: f.provider,
-          last_error_code: f.code,
-          last_error: f.message,
-          due_at: retrying ? f.retryAt : null,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        status: retrying ? sql`case when status in ('planned', 'sending') then 'planned' else status end` : sql`status`,
+        provider: f.provider,
+        last_error_code: f.code,
+        last_error: f.message,
+        due_at: retrying ? f.retryAt : null,
+      });
       return;
     }
     case T.failed: {
       const f = event.data as NotificationFailed;
-      await row()
-        .set({
-          status: sql`case when status in ('planned', 'sending', 'sent') then 'failed' else status end`,
-          last_error_code: f.code,
-          last_error: f.message,
-          due_at: null,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        status: sql`case when status in ('planned', 'sending', 'sent') then 'failed' else status end`,
+        last_error_code: f.code,
+        last_error: f.message,
+        due_at: null,
+      });
       return;
     }
     case T.retryRequested: {
       const r = event.data as RetryRequested;
-      await row()
-        .set({
-          status: sql`case when status = 'failed' then 'planned' else status end`,
-          due_at: sql`case when status = 'failed' then ${r.requestedAt}::timestamptz else due_at end`,
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        status: sql`case when status = 'failed' then 'planned' else status end`,
+        due_at: sql`case when status = 'failed' then ${r.requestedAt}::timestamptz else due_at end`,
+      });
       return;
     }
     case T.statusReported: {
@@ -177,14 +163,10 @@ async function applyDelivery(trx: Transaction<ReadModelDatabase>, event: Recorde
         .executeTakeFirst();
       if (!current || BigInt(current.applied_revision) >= event.revision) return;
       const next = statusAfterReport(current.status as NotificationStatus, r.status);
-      await row()
-        .set({
-          ...(next ? { status: next } : {}),
-          ...(next === 'failed' || next === 'bounced' ? { last_error_code: r.code, last_error: r.detail, due_at: null } : {}),
-          updated_at: at,
-          applied_revision: revision,
-        })
-        .execute();
+      await update({
+        ...(next ? { status: next } : {}),
+        ...(next === 'failed' || next === 'bounced' ? { last_error_code: r.code, last_error: r.detail, due_at: null } : {}),
+      });
       return;
     }
     default:

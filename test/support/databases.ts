@@ -8,9 +8,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database on the real server for one test file; drop it when the file is done. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `cnl_t_${Date.now()}_${randomBytes(4).toString('hex')}`;
+/**
+ * A fresh, empty database on the real server for one test file (or one benchmark run, with its
+ * own prefix); drop it when done. The test run's teardown sweeps `cnl_t_` databases left by a crash.
+ */
+export async function createTestDatabase(prefix = 'cnl_t'): Promise<TestDatabase> {
+  const name = `${prefix}_${Date.now()}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`create database "${name}"`);
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
