@@ -95,4 +95,15 @@ describe('patient events published over AMQP', () => {
     }
     expect(await service.db.selectFrom('notifications').select('notification_id').where('event_id', '=', raw.eventId).execute()).toEqual([]);
   });
+
+  it('serves what happened at /metrics: intake counts, sends and projection lag', async () => {
+    const raw = validEnvelope('appointment.pending_approval');
+    await publishAndSettle(raw, 1);
+    const text = await (await fetch(new URL('/metrics', service.url))).text();
+    const value = (line: RegExp) => Number(line.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/^intake_events_recorded_total (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^notifications_sends_total\{channel="whatsapp",outcome="sent"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^projection_lag_seconds\{projection="deliveries"\} /m);
+  });
 });
+

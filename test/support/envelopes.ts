@@ -122,7 +122,8 @@ export function validEnvelope(type: UpstreamEventType, overrides: Partial<RawEnv
     eventId: `his:${randomUUID()}`,
     type,
     occurredAt: '2026-11-24T09:30:00Z',
-    data: VALID_PAYLOADS[type](),
+    // A deep copy: a test that edits its payload must not change the shared patient for later tests.
+    data: structuredClone(VALID_PAYLOADS[type]()),
     ...overrides,
   };
 }
