@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus, type StatusReported } from '../domain/notification-events.ts';
@@ -6,6 +7,8 @@ import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { FeedSubscription } from './feed-subscription.ts';
 import { findNotificationsByIds, type NotificationRow } from './queries/notifications.queries.ts';
+
+const RETRY_READ_MS = 250;
 
 export interface DeliveryFilter {
   eventType?: string | null;
@@ -105,7 +108,10 @@ export class DeliveryFeed {
       try {
         rows = new Map((await findNotificationsByIds(this.#options.db, ids)).map((r) => [r.notification_id, r]));
       } catch (error) {
-        this.#options.logger.error({ err: error, notifications: ids.length }, 'reading changed notifications for subscribers failed');
+        // Subscribers are told every step or they show a wrong story: keep the changes, read again.
+        this.#options.logger.error({ err: error, notifications: ids.length }, 'reading changed notifications for subscribers failed; retrying');
+        this.#pending = [...changes, ...this.#pending];
+        await delay(RETRY_READ_MS);
         continue;
       }
       for (const change of changes) {

@@ -1,6 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
+
+// Several instances share one database and each runs every projection: the one behind must not move
+// the stored checkpoint back over what the one ahead applied (a restart would apply it again).
+const isAhead = sql<boolean>`(excluded.commit_position::numeric, excluded.prepare_position::numeric)
+  > (projection_checkpoints.commit_position::numeric, projection_checkpoints.prepare_position::numeric)`;
 
 export async function loadCheckpoint(db: Kysely<ReadModelDatabase>, projection: string): Promise<LedgerPosition | null> {
   const row = await db
@@ -17,7 +22,7 @@ export async function saveCheckpoint(db: Kysely<ReadModelDatabase>, projection: 
   await db
     .insertInto('projection_checkpoints')
     .values({ projection, ...values })
-    .onConflict((oc) => oc.column('projection').doUpdateSet(values))
+    .onConflict((oc) => oc.column('projection').doUpdateSet(values).where(isAhead))
     .execute();
 }
 
@@ -32,6 +37,6 @@ export async function saveCheckpoints(db: Kysely<ReadModelDatabase>, projections
       commit_position: eb.ref('excluded.commit_position'),
       prepare_position: eb.ref('excluded.prepare_position'),
       updated_at: eb.ref('excluded.updated_at'),
-    })))
+    })).where(isAhead))
     .execute();
 }

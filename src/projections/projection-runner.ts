@@ -137,11 +137,11 @@ export class ProjectionRunner {
         await this.#consume(lane, signal);
       } catch (error) {
         if (signal.aborted) return;
-        logger.error({ err: error, projections: lane.map((p) => p.name) }, 'projection failed; retrying from its checkpoint');
+        // Resume from what this instance committed, not from the stored checkpoint: another instance
+        // sharing the database may have moved that past events whose afterCommit (live
+        // subscriptions, alerts) this instance has not told yet. Repeating a batch is harmless.
+        logger.error({ err: error, projections: lane.map((p) => p.name) }, 'projection failed; retrying from where it last committed');
         await delay(1000, undefined, { signal }).catch(() => undefined);
-        for (const projection of lane) {
-          this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name).catch(() => this.#positions.get(projection.name) ?? null));
-        }
       }
     }
   }

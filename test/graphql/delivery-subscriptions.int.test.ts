@@ -109,7 +109,7 @@ describe('a dashboard watching live deliveries', () => {
       await overWebSocket.close();
       await overSse.close();
     }
-  });
+  }, 60_000);
 
   it('hears only the status asked for', async () => {
     const { raw, centreId } = confirmedAtNewCentre();

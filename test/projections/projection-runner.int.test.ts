@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamName } from '../../src/domain/stream-name.ts';
+import type { RecordedEvent } from '../../src/ledger/event-store.ts';
+import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
+import { runMigrations } from '../../src/ledger/run-migrations.ts';
+import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from '../../src/projections/checkpoints.ts';
+import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
+import { ProjectionRunner, type Projection } from '../../src/projections/projection-runner.ts';
+import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { fixedClock } from '../support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { until } from '../support/until.ts';
+
+// Two service instances share one database and each runs every projection, with one stored
+// checkpoint per projection between them. What each instance tells its own listeners (live
+// subscriptions) must not depend on how far the other one got.
+
+const clock = fixedClock();
+let database: TestDatabase;
+let connection: SqlConnection;
+let store: PostgresEventStore;
+let db: Kysely<ReadModelDatabase>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  connection = connectPostgres(database.url);
+  store = await PostgresEventStore.open(connection, { pollIntervalMs: 50 });
+  await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
+  db = connection.readModels as Kysely<ReadModelDatabase>;
+});
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+/** A read model that only remembers, per instance, the events it was told of after commit. */
+function tellingProjection(name: string, stream: string, options: { failOnce?: (e: RecordedEvent) => boolean } = {}) {
+  const told: number[] = [];
+  let failed = false;
+  const projection: Projection = {
+    name,
+    handles: (e) => e.stream === stream,
+    async apply(_trx, event) {
+      if (!failed && options.failOnce?.(event)) {
+        failed = true;
+        throw new Error('the database went away for a moment');
+      }
+    },
+    afterCommit: (events) => told.push(...events.map((e) => (e.data as { n: number }).n)),
+  };
+  return { projection, told, hasFailed: () => failed };
+}
+
+const append = async (stream: string, n: number) => {
+  const result = await store.append(streamName.reminder(stream.slice('reminder-'.length)), [{ id: randomUUID(), type: 'Counted', data: { n }, metadata: {} }], 'any');
+  if (!result.ok) throw result.error;
+  return result.position;
+};
+
+describe('a projection run by two instances on one database', () => {
+  it('tells its listeners every event after a failed batch, even when the other instance moved the stored checkpoint past it', async () => {
+    const name = `counting-${randomUUID()}`;
+    const stream = streamName.reminder(randomUUID());
+    const ahead = tellingProjection(name, stream);
+    const behind = tellingProjection(name, stream, { failOnce: (e) => (e.data as { n: number }).n === 3 });
+    const runners = [ahead, behind].map(
+      ({ projection }) => new ProjectionRunner({ store, db, projections: [projection], clock, logger: silentLogger() }),
+    );
+    await Promise.all(runners.map((r) => r.start()));
+    try {
+      let last = await append(stream, 1);
+      for (let n = 2; n <= 6; n++) last = await append(stream, n);
+      // The failing instance waits a second before it tries again; the other is long done by then.
+      await runners[0]!.whenProcessed(last);
+      await until(() => behind.hasFailed(), { what: 'the second instance to fail once' });
+      await runners[1]!.whenProcessed(last, { timeoutMs: 10_000 });
+
+      expect(ahead.told).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(behind.told.filter((n) => n >= 3)).toEqual([3, 4, 5, 6]);
+      expect(new Set(behind.told)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+    } finally {
+      await Promise.all(runners.map((r) => r.stop()));
+    }
+  });
+
+  it('never moves the stored checkpoint back when the instance behind commits after the one ahead', async () => {
+    const names = [`counting-${randomUUID()}`, `counting-${randomUUID()}`];
+    const stream = streamName.reminder(randomUUID());
+    const earlier = await append(stream, 1);
+    const later = await append(stream, 2);
+    const newest = await append(stream, 3);
+
+    await saveCheckpoints(db, names, later, clock.now());
+    await saveCheckpoints(db, names, earlier, clock.now());
+    await saveCheckpoint(db, names[0]!, earlier, clock.now());
+    expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([later, later]);
+
+    await saveCheckpoint(db, names[0]!, newest, clock.now());
+    await saveCheckpoints(db, names, newest, clock.now());
+    expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([newest, newest]);
+  });
+});
