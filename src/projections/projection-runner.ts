@@ -19,6 +19,11 @@ export interface Projection {
   /** Read models apply in the checkpoint's transaction (`trx`). */
   apply?(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void>;
   /**
+   * Instead of `apply`: the batch's events it handles at once, in ledger order, so a read model can
+   * fold them per row and write each table in a statement or two instead of one per event.
+   */
+  applyAll?(trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
+  /**
    * Processors that append to the ledger take the whole batch outside any transaction (a
    * transaction must not stay open across ledger appends, and embedded PGlite has one connection);
    * the checkpoint is saved after the batch, so a crash repeats it and the appends must be idempotent.
@@ -191,8 +196,9 @@ export class ProjectionRunner {
         } else {
           await db.transaction().execute(async (trx) => {
             for (const { projection, handled } of work) {
-              const apply = projection.apply;
-              if (apply) for (const event of handled) await apply(trx, event);
+              if (handled.length === 0) continue;
+              if (projection.applyAll) await projection.applyAll(trx, handled);
+              else if (projection.apply) for (const event of handled) await projection.apply(trx, event);
             }
             await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
           });

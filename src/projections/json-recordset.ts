@@ -1,0 +1,17 @@
+import { sql, type AliasedRawBuilder } from 'kysely';
+
+/** PostgreSQL types of a recordset's columns, in order. */
+export type RecordsetColumns = Record<string, string>;
+
+/**
+ * Rows sent as one JSON parameter and read back as a typed table `alias`: many rows in one
+ * statement, whatever their number, through the query builder (so a rebuild's schema applies to
+ * the tables it names).
+ */
+export function jsonRecordset<Row>(rows: readonly object[], columns: RecordsetColumns, alias: string): AliasedRawBuilder<Row, string> {
+  const definition = sql.raw(Object.entries(columns).map(([name, type]) => `${name} ${type}`).join(', '));
+  return sql<Row>`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${definition}))`.as(alias);
+}
+
+/** The recordset's columns, to select into an insert in the order given. */
+export const recordsetSelect = (columns: RecordsetColumns) => sql.join(Object.keys(columns).map((c) => sql.ref(c)));
