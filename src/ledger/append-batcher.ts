@@ -16,22 +16,34 @@ export interface AppendBatcherOptions {
 }
 
 /**
- * Group commit at our level: while `concurrency` statements are in flight, further appends wait and
- * then go in one statement (one transaction, one commit, one answer each). A quiet ledger sends
- * each append at once; a busy one commits many per round trip instead of queueing for the pool.
+ * Group commit at our level: appends made together go in one statement (one
+ * transaction, one commit, one answer each), and while `concurrency` statements are in flight,
+ * further appends wait and then go together; a busy ledger commits many per round trip instead of
+ * queueing for the pool.
  * Each batch takes its streams' locks in name order, so two batches never wait on each other in a
  * cycle.
  */
 export class AppendBatcher {
   readonly #queue: Waiting[] = [];
   #inFlight = 0;
+  #isScheduled = false;
 
   constructor(private readonly options: AppendBatcherOptions) {}
 
   submit(append: StreamAppend): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ append, resolve, reject });
-      this.#pump();
+      // Appends made in one go (a claim's attempts, a batch's plans, the messages of one broker
+      // read) leave together once the code making them yields. A microtask, not the next turn of
+      // the event loop: embedded PGlite answers in microtasks, and a reader that always finds more
+      // would hold back a later turn for as long as it reads.
+      if (!this.#isScheduled) {
+        this.#isScheduled = true;
+        queueMicrotask(() => {
+          this.#isScheduled = false;
+          this.#pump();
+        });
+      }
     });
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import type { ExpectedRevision, NewEvent, RecordedEvent } from '../ledger/event-store.ts';
+import type { PlannerBatchState } from './planner-batch-state.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /** An append a reaction decided on. Its events have deterministic ids, so repeating it is harmless. */
@@ -14,6 +15,8 @@ export interface PendingAppend {
 export interface ReactionContext {
   db: Kysely<ReadModelDatabase>;
   clock: Clock;
+  /** What the reactions read, loaded once per batch and written through. */
+  state: PlannerBatchState;
 }
 
 /**
@@ -26,4 +29,6 @@ export interface LedgerReaction {
   readonly name: string;
   handles(event: RecordedEvent): boolean;
   react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]>;
+  /** Before a batch: load in one go what `react` will read for these events (those it handles). */
+  prefetch?(events: readonly RecordedEvent[], context: ReactionContext): Promise<void>;
 }

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { LedgerReaction, PendingAppend } from './ledger-reaction.ts';
+import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
+import { PlannerBatchState } from './planner-batch-state.ts';
 import type { Projection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
@@ -48,11 +49,16 @@ export function plannerProcessor(options: PlannerOptions): Projection {
     name: 'planner',
     handles: (event) => reactions.some((r) => r.handles(event)),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
+      const context: ReactionContext = { db, clock, state: new PlannerBatchState(db) };
+      for (const reaction of reactions) {
+        const handled = events.filter((e) => reaction.handles(e));
+        if (handled.length > 0) await reaction.prefetch?.(handled, context);
+      }
       let pending: PendingAppend[] = [];
       for (const event of events) {
         for (const reaction of reactions) {
           if (!reaction.handles(event)) continue;
-          pending.push(...(await reaction.react(event, { db, clock })));
+          pending.push(...(await reaction.react(event, context)));
         }
         // A long batch flushes as it goes, so the first messages are not held up by the last.
         if (pending.length >= concurrency) {

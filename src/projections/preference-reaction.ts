@@ -6,7 +6,7 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-re
 export const preferenceReaction: LedgerReaction = {
   name: 'preferences',
   handles: (e) => e.type === PREFERENCE_EVENT_TYPES.optedOut || e.type === PREFERENCE_EVENT_TYPES.optedIn,
-  async react(event: RecordedEvent, { db }: ReactionContext): Promise<PendingAppend[]> {
+  async react(event: RecordedEvent, { db, state }: ReactionContext): Promise<PendingAppend[]> {
     if (event.type === PREFERENCE_EVENT_TYPES.optedOut) {
       const e = event.data as ContactOptedOut;
       const block = e.reason === 'permanent-bounce' ? 'bounced-address' : 'opted-out';
@@ -19,11 +19,13 @@ export const preferenceReaction: LedgerReaction = {
         await db.insertInto('person_blocks').values({ channel: e.channel, person_id: e.personId, ...values })
           .onConflict((oc) => oc.columns(['channel', 'person_id']).doUpdateSet(values)).execute();
       }
+      state.blocks.wrote(e.channel, e.address, e.personId, block);
       return [];
     }
     const e = event.data as ContactOptedIn;
     if (e.address) await db.deleteFrom('contact_blocks').where('channel', '=', e.channel).where('address', '=', e.address).execute();
     if (e.personId) await db.deleteFrom('person_blocks').where('channel', '=', e.channel).where('person_id', '=', e.personId).execute();
+    state.blocks.wrote(e.channel, e.address, e.personId, null);
     return [];
   },
 };

@@ -6,8 +6,7 @@ import { categoryOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
-import { blockLookup, loadBlocks, toAppend } from './patient-planning-reaction.ts';
-import { visitOf } from './reminder-state.queries.ts';
+import { loadBlocks, toAppend } from './patient-planning-reaction.ts';
 
 /**
  * A fired reminder becomes appointment.reminder notifications (WhatsApp and email), planned in
@@ -18,9 +17,14 @@ export function reminderFiringReaction(templates: PlanningTemplates, logger: Log
   return {
     name: 'reminder-firing',
     handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
+    async prefetch(events, { state }) {
+      const appointments = await state.appointments.get(events.map((e) => (e.data as ReminderFired).appointmentId));
+      const patients = [...appointments.values()].flatMap((a) => (a.visit ? [a.visit.patient] : []));
+      await state.blocks.load(patients.flatMap((p) => [p.phone, p.email].filter((c): c is string => !!c)), patients.map((p) => p.id));
+    },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const fired = event.data as ReminderFired;
-      const visit = await visitOf(context.db, fired.appointmentId);
+      const visit = (await context.state.appointments.get([fired.appointmentId])).get(fired.appointmentId)?.visit ?? null;
       if (!visit) {
         // Only a schedule made from a confirmed or rescheduled payload fires, so this is a read model
         // out of step with the ledger (dropped without a replay): say so rather than guess a recipient.
@@ -28,8 +32,8 @@ export function reminderFiringReaction(templates: PlanningTemplates, logger: Log
         return [];
       }
       const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
-      const blocks = await loadBlocks(context, envelope);
-      const decisions = planReminderNotifications({ fired, visit, templates, blockFor: blockLookup(blocks) });
+      const blockFor = await loadBlocks(context, envelope);
+      const decisions = planReminderNotifications({ fired, visit, templates, blockFor });
       return decisions.map((d) => toAppend(d, event));
     },
   };

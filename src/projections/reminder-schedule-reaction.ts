@@ -8,16 +8,7 @@ import { categoryOf, streamName } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { hasApplied } from './reaction-position.ts';
-import {
-  decisionsAt,
-  loadAppointmentStates,
-  loadOffsets,
-  recordEmergencyLeave,
-  saveAppointmentStates,
-  saveOffsets,
-  withDecision,
-  type AppointmentStateRow,
-} from './reminder-state.queries.ts';
+import { decisionsAt, recordEmergencyLeave, saveOffsets, withDecision, type AppointmentStateRow } from './reminder-state.queries.ts';
 
 const SLOT_TYPES = new Set(['appointment.confirmed', 'appointment.rescheduled']);
 const CLOSING_TYPES = new Set<ReminderCancelReason>([
@@ -45,9 +36,18 @@ export const reminderScheduleReaction: LedgerReaction = {
   handles: (e) =>
     (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isAppointmentType((e.data as InboundEventReceived).type))
     || (e.type === R.offsetsSet && categoryOf(e.stream) === 'centre-settings'),
-  async react(event: RecordedEvent, { db }: ReactionContext): Promise<PendingAppend[]> {
+  async prefetch(events, { state }) {
+    const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap((e) => changesOf(e.data as InboundEventReceived));
+    await Promise.all([
+      state.appointments.load(changes.map((c) => c.change.appointmentId)),
+      state.offsets.get(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId)),
+    ]);
+  },
+  async react(event: RecordedEvent, { db, state }: ReactionContext): Promise<PendingAppend[]> {
     if (event.type === R.offsetsSet) {
-      await saveOffsets(db, event.data as ReminderOffsetsSet, event.position);
+      const set = event.data as ReminderOffsetsSet;
+      await saveOffsets(db, set, event.position);
+      state.offsets.changed(set.centreId);
       return [];
     }
     const received = event.data as InboundEventReceived;
@@ -55,11 +55,12 @@ export const reminderScheduleReaction: LedgerReaction = {
       const leave = received.data as PayloadOf<'doctor.emergency_leave'>;
       const ids = [...new Set(leave.affected.map((a) => a.appointment.id))];
       await recordEmergencyLeave(db, received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
+      state.leaves.recorded(received.eventId, ids);
     }
     const changes = changesOf(received);
-    const rows = await loadAppointmentStates(db, changes.map((c) => c.change.appointmentId));
+    const rows = await state.appointments.get(changes.map((c) => c.change.appointmentId));
     const centres = [...new Set(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId))];
-    const offsets = await loadOffsets(db, centres);
+    const offsets = await state.offsets.get(centres);
 
     const decided = new Map<string, PendingAppend[]>();
     const writes: Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[] = [];
@@ -82,10 +83,10 @@ export const reminderScheduleReaction: LedgerReaction = {
         decisions: withDecision(row?.decisions ?? [], event.position, appends),
       });
     }
-    const written = await saveAppointmentStates(db, writes, event.position);
+    const written = await state.appointments.save(writes, event.position);
     const refused = writes.filter((w) => !written.has(w.appointmentId)).map((w) => w.appointmentId);
     if (refused.length > 0) {
-      const current = await loadAppointmentStates(db, refused);
+      const current = await state.appointments.get(refused);
       for (const id of refused) decided.set(id, current.has(id) ? decisionsAt(current.get(id)!, event.position) : []);
     }
     return [...decided.values()].flat();

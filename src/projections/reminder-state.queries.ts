@@ -144,12 +144,13 @@ export async function recordEmergencyLeave(
     .execute();
 }
 
-export async function emergencyLeaveOf(db: Kysely<ReadModelDatabase>, appointmentId: string): Promise<string | null> {
-  const row = await db.selectFrom('emergency_leave_appointments').select('leave_event_id').where('appointment_id', '=', appointmentId).executeTakeFirst();
-  return row?.leave_event_id ?? null;
-}
-
-export async function visitOf(db: Kysely<ReadModelDatabase>, appointmentId: string): Promise<ReminderVisit | null> {
-  const row = await db.selectFrom('reminder_appointments').select('visit').where('appointment_id', '=', appointmentId).executeTakeFirst();
-  return (row?.visit ?? null) as ReminderVisit | null;
+/** The emergency leave that told each of these appointments' patients, for those one did. */
+export async function loadEmergencyLeaves(db: Kysely<ReadModelDatabase>, appointmentIds: readonly string[]): Promise<Map<string, string>> {
+  if (appointmentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('emergency_leave_appointments')
+    .select(['appointment_id', 'leave_event_id'])
+    .where('appointment_id', 'in', appointmentIds)
+    .execute();
+  return new Map(rows.map((r) => [r.appointment_id, r.leave_event_id]));
 }

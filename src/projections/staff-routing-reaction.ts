@@ -1,10 +1,9 @@
 import type { Envelope } from '../domain/envelope.ts';
-import { isStaffEventType, type Channel, type StaffEventType } from '../domain/event-catalogue.ts';
+import { isStaffEventType, type StaffEventType } from '../domain/event-catalogue.ts';
 import { evaluateStaffRouting, type RoutedRecipient } from '../domain/evaluate-staff-routing.ts';
 import { deterministicUuid } from '../domain/ids.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../domain/inbound-receipt.ts';
 import { planStaffNotifications, type StaffPlanningTemplates } from '../domain/plan-staff-notifications.ts';
-import type { ContactBlock } from '../domain/preference-events.ts';
 import { ROUTING_RULE_EVENT_TYPES, type RoutingRuleCreated, type RoutingRuleDeleted } from '../domain/routing-rule.ts';
 import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMemberDeactivated, type StaffMemberUpserted } from '../domain/staff-directory.ts';
 import { STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../domain/staff-routing-events.ts';
@@ -85,13 +84,13 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
   const now = clock.now();
 
   const envelope: Envelope = { eventId: received.eventId, type, occurredAt: received.occurredAt, data: received.data };
-  const blocks = await loadBlocks(context, outcome.recipients);
+  await loadBlocks(context, outcome.recipients);
   const decisions = planStaffNotifications({
     envelope,
     recipients: outcome.recipients,
     now,
     templates,
-    blockFor: (channel, address, staffId) => blocks.get(`a:${channel}:${address}`) ?? blocks.get(`p:${channel}:${staffId}`) ?? null,
+    blockFor: (channel, address, staffId) => context.state.blocks.lookup(channel, address, staffId),
   });
 
   await db
@@ -126,18 +125,9 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
   return appends;
 }
 
-/** Opt-outs and bounces against the routed members' addresses and ids. */
-async function loadBlocks({ db }: ReactionContext, recipients: readonly RoutedRecipient[]): Promise<Map<string, ContactBlock>> {
-  const blocks = new Map<string, ContactBlock>();
-  if (recipients.length === 0) return blocks;
-  const ids = [...new Set(recipients.map((r) => r.member.id))];
-  const addresses = [...new Set(recipients.filter((r) => r.channel !== 'in_app').map((r) => staffAddressFor(r.member, r.channel)))]
-    .filter((a): a is string => a !== null);
-  const [byPerson, byAddress] = await Promise.all([
-    db.selectFrom('person_blocks').select(['channel', 'person_id', 'block']).where('person_id', 'in', ids).execute(),
-    addresses.length > 0 ? db.selectFrom('contact_blocks').select(['channel', 'address', 'block']).where('address', 'in', addresses).execute() : [],
-  ]);
-  for (const row of byPerson) blocks.set(`p:${row.channel as Channel}:${row.person_id}`, row.block);
-  for (const row of byAddress) blocks.set(`a:${row.channel as Channel}:${row.address}`, row.block);
-  return blocks;
+/** Opt-outs and bounces against the routed members' addresses and ids, as of this event in the batch. */
+async function loadBlocks({ state }: ReactionContext, recipients: readonly RoutedRecipient[]): Promise<void> {
+  if (recipients.length === 0) return;
+  const addresses = recipients.filter((r) => r.channel !== 'in_app').map((r) => staffAddressFor(r.member, r.channel)).filter((a): a is string => a !== null);
+  await state.blocks.load(addresses, recipients.map((r) => r.member.id));
 }

@@ -8,7 +8,7 @@ import { categoryOf } from '../domain/stream-name.ts';
 import { WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../domain/walkin-events.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
-import { blockLookup, loadBlocks, toAppend } from './patient-planning-reaction.ts';
+import { loadBlocks, toAppend } from './patient-planning-reaction.ts';
 import { advanceQueue, markCalled, markNotified, notifiedAt, queueState, saveThreshold, thresholdOf, tokenStates, type QueueKey } from './walkin-state.queries.ts';
 
 const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
@@ -79,7 +79,7 @@ async function planAll(
   const appends: PendingAppend[] = [];
   for (const { token, threshold, localDate } of told) {
     const envelope: Envelope = { eventId: received.eventId, type: 'walkin.approaching_turn', occurredAt: received.occurredAt, data: { patient: token.patient } };
-    const blocks = await loadBlocks(context, envelope);
+    const blockFor = await loadBlocks(context, envelope);
     const decisions = planApproachingTurn({
       eventId: received.eventId,
       occurredAt: received.occurredAt,
@@ -90,7 +90,7 @@ async function planAll(
       localDate,
       now: context.clock.now(),
       templates,
-      blockFor: blockLookup(blocks),
+      blockFor,
     });
     appends.push(...decisions.map((d) => toAppend(d, event)));
   }

@@ -6,6 +6,7 @@ import type { LedgerPosition, RecordedEvent } from '../../src/ledger/event-store
 import { runMigrations } from '../../src/ledger/run-migrations.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
+import { PlannerBatchState } from '../../src/projections/planner-batch-state.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { reminderScheduleReaction } from '../../src/projections/reminder-schedule-reaction.ts';
 import { walkinReaction } from '../../src/projections/walkin-reaction.ts';
@@ -20,7 +21,7 @@ const clock = fixedClock('2026-11-23T04:00:00Z');
 let database: TestDatabase;
 let connection: SqlConnection;
 let db: Kysely<ReadModelDatabase>;
-const context = () => ({ db, clock });
+const context = () => ({ db, clock, state: new PlannerBatchState(db) });
 
 beforeAll(async () => {
   database = await createTestDatabase();

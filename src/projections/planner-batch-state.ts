@@ -1,0 +1,169 @@
+import { sql, type Kysely } from 'kysely';
+import type { Channel } from '../domain/event-catalogue.ts';
+import type { ContactBlock } from '../domain/preference-events.ts';
+import type { ReminderOffset } from '../domain/reminder-offsets.ts';
+import type { LedgerPosition } from '../ledger/event-store.ts';
+import type { ReadModelDatabase } from './read-model-database.ts';
+import {
+  loadAppointmentStates,
+  loadEmergencyLeaves,
+  loadOffsets,
+  saveAppointmentStates,
+  type AppointmentStateRow,
+} from './reminder-state.queries.ts';
+
+type Db = Kysely<ReadModelDatabase>;
+
+/**
+ * What the planner's reactions read while they work through one batch, loaded once for the whole
+ * batch instead of once per event: the state a reaction writes is written through, so each event
+ * still sees exactly what the events before it left. Lives for one batch only: another instance
+ * may move the tables on between batches.
+ */
+export class PlannerBatchState {
+  readonly blocks: ContactBlocks;
+  readonly appointments: AppointmentStates;
+  readonly offsets: CentreOffsets;
+  readonly leaves: EmergencyLeaves;
+
+  constructor(db: Db) {
+    this.blocks = new ContactBlocks(db);
+    this.appointments = new AppointmentStates(db);
+    this.offsets = new CentreOffsets(db);
+    this.leaves = new EmergencyLeaves(db);
+  }
+}
+
+const addressKey = (channel: string, address: string) => `a:${channel}:${address}`;
+const personKey = (channel: string, personId: string) => `p:${channel}:${personId}`;
+
+/** Opt-outs and bounces by (channel, address) and by (channel, person). */
+export class ContactBlocks {
+  readonly #db: Db;
+  readonly #addresses = new Set<string>();
+  readonly #people = new Set<string>();
+  readonly #blocks = new Map<string, ContactBlock>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Loads what is not known yet of these addresses and people, in one query. */
+  async load(addresses: Iterable<string>, people: Iterable<string>): Promise<void> {
+    const newAddresses = [...new Set(addresses)].filter((a) => !this.#addresses.has(a));
+    const newPeople = [...new Set(people)].filter((p) => !this.#people.has(p));
+    if (newAddresses.length === 0 && newPeople.length === 0) return;
+    const rows = await this.#db
+      .selectFrom('contact_blocks')
+      .select([sql<string>`'a'`.as('kind'), 'channel', 'address as key', 'block'])
+      .where('address', '=', sql<string>`any(${newAddresses}::text[])`)
+      .unionAll((eb) =>
+        eb.selectFrom('person_blocks').select([sql<string>`'p'`.as('kind'), 'channel', 'person_id as key', 'block']).where('person_id', '=', sql<string>`any(${newPeople}::text[])`),
+      )
+      .execute();
+    for (const a of newAddresses) this.#addresses.add(a);
+    for (const p of newPeople) this.#people.add(p);
+    for (const row of rows) this.#blocks.set(row.kind === 'a' ? addressKey(row.channel, row.key) : personKey(row.channel, row.key), row.block);
+  }
+
+  /** The stronger of what is known of the address and the person; call `load` for them first. */
+  lookup(channel: Channel, address: string | null, personId: string): ContactBlock {
+    return (address !== null ? this.#blocks.get(addressKey(channel, address)) : undefined) ?? this.#blocks.get(personKey(channel, personId)) ?? null;
+  }
+
+  /** A preference written to the tables: later events of the batch see it. */
+  wrote(channel: Channel, address: string | null, personId: string | null, block: ContactBlock): void {
+    const apply = (key: string) => (block === null ? this.#blocks.delete(key) : this.#blocks.set(key, block));
+    // Unknown addresses and people stay unknown: their first look-up reads the tables, write included.
+    if (address !== null && this.#addresses.has(address)) apply(addressKey(channel, address));
+    if (personId !== null && this.#people.has(personId)) apply(personKey(channel, personId));
+  }
+}
+
+/** The reminder schedule reaction's per-appointment state. */
+export class AppointmentStates {
+  readonly #db: Db;
+  readonly #rows = new Map<string, AppointmentStateRow | null>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async load(appointmentIds: Iterable<string>): Promise<void> {
+    const missing = [...new Set(appointmentIds)].filter((id) => !this.#rows.has(id));
+    if (missing.length === 0) return;
+    const found = await loadAppointmentStates(this.#db, missing);
+    for (const id of missing) this.#rows.set(id, found.get(id) ?? null);
+  }
+
+  /** Loaded rows of these appointments (absent: none yet). */
+  async get(appointmentIds: readonly string[]): Promise<Map<string, AppointmentStateRow>> {
+    await this.load(appointmentIds);
+    const rows = new Map<string, AppointmentStateRow>();
+    for (const id of appointmentIds) {
+      const row = this.#rows.get(id);
+      if (row) rows.set(id, row);
+    }
+    return rows;
+  }
+
+  /** Writes through `saveAppointmentStates`; rows another instance had moved on are read again. */
+  async save(rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[], position: LedgerPosition): Promise<Set<string>> {
+    const written = await saveAppointmentStates(this.#db, rows, position);
+    for (const row of rows) {
+      if (written.has(row.appointmentId)) this.#rows.set(row.appointmentId, { ...row, lastCommit: position.commit.toString(), lastPrepare: position.prepare.toString() });
+      else this.#rows.delete(row.appointmentId);
+    }
+    return written;
+  }
+}
+
+/** Each centre's reminder offsets. */
+export class CentreOffsets {
+  readonly #db: Db;
+  readonly #offsets = new Map<string, ReminderOffset[]>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async get(centreIds: readonly string[]): Promise<Map<string, ReminderOffset[]>> {
+    const missing = [...new Set(centreIds)].filter((id) => !this.#offsets.has(id));
+    if (missing.length > 0) for (const [id, offsets] of await loadOffsets(this.#db, missing)) this.#offsets.set(id, offsets);
+    return new Map(centreIds.map((id) => [id, this.#offsets.get(id)!]));
+  }
+
+  /** The centre's offsets were written: read them again when next asked. */
+  changed(centreId: string): void {
+    this.#offsets.delete(centreId);
+  }
+}
+
+/** Which emergency leave, if any, already told the patient of an appointment. */
+export class EmergencyLeaves {
+  readonly #db: Db;
+  readonly #leaves = new Map<string, string | null>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async load(appointmentIds: Iterable<string>): Promise<void> {
+    const missing = [...new Set(appointmentIds)].filter((id) => !this.#leaves.has(id));
+    if (missing.length === 0) return;
+    const found = await loadEmergencyLeaves(this.#db, missing);
+    for (const id of missing) this.#leaves.set(id, found.get(id) ?? null);
+  }
+
+  async of(appointmentId: string): Promise<string | null> {
+    await this.load([appointmentId]);
+    return this.#leaves.get(appointmentId) ?? null;
+  }
+
+  /** A leave was recorded for these appointments; the first leave to tell one wins. */
+  recorded(leaveEventId: string, appointmentIds: readonly string[]): void {
+    for (const id of appointmentIds) {
+      if (this.#leaves.has(id) && this.#leaves.get(id) === null) this.#leaves.set(id, leaveEventId);
+    }
+  }
+}

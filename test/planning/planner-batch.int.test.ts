@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { NOTIFICATION_EVENT_TYPES, type NotificationSuppressed } from '../../src/domain/notification-events.ts';
+import { planningTemplates } from '../../src/domain/planning-templates.ts';
+import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/preference-events.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
+import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
+import { recordInbound } from '../../src/ledger/record-inbound.ts';
+import { runMigrations } from '../../src/ledger/run-migrations.ts';
+import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
+import { patientPlanningReaction } from '../../src/projections/patient-planning-reaction.ts';
+import { plannerProcessor } from '../../src/projections/planner-processor.ts';
+import { preferenceReaction } from '../../src/projections/preference-reaction.ts';
+import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { fixedClock } from '../support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { validEnvelope } from '../support/envelopes.ts';
+
+// The planner reads opt-outs once per batch and writes through what its reactions change: an event
+// must still see exactly the preferences recorded before it, even those recorded in the same batch.
+
+const clock = fixedClock('2026-11-24T09:30:00Z');
+let database: TestDatabase;
+let connection: SqlConnection;
+let store: PostgresEventStore;
+let db: Kysely<ReadModelDatabase>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  connection = connectPostgres(database.url);
+  store = await PostgresEventStore.open(connection);
+  await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
+  db = connection.readModels as Kysely<ReadModelDatabase>;
+});
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)] });
+
+async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<LedgerPosition> {
+  const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'
+    ? { channel: 'whatsapp', address: phone, personId: null, reason: 'stop-reply', at: clock.now().toISOString(), actor: 'patient' }
+    : { channel: 'whatsapp', address: phone, personId: null, at: clock.now().toISOString(), actor: 'patient' };
+  const result = await store.append(streamName.preference(`whatsapp:${phone}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES[type], data, metadata: { actor: 'patient' } }], 'any');
+  if (!result.ok) throw result.error;
+  return result.position;
+}
+
+async function confirmedFor(phone: string): Promise<{ eventId: string; position: LedgerPosition }> {
+  const raw = validEnvelope('appointment.confirmed');
+  (raw.data as { patient: { phone: string } }).patient.phone = phone;
+  const parsed = parseEnvelope(raw);
+  if (!parsed.ok) throw new Error('invalid fixture');
+  const outcome = await recordInbound(store, parsed.value, { clock, via: 'http' });
+  return { eventId: raw.eventId, position: outcome.position };
+}
+
+/** The ledger from `after` (exclusive) up to `until`, as one batch. */
+async function batchBetween(after: LedgerPosition | null, until: LedgerPosition): Promise<RecordedEvent[]> {
+  const events = await store.readAll(after, 1000);
+  return events.filter((e) => e.position.commit < until.commit || (e.position.commit === until.commit && e.position.prepare <= until.prepare));
+}
+
+async function whatsappOf(eventId: string): Promise<RecordedEvent | undefined> {
+  for (const e of await store.readAll(null, 5000)) {
+    if (e.stream.startsWith('notification-') && (e.data as { eventId?: string; channel?: string }).eventId === eventId && (e.data as { channel: string }).channel === 'whatsapp') {
+      return (await readStreamToArray(store, e.stream as never))[0];
+    }
+  }
+  return undefined;
+}
+
+describe('the planner within one batch', () => {
+  it('suppresses a message to a number that opted out earlier in the same batch', async () => {
+    const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const start = await store.headPosition();
+    await preference('optedOut', phone);
+    const { eventId, position } = await confirmedFor(phone);
+    await planner().applyBatch!(db, await batchBetween(start, position));
+
+    const whatsapp = await whatsappOf(eventId);
+    expect(whatsapp?.type).toBe(NOTIFICATION_EVENT_TYPES.suppressed);
+    expect((whatsapp?.data as NotificationSuppressed).reason).toBe('opted-out');
+  });
+
+  it('plans a message to a number that opted back in earlier in the same batch, after an opt-out the batch had already read', async () => {
+    const phone = `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const before = await store.headPosition();
+    const optedOut = await preference('optedOut', phone);
+    await planner().applyBatch!(db, await batchBetween(before, optedOut));
+
+    const start = await store.headPosition();
+    const blocked = await confirmedFor(phone);
+    await preference('optedIn', phone);
+    const { eventId, position } = await confirmedFor(phone);
+    await planner().applyBatch!(db, await batchBetween(start, position));
+
+    expect((await whatsappOf(blocked.eventId))?.type).toBe(NOTIFICATION_EVENT_TYPES.suppressed);
+    expect((await whatsappOf(eventId))?.type).toBe(NOTIFICATION_EVENT_TYPES.planned);
+  });
+});
