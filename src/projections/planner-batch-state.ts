@@ -4,6 +4,7 @@ import type { ContactBlock } from '../domain/preference-events.ts';
 import type { ReminderOffset } from '../domain/reminder-offsets.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
+import { markCalled } from './walkin-state.queries.ts';
 import {
   loadAppointmentStates,
   loadEmergencyLeaves,
@@ -26,11 +27,19 @@ export class PlannerBatchState {
   readonly offsets: CentreOffsets;
   readonly leaves: EmergencyLeaves;
 
+  readonly calledTokens: CalledTokens;
+
   constructor(db: Db) {
     this.blocks = new ContactBlocks(db);
     this.appointments = new AppointmentStates(db);
     this.offsets = new CentreOffsets(db);
     this.leaves = new EmergencyLeaves(db);
+    this.calledTokens = new CalledTokens(db);
+  }
+
+  /** Writes what the batch left to write. Before the checkpoint: a crash repeats the batch, which decides the same again. */
+  async flush(): Promise<void> {
+    await Promise.all([this.appointments.flush(), this.calledTokens.flush()]);
   }
 }
 
@@ -80,10 +89,17 @@ export class ContactBlocks {
   }
 }
 
-/** The reminder schedule reaction's per-appointment state. */
+type PendingState = Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'> & { position: LedgerPosition };
+
+/**
+ * The reminder schedule reaction's per-appointment state, written once at the end of the batch.
+ * Its decisions follow from the ledger alone, so an instance that wrote an appointment first (or a
+ * crash before the write) only means the same appends are made twice, which the ledger refuses.
+ */
 export class AppointmentStates {
   readonly #db: Db;
   readonly #rows = new Map<string, AppointmentStateRow | null>();
+  readonly #pending = new Map<string, PendingState>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -107,14 +123,38 @@ export class AppointmentStates {
     return rows;
   }
 
-  /** Writes through `saveAppointmentStates`; rows another instance had moved on are read again. */
-  async save(rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[], position: LedgerPosition): Promise<Set<string>> {
-    const written = await saveAppointmentStates(this.#db, rows, position);
+  /** The state these appointments are in after the event at `position`; written at `flush`. */
+  save(rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[], position: LedgerPosition): void {
     for (const row of rows) {
-      if (written.has(row.appointmentId)) this.#rows.set(row.appointmentId, { ...row, lastCommit: position.commit.toString(), lastPrepare: position.prepare.toString() });
-      else this.#rows.delete(row.appointmentId);
+      this.#rows.set(row.appointmentId, { ...row, lastCommit: position.commit.toString(), lastPrepare: position.prepare.toString() });
+      this.#pending.set(row.appointmentId, { ...row, position });
     }
-    return written;
+  }
+
+  async flush(): Promise<void> {
+    const rows = [...this.#pending.values()];
+    this.#pending.clear();
+    await saveAppointmentStates(this.#db, rows);
+  }
+}
+
+/** Walk-in tokens called during the batch, written before anything reads the tokens and at the end. */
+export class CalledTokens {
+  readonly #db: Db;
+  readonly #pending = new Map<string, { centreId: string; queueId: string; localDate: string; token: string }>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  add(call: { centreId: string; queueId: string; localDate: string; token: string }): void {
+    this.#pending.set(JSON.stringify([call.centreId, call.queueId, call.localDate, call.token]), call);
+  }
+
+  async flush(): Promise<void> {
+    const calls = [...this.#pending.values()];
+    this.#pending.clear();
+    await markCalled(this.#db, calls);
   }
 }
 

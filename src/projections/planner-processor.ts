@@ -66,6 +66,7 @@ export function plannerProcessor(options: PlannerOptions): Projection {
           pending = [];
         }
       }
+      await context.state.flush();
       await flush(pending);
     },
   };

@@ -83,12 +83,7 @@ export const reminderScheduleReaction: LedgerReaction = {
         decisions: withDecision(row?.decisions ?? [], event.position, appends),
       });
     }
-    const written = await state.appointments.save(writes, event.position);
-    const refused = writes.filter((w) => !written.has(w.appointmentId)).map((w) => w.appointmentId);
-    if (refused.length > 0) {
-      const current = await state.appointments.get(refused);
-      for (const id of refused) decided.set(id, current.has(id) ? decisionsAt(current.get(id)!, event.position) : []);
-    }
+    state.appointments.save(writes, event.position);
     return [...decided.values()].flat();
   },
 };

@@ -69,17 +69,16 @@ export async function loadAppointmentStates(db: Kysely<ReadModelDatabase>, appoi
 }
 
 /**
- * Writes each appointment's new state, unless the row has already seen this position or a later
- * one (another instance got there first): those are answered as not written, and the caller
- * re-emits what that instance decided.
+ * Writes each appointment's new state with the position of the event that left it, unless the row
+ * has already seen that position or a later one (another instance got there first, deciding the
+ * same from the same ledger).
  */
 export async function saveAppointmentStates(
   db: Kysely<ReadModelDatabase>,
-  rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[],
-  position: LedgerPosition,
-): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const written = await db
+  rows: readonly (Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'> & { position: LedgerPosition })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
     .insertInto('reminder_appointments')
     .values(rows.map((r) => ({
       appointment_id: r.appointmentId,
@@ -88,7 +87,7 @@ export async function saveAppointmentStates(
       visit: r.visit ? JSON.stringify(r.visit) : null,
       stream_revision: r.streamRevision.toString(),
       decisions: JSON.stringify(r.decisions),
-      ...positionColumns(position),
+      ...positionColumns(r.position),
     })))
     .onConflict((oc) => oc
       .column('appointment_id')
@@ -102,9 +101,7 @@ export async function saveAppointmentStates(
         last_prepare: eb.ref('excluded.last_prepare'),
       }))
       .where(sql<boolean>`(reminder_appointments.last_commit, reminder_appointments.last_prepare) < (excluded.last_commit, excluded.last_prepare)`))
-    .returning('appointment_id')
     .execute();
-  return new Set(written.map((w) => w.appointment_id));
 }
 
 /** Each centre's offsets as of the events applied so far; the seed's 24h, 2h, 30m for the rest. */

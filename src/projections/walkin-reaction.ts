@@ -9,7 +9,7 @@ import { WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../domain/walkin-ev
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { loadBlocks, toAppend } from './patient-planning-reaction.ts';
-import { advanceQueue, markCalled, markNotified, notifiedAt, queueState, saveThreshold, thresholdOf, tokenStates, type QueueKey } from './walkin-state.queries.ts';
+import { advanceQueue, markNotified, notifiedAt, queueState, saveThreshold, thresholdOf, tokenStates, type QueueKey } from './walkin-state.queries.ts';
 
 const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
 
@@ -33,9 +33,11 @@ export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
       if (received.type === 'walkin.token_called') {
         const called = received.data as PayloadOf<'walkin.token_called'>;
         const localDate = localDateAt(new Date(received.occurredAt), called.centre.timeZone);
-        await markCalled(context.db, { centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
+        context.state.calledTokens.add({ centreId: called.centre.id, queueId: called.queue.id, localDate, token: called.token.number });
         return [];
       }
+      // Tokens called earlier in this batch are never told their turn is near.
+      await context.state.calledTokens.flush();
       return queueUpdated(templates, event, received, context);
     },
   };

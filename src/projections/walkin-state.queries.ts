@@ -117,10 +117,12 @@ export async function notifiedAt(db: Kysely<ReadModelDatabase>, key: QueueKey, p
     .execute();
 }
 
-export async function markCalled(db: Kysely<ReadModelDatabase>, key: QueueKey, localDate: string, token: string): Promise<void> {
+/** Tokens called: none of them is told its turn is near from now on. */
+export async function markCalled(db: Kysely<ReadModelDatabase>, calls: readonly (QueueKey & { localDate: string; token: string })[]): Promise<void> {
+  if (calls.length === 0) return;
   await db
     .insertInto('walkin_tokens')
-    .values({ centre_id: key.centreId, queue_id: key.queueId, local_date: localDate, token_number: token, called: true })
+    .values(calls.map((c) => ({ centre_id: c.centreId, queue_id: c.queueId, local_date: c.localDate, token_number: c.token, called: true })))
     .onConflict((oc) => oc.columns(['centre_id', 'queue_id', 'local_date', 'token_number']).doUpdateSet({ called: true }))
     .execute();
 }
