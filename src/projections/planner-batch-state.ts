@@ -4,6 +4,7 @@ import type { ContactBlock } from '../domain/preference-events.ts';
 import type { ReminderOffset } from '../domain/reminder-offsets.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
+import { StaffRoutingState } from './staff-routing-batch-state.ts';
 import { markCalled } from './walkin-state.queries.ts';
 import {
   loadAppointmentStates,
@@ -28,6 +29,7 @@ export class PlannerBatchState {
   readonly leaves: EmergencyLeaves;
 
   readonly calledTokens: CalledTokens;
+  readonly staffRouting: StaffRoutingState;
 
   constructor(db: Db) {
     this.blocks = new ContactBlocks(db);
@@ -35,11 +37,12 @@ export class PlannerBatchState {
     this.offsets = new CentreOffsets(db);
     this.leaves = new EmergencyLeaves(db);
     this.calledTokens = new CalledTokens(db);
+    this.staffRouting = new StaffRoutingState(db);
   }
 
   /** Writes what the batch left to write. Before the checkpoint: a crash repeats the batch, which decides the same again. */
   async flush(): Promise<void> {
-    await Promise.all([this.appointments.flush(), this.calledTokens.flush()]);
+    await Promise.all([this.appointments.flush(), this.calledTokens.flush(), this.staffRouting.flush()]);
   }
 }
 

@@ -11,8 +11,9 @@ import { categoryOf, streamName } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { toAppend } from './patient-planning-reaction.ts';
-import { recordRoutingRuleVersion, routingRuleVersion, routingRulesAsOf } from './routing-rules.queries.ts';
-import { recordStaffMemberVersion, staffCandidatesAsOf, staffMemberBefore } from './staff-directory.queries.ts';
+import { positionKey } from './reminder-state.queries.ts';
+import { recordRoutingRuleVersion, routingRuleVersion } from './routing-rules.queries.ts';
+import { recordStaffMemberVersion, staffMemberBefore } from './staff-directory.queries.ts';
 
 const RULE_TYPES: readonly string[] = Object.values(ROUTING_RULE_EVENT_TYPES);
 const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
@@ -31,10 +32,17 @@ export function staffRoutingReaction(templates: StaffPlanningTemplates): LedgerR
       (STAFF_TYPES.includes(e.type) && categoryOf(e.stream) === 'staff-member')
       || (RULE_TYPES.includes(e.type) && categoryOf(e.stream) === 'routing-rule')
       || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isStaffEventType((e.data as InboundEventReceived).type)),
+    async prefetch(events, { state }) {
+      await state.staffRouting.loadRouted(events.filter((e) => e.type === INBOUND_RECEIVED).map((e) => (e.data as InboundEventReceived).eventId));
+    },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
-      if (STAFF_TYPES.includes(event.type)) await applyStaffMember(event, context);
-      else if (RULE_TYPES.includes(event.type)) await applyRoutingRule(event, context);
-      else return route(event, context, templates);
+      if (STAFF_TYPES.includes(event.type)) {
+        await applyStaffMember(event, context);
+        context.state.staffRouting.directoryChanged();
+      } else if (RULE_TYPES.includes(event.type)) {
+        await applyRoutingRule(event, context);
+        context.state.staffRouting.rulesChanged();
+      } else return route(event, context, templates);
       return [];
     },
   };
@@ -67,19 +75,19 @@ async function applyRoutingRule(event: RecordedEvent, { db }: ReactionContext): 
 }
 
 async function route(event: RecordedEvent, context: ReactionContext, templates: StaffPlanningTemplates): Promise<PendingAppend[]> {
-  const { db, clock } = context;
+  const { clock, state } = context;
   const received = event.data as InboundEventReceived;
   const type = received.type as StaffEventType;
   const centreId = (received.data.centre as { id: string }).id;
 
   // A later receipt of the same eventId (after the dedup window) is not routed again: the first
   // receipt's routing stands, even if the rules changed since.
-  const earlier = await db.selectFrom('staff_event_routings').select(['commit_position', 'prepare_position']).where('event_id', '=', received.eventId).executeTakeFirst();
-  if (earlier && (earlier.commit_position !== event.position.commit.toString() || earlier.prepare_position !== event.position.prepare.toString())) return [];
+  const earlier = await state.staffRouting.routedAt(received.eventId);
+  if (earlier !== null && earlier !== positionKey(event.position)) return [];
 
-  const rules = await routingRulesAsOf(db, event.position);
+  const rules = await state.staffRouting.rulesAsOf(event.position);
   const named = [...new Set(rules.flatMap((r) => r.targets.staffIds))];
-  const staff = await staffCandidatesAsOf(db, event.position, centreId, named);
+  const staff = await state.staffRouting.candidatesAsOf(event.position, centreId, named);
   const outcome = evaluateStaffRouting({ type, centreId, data: received.data }, rules, staff);
   const now = clock.now();
 
@@ -93,20 +101,16 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
     blockFor: (channel, address, staffId) => context.state.blocks.lookup(channel, address, staffId),
   });
 
-  await db
-    .insertInto('staff_event_routings')
-    .values({
-      event_id: received.eventId,
-      commit_position: event.position.commit.toString(),
-      prepare_position: event.position.prepare.toString(),
-      event_type: type,
-      centre_id: centreId,
-      recipients: outcome.recipients.length,
-      // The receipt's time, not the clock's: a rebuild by replay must write the same row.
-      decided_at: event.recordedAt,
-    })
-    .onConflict((oc) => oc.column('event_id').doNothing())
-    .execute();
+  state.staffRouting.routed({
+    event_id: received.eventId,
+    commit_position: event.position.commit.toString(),
+    prepare_position: event.position.prepare.toString(),
+    event_type: type,
+    centre_id: centreId,
+    recipients: outcome.recipients.length,
+    // The receipt's time, not the clock's: a rebuild by replay must write the same row.
+    decided_at: event.recordedAt,
+  });
 
   const appends = decisions.map((d) => toAppend(d, event));
   const unrouted = unroutedFor({ eventId: received.eventId, eventType: type, centreId }, outcome, now);

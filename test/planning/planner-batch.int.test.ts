@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../src/domain/envelope.ts';
-import { NOTIFICATION_EVENT_TYPES, type NotificationSuppressed } from '../../src/domain/notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationSuppressed } from '../../src/domain/notification-events.ts';
 import { planningTemplates } from '../../src/domain/planning-templates.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/preference-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
@@ -14,6 +14,10 @@ import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connec
 import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
 import { patientPlanningReaction } from '../../src/projections/patient-planning-reaction.ts';
 import { plannerProcessor } from '../../src/projections/planner-processor.ts';
+import { createRoutingRule, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
+import { deactivateStaffMember, upsertStaffMember } from '../../src/projections/staff-member-commands.ts';
+import { staffRoutingReaction } from '../../src/projections/staff-routing-reaction.ts';
+import { staffPlanningTemplates } from '../../src/domain/staff-planning-templates.ts';
 import { preferenceReaction } from '../../src/projections/preference-reaction.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
@@ -56,6 +60,10 @@ async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<
 async function confirmedFor(phone: string): Promise<{ eventId: string; position: LedgerPosition }> {
   const raw = validEnvelope('appointment.confirmed');
   (raw.data as { patient: { phone: string } }).patient.phone = phone;
+  return record(raw);
+}
+
+async function record(raw: ReturnType<typeof validEnvelope>): Promise<{ eventId: string; position: LedgerPosition }> {
   const parsed = parseEnvelope(raw);
   if (!parsed.ok) throw new Error('invalid fixture');
   const outcome = await recordInbound(store, parsed.value, { clock, via: 'http' });
@@ -68,13 +76,18 @@ async function batchBetween(after: LedgerPosition | null, until: LedgerPosition)
   return events.filter((e) => e.position.commit < until.commit || (e.position.commit === until.commit && e.position.prepare <= until.prepare));
 }
 
-async function whatsappOf(eventId: string): Promise<RecordedEvent | undefined> {
+/** The first event of each notification the event caused. */
+async function notificationsOf(eventId: string): Promise<RecordedEvent[]> {
+  const found: RecordedEvent[] = [];
   for (const e of await store.readAll(null, 5000)) {
-    if (e.stream.startsWith('notification-') && (e.data as { eventId?: string; channel?: string }).eventId === eventId && (e.data as { channel: string }).channel === 'whatsapp') {
-      return (await readStreamToArray(store, e.stream as never))[0];
-    }
+    if (e.stream.startsWith('notification-') && e.revision === 0n && (e.data as { eventId?: string }).eventId === eventId) found.push(e);
   }
-  return undefined;
+  return found;
+}
+
+async function whatsappOf(eventId: string): Promise<RecordedEvent | undefined> {
+  const [first] = (await notificationsOf(eventId)).filter((e) => (e.data as { channel: string }).channel === 'whatsapp');
+  return first ? (await readStreamToArray(store, first.stream as never))[0] : undefined;
 }
 
 describe('the planner within one batch', () => {
@@ -104,5 +117,40 @@ describe('the planner within one batch', () => {
 
     expect((await whatsappOf(blocked.eventId))?.type).toBe(NOTIFICATION_EVENT_TYPES.suppressed);
     expect((await whatsappOf(eventId))?.type).toBe(NOTIFICATION_EVENT_TYPES.planned);
+  });
+
+  it('routes staff events by the rule version and the directory each one follows, when the changes come in the same batch', async () => {
+    const deps = { store, clock };
+    const staffId = `bina-${randomUUID().slice(0, 8)}`;
+    const ruleId = `urgent-lab-${randomUUID().slice(0, 8)}`;
+    const start = await store.headPosition();
+    const member = await upsertStaffMember(deps, {
+      input: { id: staffId, name: 'Bina Shah', roles: ['billing'], centreIds: ['centre-blr'], contacts: { email: 'bina@clinic.example', whatsapp: '+919811111111' } },
+      actor: 'alice-admin',
+    });
+    const created = await createRoutingRule(deps, {
+      ruleId,
+      actor: 'alice-admin',
+      input: { name: 'Urgent lab tests to Bina', eventTypes: ['lab.*'], targets: { staffIds: [staffId] }, channels: ['email'], priority: 500 },
+    });
+    if (!member.ok || !created.ok) throw new Error('fixtures refused');
+    const byEmail = await record(validEnvelope('lab.test_requested'));
+    const updated = await updateRoutingRule(deps, { ruleId, changes: { channels: ['whatsapp'] }, expectedVersion: 1, actor: 'bob-admin' });
+    if (!updated.ok) throw new Error('update refused');
+    const byWhatsapp = await record(validEnvelope('lab.test_requested'));
+    const deactivated = await deactivateStaffMember(deps, { staffId, actor: 'alice-admin' });
+    if (!deactivated.ok) throw new Error('deactivation refused');
+    const toNobody = await record(validEnvelope('lab.test_requested'));
+
+    const staffPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [staffRoutingReaction(staffPlanningTemplates)] });
+    await staffPlanner.applyBatch!(db, await batchBetween(start, toNobody.position));
+
+    const routed = async (eventId: string) => (await notificationsOf(eventId))
+      .map((e) => e.data as NotificationPlanned)
+      .filter((p) => p.recipient.id === staffId)
+      .map((p) => [p.channel, p.selection]);
+    expect(await routed(byEmail.eventId)).toEqual([['email', { kind: 'routing-rule', ruleId, ruleVersion: 1 }]]);
+    expect(await routed(byWhatsapp.eventId)).toEqual([['whatsapp', { kind: 'routing-rule', ruleId, ruleVersion: 2 }]]);
+    expect(await routed(toNobody.eventId)).toEqual([]);
   });
 });
