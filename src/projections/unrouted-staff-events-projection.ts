@@ -16,18 +16,20 @@ export function unroutedStaffEventsProjection(options: { metrics?: Registry } = 
   return {
     name: 'unrouted-staff-events',
     handles: (e) => e.type === STAFF_ROUTING_EVENT_TYPES.unrouted && categoryOf(e.stream) === 'staff-routing',
-    async apply(trx, event) {
-      const u = event.data as StaffEventUnrouted;
+    async applyAll(trx, events) {
       await trx
         .insertInto('unrouted_staff_events')
-        .values({
-          event_id: u.eventId,
-          event_type: u.eventType,
-          centre_id: u.centreId,
-          reason: u.reason,
-          matched_rules: JSON.stringify(u.matchedRules),
-          recorded_at: event.recordedAt,
-        })
+        .values(events.map((event) => {
+          const u = event.data as StaffEventUnrouted;
+          return {
+            event_id: u.eventId,
+            event_type: u.eventType,
+            centre_id: u.centreId,
+            reason: u.reason,
+            matched_rules: JSON.stringify(u.matchedRules),
+            recorded_at: event.recordedAt,
+          };
+        }))
         .onConflict((oc) => oc.column('event_id').doNothing())
         .execute();
     },
