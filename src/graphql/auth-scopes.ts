@@ -24,3 +24,11 @@ export const auditors = { admin: true, auditor: true } as const;
 export const admins = { admin: true } as const;
 /** Publishing upstream events, as POST /events does. */
 export const publishers = { admin: true, ingest: true } as const;
+
+// A masked field answers its masked value instead of refusing, so the refusal is never shown: one
+// shared error rather than a new one per field (building an error captures a stack, and a live
+// dashboard would build one per subscriber per update).
+const ANSWERED_MASKED = new Error('answered masked');
+
+/** For a field with contacts: auditors (and admins) read it whole, other readers masked by its `unauthorizedResolver`. */
+export const wholeForAuditors = { authScopes: auditors, unauthorizedError: () => ANSWERED_MASKED } as const;

@@ -1,6 +1,6 @@
 import type { Channel } from '../../domain/event-catalogue.ts';
 import { maskAddress } from '../../domain/mask-contact.ts';
-import { admins, auditors } from '../auth-scopes.ts';
+import { admins, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { setChannelPreference, type PreferenceChanged } from '../commands/set-channel-preference.ts';
 import { actorOf } from '../context.ts';
@@ -15,7 +15,7 @@ const ChannelPreference = builder.objectRef<PreferenceChanged>('ChannelPreferenc
     optedIn: t.exposeBoolean('optedIn'),
     address: t.string({
       nullable: true,
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (p) => (p.address === null ? null : maskAddress(p.address)),
       resolve: (p) => p.address,
     }),

@@ -2,7 +2,7 @@ import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/inboun
 import { maskContactsDeep } from '../../domain/mask-contacts-deep.ts';
 import { streamName, streamNameProblem } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
-import { auditors, readers } from '../auth-scopes.ts';
+import { readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { findInboundEvent, type InboundEventRow } from '../queries/inbound-events.queries.ts';
 import { notificationsOfEvent } from '../queries/notifications.queries.ts';
@@ -16,7 +16,7 @@ const ReceivedEvent = builder.objectRef<InboundEventReceived>('ReceivedEvent').i
     data: t.field({
       type: 'JSON',
       description: 'The payload as received, unknown fields included. Contacts masked for dashboard tokens.',
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (e) => maskContactsDeep(e.data),
       resolve: (e) => e.data,
     }),

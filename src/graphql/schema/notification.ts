@@ -5,7 +5,7 @@ import type { Channel } from '../../domain/event-catalogue.ts';
 import type { NotificationStatus } from '../../domain/notification-events.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { formatPosition, readStreamToArray, type RecordedEvent } from '../../ledger/event-store.ts';
-import { auditors, readers } from '../auth-scopes.ts';
+import { auditors, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import {
   decodeCursor,
@@ -32,7 +32,7 @@ const Recipient = builder.objectRef<RecipientSource>('Recipient').implement({
     address: t.string({
       nullable: true,
       description: 'Where the message goes. Masked (+91******3210, j***@example.com) for dashboard tokens.',
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (r) => (r.address === null ? null : maskAddress(r.address)),
       resolve: (r) => r.address,
     }),
@@ -57,7 +57,7 @@ export const TimelineEntry = builder.objectRef<RecordedEvent>('TimelineEntry').i
     actor: t.string({ nullable: true, description: 'Who appended it: a worker, `system`, or the admin token name.', resolve: (e) => e.metadata.actor ?? null }),
     data: t.field({
       type: 'JSON',
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (e) => maskContactsDeep(e.data),
       resolve: (e) => e.data,
     }),
@@ -91,7 +91,7 @@ export const Notification = builder.objectRef<NotificationRow>('Notification').i
     lastError: t.string({
       nullable: true,
       description: "The provider's or planner's last error message; contacts in it are masked for dashboards.",
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (n) => (n.last_error === null ? null : maskContactsInText(n.last_error)),
       resolve: (n) => n.last_error,
     }),

@@ -6,7 +6,7 @@ import { markStaffAlertRead } from '../../projections/staff-alert-commands.ts';
 import { listStaffAlerts, MAX_PAGE, type StaffAlert } from '../../projections/staff-alerts.queries.ts';
 import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff-directory.queries.ts';
 import { deactivateStaffMember, upsertStaffMember, type StaffMemberChanged } from '../../projections/staff-member-commands.ts';
-import { admins, auditors, readers } from '../auth-scopes.ts';
+import { admins, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf, type GraphqlContext } from '../context.ts';
 import { NotFoundError } from './errors.ts';
@@ -19,11 +19,11 @@ const masked = (address: string | undefined) => (address ? maskAddress(address) 
 
 const Contacts = builder.objectRef<StaffContacts>('StaffContacts').implement({
   fields: (t) => ({
-    email: t.string({ nullable: true, authScopes: auditors, unauthorizedResolver: (c) => masked(c.email), resolve: (c) => c.email ?? null }),
-    whatsapp: t.string({ nullable: true, authScopes: auditors, unauthorizedResolver: (c) => masked(c.whatsapp), resolve: (c) => c.whatsapp ?? null }),
-    sms: t.string({ nullable: true, authScopes: auditors, unauthorizedResolver: (c) => masked(c.sms), resolve: (c) => c.sms ?? null }),
+    email: t.string({ nullable: true, ...wholeForAuditors, unauthorizedResolver: (c) => masked(c.email), resolve: (c) => c.email ?? null }),
+    whatsapp: t.string({ nullable: true, ...wholeForAuditors, unauthorizedResolver: (c) => masked(c.whatsapp), resolve: (c) => c.whatsapp ?? null }),
+    sms: t.string({ nullable: true, ...wholeForAuditors, unauthorizedResolver: (c) => masked(c.sms), resolve: (c) => c.sms ?? null }),
     pushTokens: t.stringList({
-      authScopes: auditors,
+      ...wholeForAuditors,
       unauthorizedResolver: (c) => (c.pushTokens ?? []).map(maskAddress),
       resolve: (c) => c.pushTokens ?? [],
     }),
