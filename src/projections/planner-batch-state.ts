@@ -10,6 +10,7 @@ import {
   loadAppointmentStates,
   loadEmergencyLeaves,
   loadOffsets,
+  recordEmergencyLeaves,
   saveAppointmentStates,
   type AppointmentStateRow,
 } from './reminder-state.queries.ts';
@@ -42,7 +43,7 @@ export class PlannerBatchState {
 
   /** Writes what the batch left to write. Before the checkpoint: a crash repeats the batch, which decides the same again. */
   async flush(): Promise<void> {
-    await Promise.all([this.appointments.flush(), this.calledTokens.flush(), this.staffRouting.flush()]);
+    await Promise.all([this.appointments.flush(), this.calledTokens.flush(), this.staffRouting.flush(), this.leaves.flush()]);
   }
 }
 
@@ -182,10 +183,11 @@ export class CentreOffsets {
   }
 }
 
-/** Which emergency leave, if any, already told the patient of an appointment. */
+/** Which emergency leave, if any, already told the patient of an appointment; new ones written at `flush`. */
 export class EmergencyLeaves {
   readonly #db: Db;
   readonly #leaves = new Map<string, string | null>();
+  readonly #pending: { leaveEventId: string; doctorId: string; appointmentIds: string[]; at: Date }[] = [];
 
   constructor(db: Db) {
     this.#db = db;
@@ -203,10 +205,15 @@ export class EmergencyLeaves {
     return this.#leaves.get(appointmentId) ?? null;
   }
 
-  /** A leave was recorded for these appointments; the first leave to tell one wins. */
-  recorded(leaveEventId: string, appointmentIds: readonly string[]): void {
-    for (const id of appointmentIds) {
-      if (this.#leaves.has(id) && this.#leaves.get(id) === null) this.#leaves.set(id, leaveEventId);
-    }
+  /** A leave told the patients of these appointments; the first leave to tell one wins. */
+  async record(leaveEventId: string, doctorId: string, appointmentIds: readonly string[], at: Date): Promise<void> {
+    await this.load(appointmentIds);
+    for (const id of appointmentIds) if (this.#leaves.get(id) === null) this.#leaves.set(id, leaveEventId);
+    this.#pending.push({ leaveEventId, doctorId, appointmentIds: [...appointmentIds], at });
+  }
+
+  /** In one statement, in ledger order, so the first leave still wins. */
+  async flush(): Promise<void> {
+    await recordEmergencyLeaves(this.#db, this.#pending.splice(0));
   }
 }

@@ -8,7 +8,7 @@ import { categoryOf, streamName } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { hasApplied } from './reaction-position.ts';
-import { decisionsAt, recordEmergencyLeave, saveOffsets, withDecision, type AppointmentStateRow } from './reminder-state.queries.ts';
+import { decisionsAt, saveOffsets, withDecision, type AppointmentStateRow } from './reminder-state.queries.ts';
 
 const SLOT_TYPES = new Set(['appointment.confirmed', 'appointment.rescheduled']);
 const CLOSING_TYPES = new Set<ReminderCancelReason>([
@@ -40,6 +40,7 @@ export const reminderScheduleReaction: LedgerReaction = {
     const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap((e) => changesOf(e.data as InboundEventReceived));
     await Promise.all([
       state.appointments.load(changes.map((c) => c.change.appointmentId)),
+      state.leaves.load(changes.filter((c) => c.change.kind === 'close' && c.change.reason === 'doctor.emergency_leave').map((c) => c.change.appointmentId)),
       state.offsets.get(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId)),
     ]);
   },
@@ -54,8 +55,7 @@ export const reminderScheduleReaction: LedgerReaction = {
     if (received.type === 'doctor.emergency_leave') {
       const leave = received.data as PayloadOf<'doctor.emergency_leave'>;
       const ids = [...new Set(leave.affected.map((a) => a.appointment.id))];
-      await recordEmergencyLeave(db, received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
-      state.leaves.recorded(received.eventId, ids);
+      await state.leaves.record(received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
     }
     const changes = changesOf(received);
     const rows = await state.appointments.get(changes.map((c) => c.change.appointmentId));

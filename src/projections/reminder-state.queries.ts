@@ -125,18 +125,16 @@ export async function saveOffsets(db: Kysely<ReadModelDatabase>, set: ReminderOf
     .execute();
 }
 
-/** Appointments an emergency leave told their patients about; the first leave to tell one wins. */
-export async function recordEmergencyLeave(
+/** Appointments emergency leaves told their patients about, leaves in ledger order; the first leave to tell one wins. */
+export async function recordEmergencyLeaves(
   db: Kysely<ReadModelDatabase>,
-  leaveEventId: string,
-  doctorId: string,
-  appointmentIds: readonly string[],
-  at: Date,
+  leaves: readonly { leaveEventId: string; doctorId: string; appointmentIds: readonly string[]; at: Date }[],
 ): Promise<void> {
-  if (appointmentIds.length === 0) return;
+  const rows = leaves.flatMap((l) => l.appointmentIds.map((id) => ({ appointment_id: id, leave_event_id: l.leaveEventId, doctor_id: l.doctorId, announced_at: l.at })));
+  if (rows.length === 0) return;
   await db
     .insertInto('emergency_leave_appointments')
-    .values(appointmentIds.map((id) => ({ appointment_id: id, leave_event_id: leaveEventId, doctor_id: doctorId, announced_at: at })))
+    .values(rows)
     .onConflict((oc) => oc.column('appointment_id').doNothing())
     .execute();
 }
