@@ -165,7 +165,12 @@ export class ProjectionRunner {
   async #consume(lane: readonly Projection[], signal: AbortSignal): Promise<void> {
     const { store, db, clock } = this.#options;
     const batchSize = this.#options.batchSize ?? 500;
-    const iterator = store.subscribeToAll(this.#startOf(lane), signal)[Symbol.asyncIterator]();
+    // The subscription ends with this call, not only with the runner: after a failed batch, closing
+    // an iterator that is waiting for new events would otherwise wait until one arrives.
+    const reading = new AbortController();
+    const stopReading = () => reading.abort();
+    signal.addEventListener('abort', stopReading, { once: true });
+    const iterator = store.subscribeToAll(this.#startOf(lane), reading.signal)[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
     try {
       while (!signal.aborted) {
@@ -213,6 +218,8 @@ export class ProjectionRunner {
         }
       }
     } finally {
+      signal.removeEventListener('abort', stopReading);
+      reading.abort();
       await iterator.return?.();
     }
   }

@@ -70,13 +70,15 @@ describe('a projection run by two instances on one database', () => {
     const runners = [ahead, behind].map(
       ({ projection }) => new ProjectionRunner({ store, db, projections: [projection], clock, logger: silentLogger() }),
     );
-    await Promise.all(runners.map((r) => r.start()));
+    // Every event is in the ledger before either starts: the failed batch is the last there is, so
+    // nothing new arrives to wake a subscription that failed to close.
+    let last = await append(stream, 1);
+    for (let n = 2; n <= 6; n++) last = await append(stream, n);
     try {
-      let last = await append(stream, 1);
-      for (let n = 2; n <= 6; n++) last = await append(stream, n);
-      // The failing instance waits a second before it tries again; the other is long done by then.
-      await runners[0]!.whenProcessed(last);
+      await Promise.all(runners.map((r) => r.start()));
       await until(() => behind.hasFailed(), { what: 'the second instance to fail once' });
+      await runners[0]!.whenProcessed(last);
+      // It waits a second before it tries again.
       await runners[1]!.whenProcessed(last, { timeoutMs: 10_000 });
 
       expect(ahead.told).toEqual([1, 2, 3, 4, 5, 6]);
