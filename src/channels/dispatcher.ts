@@ -331,8 +331,11 @@ export class Dispatcher {
   /** What a failure means beyond this notification: an opt-out, a paused channel. */
   async #applyEffect(outcome: SendOutcome, channel: Channel, address: string, personId: string, at: Date): Promise<void> {
     if (outcome.kind !== 'failed' || !outcome.effect) return;
-    if (outcome.effect === 'opt-out') {
-      const optOut: ContactOptedOut = { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' };
+    if (outcome.effect === 'opt-out' || outcome.effect === 'drop-token') {
+      // A dead push token is the token's end, not the person's: their other devices still get pushes.
+      const optOut: ContactOptedOut = outcome.effect === 'opt-out'
+        ? { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' }
+        : { channel, address, personId: null, reason: 'permanent-bounce', at: at.toISOString(), actor: 'system' };
       await this.#o.store.append(streamName.preference(`${channel}:${address}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
     }
     if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {

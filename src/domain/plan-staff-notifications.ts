@@ -8,7 +8,7 @@ import type { PlanDecision, TemplateChoice } from './plan-notifications.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from './rendered-message.ts';
 import type { Result } from './result.ts';
-import { staffAddressFor } from './staff-directory.ts';
+import { staffAddressFor, type StaffMember } from './staff-directory.ts';
 import { DEFAULT_LOCALE } from './template-locale.ts';
 
 /** The templates as staff planning needs them; wired to the template catalogue by the caller. */
@@ -25,6 +25,17 @@ export interface StaffPlanningInput {
   templates: StaffPlanningTemplates;
   /** Opt-outs and bounces against a (channel, address, staff id), looked up before planning. */
   blockFor(channel: Channel, address: string, staffId: string): ContactBlock;
+}
+
+const BOUNCED: Partial<Record<Channel, string>> = {
+  email: 'email address bounced permanently',
+  push: 'every push token of the staff member was refused by the provider',
+};
+
+/** The newest push token the provider has not refused; the newest of all when every one was refused. */
+function livePushToken(member: StaffMember, blockFor: (token: string) => ContactBlock): string | null {
+  const tokens = member.contacts.pushTokens ?? [];
+  return [...tokens].reverse().find((t) => blockFor(t) === null) ?? tokens.at(-1) ?? null;
 }
 
 /** Deterministic: the same event, staff member and channel always name the same notification. */
@@ -60,13 +71,13 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
     event: { ...base, recipient: { ...person, address }, reason, detail, suppressedAt: now.toISOString() },
   });
 
-  const address = staffAddressFor(member, channel);
+  const address = channel === 'push' ? livePushToken(member, (token) => input.blockFor('push', token, member.id)) : staffAddressFor(member, channel);
   if (!address) return suppress('no-contact', `staff member has no ${channel === 'push' ? 'push token' : `${channel} contact`}`, null);
   if ((channel === 'whatsapp' || channel === 'sms') && !isValidPhoneNumber(address)) {
     return suppress('invalid-contact', 'phone number is well-formed but not a valid number', address);
   }
   const block = channel === 'in_app' ? null : input.blockFor(channel, address, member.id);
-  if (block) return suppress(block, block === 'opted-out' ? `staff member opted out of ${channel}` : 'email address bounced permanently', address);
+  if (block) return suppress(block, block === 'opted-out' ? `staff member opted out of ${channel}` : BOUNCED[channel] ?? 'address refused permanently', address);
 
   const template = templates.select(type, channel, locale);
   if (!template) return suppress('template-error', `no template for ${type} on ${channel}`, address);

@@ -132,6 +132,8 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
 /** Opt-outs and bounces against the routed members' addresses and ids, as of this event in the batch. */
 async function loadBlocks({ state }: ReactionContext, recipients: readonly RoutedRecipient[]): Promise<void> {
   if (recipients.length === 0) return;
-  const addresses = recipients.filter((r) => r.channel !== 'in_app').map((r) => staffAddressFor(r.member, r.channel)).filter((a): a is string => a !== null);
+  // Every push token: planning picks the newest one the provider has not refused.
+  const addresses = recipients.flatMap((r) => (r.channel === 'push' ? r.member.contacts.pushTokens ?? [] : r.channel === 'in_app' ? [] : [staffAddressFor(r.member, r.channel)]))
+    .filter((a): a is string => a !== null);
   await state.blocks.load(addresses, recipients.map((r) => r.member.id));
 }

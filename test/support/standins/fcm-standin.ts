@@ -38,6 +38,8 @@ export interface FcmStandin {
   sendRequests(): RecordedRequest[];
   /** Makes every token issued so far unacceptable, as after a revocation. */
   revokeTokens(): void;
+  /** Device registration tokens FCM no longer knows (the app was uninstalled): 404 UNREGISTERED. */
+  unregisterDevices(...deviceTokens: string[]): void;
 }
 
 /**
@@ -46,6 +48,7 @@ export interface FcmStandin {
  */
 export async function startFcmStandin(account: TestServiceAccount, expiresInS = 3599): Promise<FcmStandin> {
   const issued = new Set<string>();
+  const unregistered = new Set<string>();
   let tokenUrl = '';
   const server = await startStandin((request) => {
     if (request.path === '/token') return exchange(request);
@@ -54,6 +57,7 @@ export async function startFcmStandin(account: TestServiceAccount, expiresInS = 
     if (!bearer || !issued.has(bearer)) return { status: 401, body: fcmError(401, 'UNAUTHENTICATED', undefined) };
     const body = JSON.parse(request.text) as { message?: { token?: unknown } };
     if (typeof body.message?.token !== 'string') return { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', ['message.token']) };
+    if (unregistered.has(body.message.token)) return { status: 404, body: fcmError(404, 'NOT_FOUND', 'UNREGISTERED') };
     return { status: 200, body: { name: `projects/${account.project_id}/messages/0:${Date.now()}%${randomBytes(8).toString('hex')}` } };
   });
   tokenUrl = `${server.url}/token`;
@@ -78,6 +82,9 @@ export async function startFcmStandin(account: TestServiceAccount, expiresInS = 
     tokenRequests: () => server.requests.filter((request) => request.path === '/token'),
     sendRequests: () => server.requests.filter((request) => request.path !== '/token'),
     revokeTokens: () => issued.clear(),
+    unregisterDevices: (...deviceTokens) => {
+      for (const token of deviceTokens) unregistered.add(token);
+    },
   };
 }
 
