@@ -8,7 +8,7 @@ export type RecordsetColumns = Record<string, string>;
  * statement, whatever their number, through the query builder (so a rebuild's schema applies to
  * the tables it names).
  */
-export function jsonRecordset<Row>(rows: readonly object[], columns: RecordsetColumns, alias: string): AliasedRawBuilder<Row, string> {
+export function jsonRecordset<Row extends object, A extends string>(rows: readonly object[], columns: RecordsetColumns, alias: A): AliasedRawBuilder<Row, A> {
   const definition = sql.raw(Object.entries(columns).map(([name, type]) => `${name} ${type}`).join(', '));
   return sql<Row>`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${definition}))`.as(alias);
 }

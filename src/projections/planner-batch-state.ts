@@ -5,7 +5,7 @@ import type { ReminderOffset } from '../domain/reminder-offsets.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 import { StaffRoutingState } from './staff-routing-batch-state.ts';
-import { markCalled } from './walkin-state.queries.ts';
+import { WalkinQueues } from './walkin-batch-state.ts';
 import {
   loadAppointmentStates,
   loadEmergencyLeaves,
@@ -29,7 +29,7 @@ export class PlannerBatchState {
   readonly offsets: CentreOffsets;
   readonly leaves: EmergencyLeaves;
 
-  readonly calledTokens: CalledTokens;
+  readonly walkin: WalkinQueues;
   readonly staffRouting: StaffRoutingState;
 
   constructor(db: Db) {
@@ -37,13 +37,13 @@ export class PlannerBatchState {
     this.appointments = new AppointmentStates(db);
     this.offsets = new CentreOffsets(db);
     this.leaves = new EmergencyLeaves(db);
-    this.calledTokens = new CalledTokens(db);
+    this.walkin = new WalkinQueues(db);
     this.staffRouting = new StaffRoutingState(db);
   }
 
   /** Writes what the batch left to write. Before the checkpoint: a crash repeats the batch, which decides the same again. */
   async flush(): Promise<void> {
-    await Promise.all([this.appointments.flush(), this.calledTokens.flush(), this.staffRouting.flush(), this.leaves.flush()]);
+    await Promise.all([this.appointments.flush(), this.walkin.flush(), this.staffRouting.flush(), this.leaves.flush()]);
   }
 }
 
@@ -139,26 +139,6 @@ export class AppointmentStates {
     const rows = [...this.#pending.values()];
     this.#pending.clear();
     await saveAppointmentStates(this.#db, rows);
-  }
-}
-
-/** Walk-in tokens called during the batch, written before anything reads the tokens and at the end. */
-export class CalledTokens {
-  readonly #db: Db;
-  readonly #pending = new Map<string, { centreId: string; queueId: string; localDate: string; token: string }>();
-
-  constructor(db: Db) {
-    this.#db = db;
-  }
-
-  add(call: { centreId: string; queueId: string; localDate: string; token: string }): void {
-    this.#pending.set(JSON.stringify([call.centreId, call.queueId, call.localDate, call.token]), call);
-  }
-
-  async flush(): Promise<void> {
-    const calls = [...this.#pending.values()];
-    this.#pending.clear();
-    await markCalled(this.#db, calls);
   }
 }
 

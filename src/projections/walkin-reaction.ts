@@ -5,11 +5,11 @@ import { planApproachingTurn, tokensReachingTurn, type QueueToken } from '../dom
 import type { PlanningTemplates } from '../domain/plan-notifications.ts';
 import { localDateAt } from '../domain/slot-instant.ts';
 import { categoryOf } from '../domain/stream-name.ts';
-import { WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../domain/walkin-events.ts';
+import { DEFAULT_WALKIN_THRESHOLD, WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../domain/walkin-events.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { loadBlocks, toAppend } from './patient-planning-reaction.ts';
-import { advanceQueue, markNotified, notifiedAt, queueState, saveThreshold, thresholdOf, tokenStates, type QueueKey } from './walkin-state.queries.ts';
+import { notifiedAt, saveThreshold, type QueueKey } from './walkin-state.queries.ts';
 
 const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
 
@@ -24,31 +24,47 @@ export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
     handles: (e) =>
       (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && WALKIN_TYPES.has((e.data as InboundEventReceived).type))
       || (e.type === WALKIN_EVENT_TYPES.thresholdSet && categoryOf(e.stream) === 'walkin-queue'),
+    async prefetch(events, { state }) {
+      const updates = events
+        .filter((e) => e.type === INBOUND_RECEIVED && (e.data as InboundEventReceived).type === 'walkin.queue_updated')
+        .map((e) => e.data as InboundEventReceived);
+      await state.walkin.load(
+        updates.map((r) => keyOf(r.data as PayloadOf<'walkin.queue_updated'>)),
+        updates.flatMap((r) => {
+          const update = r.data as PayloadOf<'walkin.queue_updated'>;
+          const localDate = localDateAt(new Date(r.occurredAt), update.centre.timeZone);
+          return update.tokens.map((t) => ({ key: keyOf(update), localDate, token: t.number }));
+        }),
+      );
+    },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       if (event.type === WALKIN_EVENT_TYPES.thresholdSet) {
-        await saveThreshold(context.db, event.data as WalkInThresholdSet, event.position);
+        const set = event.data as WalkInThresholdSet;
+        await saveThreshold(context.db, set, event.position);
+        context.state.walkin.thresholdChanged({ centreId: set.centreId, queueId: set.queueId });
         return [];
       }
       const received = event.data as InboundEventReceived;
       if (received.type === 'walkin.token_called') {
         const called = received.data as PayloadOf<'walkin.token_called'>;
         const localDate = localDateAt(new Date(received.occurredAt), called.centre.timeZone);
-        context.state.calledTokens.add({ centreId: called.centre.id, queueId: called.queue.id, localDate, token: called.token.number });
+        context.state.walkin.called({ centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
         return [];
       }
-      // Tokens called earlier in this batch are never told their turn is near.
-      await context.state.calledTokens.flush();
       return queueUpdated(templates, event, received, context);
     },
   };
 }
 
+const keyOf = (update: { centre: { id: string }; queue: { id: string } }): QueueKey => ({ centreId: update.centre.id, queueId: update.queue.id });
+
 async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, received: InboundEventReceived, context: ReactionContext): Promise<PendingAppend[]> {
   const update = received.data as PayloadOf<'walkin.queue_updated'>;
-  const key: QueueKey = { centreId: update.centre.id, queueId: update.queue.id };
-  const before = await queueState(context.db, key);
-  const fresh = await advanceQueue(context.db, key, received.occurredAt, event.position);
-  if (!fresh) {
+  const key = keyOf(update);
+  const { walkin } = context.state;
+  const before = await walkin.queue(key);
+  const occurredAt = Date.parse(received.occurredAt);
+  if (!(await walkin.advance(key, occurredAt, event.position))) {
     // Seen before (a repeated batch, or another instance): plan again what it told; ids make it once.
     const told = await notifiedAt(context.db, key, event.position);
     const byNumber = new Map(update.tokens.map((t) => [t.number, t]));
@@ -58,15 +74,15 @@ async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, 
     });
     return planAll(templates, event, received, update, again, context);
   }
-  if (before && Date.parse(received.occurredAt) < new Date(before.last_occurred_at).getTime()) return [];
+  if (before && occurredAt < before.lastOccurredAt) return [];
 
-  const threshold = await thresholdOf(context.db, key);
+  const threshold = (await walkin.threshold(key)) ?? DEFAULT_WALKIN_THRESHOLD;
   const localDate = localDateAt(new Date(received.occurredAt), update.centre.timeZone);
   const within = update.tokens.filter((t) => t.position <= threshold).map((t) => t.number);
-  const known = await tokenStates(context.db, key, localDate, within);
+  const known = await walkin.tokenStates(key, localDate, within);
   const reaching = tokensReachingTurn(update.tokens, threshold, (n) => known.get(n));
-  const marked = await markNotified(context.db, key, localDate, reaching, threshold, event.position);
-  const told = reaching.filter((t) => marked.has(t.number)).map((token) => ({ token, threshold, localDate }));
+  walkin.told(reaching.map((t) => ({ key, localDate, token: t.number, queuePosition: t.position, threshold, position: event.position })));
+  const told = reaching.map((token) => ({ token, threshold, localDate }));
   return planAll(templates, event, received, update, told, context);
 }
 

@@ -18,12 +18,14 @@ import { createRoutingRule, updateRoutingRule } from '../../src/projections/rout
 import { deactivateStaffMember, upsertStaffMember } from '../../src/projections/staff-member-commands.ts';
 import { staffRoutingReaction } from '../../src/projections/staff-routing-reaction.ts';
 import { staffPlanningTemplates } from '../../src/domain/staff-planning-templates.ts';
+import { walkinReaction } from '../../src/projections/walkin-reaction.ts';
+import { approachingTurnNotificationId } from '../../src/domain/plan-approaching-turn.ts';
 import { preferenceReaction } from '../../src/projections/preference-reaction.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { centre, patient, validEnvelope } from '../support/envelopes.ts';
 
 // The planner reads opt-outs once per batch and writes through what its reactions change: an event
 // must still see exactly the preferences recorded before it, even those recorded in the same batch.
@@ -152,5 +154,37 @@ describe('the planner within one batch', () => {
     expect(await routed(byEmail.eventId)).toEqual([['email', { kind: 'routing-rule', ruleId, ruleVersion: 1 }]]);
     expect(await routed(byWhatsapp.eventId)).toEqual([['whatsapp', { kind: 'routing-rule', ruleId, ruleVersion: 2 }]]);
     expect(await routed(toNobody.eventId)).toEqual([]);
+  });
+
+  it('tells a walk-in token once as the queue moves within one batch, and never a token called earlier in it', async () => {
+    const queue = { id: `queue-${randomUUID().slice(0, 8)}`, name: 'General Physician' };
+    const occurredAt = (minute: number) => new Date(Date.parse('2026-11-24T04:00:00Z') + minute * 60_000).toISOString();
+    const update = (minute: number, tokens: [string, number][]) => record({
+      eventId: `his:${randomUUID()}`,
+      type: 'walkin.queue_updated',
+      occurredAt: occurredAt(minute),
+      data: { centre, queue, tokens: tokens.map(([number, position]) => ({ number, position, patient })) },
+    });
+    const start = await store.headPosition();
+    await update(1, [['W-1', 5], ['W-2', 6]]);
+    await update(2, [['W-1', 4], ['W-2', 5]]);
+    const reached = await update(3, [['W-1', 3], ['W-2', 4]]);
+    await update(4, [['W-1', 2], ['W-2', 3]]);
+    await record({ eventId: `his:${randomUUID()}`, type: 'walkin.token_called', occurredAt: occurredAt(5), data: { centre, queue, token: { number: 'W-3', room: 'Room 1' }, patient } });
+    const last = await update(6, [['W-1', 1], ['W-2', 2], ['W-3', 1]]);
+
+    const walkinPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [walkinReaction(planningTemplates)] });
+    await walkinPlanner.applyBatch!(db, await batchBetween(start, last.position));
+
+    const tokens = await db.selectFrom('walkin_tokens').selectAll().where('queue_id', '=', queue.id).orderBy('token_number').execute();
+    expect(tokens.map((t) => [t.token_number, t.notified_position, t.notified_commit === null ? null : `${t.notified_commit}/${t.notified_prepare}`, t.called])).toEqual([
+      ['W-1', 3, `${reached.position.commit}/${reached.position.prepare}`, false],
+      ['W-2', 3, expect.any(String), false],
+      ['W-3', null, null, true],
+    ]);
+    const planned = async (token: string) => readStreamToArray(store, streamName.notification(approachingTurnNotificationId(centre.id, queue.id, token, '2026-11-24', 'whatsapp')));
+    expect((await planned('W-1')).map((e) => e.type)).toEqual([NOTIFICATION_EVENT_TYPES.planned]);
+    expect((await planned('W-2')).map((e) => e.type)).toEqual([NOTIFICATION_EVENT_TYPES.planned]);
+    expect(await planned('W-3')).toEqual([]);
   });
 });
