@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { DUPLICATE_IGNORED, INBOUND_RECEIVED, type DuplicateIgnored, type InboundEventReceived } from '../domain/inbound-receipt.ts';
 import { categoryOf, idOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
+import { applyFolded } from './fold-rows.ts';
 import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
 import type { Projection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
@@ -24,37 +25,8 @@ export const inboxProjection: Projection = {
   name: 'inbox',
   handles: (e) => categoryOf(e.stream) === 'inbound' && (e.type === INBOUND_RECEIVED || e.type === DUPLICATE_IGNORED),
   /** The batch folded per inbound event onto its row (locked), then one insert and one update. */
-  async applyAll(trx: Trx, events: readonly RecordedEvent[]) {
-    const byEvent = new Map<string, RecordedEvent[]>();
-    for (const event of events) {
-      const id = idOf(event.stream)!;
-      const list = byEvent.get(id);
-      if (list) list.push(event);
-      else byEvent.set(id, [event]);
-    }
-    const fold = (id: string, start: InboxRow | null) => byEvent.get(id)!.reduce<InboxRow | null>((row, e) => foldInboxEvent(row, id, e), start);
-    const rows = await lockInboxRows(trx, [...byEvent.keys()]);
-    const created: InboxRow[] = [];
-    const moved: InboxRow[] = [];
-    for (const id of byEvent.keys()) {
-      const before = rows.get(id) ?? null;
-      const after = fold(id, before);
-      if (after === null || after === before) continue;
-      (before ? moved : created).push(after);
-    }
-    const inserted = await insertInboxRows(trx, created);
-    const lost = created.filter((r) => !inserted.has(r.event_id)).map((r) => r.event_id);
-    if (lost.length > 0) {
-      // Another instance wrote them first: fold this batch onto what it wrote.
-      const current = await lockInboxRows(trx, lost);
-      for (const id of lost) {
-        const before = current.get(id) ?? null;
-        const after = fold(id, before);
-        if (before && after && after !== before) moved.push(after);
-      }
-    }
-    await updateInboxRows(trx, moved);
-  },
+  applyAll: (trx, events) =>
+    applyFolded<InboxRow>(trx, events, { rowOf: (e) => idOf(e.stream)!, fold: foldInboxEvent, lock: lockInboxRows, insert: insertInboxRows, update: updateInboxRows }),
 };
 
 /** A receipt counts once per revision: an event at or below the row's revision changes nothing. */

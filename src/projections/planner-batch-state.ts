@@ -47,6 +47,14 @@ export class PlannerBatchState {
   }
 }
 
+/** Fills `known` with what `query` finds of the ids it does not hold yet, and null for the rest. */
+async function loadMissing<V>(known: Map<string, V | null>, ids: Iterable<string>, query: (ids: string[]) => Promise<Map<string, V>>): Promise<void> {
+  const missing = [...new Set(ids)].filter((id) => !known.has(id));
+  if (missing.length === 0) return;
+  const found = await query(missing);
+  for (const id of missing) known.set(id, found.get(id) ?? null);
+}
+
 const addressKey = (channel: string, address: string) => `a:${channel}:${address}`;
 const personKey = (channel: string, personId: string) => `p:${channel}:${personId}`;
 
@@ -109,11 +117,8 @@ export class AppointmentStates {
     this.#db = db;
   }
 
-  async load(appointmentIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(appointmentIds)].filter((id) => !this.#rows.has(id));
-    if (missing.length === 0) return;
-    const found = await loadAppointmentStates(this.#db, missing);
-    for (const id of missing) this.#rows.set(id, found.get(id) ?? null);
+  load(appointmentIds: Iterable<string>): Promise<void> {
+    return loadMissing(this.#rows, appointmentIds, (ids) => loadAppointmentStates(this.#db, ids));
   }
 
   /** Loaded rows of these appointments (absent: none yet). */
@@ -173,11 +178,8 @@ export class EmergencyLeaves {
     this.#db = db;
   }
 
-  async load(appointmentIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(appointmentIds)].filter((id) => !this.#leaves.has(id));
-    if (missing.length === 0) return;
-    const found = await loadEmergencyLeaves(this.#db, missing);
-    for (const id of missing) this.#leaves.set(id, found.get(id) ?? null);
+  load(appointmentIds: Iterable<string>): Promise<void> {
+    return loadMissing(this.#leaves, appointmentIds, (ids) => loadEmergencyLeaves(this.#db, ids));
   }
 
   async of(appointmentId: string): Promise<string | null> {

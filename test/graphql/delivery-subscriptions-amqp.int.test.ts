@@ -1,7 +1,6 @@
-import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
-import { uniqueAmqpNames } from '../support/amqp-names.ts';
+import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
@@ -27,11 +26,7 @@ afterAll(async () => {
   await publisher?.close();
   await second?.stop();
   await first?.stop();
-  const connection = await amqp.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue);
-  for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange);
-  await connection.close();
+  await deleteAmqpNames(names);
 });
 
 const LIVE = `subscription Live($filter: DeliveryUpdatedFilter) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import type { Channel } from '../../src/domain/event-catalogue.ts';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
-import { uniqueAmqpNames } from '../support/amqp-names.ts';
+import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { secondPatient, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -20,11 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.close();
   await service?.stop();
-  const connection = await amqp.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue);
-  for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange);
-  await connection.close();
+  await deleteAmqpNames(names);
 });
 
 async function publishAndSettle(raw: RawEnvelope, expectedRows: number) {

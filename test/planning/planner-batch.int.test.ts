@@ -7,11 +7,8 @@ import { planningTemplates } from '../../src/domain/planning-templates.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/preference-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
-import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
+import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { recordInbound } from '../../src/ledger/record-inbound.ts';
-import { runMigrations } from '../../src/ledger/run-migrations.ts';
-import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
-import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
 import { patientPlanningReaction } from '../../src/projections/patient-planning-reaction.ts';
 import { plannerProcessor } from '../../src/projections/planner-processor.ts';
 import { createRoutingRule, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
@@ -24,29 +21,22 @@ import { preferenceReaction } from '../../src/projections/preference-reaction.ts
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
 import { centre, patient, validEnvelope } from '../support/envelopes.ts';
 
 // The planner reads opt-outs once per batch and writes through what its reactions change: an event
 // must still see exactly the preferences recorded before it, even those recorded in the same batch.
 
 const clock = fixedClock('2026-11-24T09:30:00Z');
-let database: TestDatabase;
-let connection: SqlConnection;
+let ledger: LedgerDatabase;
 let store: PostgresEventStore;
 let db: Kysely<ReadModelDatabase>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  connection = connectPostgres(database.url);
-  store = await PostgresEventStore.open(connection);
-  await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
-  db = connection.readModels as Kysely<ReadModelDatabase>;
+  ledger = await openLedgerDatabase();
+  ({ store, db } = ledger);
 });
-afterAll(async () => {
-  await connection?.close();
-  await database?.drop();
-});
+afterAll(async () => ledger?.close());
 
 const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)] });
 

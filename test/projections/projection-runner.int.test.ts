@@ -3,16 +3,13 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName } from '../../src/domain/stream-name.ts';
 import type { RecordedEvent } from '../../src/ledger/event-store.ts';
-import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
-import { runMigrations } from '../../src/ledger/run-migrations.ts';
-import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from '../../src/projections/checkpoints.ts';
-import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
 import { ProjectionRunner, type Projection } from '../../src/projections/projection-runner.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
 import { until } from '../support/until.ts';
 
 // Two service instances share one database and each runs every projection, with one stored
@@ -20,22 +17,15 @@ import { until } from '../support/until.ts';
 // subscriptions) must not depend on how far the other one got.
 
 const clock = fixedClock();
-let database: TestDatabase;
-let connection: SqlConnection;
+let ledger: LedgerDatabase;
 let store: PostgresEventStore;
 let db: Kysely<ReadModelDatabase>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  connection = connectPostgres(database.url);
-  store = await PostgresEventStore.open(connection, { pollIntervalMs: 50 });
-  await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
-  db = connection.readModels as Kysely<ReadModelDatabase>;
+  ledger = await openLedgerDatabase({ pollIntervalMs: 50 });
+  ({ store, db } = ledger);
 });
-afterAll(async () => {
-  await connection?.close();
-  await database?.drop();
-});
+afterAll(async () => ledger?.close());
 
 /** A read model that only remembers, per instance, the events it was told of after commit. */
 function tellingProjection(name: string, stream: string, options: { failOnce?: (e: RecordedEvent) => boolean } = {}) {

@@ -1,9 +1,8 @@
-import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
-import { uniqueAmqpNames } from '../support/amqp-names.ts';
+import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { fixedClock } from '../support/clock.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { validEnvelope } from '../support/envelopes.ts';
@@ -24,11 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.close();
   await service?.stop();
-  const connection = await amqp.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue);
-  for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange);
-  await connection.close();
+  await deleteAmqpNames(names);
 });
 
 describe('staff events published over AMQP', () => {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { TEST_AMQP_URL } from './env.ts';
 
 /** Exchange and queue names of one test file's own, so files share the broker without meeting. */
 export function uniqueAmqpNames(label: string): Record<string, string> {
@@ -9,4 +11,16 @@ export function uniqueAmqpNames(label: string): Record<string, string> {
     AMQP_DEAD_LETTER_EXCHANGE: `test.${suffix}.dlx`,
     AMQP_DEAD_LETTER_QUEUE: `test.${suffix}.dead`,
   };
+}
+
+/** Removes the queues and exchanges a test file's service declared under `uniqueAmqpNames`. */
+export async function deleteAmqpNames(names: Record<string, string>): Promise<void> {
+  const connection = await amqp.connect(TEST_AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue);
+    for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange);
+  } finally {
+    await connection.close();
+  }
 }
