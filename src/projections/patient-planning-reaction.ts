@@ -8,6 +8,7 @@ import type { ContactBlock } from '../domain/preference-events.ts';
 import { categoryOf, streamName } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
+import type { PlannerBatchState } from './planner-batch-state.ts';
 
 /** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
 export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
@@ -18,7 +19,7 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
       const envelopes = events.map(envelopeOf);
       const targets = envelopes.flatMap(targetsOf);
       await Promise.all([
-        state.blocks.load(targets.flatMap((t) => contactsOf(t.patient)), targets.map((t) => t.patient.id)),
+        loadPatientBlocks(state, targets.map((t) => t.patient)),
         state.leaves.load(envelopes.flatMap((e) => cancelledAppointmentOf(e) ?? [])),
       ]);
     },
@@ -64,11 +65,12 @@ const envelopeOf = (event: RecordedEvent): Envelope => {
 const cancelledAppointmentOf = (envelope: Envelope): string | null =>
   envelope.type === 'appointment.cancelled' ? (envelope.data as { appointment: { id: string } }).appointment.id : null;
 
-const contactsOf = (patient: { phone?: string; email?: string }): string[] => [patient.phone, patient.email].filter((a): a is string => !!a);
+/** Opt-outs and bounces of these patients, by their phone and email and by their id, into the batch's state. */
+export const loadPatientBlocks = (state: PlannerBatchState, patients: readonly { id: string; phone?: string; email?: string }[]): Promise<void> =>
+  state.blocks.load(patients.flatMap((p) => [p.phone, p.email].filter((a): a is string => !!a)), patients.map((p) => p.id));
 
 /** Opt-outs and bounces of everyone the event concerns, as of this event in the batch. */
 export async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<BlockLookup> {
-  const targets = targetsOf(envelope);
-  await context.state.blocks.load(targets.flatMap((t) => contactsOf(t.patient)), targets.map((t) => t.patient.id));
+  await loadPatientBlocks(context.state, targetsOf(envelope).map((t) => t.patient));
   return (channel, address, personId) => context.state.blocks.lookup(channel, address, personId);
 }

@@ -3,6 +3,7 @@ import type { Channel } from '../domain/event-catalogue.ts';
 import type { ContactBlock } from '../domain/preference-events.ts';
 import type { ReminderOffset } from '../domain/reminder-offsets.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
+import { loadMissing } from './load-missing.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 import { StaffRoutingState } from './staff-routing-batch-state.ts';
 import { WalkinQueues } from './walkin-batch-state.ts';
@@ -45,14 +46,6 @@ export class PlannerBatchState {
   async flush(): Promise<void> {
     await Promise.all([this.appointments.flush(), this.walkin.flush(), this.staffRouting.flush(), this.leaves.flush()]);
   }
-}
-
-/** Fills `known` with what `query` finds of the ids it does not hold yet, and null for the rest. */
-async function loadMissing<V>(known: Map<string, V | null>, ids: Iterable<string>, query: (ids: string[]) => Promise<Map<string, V>>): Promise<void> {
-  const missing = [...new Set(ids)].filter((id) => !known.has(id));
-  if (missing.length === 0) return;
-  const found = await query(missing);
-  for (const id of missing) known.set(id, found.get(id) ?? null);
 }
 
 const addressKey = (channel: string, address: string) => `a:${channel}:${address}`;
@@ -101,8 +94,6 @@ export class ContactBlocks {
   }
 }
 
-type PendingState = Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'> & { position: LedgerPosition };
-
 /**
  * The reminder schedule reaction's per-appointment state, written once at the end of the batch.
  * Its decisions follow from the ledger alone, so an instance that wrote an appointment first (or a
@@ -111,7 +102,8 @@ type PendingState = Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'> & { 
 export class AppointmentStates {
   readonly #db: Db;
   readonly #rows = new Map<string, AppointmentStateRow | null>();
-  readonly #pending = new Map<string, PendingState>();
+  /** Appointments the batch changed: their rows are written at `flush`. */
+  readonly #changed = new Set<string>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -136,13 +128,13 @@ export class AppointmentStates {
   save(rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[], position: LedgerPosition): void {
     for (const row of rows) {
       this.#rows.set(row.appointmentId, { ...row, lastCommit: position.commit.toString(), lastPrepare: position.prepare.toString() });
-      this.#pending.set(row.appointmentId, { ...row, position });
+      this.#changed.add(row.appointmentId);
     }
   }
 
   async flush(): Promise<void> {
-    const rows = [...this.#pending.values()];
-    this.#pending.clear();
+    const rows = [...this.#changed].map((id) => this.#rows.get(id)!);
+    this.#changed.clear();
     await saveAppointmentStates(this.#db, rows);
   }
 }

@@ -168,9 +168,7 @@ export class ProjectionRunner {
     // The subscription ends with this call, not only with the runner: after a failed batch, closing
     // an iterator that is waiting for new events would otherwise wait until one arrives.
     const reading = new AbortController();
-    const stopReading = () => reading.abort();
-    signal.addEventListener('abort', stopReading, { once: true });
-    const iterator = store.subscribeToAll(this.#startOf(lane), reading.signal)[Symbol.asyncIterator]();
+    const iterator = store.subscribeToAll(this.#startOf(lane), AbortSignal.any([signal, reading.signal]))[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
     try {
       while (!signal.aborted) {
@@ -218,7 +216,6 @@ export class ProjectionRunner {
         }
       }
     } finally {
-      signal.removeEventListener('abort', stopReading);
       reading.abort();
       await iterator.return?.();
     }

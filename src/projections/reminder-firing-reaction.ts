@@ -6,7 +6,7 @@ import { categoryOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
-import { loadBlocks, toAppend } from './patient-planning-reaction.ts';
+import { loadBlocks, loadPatientBlocks, toAppend } from './patient-planning-reaction.ts';
 
 /**
  * A fired reminder becomes appointment.reminder notifications (WhatsApp and email), planned in
@@ -19,8 +19,7 @@ export function reminderFiringReaction(templates: PlanningTemplates, logger: Log
     handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
     async prefetch(events, { state }) {
       const appointments = await state.appointments.get(events.map((e) => (e.data as ReminderFired).appointmentId));
-      const patients = [...appointments.values()].flatMap((a) => (a.visit ? [a.visit.patient] : []));
-      await state.blocks.load(patients.flatMap((p) => [p.phone, p.email].filter((c): c is string => !!c)), patients.map((p) => p.id));
+      await loadPatientBlocks(state, [...appointments.values()].flatMap((a) => (a.visit ? [a.visit.patient] : [])));
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const fired = event.data as ReminderFired;

@@ -75,7 +75,7 @@ export async function loadAppointmentStates(db: Kysely<ReadModelDatabase>, appoi
  */
 export async function saveAppointmentStates(
   db: Kysely<ReadModelDatabase>,
-  rows: readonly (Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'> & { position: LedgerPosition })[],
+  rows: readonly AppointmentStateRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await db
@@ -87,7 +87,8 @@ export async function saveAppointmentStates(
       visit: r.visit ? JSON.stringify(r.visit) : null,
       stream_revision: r.streamRevision.toString(),
       decisions: JSON.stringify(r.decisions),
-      ...positionColumns(r.position),
+      last_commit: r.lastCommit,
+      last_prepare: r.lastPrepare,
     })))
     .onConflict((oc) => oc
       .column('appointment_id')

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { RoutingRule } from '../domain/routing-rule.ts';
 import type { StaffMember } from '../domain/staff-directory.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
+import { loadMissing } from './load-missing.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
+import { positionKey } from './reminder-state.queries.ts';
 import { routingRulesAsOf } from './routing-rules.queries.ts';
 import { staffCandidatesAsOf } from './staff-directory.queries.ts';
 
@@ -36,16 +38,15 @@ export class StaffRoutingState {
     this.#db = db;
   }
 
-  async loadRouted(eventIds: readonly string[]): Promise<void> {
-    const missing = [...new Set(eventIds)].filter((id) => !this.#routed.has(id));
-    if (missing.length === 0) return;
-    const rows = await this.#db
-      .selectFrom('staff_event_routings')
-      .select(['event_id', 'commit_position', 'prepare_position'])
-      .where('event_id', 'in', missing)
-      .execute();
-    for (const id of missing) this.#routed.set(id, null);
-    for (const r of rows) this.#routed.set(r.event_id, `${r.commit_position}/${r.prepare_position}`);
+  loadRouted(eventIds: readonly string[]): Promise<void> {
+    return loadMissing(this.#routed, eventIds, async (missing) => {
+      const rows = await this.#db
+        .selectFrom('staff_event_routings')
+        .select(['event_id', 'commit_position', 'prepare_position'])
+        .where('event_id', 'in', missing)
+        .execute();
+      return new Map(rows.map((r) => [r.event_id, positionKey({ commit: BigInt(r.commit_position), prepare: BigInt(r.prepare_position) })]));
+    });
   }
 
   /** Where the first receipt of this event was routed, or null if none was. */
@@ -57,7 +58,7 @@ export class StaffRoutingState {
   /** This receipt was routed; the row is written at `flush` (a repeat of the batch routes it the same). */
   routed(row: StaffEventRouting): void {
     if (this.#routed.get(row.event_id)) return;
-    this.#routed.set(row.event_id, `${row.commit_position}/${row.prepare_position}`);
+    this.#routed.set(row.event_id, positionKey({ commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) }));
     this.#pending.push(row);
   }
 
