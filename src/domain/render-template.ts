@@ -43,8 +43,9 @@ const baseOptions = { strictVariables: true, strictFilters: true, lenientIf: tru
 const textEngine = new Liquid(baseOptions);
 const htmlEngine = new Liquid({ ...baseOptions, outputEscape: 'escape' });
 // Our sources are fixed, so each is parsed once.
-const textCache = new Map<string, Template[]>();
-const htmlCache = new Map<string, Template[]>();
+type Compiled = { plain: PlainSource } | { liquid: Template[] };
+const textCache = new Map<string, Compiled>();
+const htmlCache = new Map<string, Compiled>();
 
 /** The template for this event, channel and recipient locale (English when the locale's language has none); null when none exists. */
 export function templateFor(eventType: string, channel: Channel, locale: string): TemplateRef | null {
@@ -80,7 +81,7 @@ function lookup(eventType: string, channel: Channel, locale: string): { ref: Tem
 }
 
 function render(channel: Channel, t: ChannelTemplates, language: TemplateLocale, vars: Readonly<Record<string, string>>): RenderedMessage | null {
-  const text = (source: string) => renderWith(textCache, textEngine, source, vars);
+  const text = (source: string) => renderText(source, vars);
   switch (channel) {
     case 'whatsapp': {
       if (!t.whatsapp) return null;
@@ -114,20 +115,58 @@ function render(channel: Channel, t: ChannelTemplates, language: TemplateLocale,
   }
 }
 
-const SINGLE_VARIABLE = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
+const OUTPUT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
-function renderWith(cache: Map<string, Template[]>, engine: Liquid, source: string, vars: Readonly<Record<string, string>>): string {
-  // Most WhatsApp parameters are one bare variable: look it up directly, with the same strictness,
-  // instead of a Liquid render each (a fan-out renders thousands). Plain text only: HTML is escaped by Liquid.
-  const single = engine === textEngine ? SINGLE_VARIABLE.exec(source) : null;
-  if (single?.[1]) {
-    const value = Object.hasOwn(vars, single[1]) ? vars[single[1]] : undefined;
-    if (typeof value !== 'string') throw new MissingVariableError(single[1]);
-    return value;
+/**
+ * A source of text and bare `{{ variable }}` outputs only: `text[0] vars[0] text[1] ... text[n]`.
+ * Liquid would print each variable as it is (the text engine escapes nothing), so these are
+ * filled by lookup with Liquid's strictness instead of a Liquid render each: most of our sources
+ * are like this, and planning and sending render every message.
+ */
+interface PlainSource {
+  text: string[];
+  variables: string[];
+}
+
+function plainSource(source: string): PlainSource | null {
+  const text: string[] = [];
+  const variables: string[] = [];
+  let at = 0;
+  for (const match of source.matchAll(OUTPUT)) {
+    text.push(source.slice(at, match.index));
+    variables.push(match[1]!);
+    at = match.index + match[0].length;
   }
-  let templates = cache.get(source);
-  if (!templates) cache.set(source, (templates = engine.parse(source)));
-  return engine.renderSync(templates, vars) as string;
+  text.push(source.slice(at));
+  // Anything else Liquid would read (a tag, a filter, a whitespace-trimming output) goes to Liquid.
+  return text.some((t) => t.includes('{{') || t.includes('{%')) ? null : { text, variables };
+}
+
+function fillPlain({ text, variables }: PlainSource, vars: Readonly<Record<string, string>>): string {
+  let out = text[0]!;
+  for (let i = 0; i < variables.length; i++) {
+    const name = variables[i]!;
+    const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+    if (typeof value !== 'string') throw new MissingVariableError(name);
+    out += value + text[i + 1]!;
+  }
+  return out;
+}
+
+/** One plain-text source with these variables, exactly as a message's text parts are rendered. */
+export function renderText(source: string, vars: Readonly<Record<string, string>>): string {
+  return renderWith(textCache, textEngine, source, vars);
+}
+
+function renderWith(cache: Map<string, Compiled>, engine: Liquid, source: string, vars: Readonly<Record<string, string>>): string {
+  let compiled = cache.get(source);
+  if (!compiled) {
+    // HTML output is escaped by Liquid, so only the text engine takes the plain path.
+    const plain = engine === textEngine ? plainSource(source) : null;
+    compiled = plain ? { plain } : { liquid: engine.parse(source) };
+    cache.set(source, compiled);
+  }
+  return 'plain' in compiled ? fillPlain(compiled.plain, vars) : (engine.renderSync(compiled.liquid, vars) as string);
 }
 
 class MissingVariableError extends Error {

@@ -1,18 +1,18 @@
 import type { AppendResult, StreamAppend } from './event-store.ts';
 
-interface Waiting {
-  append: StreamAppend;
+interface Waiting<A extends StreamAppend> {
+  append: A;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
 
-export interface AppendBatcherOptions {
+export interface AppendBatcherOptions<A extends StreamAppend> {
   /** Appends in flight at once, as statements; the rest queue and go together in the next one. */
   concurrency: number;
   /** Largest number of appends in one statement. */
   maxBatch: number;
-  one(append: StreamAppend): Promise<AppendResult>;
-  many(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  one(append: A): Promise<AppendResult>;
+  many(appends: readonly A[]): Promise<AppendResult[]>;
 }
 
 /**
@@ -23,14 +23,14 @@ export interface AppendBatcherOptions {
  * Each batch takes its streams' locks in name order, so two batches never wait on each other in a
  * cycle.
  */
-export class AppendBatcher {
-  readonly #queue: Waiting[] = [];
+export class AppendBatcher<A extends StreamAppend = StreamAppend> {
+  readonly #queue: Waiting<A>[] = [];
   #inFlight = 0;
   #isScheduled = false;
 
-  constructor(private readonly options: AppendBatcherOptions) {}
+  constructor(private readonly options: AppendBatcherOptions<A>) {}
 
-  submit(append: StreamAppend): Promise<AppendResult> {
+  submit(append: A): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ append, resolve, reject });
       // Appends made in one go (a claim's attempts, a batch's plans, the messages of one broker
@@ -58,7 +58,7 @@ export class AppendBatcher {
     }
   }
 
-  async #flush(batch: Waiting[]): Promise<void> {
+  async #flush(batch: Waiting<A>[]): Promise<void> {
     try {
       if (batch.length === 1) {
         batch[0]!.resolve(await this.options.one(batch[0]!.append));

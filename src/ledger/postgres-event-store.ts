@@ -50,11 +50,11 @@ export class PostgresEventStore implements EventStore {
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
 
-  readonly #batcher = new AppendBatcher({
+  readonly #batcher = new AppendBatcher<PreparedAppend>({
     concurrency: 4,
     maxBatch: 200,
-    one: (a) => this.#appendOne(a.stream, a.events, a.expected),
-    many: (appends) => this.appendEach(appends),
+    one: (a) => this.#appendOne(a),
+    many: (appends) => this.#appendPrepared(appends),
   });
 
   private constructor(connection: SqlConnection, options: PostgresEventStoreOptions) {
@@ -71,12 +71,11 @@ export class PostgresEventStore implements EventStore {
 
   async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     // Bad input is refused here, before it can share a statement with anyone else's append.
-    appendArguments(stream, events, expected);
-    return this.#batcher.submit({ stream, events, expected });
+    return this.#batcher.submit(prepareAppend({ stream, events, expected }));
   }
 
-  async #appendOne(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const { payload, isAny, expectedRevision } = appendArguments(stream, events, expected);
+  async #appendOne(append: PreparedAppend): Promise<AppendResult> {
+    const { stream, expected, payload, isAny, expectedRevision } = append;
     const [row] = await this.#connection.run<AppendRow>({
       name: 'ledger_append',
       text: 'select * from ledger_append($1, $2::bigint, $3, $4::jsonb)',
@@ -90,15 +89,18 @@ export class PostgresEventStore implements EventStore {
 
   /** ledger_append once per append, in one statement: one transaction, one commit, one answer each. */
   async appendEach(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    return this.#appendPrepared(appends.map(prepareAppend));
+  }
+
+  async #appendPrepared(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) return [];
-    const args = appends.map((a) => appendArguments(a.stream, a.events, a.expected));
     const rows = await this.#connection.run<AppendRow & { ord: string | number }>({
       name: 'ledger_append_each',
       text: `select a.ord, r.*
                from unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[]) with ordinality as a(stream, expected, is_any, events, ord)
                cross join lateral ledger_append(a.stream, a.expected, a.is_any, a.events) r
               order by a.ord`,
-      values: [appends.map((a) => a.stream), args.map((a) => a.expectedRevision), args.map((a) => a.isAny), args.map((a) => a.payload)],
+      values: [appends.map((a) => a.stream), appends.map((a) => a.expectedRevision), appends.map((a) => a.isAny), appends.map((a) => a.payload)],
     });
     if (rows.length !== appends.length) throw new Error(`ledger_append answered ${rows.length} of ${appends.length} appends`);
     const results = rows.map((row, i) => toAppendResult(row, appends[i]!.stream, appends[i]!.expected));
@@ -226,12 +228,19 @@ interface AppendRow {
   global_position: string | null;
 }
 
-function appendArguments(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision) {
+/** An append checked and serialized once, when it is made; the statement that carries it reuses the text. */
+interface PreparedAppend extends StreamAppend {
+  payload: string;
+  isAny: boolean;
+  expectedRevision: string | null;
+}
+
+function prepareAppend({ stream, events, expected }: StreamAppend): PreparedAppend {
   const payload = `[${serializeAppend(stream, events)
     .map((e) => `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`)
     .join(',')}]`;
   const expectedRevision = expected === 'no-stream' ? '-1' : expected === 'any' ? null : expected.toString();
-  return { payload, isAny: expected === 'any', expectedRevision };
+  return { stream, events, expected, payload, isAny: expected === 'any', expectedRevision };
 }
 
 function toAppendResult(row: AppendRow, stream: string, expected: ExpectedRevision): AppendResult {
