@@ -10,6 +10,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
+import { describeCpu, sampleCpu } from './support/process-cpu.ts';
 import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -72,6 +73,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     console.log(`Full speed: ${FULL_SPEED_EVENTS} events...`);
     let expected = 0;
     const fullStart = performance.now();
+    const cpuBefore = sampleCpu();
     for (let i = 0; i < FULL_SPEED_EVENTS; i += 500) {
       const batch = Array.from({ length: Math.min(500, FULL_SPEED_EVENTS - i) }, (_, j) => validEnvelope(TYPES[(i + j) % TYPES.length]!));
       const at = performance.now();
@@ -82,6 +84,8 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const fullSeconds = (lastSendAt - fullStart) / 1000;
     const eventsPerSecond = FULL_SPEED_EVENTS / fullSeconds;
     console.log(`  ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
+    // The publisher runs in this process too, and counts as the service here.
+    console.log(`  ${describeCpu(cpuBefore, sampleCpu(), FULL_SPEED_EVENTS, 'event')}`);
 
     console.log(`Steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
     latencies.length = 0;

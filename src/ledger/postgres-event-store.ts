@@ -198,27 +198,35 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
-    const from = after ?? ZERO;
-    // Only what no running transaction can still precede: below the oldest running transaction id.
-    // The last row answers whether committed events wait behind a transaction still running (then
-    // the caller looks again soon): every such event is past our cursor, so one index probe tells.
-    const { rows } = await sql<EventRow & { waiting: boolean | null }>`
-      with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
-      (select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
-              event_type, data, metadata, recorded_at, null::boolean as waiting
-         from ledger_events e, horizon h
-        where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
-          and e.transaction_id < h.xmin
-        order by e.transaction_id, e.global_position
-        limit ${limit})
-      union all
-      select null, null, null, null, null, null, null, null, null,
-             exists (select 1 from ledger_events w, horizon h where w.transaction_id >= h.xmin)
-    `.execute(this.#db);
+    const { rows } = await ledgerReadStatement(after ?? ZERO, limit).execute(this.#db);
     const events = rows.filter((r) => r.waiting === null).map(toRecorded);
     const waiting = rows.some((r) => r.waiting === true);
     return { events, unstableTail: events.length < limit && waiting };
   }
+}
+
+/**
+ * The events after `from` in global order, at most `limit`, and only what no running transaction
+ * can still precede: below the oldest running transaction id. The last row answers whether
+ * committed events wait behind a transaction still running (then the caller looks again soon).
+ * Both parts are index probes whatever the ledger's size: the horizon reaches each as a value
+ * (an init plan), and the waiting test reads the newest transaction id off the index's end; an
+ * `exists` over a join with the horizon was planned as a scan of the whole ledger on every read.
+ */
+export function ledgerReadStatement(from: LedgerPosition, limit: number) {
+  return sql<EventRow & { waiting: boolean | null }>`
+    with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
+    (select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
+            event_type, data, metadata, recorded_at, null::boolean as waiting
+       from ledger_events e
+      where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
+        and e.transaction_id < (select xmin from horizon)
+      order by e.transaction_id, e.global_position
+      limit ${limit})
+    union all
+    select null, null, null, null, null, null, null, null, null,
+           coalesce((select w.transaction_id from ledger_events w order by w.transaction_id desc limit 1) >= (select xmin from horizon), false)
+  `;
 }
 
 interface AppendRow {

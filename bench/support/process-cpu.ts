@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** CPU milliseconds used so far by the processes a benchmark's work runs in, by kind. */
+export type CpuSample = Record<ProcessKind, number>;
+type ProcessKind = 'service' | 'postgres' | 'rabbitmq' | 'other';
+
+const KINDS: readonly ProcessKind[] = ['service', 'postgres', 'rabbitmq', 'other'];
+// Linux reports CPU times in clock ticks; 100 per second on every kernel these machines run.
+const MS_PER_TICK = 10;
+
+/**
+ * Reads every process's user + system time from /proc: this process (the service and the benchmark
+ * driving it), PostgreSQL's backends, RabbitMQ's Erlang VM, and everything else on the machine.
+ * Null where /proc is not there to read.
+ */
+export function sampleCpu(): CpuSample | null {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const sample: CpuSample = { service: 0, postgres: 0, rabbitmq: 0, other: 0 };
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (command) state ..." where the command may hold spaces and parentheses.
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+    sample[kindOf(Number(pid), command)] += ms;
+  }
+  return sample;
+}
+
+function kindOf(pid: number, command: string): ProcessKind {
+  if (pid === process.pid) return 'service';
+  if (command.startsWith('postgres')) return 'postgres';
+  if (command.startsWith('beam')) return 'rabbitmq';
+  return 'other';
+}
+
+/**
+ * One line on where the CPU went per unit of work between two samples, and the rate the machine's
+ * cores could reach at that cost if nothing else ran: the ceiling the measured rate sits under.
+ */
+export function describeCpu(before: CpuSample | null, after: CpuSample | null, units: number, unit: string): string {
+  if (!before || !after || units === 0) return 'CPU by process: /proc not readable here';
+  const perUnit = (kind: ProcessKind) => ((after[kind] - before[kind]) / units) * 1000;
+  const total = KINDS.reduce((sum, kind) => sum + perUnit(kind), 0);
+  const cores = availableParallelism();
+  const parts = KINDS.map((kind) => `${kind} ${Math.round(perUnit(kind))} us`).join(', ');
+  const ceiling = total > 0 ? Math.round((cores * 1_000_000) / total) : Infinity;
+  return `CPU per ${unit}: ${parts}; ${Math.round(total)} us in all, so at most ${ceiling}/s on ${cores} cores`;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerPosition } from '../../src/ledger/event-store.ts';
+import { ledgerReadStatement, PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
+import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+
+// Every subscription reads the ledger again and again at its tail. A read must cost a few index
+// pages whatever the ledger holds: a plan that scans the whole ledger works in a test and takes a
+// live service down once the ledger holds a few million events.
+const EVENTS = 20_000;
+const CHUNK = 500;
+
+let database: TestDatabase;
+let connection: SqlConnection;
+let store: PostgresEventStore;
+const positions: LedgerPosition[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  connection = connectPostgres(database.url);
+  store = await PostgresEventStore.open(connection);
+  for (let i = 0; i < EVENTS; i += CHUNK) {
+    const results = await store.appendEach(
+      Array.from({ length: CHUNK }, (_, j) => ({
+        stream: streamName.inbound(`read-cost-${i + j}`),
+        events: [{ id: randomUUID(), type: 'InboundEventReceived', data: { n: i + j, note: 'x'.repeat(200) }, metadata: {} }],
+        expected: 'no-stream' as const,
+      })),
+    );
+    for (const r of results) if (r.ok) positions.push(r.position);
+  }
+  // Planner statistics as a live database has them.
+  await connection.db.executeQuery(CompiledQuery.raw('analyze ledger_events'));
+}, 120_000);
+
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Shared Hit Blocks': number;
+  'Shared Read Blocks': number;
+  Plans?: PlanNode[];
+}
+
+/** Runs the read under EXPLAIN ANALYZE: the pages it touched and every scan it made. */
+async function explainRead(from: LedgerPosition, limit: number): Promise<{ pages: number; scans: string[] }> {
+  const read = ledgerReadStatement(from, limit).compile(connection.db);
+  const { rows } = await connection.db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+    CompiledQuery.raw(`explain (analyze, buffers, format json) ${read.sql}`, [...read.parameters]),
+  );
+  const plan = rows[0]!['QUERY PLAN'][0].Plan;
+  const scans: string[] = [];
+  const visit = (node: PlanNode) => {
+    if (node['Relation Name']) scans.push(`${node['Node Type']} on ${node['Relation Name']}`);
+    node.Plans?.forEach(visit);
+  };
+  visit(plan);
+  return { pages: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], scans };
+}
+
+describe('reading the PostgreSQL ledger', () => {
+  it(`costs a few index pages at the tail of ${EVENTS} events, not a scan of the ledger`, async () => {
+    expect(positions).toHaveLength(EVENTS);
+    const { pages, scans } = await explainRead(positions.at(-1)!, 2000);
+    expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
+    expect(pages).toBeLessThan(30);
+  });
+
+  it('costs pages in proportion to what it returns in the middle of the ledger', async () => {
+    const { pages, scans } = await explainRead(positions[EVENTS / 2]!, 100);
+    expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
+    // 100 rows of ~300 bytes: a few heap pages and the index path to them.
+    expect(pages).toBeLessThan(60);
+  });
+
+  it('still answers the read: the next events in order, and nothing waiting behind a running transaction', async () => {
+    const { rows } = await ledgerReadStatement(positions[EVENTS - 3]!, 10).execute(connection.db);
+    const events = rows.filter((r) => r.waiting === null);
+    expect(events.map((e) => BigInt(e.global_position))).toEqual(positions.slice(EVENTS - 2).map((p) => p.prepare));
+    expect(rows.filter((r) => r.waiting !== null).map((r) => r.waiting)).toEqual([false]);
+  });
+});
