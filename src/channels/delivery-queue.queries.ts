@@ -15,18 +15,18 @@ export async function claimDue(
   options: { worker: string; now: Date; leaseMs: number; limit: number; excludeChannels: readonly string[] },
 ): Promise<ClaimedDelivery[]> {
   const { worker, now, leaseMs, limit, excludeChannels } = options;
+  let due = db
+    .selectFrom('notifications')
+    .select('notification_id')
+    .where('due_at', '<=', now)
+    .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]));
+  if (excludeChannels.length > 0) due = due.where('channel', 'not in', excludeChannels);
   return db
     .updateTable('notifications')
     .set({ locked_by: worker, locked_until: new Date(now.getTime() + leaseMs) })
-    .where('notification_id', 'in', (eb) => {
-      let due = eb
-        .selectFrom('notifications')
-        .select('notification_id')
-        .where('due_at', '<=', now)
-        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]));
-      if (excludeChannels.length > 0) due = due.where('channel', 'not in', excludeChannels);
-      return due.orderBy('due_at').limit(limit).forUpdate().skipLocked();
-    })
+    // The claimed ids reach the update as one array value, so it finds them by primary key; an
+    // `in (subquery)` may be planned as a hash join over a scan of every notification ever sent.
+    .where(sql<boolean>`notification_id = any(array(${due.orderBy('due_at').limit(limit).forUpdate().skipLocked()}))`)
     .returning(['notification_id', 'channel'])
     .execute();
 }

@@ -25,7 +25,8 @@ export async function claimDueReminders(
   const rows = await db
     .updateTable('reminders')
     .set({ locked_by: worker, locked_until: new Date(now.getTime() + leaseMs) })
-    .where('reminder_id', 'in', (eb) => eb
+    // By primary key from one array value, as the delivery claim does (see claimDue).
+    .where(sql<boolean>`reminder_id = any(array(${db
       .selectFrom('reminders')
       .select('reminder_id')
       .where('status', '=', 'scheduled')
@@ -34,7 +35,7 @@ export async function claimDueReminders(
       .orderBy('due_at')
       .limit(limit)
       .forUpdate()
-      .skipLocked())
+      .skipLocked()}))`)
     .returning(['reminder_id', 'appointment_id', 'centre_id', 'reminder_offset', 'scheduled_by', 'due_at', 'slot_at'])
     .execute();
   return rows.map((r) => ({ ...r, due_at: new Date(r.due_at), slot_at: new Date(r.slot_at) }));
