@@ -44,12 +44,20 @@ export async function releaseDelivery(
     .execute();
 }
 
-/** When the next notification falls due, so an idle dispatcher sleeps exactly that long. */
-export async function nextDueAt(db: Kysely<ReadModelDatabase>): Promise<Date | null> {
+/**
+ * When the next notification nobody holds falls due, so an idle dispatcher sleeps no longer than
+ * that (it never sleeps past its poll interval, which is also when a lapsed lease is noticed). The
+ * earliest such row read off the due index: a min() over every pending row was planned as a scan
+ * of the whole table where statistics were missing or stale.
+ */
+export async function nextDueAt(db: Kysely<ReadModelDatabase>, now: Date): Promise<Date | null> {
   const row = await db
     .selectFrom('notifications')
-    .select(sql<Date>`min(coalesce(greatest(due_at, locked_until), due_at))`.as('next'))
+    .select(sql<Date>`greatest(due_at, locked_until)`.as('next'))
     .where('due_at', 'is not', null)
+    .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
+    .orderBy('due_at')
+    .limit(1)
     .executeTakeFirst();
   return row?.next ? new Date(row.next) : null;
 }

@@ -176,7 +176,7 @@ export class Dispatcher {
   async #sleep(signal: AbortSignal): Promise<void> {
     let waitMs = this.#o.pollIntervalMs;
     if (this.#inFlight.size < this.#o.claimBatch) {
-      const next = await nextDueAt(this.#o.db).catch(() => null);
+      const next = await nextDueAt(this.#o.db, this.#o.clock.now()).catch(() => null);
       if (next) waitMs = Math.max(0, Math.min(waitMs, next.getTime() - this.#o.clock.now().getTime()));
     }
     if (waitMs === 0 && this.#inFlight.size === 0) waitMs = 5;

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimDue, nextDueAt } from '../../src/channels/delivery-queue.queries.ts';
+import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
+import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
+
+// The dispatcher's two questions of the deliveries table, asked many times a second: what can I
+// claim now, and when does the next notification fall due. Both must read the due index, not the
+// table: sent notifications pile up for ever, and statistics may be missing (autovacuum off).
+const SENT = 20_000;
+const T0 = new Date('2026-12-03T10:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+let ledger: LedgerDatabase;
+// The same database through a query builder that keeps every statement it runs, to ask for its plan.
+let logged: Kysely<ReadModelDatabase>;
+const statements: CompiledQuery[] = [];
+
+beforeAll(async () => {
+  ledger = await openLedgerDatabase();
+  // Long finished notifications: no longer due, never to be claimed again.
+  await sql`
+    insert into notifications (notification_id, event_id, event_type, channel, recipient_kind, recipient_id, locale,
+                               selection, status, attempts, created_at, updated_at, applied_revision)
+    select gen_random_uuid(), 'his:' || g, 'appointment.confirmed', 'whatsapp', 'patient', 'p' || g, 'en',
+           '{}'::jsonb, 'sent', 1, ${T0}, ${T0}, 2
+      from generate_series(1, ${SENT}) g
+  `.execute(ledger.db);
+  logged = new Kysely<ReadModelDatabase>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ledger.database.url, max: 2 }) }),
+    log: (event) => {
+      if (event.level === 'query') statements.push(event.query);
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await logged?.destroy();
+  await ledger?.close();
+});
+
+beforeEach(async () => {
+  await sql`delete from notifications where status = 'planned'`.execute(ledger.db);
+});
+
+async function pending(rows: { dueAt: Date; lockedUntil?: Date; channel?: string }[]): Promise<string[]> {
+  const ids = rows.map(() => randomUUID());
+  await ledger.db
+    .insertInto('notifications')
+    .values(rows.map((r, i) => ({
+      notification_id: ids[i]!,
+      event_id: `his:pending-${ids[i]}`,
+      event_type: 'appointment.confirmed',
+      channel: r.channel ?? 'whatsapp',
+      recipient_kind: 'patient',
+      recipient_id: 'p-pending',
+      locale: 'en',
+      selection: JSON.stringify({}),
+      status: 'planned',
+      due_at: r.dueAt,
+      locked_by: r.lockedUntil ? 'another-worker' : null,
+      locked_until: r.lockedUntil ?? null,
+      created_at: T0,
+      updated_at: T0,
+      applied_revision: 0,
+    })))
+    .execute();
+  return ids;
+}
+
+/** The statement's plan: every table scan in it, by kind. */
+async function scansOf(query: CompiledQuery): Promise<string[]> {
+  const { rows } = await ledger.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]));
+  return rows.map((r) => r['QUERY PLAN']).filter((line) => / Scan .*on notifications\b/.test(line)).map((line) => line.trim().replace(/\s+\(cost.*$/, ''));
+}
+
+describe('when the next notification falls due', () => {
+  it('is the earliest due time of a notification nobody holds', async () => {
+    await pending([{ dueAt: at(5_000) }, { dueAt: at(2_000) }, { dueAt: at(9_000) }]);
+    expect(await nextDueAt(ledger.db, T0)).toEqual(at(2_000));
+  });
+
+  it('passes over notifications another worker holds, and counts those whose lease has run out as due', async () => {
+    await pending([{ dueAt: at(-1_000), lockedUntil: at(30_000) }, { dueAt: at(4_000) }]);
+    expect(await nextDueAt(ledger.db, T0)).toEqual(at(4_000));
+    await pending([{ dueAt: at(-2_000), lockedUntil: at(-500) }]);
+    expect(await nextDueAt(ledger.db, T0)).toEqual(at(-500));
+  });
+
+  it('is nothing when nothing is pending, however many were sent', async () => {
+    expect(await nextDueAt(ledger.db, T0)).toBeNull();
+  });
+});
+
+describe('the dispatcher queries on a table of sent notifications without statistics', () => {
+  it('read the due index and the primary key, never the whole table', async () => {
+    await pending(Array.from({ length: 50 }, (_, i) => ({ dueAt: at(-i) })));
+
+    statements.length = 0;
+    expect(await nextDueAt(logged, T0)).toEqual(at(-49));
+    const [next] = statements;
+    expect(await scansOf(next!)).toEqual(['->  Index Scan using notifications_due on notifications']);
+
+    statements.length = 0;
+    const claimed = await claimDue(logged, { worker: 'w1', now: T0, leaseMs: 30_000, limit: 20, excludeChannels: ['sms'] });
+    expect(claimed).toHaveLength(20);
+    const [claim] = statements;
+    const scans = await scansOf(claim!);
+    expect(scans.filter((s) => s.includes('Seq Scan'))).toEqual([]);
+    expect(scans.some((s) => s.includes('notifications_due'))).toBe(true);
+  });
+});
