@@ -86,6 +86,8 @@ export class Dispatcher {
   readonly #correlation = new Map<string, string>();
   #wake: (() => void) | null = null;
   #woken = false;
+  /** The last claim filled every free slot (or did not run): more may be due than was taken. */
+  #mayHaveMoreDue = true;
   #loop: Promise<void> | null = null;
 
   constructor(options: DispatcherOptions) {
@@ -147,8 +149,12 @@ export class Dispatcher {
             limit: capacity,
             excludeChannels: await this.#pausedChannels(),
           });
+          this.#mayHaveMoreDue = claimed.length === capacity;
+        } else {
+          this.#mayHaveMoreDue = true;
         }
       } catch (error) {
+        this.#mayHaveMoreDue = true;
         this.#o.logger.error({ err: error }, 'claiming due notifications failed');
       }
       // One read for the streams of the whole claim, not one per notification.
@@ -165,7 +171,9 @@ export class Dispatcher {
         this.#inFlight.add(work);
         void work.finally(() => {
           this.#inFlight.delete(work);
-          this.poke();
+          // A finished send frees a slot; look again only if due work was left for want of one.
+          // New work arrives with the projection's poke, retries with their release.
+          if (this.#mayHaveMoreDue) this.poke();
         });
       }
       if (claimed.length > 0 || this.#woken) continue;
@@ -235,7 +243,11 @@ export class Dispatcher {
     now: Date,
   ): Promise<void> {
     const { store, clock, logger } = this.#o;
-    const release = (dueAt: Date | null) => releaseDelivery(this.#o.db, { notificationId: row.notification_id, worker: this.#o.worker, dueAt });
+    const release = async (dueAt: Date | null) => {
+      await releaseDelivery(this.#o.db, { notificationId: row.notification_id, worker: this.#o.worker, dueAt });
+      // Due again later: an idle loop works out its sleep again, so the retry is not late.
+      if (dueAt !== null) this.poke();
+    };
     const revision = BigInt(length - 1);
 
     if (decision.kind === 'skip') {
