@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
@@ -62,12 +63,17 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
   const wake = new EventEmitter();
   wake.setMaxListeners(0);
 
+  // Names this process's notifications, so its listener can tell them from other processes'.
+  const instance = randomUUID();
   let listener: pg.Client | null = null;
   let closed = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
   const listen = async () => {
     const client = new pg.Client({ connectionString: url, application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:listen` });
-    client.on('notification', () => wake.emit('poke'));
+    // Our own appends poked this process already; only another process's wake us from here.
+    client.on('notification', (message) => {
+      if (message.payload !== instance) wake.emit('poke');
+    });
     client.on('error', () => undefined);
     client.on('end', () => {
       listener = null;
@@ -101,7 +107,7 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
     notifying = true;
     pending = false;
     // On the asynchronous-commit pool: a NOTIFY's transaction then holds back no reader for an fsync.
-    readModelPool.query(`select pg_notify('${CHANNEL}', '')`).catch(() => undefined).finally(() => {
+    readModelPool.query('select pg_notify($1, $2)', [CHANNEL, instance]).catch(() => undefined).finally(() => {
       notifying = false;
       if (!pending || closed) return;
       gapTimer = setTimeout(() => {
