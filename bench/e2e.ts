@@ -10,7 +10,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
-import { describeCpu, sampleCpu } from './support/process-cpu.ts';
+import { cpuBetween, describeCpu, sampleCpu } from './support/process-cpu.ts';
 import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -85,7 +85,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const eventsPerSecond = FULL_SPEED_EVENTS / fullSeconds;
     console.log(`  ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
     // The publisher runs in this process too, and counts as the service here.
-    console.log(`  ${describeCpu(cpuBefore, sampleCpu(), FULL_SPEED_EVENTS, 'event')}`);
+    console.log(`  ${describeCpu(cpuBetween(cpuBefore, sampleCpu()), FULL_SPEED_EVENTS, 'event')}`);
 
     console.log(`Steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
     latencies.length = 0;

@@ -11,7 +11,7 @@ import { declareTopology, queueArguments, resolveTopology, type IntakeTopology, 
 import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
 import { connectPostgres } from '../src/ledger/sql-connection.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
-import { describeCpu, sampleCpu, type CpuSample } from './support/process-cpu.ts';
+import { cpuBetween, describeCpu, sampleCpu, sumCpu, type CpuSample } from './support/process-cpu.ts';
 import { UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../test/support/envelopes.ts';
 
 // DESIGN.md's benchmark contract: AMQP -> validate -> ledger -> ack at prefetch 10, beside a raw
@@ -93,13 +93,6 @@ async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, 
   return { count: settled, ms: last - first, recordMs, cpuMs: cpuMsSince(cpu) };
 }
 
-const zeroCpu = (): CpuSample => ({ service: 0, postgres: 0, rabbitmq: 0, other: 0 });
-
-function addCpu(sum: CpuSample, before: CpuSample | null, after: CpuSample | null): void {
-  if (!before || !after) return;
-  for (const kind of Object.keys(sum) as (keyof CpuSample)[]) sum[kind] += after[kind] - before[kind];
-}
-
 function resolvers(): { promise: Promise<unknown>; resolve(value: unknown): void } {
   let resolve!: (value: unknown) => void;
   const promise = new Promise<unknown>((r) => {
@@ -176,7 +169,7 @@ export async function run(): Promise<Record<string, number | string>> {
     const intake: Side = { count: 0, ms: 0, recordMs: 0, cpuMs: 0 };
     const perRound = TOTAL / ROUNDS;
     // Every process's CPU, summed over the rounds of each side: the service, PostgreSQL and RabbitMQ share the cores.
-    const cpu = { raw: zeroCpu(), intake: zeroCpu() };
+    const cpu = { raw: [] as (CpuSample | null)[], intake: [] as (CpuSample | null)[] };
     for (let round = 0; round < ROUNDS; round++) {
       const batch = messages.slice(round * perRound, (round + 1) * perRound);
       const report = await publisher.publishEnvelopes(batch);
@@ -186,8 +179,8 @@ export async function run(): Promise<Record<string, number | string>> {
       const rawRound = await drainRaw(rawChannel, twin, batch.length);
       const beforeIntake = sampleCpu();
       const intakeRound = await drainIntake(make, inner, batch.length);
-      addCpu(cpu.raw, beforeRaw, beforeIntake);
-      addCpu(cpu.intake, beforeIntake, sampleCpu());
+      cpu.raw.push(cpuBetween(beforeRaw, beforeIntake));
+      cpu.intake.push(cpuBetween(beforeIntake, sampleCpu()));
       raw.count += rawRound.count;
       raw.ms += rawRound.ms;
       raw.cpuMs += rawRound.cpuMs;
@@ -212,8 +205,8 @@ export async function run(): Promise<Record<string, number | string>> {
     const intakePerS = intake.count / (intake.ms / 1000);
     const rawPerS = raw.count / (raw.ms / 1000);
     console.log(`queue type ${QUEUE_TYPE}; recorded ${recorded}, duplicates ${duplicates}`);
-    console.log(`raw:    ${describeCpu(zeroCpu(), cpu.raw, raw.count, 'message')}`);
-    console.log(`intake: ${describeCpu(zeroCpu(), cpu.intake, intake.count, 'message')}`);
+    console.log(`raw:    ${describeCpu(sumCpu(cpu.raw), raw.count, 'message')}`);
+    console.log(`intake: ${describeCpu(sumCpu(cpu.intake), intake.count, 'message')}`);
     return {
       intake_per_s: Math.round(intakePerS),
       raw_per_s: Math.round(rawPerS),

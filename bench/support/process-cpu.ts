@@ -45,13 +45,25 @@ function kindOf(pid: number, command: string): ProcessKind {
   return 'other';
 }
 
+/** CPU used between two samples, by kind; null where either could not be read. */
+export function cpuBetween(before: CpuSample | null, after: CpuSample | null): CpuSample | null {
+  if (!before || !after) return null;
+  return Object.fromEntries(KINDS.map((kind) => [kind, after[kind] - before[kind]])) as CpuSample;
+}
+
+/** Several spans' CPU added up; null if any could not be read. */
+export function sumCpu(spans: readonly (CpuSample | null)[]): CpuSample | null {
+  if (spans.some((span) => span === null)) return null;
+  return Object.fromEntries(KINDS.map((kind) => [kind, spans.reduce((total, span) => total + span![kind], 0)])) as CpuSample;
+}
+
 /**
- * One line on where the CPU went per unit of work between two samples, and the rate the machine's
- * cores could reach at that cost if nothing else ran: the ceiling the measured rate sits under.
+ * One line on where the CPU went per unit of work, and the rate the machine's cores could reach at
+ * that cost if nothing else ran: the ceiling the measured rate sits under.
  */
-export function describeCpu(before: CpuSample | null, after: CpuSample | null, units: number, unit: string): string {
-  if (!before || !after || units === 0) return 'CPU by process: /proc not readable here';
-  const perUnit = (kind: ProcessKind) => ((after[kind] - before[kind]) / units) * 1000;
+export function describeCpu(used: CpuSample | null, units: number, unit: string): string {
+  if (!used || units === 0) return 'CPU by process: /proc not readable here';
+  const perUnit = (kind: ProcessKind) => (used[kind] / units) * 1000;
   const total = KINDS.reduce((sum, kind) => sum + perUnit(kind), 0);
   const cores = availableParallelism();
   const parts = KINDS.map((kind) => `${kind} ${Math.round(perUnit(kind))} us`).join(', ');

@@ -43,9 +43,8 @@ const baseOptions = { strictVariables: true, strictFilters: true, lenientIf: tru
 const textEngine = new Liquid(baseOptions);
 const htmlEngine = new Liquid({ ...baseOptions, outputEscape: 'escape' });
 // Our sources are fixed, so each is parsed once.
-type Compiled = { plain: PlainSource } | { liquid: Template[] };
-const textCache = new Map<string, Compiled>();
-const htmlCache = new Map<string, Compiled>();
+const textCache = new Map<string, PlainSource | Template[]>();
+const htmlCache = new Map<string, Template[]>();
 
 /** The template for this event, channel and recipient locale (English when the locale's language has none); null when none exists. */
 export function templateFor(eventType: string, channel: Channel, locale: string): TemplateRef | null {
@@ -95,7 +94,7 @@ function render(channel: Channel, t: ChannelTemplates, language: TemplateLocale,
       if (!t.email) return null;
       // A line break in a subject would start a new mail header.
       const subject = text(t.email.subject).replace(/[\r\n]+/g, ' ').trim();
-      return { channel, subject, html: renderWith(htmlCache, htmlEngine, t.email.html, vars), text: text(t.email.text) };
+      return { channel, subject, html: renderHtml(t.email.html, vars), text: text(t.email.text) };
     }
     case 'sms': {
       if (!t.sms) return null;
@@ -155,18 +154,16 @@ function fillPlain({ text, variables }: PlainSource, vars: Readonly<Record<strin
 
 /** One plain-text source with these variables, exactly as a message's text parts are rendered. */
 export function renderText(source: string, vars: Readonly<Record<string, string>>): string {
-  return renderWith(textCache, textEngine, source, vars);
+  let compiled = textCache.get(source);
+  if (!compiled) textCache.set(source, (compiled = plainSource(source) ?? textEngine.parse(source)));
+  return Array.isArray(compiled) ? (textEngine.renderSync(compiled, vars) as string) : fillPlain(compiled, vars);
 }
 
-function renderWith(cache: Map<string, Compiled>, engine: Liquid, source: string, vars: Readonly<Record<string, string>>): string {
-  let compiled = cache.get(source);
-  if (!compiled) {
-    // HTML output is escaped by Liquid, so only the text engine takes the plain path.
-    const plain = engine === textEngine ? plainSource(source) : null;
-    compiled = plain ? { plain } : { liquid: engine.parse(source) };
-    cache.set(source, compiled);
-  }
-  return 'plain' in compiled ? fillPlain(compiled.plain, vars) : (engine.renderSync(compiled.liquid, vars) as string);
+/** An HTML source: always Liquid, which escapes every output. */
+function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
+  let templates = htmlCache.get(source);
+  if (!templates) htmlCache.set(source, (templates = htmlEngine.parse(source)));
+  return htmlEngine.renderSync(templates, vars) as string;
 }
 
 class MissingVariableError extends Error {

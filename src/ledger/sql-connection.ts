@@ -63,14 +63,14 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
   const wake = new EventEmitter();
   wake.setMaxListeners(0);
 
-  // Names this process's notifications, so its listener can tell them from other processes'.
+  // Names this connection's notifications, so its listener can tell them from everyone else's.
   const instance = randomUUID();
   let listener: pg.Client | null = null;
   let closed = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
   const listen = async () => {
     const client = new pg.Client({ connectionString: url, application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:listen` });
-    // Our own appends poked this process already; only another process's wake us from here.
+    // Our own appends poked our subscribers already; only someone else's wake them from here.
     client.on('notification', (message) => {
       if (message.payload !== instance) wake.emit('poke');
     });

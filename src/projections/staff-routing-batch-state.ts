@@ -20,6 +20,10 @@ export interface StaffEventRouting {
   decided_at: Date;
 }
 
+/** Where a routing row says its event was first routed, as `routedAt` answers it. */
+const routedKey = (row: { commit_position: string; prepare_position: string }): string =>
+  positionKey({ commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) });
+
 /**
  * The staff routing reaction's reads for one planner batch. Rules and the directory change only
  * through ledger events, and every such event between two staff events of a batch is in the batch
@@ -45,7 +49,7 @@ export class StaffRoutingState {
         .select(['event_id', 'commit_position', 'prepare_position'])
         .where('event_id', 'in', missing)
         .execute();
-      return new Map(rows.map((r) => [r.event_id, positionKey({ commit: BigInt(r.commit_position), prepare: BigInt(r.prepare_position) })]));
+      return new Map(rows.map((r) => [r.event_id, routedKey(r)]));
     });
   }
 
@@ -58,7 +62,7 @@ export class StaffRoutingState {
   /** This receipt was routed; the row is written at `flush` (a repeat of the batch routes it the same). */
   routed(row: StaffEventRouting): void {
     if (this.#routed.get(row.event_id)) return;
-    this.#routed.set(row.event_id, positionKey({ commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) }));
+    this.#routed.set(row.event_id, routedKey(row));
     this.#pending.push(row);
   }
 

@@ -25,7 +25,6 @@ export interface QueueRow {
   position: LedgerPosition;
 }
 
-
 /**
  * The walk-in reaction's queues, thresholds and tokens for one planner batch: read once, written
  * through, written back at the end of the batch (queues, then tokens told, then tokens called, so a
@@ -39,7 +38,7 @@ export class WalkinQueues {
   readonly #tokens = new Map<string, TokenTurnState>();
   readonly #advanced = new Map<string, { key: QueueKey; row: QueueRow }>();
   readonly #marks: TokenMark[] = [];
-  readonly #calls = new Map<string, { key: QueueKey; localDate: string; token: string }>();
+  readonly #calls = new Map<string, QueueKey & { localDate: string; token: string }>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -111,7 +110,7 @@ export class WalkinQueues {
     const id = tokenKey(key, localDate, token);
     const known = this.#tokens.get(id);
     if (known) this.#tokens.set(id, { ...known, called: true });
-    this.#calls.set(id, { key, localDate, token });
+    this.#calls.set(id, { ...key, localDate, token });
   }
 
   async flush(): Promise<void> {
@@ -121,7 +120,7 @@ export class WalkinQueues {
     await markNotified(this.#db, this.#marks.splice(0));
     const calls = [...this.#calls.values()];
     this.#calls.clear();
-    await markCalled(this.#db, calls.map((c) => ({ ...c.key, localDate: c.localDate, token: c.token })));
+    await markCalled(this.#db, calls);
   }
 }
 

@@ -159,7 +159,7 @@ export async function markCalled(db: Kysely<ReadModelDatabase>, calls: readonly 
   if (calls.length === 0) return;
   await db
     .insertInto('walkin_tokens')
-    .values(calls.map((c) => ({ centre_id: c.centreId, queue_id: c.queueId, local_date: c.localDate, token_number: c.token, called: true })))
+    .values(calls.map((c) => ({ ...queueColumns(c), local_date: c.localDate, token_number: c.token, called: true })))
     .onConflict((oc) => oc.columns(['centre_id', 'queue_id', 'local_date', 'token_number']).doUpdateSet({ called: true }))
     .execute();
 }
