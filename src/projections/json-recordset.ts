@@ -10,7 +10,7 @@ export type RecordsetColumns = Record<string, string>;
  */
 export function jsonRecordset<Row extends object, A extends string>(rows: readonly object[], columns: RecordsetColumns, alias: A): AliasedRawBuilder<Row, A> {
   const definition = sql.raw(Object.entries(columns).map(([name, type]) => `${name} ${type}`).join(', '));
-  return sql<Row>`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${definition}))`.as(alias);
+  return sql<Row>`(select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(${definition}))`.as(alias);
 }
 
 /** The recordset's columns, to select into an insert in the order given. */

@@ -44,6 +44,12 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** Told after each batch how many events it covered: progress for long rebuilds. */
   onBatch?: (projection: string, events: number) => void;
+  /**
+   * One reader for every lane, each batch applied by all lanes at once before the next: a rebuild
+   * reads and decodes the ledger once instead of once per lane. Lanes then wait for each other, so
+   * a live service keeps them apart.
+   */
+  sharedReader?: boolean;
 }
 
 interface Waiter {
@@ -83,7 +89,8 @@ export class ProjectionRunner {
     }
     const readModels = this.#options.projections.filter((p) => !p.applyBatch);
     const lanes = [...(readModels.length > 0 ? [readModels] : []), ...this.#options.projections.filter((p) => p.applyBatch).map((p) => [p])];
-    for (const lane of lanes) this.#loops.push(this.#run(lane));
+    if (this.#options.sharedReader) this.#loops.push(this.#run(lanes));
+    else for (const lane of lanes) this.#loops.push(this.#run([lane]));
   }
 
   /** Resolves when every projection (or the one named) has applied the ledger up to `position`. */
@@ -134,27 +141,27 @@ export class ProjectionRunner {
     this.#waiters.set(name, still);
   }
 
-  async #run(lane: readonly Projection[]): Promise<void> {
+  async #run(lanes: readonly (readonly Projection[])[]): Promise<void> {
     const signal = this.#controller.signal;
     const { logger } = this.#options;
     while (!signal.aborted) {
       try {
-        await this.#consume(lane, signal);
+        await this.#consume(lanes, signal);
       } catch (error) {
         if (signal.aborted) return;
         // Resume from what this instance committed, not from the stored checkpoint: another instance
         // sharing the database may have moved that past events whose afterCommit (live
         // subscriptions, alerts) this instance has not told yet. Repeating a batch is harmless.
-        logger.error({ err: error, projections: lane.map((p) => p.name) }, 'projection failed; retrying from where it last committed');
+        logger.error({ err: error, projections: lanes.flat().map((p) => p.name) }, 'projection failed; retrying from where it last committed');
         await delay(1000, undefined, { signal }).catch(() => undefined);
       }
     }
   }
 
-  /** The lane reads from its least advanced member; each member skips what it already applied. */
-  #startOf(lane: readonly Projection[]): LedgerPosition | null {
+  /** Lanes read from their least advanced member; each member skips what it already applied. */
+  #startOf(projections: readonly Projection[]): LedgerPosition | null {
     let start: LedgerPosition | null | undefined;
-    for (const projection of lane) {
+    for (const projection of projections) {
       const position = this.#positions.get(projection.name) ?? null;
       if (position === null) return null;
       if (start === undefined || comparePositions(position, start!) < 0) start = position;
@@ -162,13 +169,12 @@ export class ProjectionRunner {
     return start ?? null;
   }
 
-  async #consume(lane: readonly Projection[], signal: AbortSignal): Promise<void> {
-    const { store, db, clock } = this.#options;
+  async #consume(lanes: readonly (readonly Projection[])[], signal: AbortSignal): Promise<void> {
     const batchSize = this.#options.batchSize ?? 500;
     // The subscription ends with this call, not only with the runner: after a failed batch, closing
     // an iterator that is waiting for new events would otherwise wait until one arrives.
     const reading = new AbortController();
-    const iterator = store.subscribeToAll(this.#startOf(lane), AbortSignal.any([signal, reading.signal]))[Symbol.asyncIterator]();
+    const iterator = this.#options.store.subscribeToAll(this.#startOf(lanes.flat()), AbortSignal.any([signal, reading.signal]))[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
     try {
       while (!signal.aborted) {
@@ -187,37 +193,44 @@ export class ProjectionRunner {
           if (next.done) break;
           batch.push(next.value);
         }
-        const last = batch.at(-1)!.position;
-        const work = lane.map((projection) => {
-          const done = this.#positions.get(projection.name) ?? null;
-          return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
-        });
-        const [single] = lane;
-        if (lane.length === 1 && single!.applyBatch) {
-          if (work[0]!.handled.length > 0) await single!.applyBatch(db, work[0]!.handled);
-          await saveCheckpoint(db, single!.name, last, clock.now());
-        } else {
-          await db.transaction().execute(async (trx) => {
-            for (const { projection, handled } of work) {
-              if (handled.length === 0) continue;
-              if (projection.applyAll) await projection.applyAll(trx, handled);
-              else if (projection.apply) for (const event of handled) await projection.apply(trx, event);
-            }
-            await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
-          });
-        }
-        for (const { projection, handled } of work) {
-          if (handled.length > 0) {
-            projection.afterCommit?.(handled);
-            this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
-          }
-          this.#advance(projection.name, last);
-          this.#options.onBatch?.(projection.name, batch.length);
-        }
+        // The next read runs while this batch is applied.
+        pending ??= iterator.next();
+        await Promise.all(lanes.map((lane) => this.#applyBatch(lane, batch)));
       }
     } finally {
       reading.abort();
       await iterator.return?.();
+    }
+  }
+
+  async #applyBatch(lane: readonly Projection[], batch: readonly RecordedEvent[]): Promise<void> {
+    const { db, clock } = this.#options;
+    const last = batch.at(-1)!.position;
+    const work = lane.map((projection) => {
+      const done = this.#positions.get(projection.name) ?? null;
+      return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
+    });
+    const [single] = lane;
+    if (lane.length === 1 && single!.applyBatch) {
+      if (work[0]!.handled.length > 0) await single!.applyBatch(db, work[0]!.handled);
+      await saveCheckpoint(db, single!.name, last, clock.now());
+    } else {
+      await db.transaction().execute(async (trx) => {
+        for (const { projection, handled } of work) {
+          if (handled.length === 0) continue;
+          if (projection.applyAll) await projection.applyAll(trx, handled);
+          else if (projection.apply) for (const event of handled) await projection.apply(trx, event);
+        }
+        await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
+      });
+    }
+    for (const { projection, handled } of work) {
+      if (handled.length > 0) {
+        projection.afterCommit?.(handled);
+        this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
+      }
+      this.#advance(projection.name, last);
+      this.#options.onBatch?.(projection.name, batch.length);
     }
   }
 }

@@ -64,6 +64,7 @@ export async function rebuildReadModels(options: {
       clock,
       logger,
       batchSize: 2000,
+      sharedReader: true,
       onBatch: (name, events) => {
         applied.set(name, (applied.get(name) ?? 0) + events);
         options.onProgress?.(Math.min(total, ...applied.values()), total);

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { RoutingRule } from '../domain/routing-rule.ts';
 import type { StaffMember } from '../domain/staff-directory.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
+import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
 import { loadMissing } from './load-missing.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 import { positionKey } from './reminder-state.queries.ts';
@@ -19,6 +20,16 @@ export interface StaffEventRouting {
   recipients: number;
   decided_at: Date;
 }
+
+const ROUTING_COLUMNS = {
+  event_id: 'text',
+  commit_position: 'numeric(20, 0)',
+  prepare_position: 'numeric(20, 0)',
+  event_type: 'text',
+  centre_id: 'text',
+  recipients: 'integer',
+  decided_at: 'timestamptz',
+} as const satisfies Record<keyof StaffEventRouting, string>;
 
 /** Where a routing row says its event was first routed, as `routedAt` answers it. */
 const routedKey = (row: { commit_position: string; prepare_position: string }): string =>
@@ -92,6 +103,11 @@ export class StaffRoutingState {
   async flush(): Promise<void> {
     const rows = this.#pending.splice(0);
     if (rows.length === 0) return;
-    await this.#db.insertInto('staff_event_routings').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    await this.#db
+      .insertInto('staff_event_routings')
+      .columns(Object.keys(ROUTING_COLUMNS) as (keyof typeof ROUTING_COLUMNS)[])
+      .expression(sql`select ${recordsetSelect(ROUTING_COLUMNS)} from ${jsonRecordset(rows, ROUTING_COLUMNS, 'v')}`)
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .execute();
   }
 }

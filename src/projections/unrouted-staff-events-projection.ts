@@ -1,7 +1,18 @@
+import { sql } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import { STAFF_ROUTING_EVENT_TYPES, type StaffEventUnrouted } from '../domain/staff-routing-events.ts';
 import { categoryOf } from '../domain/stream-name.ts';
+import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
 import type { Projection } from './projection-runner.ts';
+
+const UNROUTED_COLUMNS = {
+  event_id: 'text',
+  event_type: 'text',
+  centre_id: 'text',
+  reason: 'text',
+  matched_rules: 'jsonb',
+  recorded_at: 'timestamptz',
+} as const;
 
 /** Staff events nobody was notified about, for the API, and counted for /metrics. */
 export function unroutedStaffEventsProjection(options: { metrics?: Registry } = {}): Projection {
@@ -17,19 +28,14 @@ export function unroutedStaffEventsProjection(options: { metrics?: Registry } = 
     name: 'unrouted-staff-events',
     handles: (e) => e.type === STAFF_ROUTING_EVENT_TYPES.unrouted && categoryOf(e.stream) === 'staff-routing',
     async applyAll(trx, events) {
+      const rows = events.map((event) => {
+        const u = event.data as StaffEventUnrouted;
+        return { event_id: u.eventId, event_type: u.eventType, centre_id: u.centreId, reason: u.reason, matched_rules: u.matchedRules, recorded_at: event.recordedAt };
+      });
       await trx
         .insertInto('unrouted_staff_events')
-        .values(events.map((event) => {
-          const u = event.data as StaffEventUnrouted;
-          return {
-            event_id: u.eventId,
-            event_type: u.eventType,
-            centre_id: u.centreId,
-            reason: u.reason,
-            matched_rules: JSON.stringify(u.matchedRules),
-            recorded_at: event.recordedAt,
-          };
-        }))
+        .columns(Object.keys(UNROUTED_COLUMNS) as (keyof typeof UNROUTED_COLUMNS)[])
+        .expression(sql`select ${recordsetSelect(UNROUTED_COLUMNS)} from ${jsonRecordset(rows, UNROUTED_COLUMNS, 'v')}`)
         .onConflict((oc) => oc.column('event_id').doNothing())
         .execute();
     },

@@ -100,3 +100,54 @@ describe('a projection run by two instances on one database', () => {
     expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([newest, newest]);
   });
 });
+
+describe('a rebuild reading the ledger once for every lane', () => {
+  it('hands each batch to the read models and to a processor from one subscription, and repeats only what failed', async () => {
+    const stream = streamName.reminder(randomUUID());
+    const first = await append(stream, 1);
+    let last = first;
+    for (let n = 2; n <= 5; n++) last = await append(stream, n);
+    const readModel = tellingProjection(`read-model-${randomUUID()}`, stream);
+    const applied: number[] = [];
+    let failed = false;
+    const processor: Projection = {
+      name: `processor-${randomUUID()}`,
+      handles: (e) => e.stream === stream,
+      async applyBatch(_db, events) {
+        if (!failed) {
+          failed = true;
+          throw new Error('the ledger went away for a moment');
+        }
+        applied.push(...events.map((e) => (e.data as { n: number }).n));
+      },
+    };
+    let subscriptions = 0;
+    const counting = {
+      ...store,
+      append: store.append.bind(store),
+      readStream: store.readStream.bind(store),
+      readAll: store.readAll.bind(store),
+      headPosition: store.headPosition.bind(store),
+      close: store.close.bind(store),
+      subscribeToAll: (after: Parameters<typeof store.subscribeToAll>[0], signal: AbortSignal) => {
+        subscriptions++;
+        return store.subscribeToAll(after, signal);
+      },
+    };
+    // Both start from the first event, as a rebuild into a fresh schema does.
+    await saveCheckpoints(db, [readModel.projection.name, processor.name], first, clock.now());
+    const runner = new ProjectionRunner({ store: counting, db, projections: [readModel.projection, processor], clock, logger: silentLogger(), sharedReader: true });
+    await runner.start();
+    try {
+      await runner.whenProcessed(last, { timeoutMs: 10_000 });
+    } finally {
+      await runner.stop();
+    }
+    expect(failed).toBe(true);
+    // The processor's failed batch is read again (a second subscription), the read model's is not applied twice.
+    expect(subscriptions).toBe(2);
+    expect(readModel.told).toEqual([2, 3, 4, 5]);
+    expect(applied).toEqual([2, 3, 4, 5]);
+  });
+});
+
