@@ -55,8 +55,13 @@ export function streamNameProblem(name: string): string | null {
   return null;
 }
 
+/** Each category with its `category-` prefix, longest first, so `staff-member-…` is never `staff`. */
+const PREFIXES = STREAM_CATEGORIES.map((category) => ({ category, prefix: `${category}-` })).sort((a, b) => b.prefix.length - a.prefix.length);
+
+/** Every projection asks this of every event it is shown: it allocates nothing. */
 export function categoryOf(name: string): StreamCategory | null {
-  return STREAM_CATEGORIES.filter((c) => name.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0] ?? null;
+  for (const { category, prefix } of PREFIXES) if (name.startsWith(prefix)) return category;
+  return null;
 }
 
 export function idOf(name: string): string | null {

@@ -53,6 +53,39 @@ const progressColumns = (n: FoldedNotification) => ({
   applied_revision: n.applied_revision.toString(),
 });
 
+/** Written out, not spread from identity and progress: a literal keeps one shape for every row. */
+function newRowColumns(n: FoldedNotification) {
+  const identity = n.identity!;
+  return {
+    notification_id: n.notification_id,
+    status: n.status,
+    attempts: n.attempts,
+    possible_duplicate: n.possible_duplicate,
+    provider: n.provider,
+    provider_message_id: n.provider_message_id,
+    last_error_code: n.last_error_code,
+    last_error: n.last_error,
+    due_at: n.due_at,
+    updated_at: n.updated_at,
+    applied_revision: n.applied_revision.toString(),
+    event_id: identity.event_id,
+    event_type: identity.event_type,
+    centre_id: identity.centre_id,
+    booking_reference: identity.booking_reference,
+    appointment_id: identity.appointment_id,
+    channel: identity.channel,
+    recipient_kind: identity.recipient_kind,
+    recipient_id: identity.recipient_id,
+    recipient_address: identity.recipient_address,
+    locale: identity.locale,
+    template_key: identity.template_key,
+    template_version: identity.template_version,
+    selection: identity.selection,
+    suppression_reason: identity.suppression_reason,
+    created_at: identity.created_at,
+  } satisfies Record<keyof typeof NEW_ROW_COLUMNS, unknown>;
+}
+
 const PROGRESS_COLUMNS = {
   notification_id: 'uuid', status: 'text', attempts: 'integer', possible_duplicate: 'boolean', provider: 'text',
   provider_message_id: 'text', last_error_code: 'text', last_error: 'text', due_at: 'timestamptz',
@@ -71,7 +104,7 @@ export async function insertNotificationRows(trx: Trx, rows: readonly FoldedNoti
   if (rows.length === 0) return new Set();
   const records = [...rows]
     .sort((a, b) => (a.notification_id < b.notification_id ? -1 : 1))
-    .map((n) => ({ ...n.identity!, ...progressColumns(n) }));
+    .map(newRowColumns);
   const inserted = await trx
     .insertInto('notifications')
     .columns(Object.keys(NEW_ROW_COLUMNS) as (keyof typeof NEW_ROW_COLUMNS)[])

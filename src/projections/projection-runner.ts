@@ -185,9 +185,11 @@ export class ProjectionRunner {
         pending = null;
         if (first.done) return;
         batch.push(first.value);
+        // What arrives before the event loop's next turn is at hand; one turn for the whole batch.
+        const turn = setImmediatePromise();
         while (batch.length < batchSize) {
           pending = iterator.next();
-          const next = await Promise.race([pending, setImmediatePromise()]);
+          const next = await Promise.race([pending, turn]);
           if (next === IMMEDIATE) break;
           pending = null;
           if (next.done) break;
