@@ -128,13 +128,7 @@ export class PostgresEventStore implements EventStore {
   async readStreams(streams: readonly StreamName[]): Promise<Map<string, RecordedEvent[]>> {
     const found = new Map<string, RecordedEvent[]>(streams.map((s) => [s, []]));
     if (streams.length === 0) return found;
-    const { rows } = await sql<EventRow>`
-      select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
-             event_type, data, metadata, recorded_at
-        from ledger_events e
-       where e.stream_name = any(${[...streams]}::text[])
-       order by e.stream_name, e.stream_revision
-    `.execute(this.#db);
+    const { rows } = await readStreamsStatement(streams).execute(this.#db);
     for (const row of rows) found.get(row.stream_name)?.push(toRecorded(row));
     return found;
   }
@@ -226,6 +220,24 @@ export function ledgerReadStatement(from: LedgerPosition, limit: number) {
     union all
     select null, null, null, null, null, null, null, null, null,
            coalesce((select w.transaction_id from ledger_events w order by w.transaction_id desc limit 1) >= (select xmin from horizon), false)
+  `;
+}
+
+/**
+ * Every event of each stream named, stream by stream in revision order. Each stream is its own
+ * index probe whatever the statistics say: `offset 0` keeps the lateral read from being merged
+ * into one plan, which, with a long list and no statistics (autovacuum off), was a scan of the
+ * whole ledger and a sort, every time the dispatcher claimed.
+ */
+export function readStreamsStatement(streams: readonly string[]) {
+  return sql<EventRow>`
+    select e.global_position::text, e.transaction_id::text, e.stream_name, e.stream_revision::text, e.event_id::text,
+           e.event_type, e.data, e.metadata, e.recorded_at
+      from unnest(${[...streams]}::text[]) with ordinality as s(name, ord)
+      cross join lateral (
+        select * from ledger_events w where w.stream_name = s.name order by w.stream_revision offset 0
+      ) e
+     order by s.ord, e.stream_revision
   `;
 }
 

@@ -43,11 +43,16 @@ const CHANNEL = 'ledger_appended';
 // Under load one per this gap wakes other processes soon enough and costs next to nothing.
 const NOTIFY_GAP_MS = 10;
 
+// Every statement here is short; compiling one (10-15 ms) costs more than it could save, and cost
+// estimates run high enough to trigger it wherever statistics are missing or stale.
+const NO_JIT = '-c jit=off';
+
 export function connectPostgres(url: string, options: { poolSize?: number; readModelPoolSize?: number; applicationName?: string } = {}): SqlConnection {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 20,
     application_name: options.applicationName ?? 'clinic-notification-ledger',
+    options: NO_JIT,
   });
   // An idle client losing its server must not take the process down; the next query reconnects.
   pool.on('error', () => undefined);
@@ -56,7 +61,7 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
     connectionString: url,
     max: options.readModelPoolSize ?? 10,
     application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:read-models`,
-    options: '-c synchronous_commit=off',
+    options: `-c synchronous_commit=off ${NO_JIT}`,
   });
   readModelPool.on('error', () => undefined);
   const readModels = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: readModelPool }) });
