@@ -192,7 +192,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
-    const { rows } = await ledgerReadStatement(after ?? ZERO, limit).execute(this.#db);
+    // Prepared once per pooled connection: every subscription runs this read again and again.
+    const read = ledgerReadStatement(after ?? ZERO, limit).compile(this.#db);
+    const rows = await this.#connection.run<EventRow & { waiting: boolean | null }>({ name: 'ledger_read', text: read.sql, values: [...read.parameters] });
     const events = rows.filter((r) => r.waiting === null).map(toRecorded);
     const waiting = rows.some((r) => r.waiting === true);
     return { events, unstableTail: events.length < limit && waiting };
