@@ -41,6 +41,22 @@ export function zoneOffsetMs(instantMs: number, timeZone: string): number {
  * taken as the same time after the jump; a time that happens twice is its first occurrence.
  */
 export function slotInstant(slot: Pick<Slot, 'slotDate' | 'slotTime'>, timeZone: string): Date {
+  // A centre's slots fall on a grid of dates and times; each is worked out once (four time zone
+  // conversions) and then looked up.
+  const key = `${timeZone} ${slot.slotDate} ${slot.slotTime}`;
+  let instantMs = slotInstants.get(key);
+  if (instantMs === undefined) {
+    if (slotInstants.size >= MAX_SLOT_INSTANTS) slotInstants.clear();
+    instantMs = computeSlotInstant(slot, timeZone);
+    slotInstants.set(key, instantMs);
+  }
+  return new Date(instantMs);
+}
+
+const MAX_SLOT_INSTANTS = 50_000;
+const slotInstants = new Map<string, number>();
+
+function computeSlotInstant(slot: Pick<Slot, 'slotDate' | 'slotTime'>, timeZone: string): number {
   const [y, m, d] = slot.slotDate.split('-').map(Number);
   const [hh, mm] = slot.slotTime.split(':').map(Number);
   const wall = Date.UTC(y!, m! - 1, d!, hh!, mm!);
@@ -51,10 +67,10 @@ export function slotInstant(slot: Pick<Slot, 'slotDate' | 'slotTime'>, timeZone:
   if (zoneOffsetMs(second, timeZone) === offset) {
     // Ambiguous (clocks went back): prefer the earlier of the two instants reading `wall`.
     const earlier = second - 3_600_000;
-    return new Date(wallClockAt(earlier, timeZone) === wall ? earlier : second);
+    return wallClockAt(earlier, timeZone) === wall ? earlier : second;
   }
   // Skipped by a jump forward: the wall time does not exist; keep the pre-jump offset.
-  return new Date(first);
+  return first;
 }
 
 /** The calendar date (YYYY-MM-DD) at the centre at an instant. */
