@@ -10,6 +10,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
+import { stageLatencies } from './support/e2e-stages.ts';
 import { cpuBetween, describeCpu, sampleCpu } from './support/process-cpu.ts';
 import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
@@ -94,13 +95,17 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const steadyStart = performance.now();
     const ticks = STEADY_SECONDS * 10;
     const confirms: Promise<unknown>[] = [];
+    const steadyEventIds: string[] = [];
     for (let tick = 0; tick < ticks; tick++) {
       const due = steadyStart + tick * 100;
       const wait = due - performance.now();
       if (wait > 0) await delay(wait);
       const batch = Array.from({ length: Math.round(STEADY_RATE / 10) }, (_, j) => validEnvelope(TYPES[(tick + j) % TYPES.length]!));
       const at = performance.now();
-      for (const raw of batch) steadyExpected += expect(raw, at);
+      for (const raw of batch) {
+        steadyExpected += expect(raw, at);
+        steadyEventIds.push(raw.eventId);
+      }
       confirms.push(publisher.publishEnvelopes(batch));
     }
     await Promise.all(confirms);
@@ -109,6 +114,11 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const p50 = percentile(sorted, 50);
     const p99 = percentile(sorted, 99);
     console.log(`  p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends`);
+    const stages = await stageLatencies(service.db, steadyEventIds);
+    console.log(
+      `  of which recorded -> planned p50 ${stages.recordedToPlanned.p50} ms (p99 ${stages.recordedToPlanned.p99}), ` +
+        `planned -> attempt started p50 ${stages.plannedToAttempt.p50} ms (p99 ${stages.plannedToAttempt.p99}); the rest is intake before and the send after`,
+    );
     return {
       events_per_s: Math.round(eventsPerSecond),
       [`p50_ms_at_${STEADY_RATE}`]: Number(p50.toFixed(1)),

@@ -176,7 +176,9 @@ export class Dispatcher {
           if (this.#mayHaveMoreDue) this.poke();
         });
       }
-      if (claimed.length > 0 || this.#woken) continue;
+      // A claim that found fewer than it could take found everything due: what is planned later
+      // pokes, so another claim now would come back empty.
+      if (this.#woken || (claimed.length > 0 && this.#mayHaveMoreDue)) continue;
       await this.#sleep(signal);
     }
   }
