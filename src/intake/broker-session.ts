@@ -198,7 +198,9 @@ export class BrokerSession {
 }
 
 async function connect(url: string, connectionName: string): Promise<ChannelModel> {
-  const connection = await amqp.connect(url, { clientProperties: { connection_name: connectionName } });
+  // Acks and dead letters are small frames that should leave at once, not wait on Nagle for the
+  // broker to acknowledge the previous segment.
+  const connection = await amqp.connect(url, { noDelay: true, clientProperties: { connection_name: connectionName } });
   // Without listeners an 'error' event would take the process down; 'close' follows each and ends the session.
   connection.on('error', () => undefined);
   return connection;
