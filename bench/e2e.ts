@@ -18,6 +18,9 @@ const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672
 const FULL_SPEED_EVENTS = Number(process.env.E2E_EVENTS ?? 10_000);
 const STEADY_RATE = Number(process.env.E2E_STEADY_RATE ?? 500);
 const STEADY_SECONDS = Number(process.env.E2E_STEADY_SECONDS ?? 10);
+// The service's default unless asked: how many unacked messages the intake takes at once bounds
+// how much it can batch into one commit, and so the whole pipeline's rate.
+const PREFETCH = String(process.env.E2E_PREFETCH ?? 10);
 const TYPES: (PatientEventType & UpstreamEventType)[] = ['appointment.pending_approval', 'appointment.confirmed', 'appointment.cancelled', 'walkin.token_called', 'clinical.report_ready'];
 
 /**
@@ -34,9 +37,9 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
   console.log(`  raw insert ${Math.round(rawInsert)}/s, keyset read ${Math.round(rawRead)}/s`);
 
   const unlimited = { concurrency: 64, perSecond: 1_000_000 };
-  console.log('Starting the service (sandbox channels, rate limits lifted)...');
+  console.log(`Starting the service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH})...`);
   const service = await startService(
-    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
     { logger: silentLogger(), port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-e2e:publisher' });
@@ -127,6 +130,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,
       sandbox_limits_lifted: true,
+      prefetch: Number(PREFETCH),
     };
   } finally {
     await publisher.close();
