@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName } from '../../src/domain/stream-name.ts';
-import type { RecordedEvent } from '../../src/ledger/event-store.ts';
+import type { EventStore, RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from '../../src/projections/checkpoints.ts';
 import { ProjectionRunner, type Projection } from '../../src/projections/projection-runner.ts';
@@ -122,14 +122,13 @@ describe('a rebuild reading the ledger once for every lane', () => {
       },
     };
     let subscriptions = 0;
-    const counting = {
-      ...store,
-      append: store.append.bind(store),
-      readStream: store.readStream.bind(store),
-      readAll: store.readAll.bind(store),
-      headPosition: store.headPosition.bind(store),
-      close: store.close.bind(store),
-      subscribeToAll: (after: Parameters<typeof store.subscribeToAll>[0], signal: AbortSignal) => {
+    const counting: EventStore = {
+      append: (target, events, expected) => store.append(target, events, expected),
+      readStream: (target, from) => store.readStream(target, from),
+      readAll: (after, limit) => store.readAll(after, limit),
+      headPosition: () => store.headPosition(),
+      close: async () => undefined,
+      subscribeToAll: (after, signal) => {
         subscriptions++;
         return store.subscribeToAll(after, signal);
       },
