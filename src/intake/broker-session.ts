@@ -110,17 +110,19 @@ export class BrokerSession {
   }
 
   /**
-   * Acks at the end of this turn of the event loop, together with those finished in the same turn:
-   * a run of finished messages from the oldest unsettled one goes as a single `multiple` ack, so a
-   * batch the ledger committed at once costs one frame instead of one each. False when the channel
-   * is gone: the broker redelivers the message and the dedup absorbs it.
+   * Acks once the code now running yields, together with the messages finished alongside it: a run
+   * of finished messages from the oldest unsettled one goes as a single `multiple` ack, so a batch
+   * the ledger committed at once costs one frame instead of one each. A microtask, not the next turn
+   * of the event loop: the client already waits a turn before it writes, and under load each turn
+   * the broker waits for an ack is a turn the prefetch window stays shut (e2e +6-10% in alternating
+   * runs). False when the channel is gone: the broker redelivers the message and the dedup absorbs it.
    */
   ack(message: ConsumeMessage): boolean {
     if (!this.#open) return false;
     this.#finished.set(message.fields.deliveryTag, message);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flushAcks());
+      queueMicrotask(() => this.#flushAcks());
     }
     return true;
   }
