@@ -45,9 +45,9 @@ export interface ProjectionRunnerOptions {
   /** Told after each batch how many events it covered: progress for long rebuilds. */
   onBatch?: (projection: string, events: number) => void;
   /**
-   * One reader for every lane, each batch applied by all lanes at once before the next: a rebuild
-   * reads and decodes the ledger once instead of once per lane. Lanes then wait for each other, so
-   * a live service keeps them apart.
+   * One reader for every lane, the lanes taking its batches side by side, a few batches apart at
+   * most: a rebuild reads and decodes the ledger once instead of once per lane. Lanes then wait for
+   * the slowest, so a live service keeps them apart.
    */
   sharedReader?: boolean;
 }
@@ -176,6 +176,10 @@ export class ProjectionRunner {
     const reading = new AbortController();
     const iterator = this.#options.store.subscribeToAll(this.#startOf(lanes.flat()), AbortSignal.any([signal, reading.signal]))[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
+    // Lanes sharing the reader each take the batches in order at their own pace, at most
+    // LANES_AHEAD batches apart: one lane's slow batch does not hold the others at every step.
+    let chains: Promise<void>[] = lanes.map(() => Promise.resolve());
+    const unfinished: Promise<unknown>[] = [];
     try {
       while (!signal.aborted) {
         // Take what is already at hand, up to a batch, without waiting for more.
@@ -183,7 +187,7 @@ export class ProjectionRunner {
         pending ??= iterator.next();
         const first = await pending;
         pending = null;
-        if (first.done) return;
+        if (first.done) break;
         batch.push(first.value);
         // What arrives before the event loop's next turn is at hand; one turn for the whole batch.
         const turn = setImmediatePromise();
@@ -197,10 +201,24 @@ export class ProjectionRunner {
         }
         // The next read runs while this batch is applied.
         pending ??= iterator.next();
-        await Promise.all(lanes.map((lane) => this.#applyBatch(lane, batch)));
+        if (lanes.length === 1) {
+          await this.#applyBatch(lanes[0]!, batch);
+          continue;
+        }
+        // A lane that failed rejects its chain, so it applies nothing after the failed batch.
+        chains = chains.map((chain, i) => chain.then(() => this.#applyBatch(lanes[i]!, batch)));
+        const applied = Promise.all(chains);
+        // A failure ends the reading at once (a caught-up reader would otherwise wait for the next
+        // event to notice it) and surfaces below.
+        applied.catch(() => reading.abort());
+        unfinished.push(applied);
+        if (unfinished.length >= LANES_AHEAD) await unfinished.shift();
       }
+      await Promise.all(unfinished);
     } finally {
       reading.abort();
+      // Nothing of this reader may still be applying when the next one starts from the positions.
+      await Promise.allSettled(chains);
       await iterator.return?.();
     }
   }
@@ -238,4 +256,5 @@ export class ProjectionRunner {
 }
 
 const IMMEDIATE = Symbol('immediate');
+const LANES_AHEAD = 3;
 const setImmediatePromise = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(() => resolve(IMMEDIATE)));
