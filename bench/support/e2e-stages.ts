@@ -1,4 +1,5 @@
 import { sql, type QueryExecutorProvider } from 'kysely';
+import { streamName } from '../../src/domain/stream-name.ts';
 
 export interface StageLatencies {
   /** Inbound event recorded -> its notifications planned. */
@@ -17,7 +18,7 @@ export async function stageLatencies(db: QueryExecutorProvider, eventIds: readon
     with inbound as (
       select e.data->>'eventId' as event_id, e.recorded_at
         from ledger_events e
-       where e.event_type = 'InboundEventReceived' and e.stream_name = any(${eventIds.map((id) => `inbound-${id}`)}::text[])
+       where e.event_type = 'InboundEventReceived' and e.stream_name = any(${eventIds.map((id) => streamName.inbound(id))}::text[])
     ), planned as (
       select e.data->>'eventId' as event_id, e.stream_name, e.recorded_at
         from ledger_events e

@@ -3,7 +3,7 @@ import { DUPLICATE_IGNORED, INBOUND_RECEIVED, type DuplicateIgnored, type Inboun
 import { categoryOf, idOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import { applyFolded } from './fold-rows.ts';
-import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
+import { jsonRecordset, recordsetColumns, recordsetRows } from './json-recordset.ts';
 import type { Projection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
@@ -98,31 +98,16 @@ const NEW_ROW_COLUMNS = {
   ...COUNT_COLUMNS, event_type: 'text', occurred_at: 'timestamptz', first_received_at: 'timestamptz', via: 'text', centre_id: 'text',
 } as const;
 
-/** Written out, not spread from two objects: a literal keeps one shape for every row. */
-function newRowColumns(r: InboxRow) {
-  const created = r.created!;
-  return {
-    event_id: r.event_id,
-    receipts: r.receipts,
-    last_received_at: r.last_received_at,
-    duplicates: r.duplicates,
-    mismatched_duplicates: r.mismatched_duplicates,
-    applied_revision: r.applied_revision.toString(),
-    event_type: created.event_type,
-    occurred_at: created.occurred_at,
-    first_received_at: created.first_received_at,
-    via: created.via,
-    centre_id: created.centre_id,
-  } satisfies Record<keyof typeof NEW_ROW_COLUMNS, unknown>;
-}
+/** The counts with what the receipt was, assigned in place: see `newRowColumns` for notifications. */
+const newRowColumns = (r: InboxRow) => Object.assign(counts(r), r.created!);
 
 async function insertInboxRows(trx: Trx, rows: readonly InboxRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const records = [...rows].sort((a, b) => (a.event_id < b.event_id ? -1 : 1)).map(newRowColumns);
   const inserted = await trx
     .insertInto('inbound_events')
-    .columns(Object.keys(NEW_ROW_COLUMNS) as (keyof typeof NEW_ROW_COLUMNS)[])
-    .expression(sql`select ${recordsetSelect(NEW_ROW_COLUMNS)} from ${jsonRecordset(records, NEW_ROW_COLUMNS, 'v')}`)
+    .columns(recordsetColumns(NEW_ROW_COLUMNS))
+    .expression(recordsetRows(records, NEW_ROW_COLUMNS))
     .onConflict((oc) => oc.column('event_id').doNothing())
     .returning('event_id')
     .execute();

@@ -13,5 +13,9 @@ export function jsonRecordset<Row extends object, A extends string>(rows: readon
   return sql<Row>`(select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(${definition}))`.as(alias);
 }
 
-/** The recordset's columns, to select into an insert in the order given. */
-export const recordsetSelect = (columns: RecordsetColumns) => sql.join(Object.keys(columns).map((c) => sql.ref(c)));
+/** The columns an insert from `recordsetRows` fills, in the recordset's order. */
+export const recordsetColumns = <C extends RecordsetColumns>(columns: C) => Object.keys(columns) as (keyof C & string)[];
+
+/** The rows as a select to insert from: `insertInto(t).columns(recordsetColumns(c)).expression(recordsetRows(rows, c))`. */
+export const recordsetRows = (rows: readonly object[], columns: RecordsetColumns) =>
+  sql`select ${sql.join(Object.keys(columns).map((c) => sql.ref(c)))} from ${jsonRecordset(rows, columns, 'v')}`;

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { RoutingRule } from '../domain/routing-rule.ts';
 import type { StaffMember } from '../domain/staff-directory.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
-import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
+import { recordsetColumns, recordsetRows } from './json-recordset.ts';
 import { loadMissing } from './load-missing.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 import { positionKey } from './reminder-state.queries.ts';
@@ -105,8 +105,8 @@ export class StaffRoutingState {
     if (rows.length === 0) return;
     await this.#db
       .insertInto('staff_event_routings')
-      .columns(Object.keys(ROUTING_COLUMNS) as (keyof typeof ROUTING_COLUMNS)[])
-      .expression(sql`select ${recordsetSelect(ROUTING_COLUMNS)} from ${jsonRecordset(rows, ROUTING_COLUMNS, 'v')}`)
+      .columns(recordsetColumns(ROUTING_COLUMNS))
+      .expression(recordsetRows(rows, ROUTING_COLUMNS))
       .onConflict((oc) => oc.column('event_id').doNothing())
       .execute();
   }

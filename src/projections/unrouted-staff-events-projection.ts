@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import { STAFF_ROUTING_EVENT_TYPES, type StaffEventUnrouted } from '../domain/staff-routing-events.ts';
 import { categoryOf } from '../domain/stream-name.ts';
-import { jsonRecordset, recordsetSelect } from './json-recordset.ts';
+import { recordsetColumns, recordsetRows } from './json-recordset.ts';
 import type { Projection } from './projection-runner.ts';
 
 const UNROUTED_COLUMNS = {
@@ -34,8 +33,8 @@ export function unroutedStaffEventsProjection(options: { metrics?: Registry } = 
       });
       await trx
         .insertInto('unrouted_staff_events')
-        .columns(Object.keys(UNROUTED_COLUMNS) as (keyof typeof UNROUTED_COLUMNS)[])
-        .expression(sql`select ${recordsetSelect(UNROUTED_COLUMNS)} from ${jsonRecordset(rows, UNROUTED_COLUMNS, 'v')}`)
+        .columns(recordsetColumns(UNROUTED_COLUMNS))
+        .expression(recordsetRows(rows, UNROUTED_COLUMNS))
         .onConflict((oc) => oc.column('event_id').doNothing())
         .execute();
     },
