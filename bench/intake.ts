@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -16,9 +16,13 @@ import { UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../test/support
 
 // DESIGN.md's benchmark contract: AMQP -> validate -> ledger -> ack at prefetch 10, beside a raw
 // amqplib consumer that only acks the same messages from a twin queue of the same type, same run.
+// A third twin is drained by the floor: the least any durable intake does (parse, one durable
+// multi-row INSERT, ack), which says how much of the gap to raw is the intake's own.
 const TOTAL = 50_000;
 const DUPLICATE_SHARE = 0.05;
 const PREFETCH = 10;
+// The floor's statements in flight: as many as the ledger's own appends may have.
+const FLOOR_STATEMENTS = 4;
 // Alternating rounds spread the drift of a shared machine over both sides instead of one.
 const ROUNDS = 5;
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -68,6 +72,57 @@ async function drainRaw(channel: Channel, queue: string, expected: number): Prom
   return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
 }
 
+/**
+ * Drains `expected` messages the way the barest durable intake would: JSON.parse, then one plain
+ * INSERT per group of waiting messages (up to `FLOOR_STATEMENTS` in flight, synchronous commit), then
+ * ack. No validation, no dedup, no ledger order: nothing an intake could leave out.
+ */
+async function drainFloor(channel: Channel, queue: string, pool: pg.Pool, expected: number): Promise<Side> {
+  let seen = 0;
+  let first = 0;
+  const cpu = process.cpuUsage();
+  const done = resolvers();
+  const waiting: ConsumeMessage[] = [];
+  let inFlight = 0;
+  let isScheduled = false;
+  const pump = () => {
+    while (inFlight < FLOOR_STATEMENTS && waiting.length > 0) {
+      const batch = waiting.splice(0);
+      const rows = batch.map((m) => {
+        const body = JSON.parse(m.content.toString('utf8')) as { eventId: string };
+        return { event_id: body.eventId, body };
+      });
+      inFlight++;
+      pool
+        .query('insert into bench_floor (event_id, body) select event_id, body from json_to_recordset($1::json) as r(event_id text, body jsonb)', [JSON.stringify(rows)])
+        .then(() => {
+          for (const m of batch) channel.ack(m);
+          seen += batch.length;
+          if (seen === expected) done.resolve(performance.now());
+        }, (error: unknown) => done.reject(error))
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
+  };
+  const { consumerTag } = await channel.consume(queue, (message) => {
+    if (message === null) return;
+    if (first === 0) first = performance.now();
+    waiting.push(message);
+    if (!isScheduled) {
+      isScheduled = true;
+      queueMicrotask(() => {
+        isScheduled = false;
+        pump();
+      });
+    }
+  }, { noAck: false });
+  const last = (await done.promise) as number;
+  await channel.cancel(consumerTag);
+  return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
+}
+
 /** Drains `expected` messages through the intake consumer into the PostgreSQL ledger. */
 async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, inner: RecordInbound, expected: number): Promise<Side> {
   let settled = 0;
@@ -93,12 +148,14 @@ async function drainIntake(make: (record: RecordInbound) => AmqpIntakeConsumer, 
   return { count: settled, ms: last - first, recordMs, cpuMs: cpuMsSince(cpu) };
 }
 
-function resolvers(): { promise: Promise<unknown>; resolve(value: unknown): void } {
+function resolvers(): { promise: Promise<unknown>; resolve(value: unknown): void; reject(error: unknown): void } {
   let resolve!: (value: unknown) => void;
-  const promise = new Promise<unknown>((r) => {
-    resolve = r;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<unknown>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
-  return { promise, resolve };
+  return { promise, resolve, reject };
 }
 
 async function waitForReady(channel: Channel, queues: string[], expected: number): Promise<void> {
@@ -129,11 +186,13 @@ export async function run(): Promise<Record<string, number | string>> {
     queueType: QUEUE_TYPE,
   });
   const twin = `${topology.queue}.raw`;
+  const floorTwin = `${topology.queue}.floor`;
   const database = `cnl_b_intake_${Date.now()}_${suffix}`;
   await adminQuery(`create database "${database}"`);
   const url = new URL(DATABASE_URL);
   url.pathname = `/${database}`;
   const sql = connectPostgres(url.toString(), { poolSize: PREFETCH + 2 });
+  const floorPool = new pg.Pool({ connectionString: url.toString(), max: FLOOR_STATEMENTS });
 
   let connection: ChannelModel | undefined;
   let publisher: AmqpPublisher | undefined;
@@ -143,10 +202,15 @@ export async function run(): Promise<Record<string, number | string>> {
     const admin = await connection.createChannel();
     await declareTopology(admin, topology);
     // The twin: same type and arguments, bound the same way, so every publish lands in both.
-    await admin.assertQueue(twin, { durable: true, arguments: queueArguments(topology) });
-    await admin.bindQueue(twin, topology.exchange, '#');
+    for (const q of [twin, floorTwin]) {
+      await admin.assertQueue(q, { durable: true, arguments: queueArguments(topology) });
+      await admin.bindQueue(q, topology.exchange, '#');
+    }
     const rawChannel = await connection.createChannel();
     await rawChannel.prefetch(PREFETCH, false);
+    const floorChannel = await connection.createChannel();
+    await floorChannel.prefetch(PREFETCH, false);
+    await floorPool.query('create table bench_floor (event_id text not null, body jsonb not null)');
     publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: topology.exchange, connectionName: 'bench:intake:publisher' });
 
     const inner = ledgerRecorder(store, { clock: systemClock });
@@ -166,24 +230,30 @@ export async function run(): Promise<Record<string, number | string>> {
 
     const messages = workload();
     const raw: Side = { count: 0, ms: 0, cpuMs: 0 };
+    const floor: Side = { count: 0, ms: 0, cpuMs: 0 };
     const intake: Side = { count: 0, ms: 0, recordMs: 0, cpuMs: 0 };
     const perRound = TOTAL / ROUNDS;
     // Every process's CPU, summed over the rounds of each side: the service, PostgreSQL and RabbitMQ share the cores.
-    const cpu = { raw: [] as (CpuSample | null)[], intake: [] as (CpuSample | null)[] };
+    const cpu = { raw: [] as (CpuSample | null)[], floor: [] as (CpuSample | null)[], intake: [] as (CpuSample | null)[] };
     for (let round = 0; round < ROUNDS; round++) {
       const batch = messages.slice(round * perRound, (round + 1) * perRound);
       const report = await publisher.publishEnvelopes(batch);
       if (report.confirmed !== batch.length || report.unroutable !== 0) throw new Error(`publish: ${JSON.stringify(report)}`);
-      await waitForReady(admin, [topology.queue, twin], batch.length);
+      await waitForReady(admin, [topology.queue, twin, floorTwin], batch.length);
       const beforeRaw = sampleCpu();
       const rawRound = await drainRaw(rawChannel, twin, batch.length);
+      const beforeFloor = sampleCpu();
+      const floorRound = await drainFloor(floorChannel, floorTwin, floorPool, batch.length);
       const beforeIntake = sampleCpu();
       const intakeRound = await drainIntake(make, inner, batch.length);
-      cpu.raw.push(cpuBetween(beforeRaw, beforeIntake));
+      cpu.raw.push(cpuBetween(beforeRaw, beforeFloor));
+      cpu.floor.push(cpuBetween(beforeFloor, beforeIntake));
       cpu.intake.push(cpuBetween(beforeIntake, sampleCpu()));
-      raw.count += rawRound.count;
-      raw.ms += rawRound.ms;
-      raw.cpuMs += rawRound.cpuMs;
+      for (const [total, round] of [[raw, rawRound], [floor, floorRound]] as const) {
+        total.count += round.count;
+        total.ms += round.ms;
+        total.cpuMs += round.cpuMs;
+      }
       intake.cpuMs += intakeRound.cpuMs;
       intake.count += intakeRound.count;
       intake.ms += intakeRound.ms;
@@ -192,6 +262,7 @@ export async function run(): Promise<Record<string, number | string>> {
       // plus the broker's turnaround (ack in, next delivery out).
       console.log(
         `round ${round + 1}/${ROUNDS}: raw ${Math.round(rawRound.count / (rawRound.ms / 1000))}/s, ` +
+          `floor ${Math.round(floorRound.count / (floorRound.ms / 1000))}/s, ` +
           `intake ${Math.round(intakeRound.count / (intakeRound.ms / 1000))}/s, ` +
           `ledger ${(intakeRound.recordMs! / intakeRound.count).toFixed(2)} ms/message, ` +
           `slots busy in the ledger ${((intakeRound.recordMs! / intakeRound.ms / PREFETCH) * 100).toFixed(0)}%, ` +
@@ -204,13 +275,22 @@ export async function run(): Promise<Record<string, number | string>> {
     const recorded = Number((await registry.getSingleMetric('intake_events_recorded_total')?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0);
     const intakePerS = intake.count / (intake.ms / 1000);
     const rawPerS = raw.count / (raw.ms / 1000);
+    const floorPerS = floor.count / (floor.ms / 1000);
     console.log(`queue type ${QUEUE_TYPE}; recorded ${recorded}, duplicates ${duplicates}`);
     console.log(`raw:    ${describeCpu(sumCpu(cpu.raw), raw.count, 'message')}`);
+    console.log(`floor:  ${describeCpu(sumCpu(cpu.floor), floor.count, 'message')}`);
     console.log(`intake: ${describeCpu(sumCpu(cpu.intake), intake.count, 'message')}`);
+    console.log(
+      `the floor (parse, one durable INSERT, ack) reaches ${(floorPerS / rawPerS).toFixed(2)} of raw; ` +
+        `the intake reaches ${(intakePerS / floorPerS).toFixed(2)} of the floor`,
+    );
     return {
       intake_per_s: Math.round(intakePerS),
       raw_per_s: Math.round(rawPerS),
       ratio: Math.round((intakePerS / rawPerS) * 1000) / 1000,
+      floor_per_s: Math.round(floorPerS),
+      floor_ratio: Math.round((floorPerS / rawPerS) * 1000) / 1000,
+      intake_of_floor: Math.round((intakePerS / floorPerS) * 1000) / 1000,
       queue_type: QUEUE_TYPE,
       ledger_ms_per_message: Math.round((intake.recordMs! / intake.count) * 100) / 100,
       recorded,
@@ -220,11 +300,12 @@ export async function run(): Promise<Record<string, number | string>> {
     await publisher?.close();
     if (connection) {
       const admin = await connection.createChannel();
-      for (const q of [topology.queue, twin, topology.deadLetterQueue]) await admin.deleteQueue(q).catch(() => undefined);
+      for (const q of [topology.queue, twin, floorTwin, topology.deadLetterQueue]) await admin.deleteQueue(q).catch(() => undefined);
       for (const x of [topology.exchange, topology.deadLetterExchange]) await admin.deleteExchange(x).catch(() => undefined);
       await connection.close().catch(() => undefined);
     }
     await sql.close();
+    await floorPool.end();
     await adminQuery(`drop database if exists "${database}" with (force)`);
   }
 }
