@@ -193,6 +193,8 @@ export async function run(): Promise<Record<string, number | string>> {
   url.pathname = `/${database}`;
   const sql = connectPostgres(url.toString(), { poolSize: PREFETCH + 2 });
   const floorPool = new pg.Pool({ connectionString: url.toString(), max: FLOOR_STATEMENTS });
+  // An idle client's error (the server closing it) is an 'error' event; unheard, it would end the run.
+  floorPool.on('error', (error) => console.warn(`floor pool: ${error.message}`));
 
   let connection: ChannelModel | undefined;
   let publisher: AmqpPublisher | undefined;

@@ -64,6 +64,10 @@ export function parseEnvelope(raw: unknown, options: ParseOptions = {}): Result<
   return ok({ eventId, type, occurredAt, data });
 }
 
+// One decoder for every body: a fatal decoder keeps no state between whole (non-streaming) decodes,
+// and building one per message cost more than the decode.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses a message body: UTF-8 JSON of at most 1 MiB, then the envelope. */
 export function parseEnvelopeBytes(body: Uint8Array, options: ParseOptions = {}): Result<Envelope, EnvelopeRejection> {
   if (body.byteLength > MAX_ENVELOPE_BYTES) {
@@ -71,7 +75,7 @@ export function parseEnvelopeBytes(body: Uint8Array, options: ParseOptions = {})
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    raw = JSON.parse(utf8.decode(body));
   } catch {
     return err({ kind: 'not-json', issues: [{ path: '', message: 'body is not UTF-8 JSON' }] });
   }

@@ -75,14 +75,24 @@ export function hashPayload(envelope: Pick<Envelope, 'type' | 'occurredAt' | 'da
   return createHash('sha256').update(canonicalJson({ type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data })).digest('hex');
 }
 
-/** JSON with object keys sorted, so equal values always hash alike. */
+/**
+ * JSON with object keys sorted, so equal values always hash alike. Written into one string rather
+ * than through arrays of entries: it runs on every event received.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    // An undefined element writes nothing, as `join` did: equal hashes for what was already recorded.
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (value[i] === undefined ? '' : canonicalJson(value[i]));
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
