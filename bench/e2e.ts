@@ -91,7 +91,6 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     // The publisher runs in this process too, and counts as the service here.
     console.log(`  ${describeCpu(cpuBetween(cpuBefore, sampleCpu()), FULL_SPEED_EVENTS, 'event')}`);
 
-    if (process.env.ZZ_GAP) await delay(Number(process.env.ZZ_GAP));
     console.log(`Steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
     latencies.length = 0;
     const before = sends;
