@@ -1,9 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
-/** CPU milliseconds used so far by the processes a benchmark's work runs in, by kind. */
+/** CPU milliseconds, by the kind of process that spent them. */
 export type CpuSample = Record<ProcessKind, number>;
 type ProcessKind = 'service' | 'postgres' | 'rabbitmq' | 'other';
+
+/** Every process's CPU so far, by pid; the start time tells a reused pid from the process that had it. */
+export type ProcessSnapshot = Map<number, { kind: ProcessKind; startTicks: string; ms: number }>;
 
 const KINDS: readonly ProcessKind[] = ['service', 'postgres', 'rabbitmq', 'other'];
 // Linux reports CPU times in clock ticks; 100 per second on every kernel these machines run.
@@ -14,14 +17,14 @@ const MS_PER_TICK = 10;
  * driving it), PostgreSQL's backends, RabbitMQ's Erlang VM, and everything else on the machine.
  * Null where /proc is not there to read.
  */
-export function sampleCpu(): CpuSample | null {
+export function sampleCpu(): ProcessSnapshot | null {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
-  const sample: CpuSample = { service: 0, postgres: 0, rabbitmq: 0, other: 0 };
+  const snapshot: ProcessSnapshot = new Map();
   for (const pid of pids) {
     let stat: string;
     try {
@@ -32,10 +35,13 @@ export function sampleCpu(): CpuSample | null {
     // "pid (command) state ..." where the command may hold spaces and parentheses.
     const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
-    sample[kindOf(Number(pid), command)] += ms;
+    snapshot.set(Number(pid), {
+      kind: kindOf(Number(pid), command),
+      startTicks: fields[19]!,
+      ms: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK,
+    });
   }
-  return sample;
+  return snapshot;
 }
 
 function kindOf(pid: number, command: string): ProcessKind {
@@ -45,10 +51,19 @@ function kindOf(pid: number, command: string): ProcessKind {
   return 'other';
 }
 
-/** CPU used between two samples, by kind; null where either could not be read. */
-export function cpuBetween(before: CpuSample | null, after: CpuSample | null): CpuSample | null {
+/**
+ * CPU used between two snapshots, by kind; null where either could not be read. A process started
+ * meanwhile counts whole; one that ended meanwhile (a pool closing an idle connection) took its time
+ * with it and counts nothing, rather than its whole past as a negative.
+ */
+export function cpuBetween(before: ProcessSnapshot | null, after: ProcessSnapshot | null): CpuSample | null {
   if (!before || !after) return null;
-  return Object.fromEntries(KINDS.map((kind) => [kind, after[kind] - before[kind]])) as CpuSample;
+  const used: CpuSample = { service: 0, postgres: 0, rabbitmq: 0, other: 0 };
+  for (const [pid, now] of after) {
+    const then = before.get(pid);
+    used[now.kind] += then && then.startTicks === now.startTicks ? now.ms - then.ms : now.ms;
+  }
+  return used;
 }
 
 /** Several spans' CPU added up; null if any could not be read. */
