@@ -55,37 +55,63 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1000;
 };
 
-/** Drains `expected` messages from the twin queue with a consumer that does nothing but ack. */
-async function drainRaw(channel: Channel, queue: string, expected: number): Promise<Side> {
-  let seen = 0;
-  let first = 0;
-  const cpu = process.cpuUsage();
-  const done = resolvers();
-  const { consumerTag } = await channel.consume(queue, (message) => {
-    if (message === null) return;
-    if (seen === 0) first = performance.now();
-    channel.ack(message);
-    if (++seen === expected) done.resolve(performance.now());
-  }, { noAck: false });
-  const last = (await done.promise) as number;
-  await channel.cancel(consumerTag);
-  return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
+/** How a twin's consumer reports: n more messages acked, or a failure that ends the drain. */
+interface Settle {
+  acked(count: number): void;
+  failed(error: unknown): void;
 }
 
 /**
- * Drains `expected` messages the way the barest durable intake would: JSON.parse, then one plain
- * INSERT per group of waiting messages (up to `FLOOR_STATEMENTS` in flight, synchronous commit), then
- * ack. No validation, no dedup, no ledger order: nothing an intake could leave out.
+ * Consumes a twin queue until `expected` messages are acked: `take` gets each delivery and reports
+ * through `settle`. Timed from the first delivery to the last ack.
  */
-async function drainFloor(channel: Channel, queue: string, pool: pg.Pool, expected: number): Promise<Side> {
+async function drainTwin(
+  channel: Channel,
+  queue: string,
+  expected: number,
+  take: (message: ConsumeMessage, settle: Settle) => void,
+): Promise<Side> {
   let seen = 0;
   let first = 0;
   const cpu = process.cpuUsage();
   const done = resolvers();
+  const settle: Settle = {
+    acked(count) {
+      seen += count;
+      if (seen === expected) done.resolve(performance.now());
+    },
+    failed: (error) => done.reject(error),
+  };
+  const { consumerTag } = await channel.consume(queue, (message) => {
+    if (message === null) return;
+    if (first === 0) first = performance.now();
+    take(message, settle);
+  }, { noAck: false });
+  try {
+    const last = (await done.promise) as number;
+    return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
+  } finally {
+    await channel.cancel(consumerTag);
+  }
+}
+
+/** The raw side: a consumer that does nothing but ack. */
+const drainRaw = (channel: Channel, queue: string, expected: number): Promise<Side> =>
+  drainTwin(channel, queue, expected, (message, settle) => {
+    channel.ack(message);
+    settle.acked(1);
+  });
+
+/**
+ * The floor: what the barest durable intake would do. JSON.parse, then one plain INSERT per group of
+ * waiting messages (up to `FLOOR_STATEMENTS` in flight, synchronous commit), then ack. No
+ * validation, no dedup, no ledger order: nothing an intake could leave out.
+ */
+function drainFloor(channel: Channel, queue: string, pool: pg.Pool, expected: number): Promise<Side> {
   const waiting: ConsumeMessage[] = [];
   let inFlight = 0;
   let isScheduled = false;
-  const pump = () => {
+  const pump = (settle: Settle) => {
     while (inFlight < FLOOR_STATEMENTS && waiting.length > 0) {
       const batch = waiting.splice(0);
       const rows = batch.map((m) => {
@@ -97,30 +123,23 @@ async function drainFloor(channel: Channel, queue: string, pool: pg.Pool, expect
         .query('insert into bench_floor (event_id, body) select event_id, body from json_to_recordset($1::json) as r(event_id text, body jsonb)', [JSON.stringify(rows)])
         .then(() => {
           for (const m of batch) channel.ack(m);
-          seen += batch.length;
-          if (seen === expected) done.resolve(performance.now());
-        }, (error: unknown) => done.reject(error))
+          settle.acked(batch.length);
+        }, (error: unknown) => settle.failed(error))
         .finally(() => {
           inFlight--;
-          pump();
+          pump(settle);
         });
     }
   };
-  const { consumerTag } = await channel.consume(queue, (message) => {
-    if (message === null) return;
-    if (first === 0) first = performance.now();
+  return drainTwin(channel, queue, expected, (message, settle) => {
     waiting.push(message);
-    if (!isScheduled) {
-      isScheduled = true;
-      queueMicrotask(() => {
-        isScheduled = false;
-        pump();
-      });
-    }
-  }, { noAck: false });
-  const last = (await done.promise) as number;
-  await channel.cancel(consumerTag);
-  return { count: seen, ms: last - first, cpuMs: cpuMsSince(cpu) };
+    if (isScheduled) return;
+    isScheduled = true;
+    queueMicrotask(() => {
+      isScheduled = false;
+      pump(settle);
+    });
+  });
 }
 
 /** Drains `expected` messages through the intake consumer into the PostgreSQL ledger. */
@@ -251,14 +270,11 @@ export async function run(): Promise<Record<string, number | string>> {
       cpu.raw.push(cpuBetween(beforeRaw, beforeFloor));
       cpu.floor.push(cpuBetween(beforeFloor, beforeIntake));
       cpu.intake.push(cpuBetween(beforeIntake, sampleCpu()));
-      for (const [total, round] of [[raw, rawRound], [floor, floorRound]] as const) {
+      for (const [total, round] of [[raw, rawRound], [floor, floorRound], [intake, intakeRound]] as const) {
         total.count += round.count;
         total.ms += round.ms;
         total.cpuMs += round.cpuMs;
       }
-      intake.cpuMs += intakeRound.cpuMs;
-      intake.count += intakeRound.count;
-      intake.ms += intakeRound.ms;
       intake.recordMs! += intakeRound.recordMs!;
       // Where intake time goes: with `prefetch` slots, each message holds one for the ledger's time
       // plus the broker's turnaround (ack in, next delivery out).
