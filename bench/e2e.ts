@@ -5,13 +5,15 @@ import { loadConfig } from '../src/config.ts';
 import { PATIENT_CHANNELS, type PatientEventType } from '../src/domain/event-catalogue.ts';
 import { notificationIdFor } from '../src/domain/plan-notifications.ts';
 import { AmqpPublisher } from '../src/intake/amqp-publisher.ts';
+import { resolveTopology } from '../src/intake/topology.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
+import { E2eFloor } from './support/e2e-floor.ts';
 import { stageLatencies } from './support/e2e-stages.ts';
-import { cpuBetween, describeCpu, sampleCpu } from './support/process-cpu.ts';
+import { cpuBetween, describeCpu, sampleCpu, type CpuSample } from './support/process-cpu.ts';
 import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -23,109 +25,166 @@ const STEADY_SECONDS = Number(process.env.E2E_STEADY_SECONDS ?? 10);
 const PREFETCH = String(process.env.E2E_PREFETCH ?? 10);
 const TYPES: (PatientEventType & UpstreamEventType)[] = ['appointment.pending_approval', 'appointment.confirmed', 'appointment.cancelled', 'walkin.token_called', 'clinical.report_ready'];
 
+/** Publish times by notification id, and what the transport calls say of them. */
+class Sends {
+  readonly #publishedAt = new Map<string, number>();
+  readonly latencies: number[] = [];
+  count = 0;
+  lastAt = 0;
+
+  /** Expects the sends `raw` must cause (the bench's one patient on each of its type's channels); answers how many. */
+  expect(raw: RawEnvelope, at: number): number {
+    const channels = PATIENT_CHANNELS[raw.type as PatientEventType];
+    for (const channel of channels) this.#publishedAt.set(notificationIdFor(raw.eventId, 'pat-1', channel), at);
+    return channels.length;
+  }
+
+  sent(notificationId: string): void {
+    const at = performance.now();
+    const start = this.#publishedAt.get(notificationId);
+    if (start !== undefined) {
+      this.latencies.push(at - start);
+      this.#publishedAt.delete(notificationId);
+    }
+    this.count++;
+    this.lastAt = at;
+  }
+}
+
+interface Measured {
+  eventsPerSecond: number;
+  cpu: CpuSample | null;
+  p50: number;
+  p99: number;
+  steadyEventIds: string[];
+}
+
+/** Full speed, then a steady rate, through `publisher` into whatever calls `sends.sent`. */
+async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => unknown): Promise<Measured> {
+  const waitForSends = async (count: number, what: string) => {
+    const deadline = Date.now() + 300_000;
+    while (sends.count < count) {
+      if (failure()) throw failure();
+      if (Date.now() > deadline) throw new Error(`${what}: only ${sends.count} of ${count} sends arrived`);
+      await delay(20);
+    }
+  };
+
+  console.log(`  full speed: ${FULL_SPEED_EVENTS} events...`);
+  let expected = 0;
+  const fullStart = performance.now();
+  const cpuBefore = sampleCpu();
+  for (let i = 0; i < FULL_SPEED_EVENTS; i += 500) {
+    const batch = Array.from({ length: Math.min(500, FULL_SPEED_EVENTS - i) }, (_, j) => validEnvelope(TYPES[(i + j) % TYPES.length]!));
+    const at = performance.now();
+    for (const raw of batch) expected += sends.expect(raw, at);
+    await publisher.publishEnvelopes(batch);
+  }
+  await waitForSends(expected, 'full speed');
+  const fullSeconds = (sends.lastAt - fullStart) / 1000;
+  const eventsPerSecond = FULL_SPEED_EVENTS / fullSeconds;
+  const cpu = cpuBetween(cpuBefore, sampleCpu());
+  console.log(`    ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
+  // The publisher runs in this process too, and counts as the service here.
+  console.log(`    ${describeCpu(cpu, FULL_SPEED_EVENTS, 'event')}`);
+
+  console.log(`  steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
+  sends.latencies.length = 0;
+  const before = sends.count;
+  let steadyExpected = 0;
+  const steadyStart = performance.now();
+  const confirms: Promise<unknown>[] = [];
+  const steadyEventIds: string[] = [];
+  for (let tick = 0; tick < STEADY_SECONDS * 10; tick++) {
+    const wait = steadyStart + tick * 100 - performance.now();
+    if (wait > 0) await delay(wait);
+    const batch = Array.from({ length: Math.round(STEADY_RATE / 10) }, (_, j) => validEnvelope(TYPES[(tick + j) % TYPES.length]!));
+    const at = performance.now();
+    for (const raw of batch) {
+      steadyExpected += sends.expect(raw, at);
+      steadyEventIds.push(raw.eventId);
+    }
+    confirms.push(publisher.publishEnvelopes(batch));
+  }
+  await Promise.all(confirms);
+  await waitForSends(before + steadyExpected, 'steady');
+  const sorted = [...sends.latencies].sort((a, b) => a - b);
+  const p50 = percentile(sorted, 50);
+  const p99 = percentile(sorted, 99);
+  console.log(`    p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends`);
+  return { eventsPerSecond, cpu, p50, p99, steadyEventIds };
+}
+
 /**
  * publish over AMQP -> intake -> ledger -> planner -> dispatcher -> sandbox transport call, on the
  * real PostgreSQL and RabbitMQ, at full speed and at a steady 500 events/s. Sandbox rate limits are
- * lifted: this measures the service, not Meta's per-number limit.
+ * lifted: this measures the service, not Meta's per-number limit. The same run then drives the
+ * floor (bench/support/e2e-floor.ts: the durable steps alone) with the same load, on its own queue.
  */
 export async function run(): Promise<Record<string, number | string | boolean>> {
   const database = await createBenchDatabase('e2e');
   const names = uniqueAmqpNames('bench-e2e');
+  const floorNames = uniqueAmqpNames('bench-e2e-floor');
   console.log('Baselines: raw pg single-row inserts and keyset reads...');
   const rawInsert = await rawInsertRate(database.url);
   const rawRead = await rawKeysetReadRate(database.url);
   console.log(`  raw insert ${Math.round(rawInsert)}/s, keyset read ${Math.round(rawRead)}/s`);
 
   const unlimited = { concurrency: 64, perSecond: 1_000_000 };
-  console.log(`Starting the service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH})...`);
+  console.log(`The service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH}):`);
   const service = await startService(
     loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
     { logger: silentLogger(), port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
   );
-  const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-e2e:publisher' });
-
-  const publishedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let sends = 0;
-  let lastSendAt = 0;
-  for (const channel of ['whatsapp', 'email'] as const) {
-    (service.transports[channel] as SandboxTransport).onSent((message) => {
-      const at = performance.now();
-      const start = publishedAt.get(message.notificationId);
-      if (start !== undefined) {
-        latencies.push(at - start);
-        publishedAt.delete(message.notificationId);
-      }
-      sends++;
-      lastSendAt = at;
-    });
-  }
-  const expect = (raw: RawEnvelope, at: number) => {
-    const channels = PATIENT_CHANNELS[raw.type as PatientEventType];
-    for (const channel of channels) publishedAt.set(notificationIdFor(raw.eventId, 'pat-1', channel), at);
-    return channels.length;
-  };
-  const waitForSends = async (count: number, what: string) => {
-    const deadline = Date.now() + 300_000;
-    while (sends < count) {
-      if (Date.now() > deadline) throw new Error(`${what}: only ${sends} of ${count} sends arrived`);
-      await delay(20);
-    }
-  };
-
+  let serviceStopped: Promise<void> | null = null;
+  const stopService = () => (serviceStopped ??= service.stop());
+  let floor: E2eFloor | null = null;
+  const publishers: AmqpPublisher[] = [];
   try {
-    console.log(`Full speed: ${FULL_SPEED_EVENTS} events...`);
-    let expected = 0;
-    const fullStart = performance.now();
-    const cpuBefore = sampleCpu();
-    for (let i = 0; i < FULL_SPEED_EVENTS; i += 500) {
-      const batch = Array.from({ length: Math.min(500, FULL_SPEED_EVENTS - i) }, (_, j) => validEnvelope(TYPES[(i + j) % TYPES.length]!));
-      const at = performance.now();
-      for (const raw of batch) expected += expect(raw, at);
-      await publisher.publishEnvelopes(batch);
+    const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-e2e:publisher' });
+    publishers.push(publisher);
+    const serviceSends = new Sends();
+    for (const channel of ['whatsapp', 'email'] as const) {
+      (service.transports[channel] as SandboxTransport).onSent((message) => serviceSends.sent(message.notificationId));
     }
-    await waitForSends(expected, 'full speed');
-    const fullSeconds = (lastSendAt - fullStart) / 1000;
-    const eventsPerSecond = FULL_SPEED_EVENTS / fullSeconds;
-    console.log(`  ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
-    // The publisher runs in this process too, and counts as the service here.
-    console.log(`  ${describeCpu(cpuBetween(cpuBefore, sampleCpu()), FULL_SPEED_EVENTS, 'event')}`);
-
-    console.log(`Steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
-    latencies.length = 0;
-    const before = sends;
-    let steadyExpected = 0;
-    const steadyStart = performance.now();
-    const ticks = STEADY_SECONDS * 10;
-    const confirms: Promise<unknown>[] = [];
-    const steadyEventIds: string[] = [];
-    for (let tick = 0; tick < ticks; tick++) {
-      const due = steadyStart + tick * 100;
-      const wait = due - performance.now();
-      if (wait > 0) await delay(wait);
-      const batch = Array.from({ length: Math.round(STEADY_RATE / 10) }, (_, j) => validEnvelope(TYPES[(tick + j) % TYPES.length]!));
-      const at = performance.now();
-      for (const raw of batch) {
-        steadyExpected += expect(raw, at);
-        steadyEventIds.push(raw.eventId);
-      }
-      confirms.push(publisher.publishEnvelopes(batch));
-    }
-    await Promise.all(confirms);
-    await waitForSends(before + steadyExpected, 'steady');
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const p50 = percentile(sorted, 50);
-    const p99 = percentile(sorted, 99);
-    console.log(`  p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends`);
-    const stages = await stageLatencies(service.db, steadyEventIds);
+    const ours = await measure(publisher, serviceSends, () => null);
+    const stages = await stageLatencies(service.db, ours.steadyEventIds);
     console.log(
-      `  of which recorded -> planned p50 ${stages.recordedToPlanned.p50} ms (p99 ${stages.recordedToPlanned.p99}), ` +
+      `    of which recorded -> planned p50 ${stages.recordedToPlanned.p50} ms (p99 ${stages.recordedToPlanned.p99}), ` +
         `planned -> attempt started p50 ${stages.plannedToAttempt.p50} ms (p99 ${stages.plannedToAttempt.p99}); the rest is intake before and the send after`,
     );
+    await stopService();
+
+    console.log(`The floor (the durable steps alone, same load, prefetch ${PREFETCH}):`);
+    const floorSends = new Sends();
+    floor = await E2eFloor.start({
+      databaseUrl: database.url,
+      amqpUrl: AMQP_URL,
+      topology: resolveTopology({
+        exchange: floorNames.AMQP_EXCHANGE!,
+        queue: floorNames.AMQP_QUEUE!,
+        deadLetterExchange: floorNames.AMQP_DEAD_LETTER_EXCHANGE!,
+        deadLetterQueue: floorNames.AMQP_DEAD_LETTER_QUEUE!,
+      }),
+      prefetch: Number(PREFETCH),
+      onSent: (id) => floorSends.sent(id),
+    });
+    const floorPublisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: floorNames.AMQP_EXCHANGE!, connectionName: 'bench-e2e:floor-publisher' });
+    publishers.push(floorPublisher);
+    const running = floor;
+    const bare = await measure(floorPublisher, floorSends, () => running.failure);
+    const ofFloor = ours.eventsPerSecond / bare.eventsPerSecond;
+    console.log(`The service reaches ${ofFloor.toFixed(2)} of the floor's rate; p99 at ${STEADY_RATE}/s ${ours.p99.toFixed(0)} ms against the floor's ${bare.p99.toFixed(0)} ms`);
+    const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((Object.values(cpu).reduce((a, b) => a + b, 0) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
-      events_per_s: Math.round(eventsPerSecond),
-      [`p50_ms_at_${STEADY_RATE}`]: Number(p50.toFixed(1)),
-      [`p99_ms_at_${STEADY_RATE}`]: Number(p99.toFixed(1)),
+      events_per_s: Math.round(ours.eventsPerSecond),
+      [`p50_ms_at_${STEADY_RATE}`]: Number(ours.p50.toFixed(1)),
+      [`p99_ms_at_${STEADY_RATE}`]: Number(ours.p99.toFixed(1)),
+      cpu_us_per_event: cpuPerEvent(ours.cpu),
+      floor_events_per_s: Math.round(bare.eventsPerSecond),
+      [`floor_p99_ms_at_${STEADY_RATE}`]: Number(bare.p99.toFixed(1)),
+      floor_cpu_us_per_event: cpuPerEvent(bare.cpu),
+      events_of_floor: Number(ofFloor.toFixed(2)),
       raw_insert_per_s: Math.round(rawInsert),
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,
@@ -133,12 +192,15 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       prefetch: Number(PREFETCH),
     };
   } finally {
-    await publisher.close();
-    await service.stop();
+    for (const publisher of publishers) await publisher.close();
+    await floor?.stop();
+    await stopService();
     const connection = await amqp.connect(AMQP_URL);
     const channel = await connection.createChannel();
-    for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue).catch(() => undefined);
-    for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange).catch(() => undefined);
+    for (const each of [names, floorNames]) {
+      for (const queue of [each.AMQP_QUEUE!, each.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue).catch(() => undefined);
+      for (const exchange of [each.AMQP_EXCHANGE!, each.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange).catch(() => undefined);
+    }
     await connection.close();
     await database.drop();
   }
