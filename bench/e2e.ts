@@ -28,8 +28,11 @@ const TYPES: (PatientEventType & UpstreamEventType)[] = ['appointment.pending_ap
 /** Publish times by notification id, and what the transport calls say of them. */
 class Sends {
   readonly #publishedAt = new Map<string, number>();
+  readonly #sentIds = new Set<string>();
   readonly latencies: number[] = [];
+  /** Distinct notifications sent; a second send of one counts in `repeats` instead. */
   count = 0;
+  repeats = 0;
   lastAt = 0;
 
   /** Expects the sends `raw` must cause (the bench's one patient on each of its type's channels); answers how many. */
@@ -41,6 +44,11 @@ class Sends {
 
   sent(notificationId: string): void {
     const at = performance.now();
+    if (this.#sentIds.has(notificationId)) {
+      this.repeats++;
+      return;
+    }
+    this.#sentIds.add(notificationId);
     const start = this.#publishedAt.get(notificationId);
     if (start !== undefined) {
       this.latencies.push(at - start);
@@ -111,7 +119,8 @@ async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => un
   const sorted = [...sends.latencies].sort((a, b) => a - b);
   const p50 = percentile(sorted, 50);
   const p99 = percentile(sorted, 99);
-  console.log(`    p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends`);
+  console.log(`    p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends; ${sends.repeats} notifications sent twice`);
+  if (sends.repeats > 0) throw new Error(`${sends.repeats} notifications were sent twice`);
   return { eventsPerSecond, cpu, p50, p99, steadyEventIds };
 }
 
