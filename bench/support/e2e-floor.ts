@@ -160,11 +160,16 @@ export class E2eFloor {
 
   static async start(options: E2eFloorOptions): Promise<E2eFloor> {
     const floor = new E2eFloor(options);
-    await floor.#durable.query(SCHEMA);
-    floor.#loops.push(floor.#lane('planner', floor.#wakes.planner, (rows) => floor.#plan(rows)));
-    floor.#loops.push(floor.#lane('read-model', floor.#wakes.readModel, (rows, last) => floor.#applyRows(rows, last)));
-    floor.#loops.push(floor.#dispatch());
-    await floor.#consume();
+    try {
+      await floor.#durable.query(SCHEMA);
+      floor.#loops.push(floor.#lane('planner', floor.#wakes.planner, (rows) => floor.#plan(rows)));
+      floor.#loops.push(floor.#lane('read-model', floor.#wakes.readModel, (rows, last) => floor.#applyRows(rows, last)));
+      floor.#loops.push(floor.#dispatch());
+      await floor.#consume();
+    } catch (error) {
+      await floor.stop();
+      throw error;
+    }
     return floor;
   }
 
@@ -221,7 +226,8 @@ export class E2eFloor {
         this.#append(rows)
           .then(() => {
             for (const m of batch) channel.ack(m);
-          }, (error: unknown) => this.#fail(error))
+          })
+          .catch((error: unknown) => this.#fail(error))
           .finally(() => {
             inFlight--;
             pump();
