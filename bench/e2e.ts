@@ -13,7 +13,7 @@ import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test
 import { createBenchDatabase } from './support/bench-database.ts';
 import { E2eFloor } from './support/e2e-floor.ts';
 import { stageLatencies } from './support/e2e-stages.ts';
-import { cpuBetween, describeCpu, sampleCpu, type CpuSample } from './support/process-cpu.ts';
+import { cpuBetween, describeCpu, sampleCpu, totalCpu, type CpuSample } from './support/process-cpu.ts';
 import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -184,7 +184,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const bare = await measure(floorPublisher, floorSends, () => running.failure);
     const ofFloor = ours.eventsPerSecond / bare.eventsPerSecond;
     console.log(`The service reaches ${ofFloor.toFixed(2)} of the floor's rate; p99 at ${STEADY_RATE}/s ${ours.p99.toFixed(0)} ms against the floor's ${bare.p99.toFixed(0)} ms`);
-    const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((Object.values(cpu).reduce((a, b) => a + b, 0) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
+    const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
       events_per_s: Math.round(ours.eventsPerSecond),
       [`p50_ms_at_${STEADY_RATE}`]: Number(ours.p50.toFixed(1)),

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PATIENT_CHANNELS, type Channel as MessageChannel, type PatientEventType } from '../../src/domain/event-catalogue.ts';
 import { notificationIdFor } from '../../src/domain/plan-notifications.ts';
 import { declareTopology, type IntakeTopology } from '../../src/intake/topology.ts';
+import { waitForWake } from '../../src/ledger/wait-for-wake.ts';
 
 /**
  * The floor of the end-to-end path: the same durable steps the service must take for every event,
@@ -114,31 +115,24 @@ const STATUS_OF: Record<string, string> = { NotificationPlanned: 'planned', Atte
 // Statements in flight at once from the intake and from the dispatcher's outcome appends.
 const IN_FLIGHT = 4;
 
-/** Resolves a waiter when poked or after its timeout; a poke with nobody waiting is kept for the next wait. */
+/** A lane's wake-up: a poke while nobody waits is kept for the next wait. */
 class Wake {
   #pending = false;
-  #resolve: (() => void) | null = null;
+  #wake: (() => void) | null = null;
 
   poke(): void {
     this.#pending = true;
-    this.#resolve?.();
+    this.#wake?.();
   }
 
-  wait(ms: number): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return Promise.resolve();
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (!this.#pending) {
+      await waitForWake(ms, signal, (wake) => {
+        this.#wake = wake;
+      });
     }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#resolve = null;
-        this.#pending = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#resolve = done;
-    });
+    this.#wake = null;
+    this.#pending = false;
   }
 }
 
@@ -148,7 +142,7 @@ export class E2eFloor {
   readonly #lazy: pg.Pool;
   readonly #wakes = { planner: new Wake(), readModel: new Wake(), dispatcher: new Wake() };
   readonly #loops: Promise<void>[] = [];
-  #stopped = false;
+  readonly #stopping = new AbortController();
   #connection: ChannelModel | null = null;
   #failure: unknown = null;
 
@@ -162,7 +156,7 @@ export class E2eFloor {
     const floor = new E2eFloor(options);
     try {
       await floor.#durable.query(SCHEMA);
-      floor.#loops.push(floor.#lane('planner', floor.#wakes.planner, (rows) => floor.#plan(rows)));
+      floor.#loops.push(floor.#lane('planner', floor.#wakes.planner, (rows, last) => floor.#plan(rows, last)));
       floor.#loops.push(floor.#lane('read-model', floor.#wakes.readModel, (rows, last) => floor.#applyRows(rows, last)));
       floor.#loops.push(floor.#dispatch());
       await floor.#consume();
@@ -179,8 +173,7 @@ export class E2eFloor {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    for (const wake of Object.values(this.#wakes)) wake.poke();
+    this.#stopping.abort();
     await this.#connection?.close().catch(() => undefined);
     await Promise.allSettled(this.#loops);
     await this.#durable.end();
@@ -249,26 +242,26 @@ export class E2eFloor {
   /** A subscription from the lane's position: each batch applied, then the next read. */
   async #lane(name: string, wake: Wake, apply: (rows: LedgerRow[], last: LedgerRow) => Promise<void>): Promise<void> {
     let after = { tx: '0', position: '0' };
-    while (!this.#stopped) {
+    while (!this.#stopping.signal.aborted) {
       try {
         const { rows } = await this.#durable.query<LedgerRow>({ ...READ, values: [after.tx, after.position] });
         const last = rows.at(-1);
         if (!last) {
           // Nothing new, or committed rows behind a transaction still running: look again soon.
-          await wake.wait(5);
+          await wake.wait(5, this.#stopping.signal);
           continue;
         }
         await apply(rows, last);
         after = { tx: last.tx, position: last.position };
       } catch (error) {
-        if (!this.#stopped) this.#fail(new Error(`${name}: ${String(error)}`));
+        if (!this.#stopping.signal.aborted) this.#fail(new Error(`${name}: ${String(error)}`));
         return;
       }
     }
   }
 
   /** One planned event per channel of each inbound event, then the lane's checkpoint. */
-  async #plan(rows: readonly LedgerRow[]): Promise<void> {
+  async #plan(rows: readonly LedgerRow[], last: LedgerRow): Promise<void> {
     const planned: NewLedgerRow[] = [];
     for (const row of rows) {
       if (!row.stream.startsWith('inbound-')) continue;
@@ -286,7 +279,6 @@ export class E2eFloor {
       }
     }
     if (planned.length > 0) await this.#append(planned);
-    const last = rows.at(-1)!;
     await this.#lazy.query({ ...CHECKPOINT, values: ['planner', last.tx, last.position] });
   }
 
@@ -299,18 +291,19 @@ export class E2eFloor {
       const id = row.stream.slice('notification-'.length);
       latest.set(id, { id, status, revision: row.revision, data: row.type === 'NotificationPlanned' ? row.data : (latest.get(id)?.data ?? null) });
     }
-    await this.#lazy.query({ ...APPLY_ROWS, values: [JSON.stringify([...latest.values()]), 'read-model', last.tx, last.position] });
-    if ([...latest.values()].some((r) => r.status === 'planned')) this.#wakes.dispatcher.poke();
+    const changed = [...latest.values()];
+    await this.#lazy.query({ ...APPLY_ROWS, values: [JSON.stringify(changed), 'read-model', last.tx, last.position] });
+    if (changed.some((r) => r.status === 'planned')) this.#wakes.dispatcher.poke();
   }
 
   /** Claims due rows, writes each attempt before its send and the outcome after it. */
   async #dispatch(): Promise<void> {
     const outcomes = new Set<Promise<unknown>>();
-    while (!this.#stopped) {
+    while (!this.#stopping.signal.aborted) {
       try {
         const { rows } = await this.#lazy.query<{ id: string; revision: number; data: { channel: string } }>(CLAIM);
         if (rows.length === 0) {
-          await this.#wakes.dispatcher.wait(100);
+          await this.#wakes.dispatcher.wait(100, this.#stopping.signal);
           continue;
         }
         const won = await this.#append(rows.map((r) => ({ stream: `notification-${r.id}`, revision: r.revision + 1, type: 'AttemptStarted', data: { attempt: 1, channel: r.data.channel } })));
@@ -326,7 +319,7 @@ export class E2eFloor {
         void outcome.finally(() => outcomes.delete(outcome));
         while (outcomes.size >= IN_FLIGHT) await Promise.race(outcomes);
       } catch (error) {
-        if (!this.#stopped) this.#fail(new Error(`dispatcher: ${String(error)}`));
+        if (!this.#stopping.signal.aborted) this.#fail(new Error(`dispatcher: ${String(error)}`));
         return;
       }
     }

@@ -66,6 +66,9 @@ export function cpuBetween(before: ProcessSnapshot | null, after: ProcessSnapsho
   return used;
 }
 
+/** Every kind's CPU together, in milliseconds. */
+export const totalCpu = (used: CpuSample): number => KINDS.reduce((sum, kind) => sum + used[kind], 0);
+
 /** Several spans' CPU added up; null if any could not be read. */
 export function sumCpu(spans: readonly (CpuSample | null)[]): CpuSample | null {
   if (spans.some((span) => span === null)) return null;
@@ -79,7 +82,7 @@ export function sumCpu(spans: readonly (CpuSample | null)[]): CpuSample | null {
 export function describeCpu(used: CpuSample | null, units: number, unit: string): string {
   if (!used || units === 0) return 'CPU by process: /proc not readable here';
   const perUnit = (kind: ProcessKind) => (used[kind] / units) * 1000;
-  const total = KINDS.reduce((sum, kind) => sum + perUnit(kind), 0);
+  const total = (totalCpu(used) / units) * 1000;
   const cores = availableParallelism();
   const parts = KINDS.map((kind) => `${kind} ${Math.round(perUnit(kind))} us`).join(', ');
   const ceiling = total > 0 ? Math.round((cores * 1_000_000) / total) : Infinity;
