@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateTime } from './contact-schemas.ts';
 import { GENERATED_EVENT_TYPES, PAYLOAD_SCHEMAS, isEventType, type EventType } from './event-catalogue.ts';
+import { findJsonLimitViolation } from './json-limits.ts';
 import { err, ok, type Result } from './result.ts';
 
 /** A whole message is at most 1 MiB: KurrentDB's default append limit. */
@@ -38,6 +39,7 @@ export interface FieldIssue {
 export type EnvelopeRejection =
   | { kind: 'not-json'; issues: FieldIssue[] }
   | { kind: 'too-large'; issues: FieldIssue[] }
+  | { kind: 'over-limit'; issues: FieldIssue[] }
   | { kind: 'invalid-envelope'; issues: FieldIssue[] }
   | { kind: 'unknown-type'; issues: FieldIssue[] }
   | { kind: 'invalid-payload'; issues: FieldIssue[] }
@@ -52,7 +54,13 @@ export interface ParseOptions {
   allowGenerated?: boolean;
 }
 
+/**
+ * Judges a received envelope. The limits on depth, counts and string lengths (json-limits.ts) come
+ * first, before any schema or hash walks the document: all three intakes pass through here.
+ */
 export function parseEnvelope(raw: unknown, options: ParseOptions = {}): Result<Envelope, EnvelopeRejection> {
+  const overLimit = limitRejection(raw);
+  if (overLimit) return err(overLimit);
   const shape = EnvelopeShape.safeParse(raw);
   if (!shape.success) return err({ kind: 'invalid-envelope', issues: toFieldIssues(shape.error.issues) });
   const { eventId, type, occurredAt, data } = shape.data;
@@ -62,6 +70,15 @@ export function parseEnvelope(raw: unknown, options: ParseOptions = {}): Result<
   const payload = PAYLOAD_SCHEMAS[type].safeParse(data);
   if (!payload.success) return err({ kind: 'invalid-payload', issues: toFieldIssues(payload.error.issues, ['data']) });
   return ok({ eventId, type, occurredAt, data });
+}
+
+/**
+ * The first limit a received document crosses, as a rejection naming the path. For a caller that
+ * must walk the document before parsing it (measuring its size with JSON.stringify, which recurses).
+ */
+export function limitRejection(raw: unknown): EnvelopeRejection | null {
+  const violation = findJsonLimitViolation(raw);
+  return violation ? { kind: 'over-limit', issues: [{ path: formatPath(violation.path), message: violation.message }] } : null;
 }
 
 // One decoder for every body: a fatal decoder keeps no state between whole (non-streaming) decodes,

@@ -1,4 +1,4 @@
-import { MAX_ENVELOPE_BYTES, parseEnvelope } from '../../domain/envelope.ts';
+import { limitRejection, MAX_ENVELOPE_BYTES, parseEnvelope } from '../../domain/envelope.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
 import { publishers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
@@ -58,6 +58,9 @@ builder.mutationField('publishEvent', (t) =>
     authScopes: publishers,
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      // Before the size is measured: JSON.stringify recurses, and `data` may be nested 10,000 deep.
+      const overLimit = limitRejection(input);
+      if (overLimit) return validationResult(new ValidationError(overLimit.kind, overLimit.issues));
       const size = Buffer.byteLength(JSON.stringify(input));
       if (size > MAX_ENVELOPE_BYTES) {
         return validationResult(new ValidationError('too-large', [{ path: '', message: `message is over ${MAX_ENVELOPE_BYTES} bytes` }]));
