@@ -17,6 +17,7 @@ export const STREAM_CATEGORIES = [
   'channel',
   'centre-settings',
   'device',
+  'dead-letter',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -42,6 +43,8 @@ export const streamName = {
   channel: make('channel'),
   centreSettings: make('centre-settings'),
   device: make('device'),
+  /** One stream per dead-lettered message, named by `deadLetterId`: never by anything it carried. */
+  deadLetter: make('dead-letter'),
 } as const;
 
 /** Why a name is not a valid stream name, or null when it is. */

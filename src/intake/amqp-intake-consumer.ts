@@ -2,11 +2,13 @@ import type { ConsumeMessage } from 'amqplib';
 import { Registry } from 'prom-client';
 import type { Envelope } from '../domain/envelope.ts';
 import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
+import { classifyFailure, retryingInPlace } from '../ledger/infrastructure-failure.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
 import { backoffDelayMs, pause, type BackoffOptions } from './backoff.ts';
 import { BrokerSession, UnpublishableMessage } from './broker-session.ts';
 import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
-import { deadLetterOptions } from './dead-letter.ts';
+import { deadLetterOptions, unprocessableReason } from './dead-letter.ts';
+import type { RecordDeadLetter } from './dead-letter-recorder.ts';
 import { deferred, TimedOut, withTimeout, type Deferred } from './deadline.ts';
 import { deliveryIds, errorSummary } from './intake-log-fields.ts';
 import { createIntakeMetrics, type DeadLetterKind, type IntakeMetrics } from './intake-metrics.ts';
@@ -17,8 +19,9 @@ export type RecordOutcome = { outcome: 'accepted' } | { outcome: 'duplicate'; pa
 
 /**
  * Records the event durably (with the inbound dedup) and resolves only then. Throwing
- * `LedgerInputError` means the ledger refuses this event for good; anything else means the ledger
- * is unavailable and the message is retried later.
+ * `LedgerInputError` means the ledger refuses this event for good; an infrastructure failure
+ * (`classifyFailure`) that the ledger is unavailable, and the message is retried later; anything
+ * else that this message cannot be handled, and it is dead-lettered.
  */
 export type RecordInbound = (envelope: Envelope, via: 'amqp') => Promise<RecordOutcome>;
 
@@ -41,6 +44,11 @@ export interface AmqpIntakeConsumerOptions {
   recordTimeoutMs?: number;
   reconnectBackoff?: Partial<BackoffOptions>;
   ledgerBackoff?: Partial<BackoffOptions>;
+  /**
+   * Writes a record of each dead-lettered message (no personal data) to the ledger. Best effort: a
+   * ledger that is down must not keep a refused message from the dead-letter queue.
+   */
+  recordDeadLetter?: RecordDeadLetter;
 }
 
 /** A message whose turn came while the ledger was already known to be down: not tried at all. */
@@ -75,6 +83,7 @@ export class AmqpIntakeConsumer {
   readonly #recordTimeoutMs: number;
   readonly #reconnectBackoff: BackoffOptions;
   readonly #ledgerBackoff: BackoffOptions;
+  readonly #recordDeadLetter: RecordDeadLetter | undefined;
 
   readonly #inFlight = new Set<Promise<void>>();
   /** The last record in flight per eventId: a repeat waits for it instead of racing it for the same stream. */
@@ -100,6 +109,7 @@ export class AmqpIntakeConsumer {
     this.#recordTimeoutMs = options.recordTimeoutMs ?? 60_000;
     this.#reconnectBackoff = { initialMs: 100, maxMs: 30_000, ...options.reconnectBackoff };
     this.#ledgerBackoff = { initialMs: 500, maxMs: 30_000, ...options.ledgerBackoff };
+    this.#recordDeadLetter = options.recordDeadLetter;
   }
 
   get topology(): IntakeTopology {
@@ -263,7 +273,13 @@ export class AmqpIntakeConsumer {
   }
 
   async #handle(session: BrokerSession, message: ConsumeMessage): Promise<void> {
-    const parsed = classifyDelivery(message.content, message.fields.routingKey);
+    let parsed: ReturnType<typeof classifyDelivery>;
+    try {
+      parsed = classifyDelivery(message.content, message.fields.routingKey);
+    } catch (error) {
+      await this.#deadLetterUnprocessable(session, message, error, deliveryIds(message));
+      return;
+    }
     if (!parsed.ok) {
       await this.#deadLetter(session, message, parsed.error.kind, rejectionReason(parsed.error));
       return;
@@ -285,7 +301,14 @@ export class AmqpIntakeConsumer {
         session.giveBack(message);
         return;
       }
-      this.#onLedgerFailure(session, message, error, ids);
+      const failure = classifyFailure(error, { infrastructure: [TimedOut, LedgerPaused] });
+      if (failure === 'infrastructure') this.#onLedgerFailure(session, message, error, ids);
+      else if (failure === 'retry-in-place') {
+        // Still losing to other transactions after the retries in place: contention, not this
+        // message's fault; it comes back when the others are done.
+        this.#log.info({ ...ids, error: errorSummary(error) }, 'still conflicting after retries; the message returns to the queue');
+        session.giveBack(message);
+      } else await this.#deadLetterUnprocessable(session, message, error, ids);
       return;
     }
     this.#ledgerAttempt = 0;
@@ -309,7 +332,7 @@ export class AmqpIntakeConsumer {
     const before = this.#recording.get(id);
     const run = (before ?? Promise.resolve()).then(() => {
       if (this.#isLedgerDown) throw new LedgerPaused('the ledger is unavailable');
-      return withTimeout(this.#record(envelope, 'amqp'), this.#recordTimeoutMs);
+      return withTimeout(retryingInPlace(() => this.#record(envelope, 'amqp')), this.#recordTimeoutMs);
     });
     const settled = run.catch(() => undefined);
     this.#recording.set(id, settled);
@@ -327,6 +350,15 @@ export class AmqpIntakeConsumer {
     this.#isAccepting = false;
     this.#log.warn({ ...ids, error: errorSummary(error) }, 'ledger unavailable; pausing consumption');
     this.#interrupt?.resolve('ledger-down');
+  }
+
+  /**
+   * A failure that is this message's own (a bug its content triggers, a value the database refuses):
+   * dead-lettered at once, so it cannot hold up the queue. The reason names the error class only.
+   */
+  async #deadLetterUnprocessable(session: BrokerSession, message: ConsumeMessage, error: unknown, ids: Record<string, unknown>): Promise<void> {
+    this.#log.error({ ...ids, error: errorSummary(error) }, 'handling the message failed; dead-lettering it');
+    await this.#deadLetter(session, message, 'unprocessable', unprocessableReason(error), ids);
   }
 
   async #deadLetter(
@@ -359,8 +391,38 @@ export class AmqpIntakeConsumer {
       else session.giveBack(message);
       return;
     }
+    await this.#recordDeadLettered(message, kind, reason, ids);
     const acked = session.ack(message);
     this.#metrics.deadLettered.inc({ reason: kind });
     this.#log.warn({ ...ids, kind, reason, acked }, 'message dead-lettered');
+  }
+
+  /**
+   * After the broker confirmed the dead letter and before the ack, so a crash in between records it
+   * again, on the same stream. A ledger that is down costs the record, not the dead letter: the
+   * message is in the dead-letter queue with its reason either way, and the log says what is missing.
+   */
+  async #recordDeadLettered(message: ConsumeMessage, kind: DeadLetterKind, reason: string, ids: Record<string, unknown>): Promise<void> {
+    if (!this.#recordDeadLetter) return;
+    if (this.#isLedgerDown) {
+      this.#log.warn({ ...ids, kind }, 'the ledger is unavailable; the dead letter is not recorded there');
+      return;
+    }
+    const messageId: unknown = message.properties.messageId;
+    try {
+      await withTimeout(
+        this.#recordDeadLetter({
+          body: message.content,
+          routingKey: message.fields.routingKey,
+          messageId: typeof messageId === 'string' ? messageId : null,
+          kind,
+          reason,
+          via: 'amqp',
+        }),
+        this.#recordTimeoutMs,
+      );
+    } catch (error) {
+      this.#log.warn({ ...ids, kind, error: errorSummary(error) }, 'the dead letter could not be recorded in the ledger');
+    }
   }
 }

@@ -8,6 +8,15 @@ export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
 export const ORIGINAL_HEADERS_DROPPED_HEADER = 'x-original-headers-dropped';
 
 /**
+ * `unprocessable: <error class>`: the class of what was thrown and nothing else. Its message may
+ * quote a value from the body, and a stack says nothing an operator can act on from the queue.
+ */
+export function unprocessableReason(error: unknown): string {
+  const className = error instanceof Error ? error.constructor.name || error.name : typeof error;
+  return `unprocessable: ${className.replace(/[^A-Za-z0-9_$.-]/g, '').slice(0, 100) || 'Error'}`;
+}
+
+/**
  * The original message's properties for its copy on the dead-letter exchange, plus the reason.
  * Without the original headers when they cannot be sent again (too large, or of a type the client
  * cannot write): the message must still reach the dead-letter queue, or it would come back forever.

@@ -1,8 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EnvelopeRejection } from '../domain/envelope.ts';
 
-/** Why a message went to the dead-letter queue: a rejection kind, or the ledger refusing the event. */
-export type DeadLetterKind = EnvelopeRejection['kind'] | 'ledger-refused';
+/**
+ * Why a message went to the dead-letter queue: a rejection kind, the ledger refusing the event, or
+ * handling it failing in a way that is the message's own problem (`unprocessable`).
+ */
+export type DeadLetterKind = EnvelopeRejection['kind'] | 'ledger-refused' | 'unprocessable';
 
 export interface IntakeMetrics {
   received: Counter;

@@ -81,7 +81,7 @@ describe('every recursive walk over received data', () => {
     const wide = Object.fromEntries(Array.from({ length: maxKeys - 200 }, (_, i) => [`k${i}`, i % 2 ? 'a' : null]));
     const list = Array.from({ length: maxArrayElements - 100 }, (_, i) => i);
     const data = { chain: nested(maxDepth - 2), wide, list, long: 'p'.repeat(maxStringLength), phone: '+919876543210' };
-    const envelope = { eventId: 'his:max', type: 'appointment.confirmed', occurredAt: '2026-11-24T09:30:00Z', data };
+    const envelope = { eventId: 'his:max', type: 'appointment.confirmed' as const, occurredAt: '2026-11-24T09:30:00Z', data };
     expect(findJsonLimitViolation(envelope)).toBeNull();
     expect(hashPayload(envelope)).toMatch(/^[0-9a-f]{64}$/);
     expect(canonicalJson(data).length).toBeGreaterThan(maxStringLength);
