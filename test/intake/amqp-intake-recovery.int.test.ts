@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
+import { deadLetterRecorder } from '../../src/intake/dead-letter-recorder.ts';
+import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
 import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';
 import { LedgerUnavailable } from '../../src/ledger/event-store.ts';
 import { UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
@@ -132,6 +134,67 @@ describe('the AMQP intake consumer, when things fail', () => {
     // When the ledger is back, every event is recorded exactly once
     isDown = false;
     await untilAllRecordedOnce(envelopes);
+    await consumer.stop();
+  });
+
+  it('dead-letters a message whose handling throws at once, records that with no personal data, and keeps consuming', async () => {
+    // Given a ledger path that overflows the stack on one event only, and one that is fine for the rest
+    const inner = ledgerRecorder(h.store, { clock: h.clock });
+    const poison = validEnvelope('appointment.confirmed');
+    const record: RecordInbound = async (envelope, via) => {
+      if (envelope.eventId === poison.eventId) throw new RangeError(`Maximum call stack size exceeded near ${poison.eventId}`);
+      return inner(envelope, via);
+    };
+    const pausesBefore = await metricValue(h.registry, 'intake_ledger_pauses_total');
+    const consumer = h.consumer({ record, recordDeadLetter: deadLetterRecorder(h.store, h.clock) });
+    await consumer.start();
+    h.log.lines.length = 0;
+
+    // When it arrives between two valid events
+    const before = validEnvelope('lab.test_requested');
+    const after = validEnvelope('billing.bill_generated');
+    await h.publisher.publishEnvelopes([before, poison, after]);
+
+    // Then it is dead-lettered with the error class alone, the others are recorded, and nothing paused
+    await untilAllRecordedOnce([before, after]);
+    const letters = await until(async () => {
+      const taken = await h.takeDeadLetters();
+      return taken.length > 0 ? taken : null;
+    }, { what: 'the dead letter' });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.properties.headers?.[REJECTION_REASON_HEADER]).toBe('unprocessable: RangeError');
+    expect(letters[0]!.properties.headers?.[REJECTION_KIND_HEADER]).toBe('unprocessable');
+    expect(await metricValue(h.registry, 'intake_ledger_pauses_total')).toBe(pausesBefore);
+    expect(await h.receipts(poison.eventId)).toEqual({ received: 0, duplicates: 0 });
+    const records = (await h.ledgerEvents()).filter((e) => e.type === 'EventDeadLettered');
+    expect(records).toHaveLength(1);
+    expect(records[0]!.data).toMatchObject({ reason: 'unprocessable: RangeError', kind: 'unprocessable', routingKey: 'appointment.confirmed', via: 'amqp' });
+    // The publisher's message id (the eventId) and the body's hash, never the body's contents
+    expect(records[0]!.data).toMatchObject({ messageId: poison.eventId, bodySha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+    for (const personal of ['+91', '@example.com', 'Asha']) expect(JSON.stringify(records[0]!.data)).not.toContain(personal);
+    await consumer.stop();
+  });
+
+  it('pauses, and dead-letters nothing, when the ledger connection is reset', async () => {
+    // Given a ledger whose connection resets once, the way pg reports it
+    const inner = ledgerRecorder(h.store, { clock: h.clock });
+    let resets = 1;
+    const record: RecordInbound = async (envelope, via) => {
+      if (resets-- > 0) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      return inner(envelope, via);
+    };
+    const pausesBefore = await metricValue(h.registry, 'intake_ledger_pauses_total');
+    const consumer = h.consumer({ record });
+    await consumer.start();
+    const envelopes = mixed(3);
+
+    // When events arrive
+    await h.publisher.publishEnvelopes(envelopes);
+
+    // Then the consumer paused, and every event is recorded once it resumes; no dead letter
+    await untilAllRecordedOnce(envelopes);
+    expect(await metricValue(h.registry, 'intake_ledger_pauses_total')).toBe(pausesBefore + 1);
+    expect(await h.takeDeadLetters()).toHaveLength(0);
     await consumer.stop();
   });
 
