@@ -4,6 +4,8 @@ import { Dispatcher, type DispatcherOptions } from './channels/dispatcher.ts';
 import { InAppTransport } from './channels/in-app-transport.ts';
 import { StaffAlertHub } from './channels/staff-alert-hub.ts';
 import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
+import type { BackoffOptions } from './intake/backoff.ts';
+import { deadLetterRecorder } from './intake/dead-letter-recorder.ts';
 import { ledgerProbe } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
@@ -72,6 +74,15 @@ export interface ServiceOverrides {
   schedule?: boolean;
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
   reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
+  intake?: {
+    /** The AMQP consumer's pause after a ledger failure; tests lengthen it to tell a pause from progress. */
+    ledgerBackoff?: Partial<BackoffOptions>;
+    /**
+     * Tests only: runs before every inbound event is recorded, whichever door it came through, and
+     * may throw to stand for a failure of that one message.
+     */
+    beforeRecord?: (envelope: Envelope, via: IntakeVia) => void;
+  };
 }
 
 export interface Service {
@@ -183,8 +194,10 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (reminders) cleanup.push(() => reminders.stop());
 
     const intake: IntakeGate = {
-      record: (envelope: Envelope, via: IntakeVia, actor?: string): Promise<InboundOutcome> =>
-        recordInbound(store, envelope, { clock, via, actor, windowMs: config.DEDUP_WINDOW_MS }),
+      record: async (envelope: Envelope, via: IntakeVia, actor?: string): Promise<InboundOutcome> => {
+        overrides.intake?.beforeRecord?.(envelope, via);
+        return recordInbound(store, envelope, { clock, via, actor, windowMs: config.DEDUP_WINDOW_MS });
+      },
     };
 
     const http = new HttpServer(logger.child({ component: 'http' }));
@@ -203,7 +216,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         res.writeHead(200, { 'content-type': metrics.contentType });
         res.end(body);
       })
-      .route('POST', '/events', eventsRoute(tokens, intake));
+      .route('POST', '/events', eventsRoute(tokens, intake, logger.child({ component: 'http' })));
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
     const webhookRecorder = { store, db, logger: logger.child({ component: 'webhooks' }) };
@@ -236,6 +249,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         logger: logger.child({ component: 'intake' }),
         registry: metrics,
         probeLedger: ledgerProbe(store),
+        recordDeadLetter: deadLetterRecorder(store, clock),
+        ...(overrides.intake?.ledgerBackoff ? { ledgerBackoff: overrides.intake.ledgerBackoff } : {}),
       });
       await consumer.start();
       cleanup.push(() => consumer.stop());

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { createYoga, maskError, type YogaInitialContext } from 'graphql-yoga';
+import { createGraphQLError, createYoga, maskError, type YogaInitialContext } from 'graphql-yoga';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -43,12 +44,22 @@ export function createGraphqlServer(options: GraphqlServerOptions) {
     batching: false,
     logging: false,
     // Declared errors (GraphQLErrors: auth refusals, bad arguments) reach the client; anything else
-    // (a driver error with SQL in it, a bug) is logged here and answered "Unexpected error.".
+    // (a driver error with SQL in it, a bug) is logged here and answered "Unexpected error." with
+    // code INTERNAL and an error id, the one the log line carries, so a caller can report it.
     maskedErrors: {
       maskError: (error, message) => {
         const masked = maskError(error, message, false);
-        if (masked !== error) logger.error({ err: error }, 'graphql request failed');
-        return masked;
+        if (masked === error) return masked;
+        const errorId = randomUUID();
+        logger.error({ err: error, errorId }, 'graphql request failed');
+        const located = masked as Partial<GraphQLError>;
+        return createGraphQLError(masked.message, {
+          nodes: located.nodes,
+          source: located.source,
+          positions: located.positions,
+          path: located.path,
+          extensions: { code: 'INTERNAL', errorId },
+        });
       },
     },
     context: (initial: YogaInitialContext & { connectionParams?: unknown }): GraphqlContext => ({
