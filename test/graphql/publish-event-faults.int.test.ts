@@ -64,6 +64,17 @@ describe('publishEvent', () => {
     expect(await receipts()).toBe(before);
   });
 
+  it('refuses data nested 10,000 deep written inline in the query, and records nothing', async () => {
+    const before = await receipts();
+    const e = validEnvelope('appointment.confirmed');
+    const literal = `${'{d: '.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const query = `mutation { publishEvent(input: { eventId: ${JSON.stringify(e.eventId)}, type: ${JSON.stringify(e.type)}, occurredAt: ${JSON.stringify(e.occurredAt)}, data: { deep: ${literal} } }) { __typename ... on ValidationError { kind } } }`;
+    const answer = await post('/graphql', JSON.stringify({ query }));
+    const refused = answer.body.errors !== undefined || (answer.body.data as { publishEvent: { __typename: string } }).publishEvent.__typename === 'ValidationError';
+    expect(refused).toBe(true);
+    expect(await receipts()).toBe(before);
+  });
+
   it('answers a failure while handling as a masked error with code INTERNAL and an error id, and records nothing', async () => {
     const before = await receipts();
     const input = validEnvelope('lab.test_requested', { eventId: `${THROWS}1` });
