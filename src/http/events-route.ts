@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_ENVELOPE_BYTES, parseEnvelopeBytes, type EnvelopeRejection } from '../domain/envelope.ts';
+import { maskContactsInText } from '../domain/mask-contacts-deep.ts';
 import { classifyFailure } from '../ledger/infrastructure-failure.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ApiTokens } from './api-tokens.ts';
@@ -41,7 +42,10 @@ function failed(res: ServerResponse, logger: Logger, error: unknown, eventId: st
   const errorId = randomUUID();
   // A serialization failure that outlasted its retries is answered like an outage: sending it again succeeds.
   const isUnavailable = classifyFailure(error) !== 'message';
-  const summary = error instanceof Error ? { type: error.constructor.name, message: error.message, code: (error as { code?: unknown }).code } : { message: String(error) };
+  // The message may quote the body: contacts in it are masked, as everywhere in the logs.
+  const summary = error instanceof Error
+    ? { type: error.constructor.name, message: maskContactsInText(error.message), code: (error as { code?: unknown }).code }
+    : { message: maskContactsInText(String(error)) };
   logger.error({ errorId, eventId, error: summary }, isUnavailable ? 'ledger unavailable; event not recorded' : 'recording an event failed');
   if (isUnavailable) sendJson(res, 503, { error: 'ledger-unavailable', errorId }, { 'retry-after': '5' });
   else sendJson(res, 500, { error: 'internal', errorId });

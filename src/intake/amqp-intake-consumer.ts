@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Registry } from 'prom-client';
 import type { Envelope } from '../domain/envelope.ts';
+import { maskContactsInText } from '../domain/mask-contacts-deep.ts';
 import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
 import { classifyFailure, retryingInPlace } from '../ledger/infrastructure-failure.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
@@ -357,7 +358,10 @@ export class AmqpIntakeConsumer {
    * dead-lettered at once, so it cannot hold up the queue. The reason names the error class only.
    */
   async #deadLetterUnprocessable(session: BrokerSession, message: ConsumeMessage, error: unknown, ids: Record<string, unknown>): Promise<void> {
-    this.#log.error({ ...ids, error: errorSummary(error) }, 'handling the message failed; dead-lettering it');
+    // Its message may quote the body: contacts in it are masked, as everywhere in the logs.
+    const summary = errorSummary(error);
+    if (summary && typeof summary.message === 'string') summary.message = maskContactsInText(summary.message);
+    this.#log.error({ ...ids, error: summary }, 'handling the message failed; dead-lettering it');
     await this.#deadLetter(session, message, 'unprocessable', unprocessableReason(error), ids);
   }
 

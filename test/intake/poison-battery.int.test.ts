@@ -16,10 +16,10 @@ import { uniqueTopology } from './support/intake-harness.ts';
  * One table of bad messages, each sent over AMQP and over POST /events to the running service. A
  * bad one is dead-lettered with a reason naming its field (or answered 400), leaves no receipt, and
  * costs no pause: a valid event sent right after it is recorded well within the consumer's first
- * ledger backoff, which this service has at 5 s.
+ * ledger backoff, which this service has at 10 s (a pause would hold it at least that long).
  */
-const LEDGER_BACKOFF_MS = 5_000;
-const NEXT_EVENT_BOUND_MS = 2_000;
+const LEDGER_BACKOFF_MS = 10_000;
+const NEXT_EVENT_BOUND_MS = 4_000;
 const THROWING_PREFIX = 'his:throws-';
 
 const topology = uniqueTopology('poison');
