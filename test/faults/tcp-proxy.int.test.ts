@@ -54,20 +54,23 @@ describe('the test TCP proxy', () => {
     after.socket.destroy();
   });
 
-  it('holds connections silent, then resets them when reopened', async () => {
+  it('holds connections silent, and keeps those silent after reopening, as after a failover', async () => {
     const held = await open();
     proxy.silence();
     const late = await open();
     held.socket.write('lost');
     late.socket.write('lost too');
-    // Bytes written during a silence never come back; the proof is the echo after reopening, which
-    // would carry them first if they had been forwarded.
     proxy.reopen();
-    await until(() => held.ended() !== null && late.ended() !== null, { what: 'the silenced connections reset' });
-    expect(held.received() + late.received()).toBe('');
+    // A connection made after reopening is answered, those silenced are not: had the proxy
+    // forwarded their bytes, their echoes would be back before this one.
     const after = await open();
     after.socket.write('back');
     await until(() => after.received() === 'back', { what: 'the echo after the silence' });
-    after.socket.destroy();
+    const probe = await open();
+    probe.socket.write('again');
+    await until(() => probe.received() === 'again', { what: 'a second echo' });
+    expect(held.received() + late.received()).toBe('');
+    expect([held.ended(), late.ended()]).toEqual([null, null]);
+    for (const c of [held, late, after, probe]) c.socket.destroy();
   });
 });

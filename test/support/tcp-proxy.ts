@@ -6,8 +6,9 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
  *
  *   open --cut()--> cut: every connection reset, new ones reset at once
  *   open --silence()--> silent: connections kept, new ones accepted, nothing forwarded either way
- *   cut | silent --reopen()--> open: silenced connections are reset (their bytes are lost, the
- *                                    stream cannot resume), new ones are forwarded again
+ *   cut | silent --reopen()--> open: new connections are forwarded again; those silenced stay
+ *                                    silent until close(), as connections to a failed-over server
+ *                                    do: nothing resets them, only the client's own timeout ends them
  */
 export interface TcpProxy {
   readonly port: number;
@@ -42,6 +43,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     pair.upstream?.resetAndDestroy();
   };
 
+  const silenced = new WeakSet<Pair>();
   const server = createServer((client) => {
     if (state === 'cut') {
       refused++;
@@ -55,6 +57,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('close', () => drop(pair));
     // A connection that arrives during a silence is held, never connected through.
     if (state === 'silent') {
+      silenced.add(pair);
       client.on('data', () => undefined);
       return;
     }
@@ -65,10 +68,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('close', () => drop(pair));
     // Written by hand rather than piped, so a silence can swallow bytes in both directions.
     client.on('data', (chunk: Buffer) => {
-      if (state === 'open') upstream.write(chunk);
+      if (state === 'open' && !silenced.has(pair)) upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (state === 'open') client.write(chunk);
+      if (state === 'open' && !silenced.has(pair)) client.write(chunk);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -91,9 +94,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     silence() {
       state = 'silent';
+      for (const pair of pairs) silenced.add(pair);
     },
     reopen() {
-      if (state === 'silent') for (const pair of [...pairs]) drop(pair);
       state = 'open';
     },
     get refused() {
