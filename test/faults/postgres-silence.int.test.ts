@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/until.ts';
 import { notifyingEvents, openFaultHarness, type FaultHarness } from './support/fault-harness.ts';
@@ -44,5 +45,15 @@ describe('PostgreSQL silent (packets accepted, never answered) while events flow
     // And every event is recorded once, every notification sent once (or marked a possible duplicate)
     const { notifications } = await h.untilEachRecordedAndSentOnce([...before, ...during], 45_000);
     expect(notifications).toBeGreaterThanOrEqual(300);
+
+    // And no connection left silent is handed out again: once each pool has met and dropped its
+    // own, calls in a row all answer (a pool lends its last returned connection first, so a kept
+    // one would fail every call after it).
+    for (const db of [h.service.db, h.service.connection.db]) {
+      await until(async () => {
+        for (let i = 0; i < 10; i++) await sql`select 1`.execute(db);
+        return true;
+      }, { what: 'ten calls in a row answered', timeoutMs: 15_000 });
+    }
   }, 90_000);
 });
