@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { postgresTimeouts } from '../../src/service.ts';
 
 describe('the timeouts that bound a silent PostgreSQL and an unavailable ledger', () => {
   it('default to production values', () => {
     const config = loadConfig({});
-    expect(postgresTimeouts(config)).toEqual({ connectMs: 10_000, queryMs: 30_000, keepAliveDelayMs: 10_000 });
+    expect([config.PG_CONNECT_TIMEOUT_MS, config.PG_QUERY_TIMEOUT_MS, config.PG_KEEPALIVE_DELAY_MS]).toEqual([10_000, 30_000, 10_000]);
     expect([config.INTAKE_RECORD_TIMEOUT_MS, config.INTAKE_LEDGER_BACKOFF_MAX_MS]).toEqual([60_000, 30_000]);
   });
 
   it('are read from the environment', () => {
     const config = loadConfig({ PG_CONNECT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '2000', PG_KEEPALIVE_DELAY_MS: '5000', INTAKE_RECORD_TIMEOUT_MS: '3000', INTAKE_LEDGER_BACKOFF_MAX_MS: '2000' });
-    expect(postgresTimeouts(config)).toEqual({ connectMs: 1000, queryMs: 2000, keepAliveDelayMs: 5000 });
+    expect([config.PG_CONNECT_TIMEOUT_MS, config.PG_QUERY_TIMEOUT_MS, config.PG_KEEPALIVE_DELAY_MS]).toEqual([1000, 2000, 5000]);
     expect([config.INTAKE_RECORD_TIMEOUT_MS, config.INTAKE_LEDGER_BACKOFF_MAX_MS]).toEqual([3000, 2000]);
   });
 
