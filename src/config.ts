@@ -13,6 +13,12 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl(/^postgres(ql)?$/, 'postgres://user@host:5432/db'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Opening a PostgreSQL connection, or waiting for a free one in the pool. */
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A query unanswered by then fails and its connection is dropped: a silent server costs this, not the service. */
+  PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Idle time before TCP keep-alive probes, so a vanished server is noticed on idle connections too. */
+  PG_KEEPALIVE_DELAY_MS: z.coerce.number().int().min(1000).default(10_000),
   KURRENTDB_URL: optionalUrl(/^kurrentdb(\+discover)?$/, 'kurrentdb://localhost:2113?tls=false'),
   AMQP_URL: optionalUrl(/^amqps?$/, 'amqp://guest:guest@localhost:5672'),
   AMQP_EXCHANGE: z.string().min(1).default('clinic.events'),
@@ -22,6 +28,10 @@ const Env = z.object({
   AMQP_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('quorum'),
   AMQP_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
   DEDUP_WINDOW_MS: z.coerce.number().int().min(0).default(5 * 60_000),
+  /** The intake's wait for one record in the ledger; longer counts as the ledger being unavailable. */
+  INTAKE_RECORD_TIMEOUT_MS: z.coerce.number().int().min(100).max(25 * 60_000).default(60_000),
+  /** The longest pause between the intake's looks at an unavailable ledger (it backs off up to this). */
+  INTAKE_LEDGER_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(30_000),
   API_TOKENS: z.string().optional(),
   DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   DISPATCH_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),

@@ -4,7 +4,7 @@ import { lockDataDir } from './ledger/data-dir-lock.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
 import { compareSchemas, dropSchema, rebuildReadModels } from './projections/rebuild-read-models.ts';
-import { buildProjections, systemClock } from './service.ts';
+import { buildProjections, postgresTimeouts, systemClock } from './service.ts';
 import { silentLogger } from './telemetry/logger.ts';
 
 // npm run replay [-- --keep]: rebuilds every read model from the ledger into a fresh schema, compares
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const embedded = !config.DATABASE_URL;
   const unlock = embedded ? await lockDataDir(config.DATA_DIR) : null;
-  const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!);
+  const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!, { timeouts: postgresTimeouts(config) });
   try {
     const store = await PostgresEventStore.open(connection);
     const schema = `replay_${Date.now()}`;

@@ -6,6 +6,7 @@ import { StaffAlertHub } from './channels/staff-alert-hub.ts';
 import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
 import type { BackoffOptions } from './intake/backoff.ts';
 import { deadLetterRecorder } from './intake/dead-letter-recorder.ts';
+import { errorSummary } from './intake/intake-log-fields.ts';
 import { ledgerProbe } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
@@ -35,7 +36,7 @@ import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
-import { connectPglite, connectPostgres, type SqlConnection } from './ledger/sql-connection.ts';
+import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { deliveriesProjection, type DeliveryChange } from './projections/deliveries-projection.ts';
 import { inboxProjection } from './projections/inbox-projection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
@@ -57,6 +58,13 @@ import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createMetricsRegistry } from './telemetry/metrics.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** How long PostgreSQL may keep the service waiting, from the configuration. */
+export const postgresTimeouts = (config: Config): PostgresTimeouts => ({
+  connectMs: config.PG_CONNECT_TIMEOUT_MS,
+  queryMs: config.PG_QUERY_TIMEOUT_MS,
+  keepAliveDelayMs: config.PG_KEEPALIVE_DELAY_MS,
+});
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -120,7 +128,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   try {
     const embedded = !config.DATABASE_URL;
     if (embedded) cleanup.push(await lockDataDir(config.DATA_DIR));
-    const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!);
+    const connection = embedded
+      ? await connectPglite(`${config.DATA_DIR}/pglite`)
+      : connectPostgres(config.DATABASE_URL!, {
+          timeouts: postgresTimeouts(config),
+          onConnectionError: (error, role) => logger.warn({ role, error: errorSummary(error) }, 'PostgreSQL connection lost; its call fails and is retried'),
+        });
     cleanup.push(() => connection.close());
     const db = connection.readModels as Kysely<ReadModelDatabase>;
     const store: EventStore = config.KURRENTDB_URL
@@ -250,7 +263,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         registry: metrics,
         probeLedger: ledgerProbe(store),
         recordDeadLetter: deadLetterRecorder(store, clock),
-        ...(overrides.intake?.ledgerBackoff ? { ledgerBackoff: overrides.intake.ledgerBackoff } : {}),
+        recordTimeoutMs: config.INTAKE_RECORD_TIMEOUT_MS,
+        ledgerBackoff: { maxMs: config.INTAKE_LEDGER_BACKOFF_MAX_MS, ...overrides.intake?.ledgerBackoff },
       });
       await consumer.start();
       cleanup.push(() => consumer.stop());

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 
 /**
@@ -47,24 +47,60 @@ const NOTIFY_GAP_MS = 10;
 // estimates run high enough to trigger it wherever statistics are missing or stale.
 const NO_JIT = '-c jit=off';
 
-export function connectPostgres(url: string, options: { poolSize?: number; readModelPoolSize?: number; applicationName?: string } = {}): SqlConnection {
+/** How long PostgreSQL may keep us waiting; the configuration's PG_* variables. */
+export interface PostgresTimeouts {
+  /** Opening a connection, or waiting for a free one in the pool. */
+  connectMs: number;
+  /** A query with no answer by then fails, and its connection is dropped: it may never answer. */
+  queryMs: number;
+  /** Idle time before TCP keep-alive probes start, so a vanished server is noticed on idle connections too. */
+  keepAliveDelayMs: number;
+}
+
+/** The configuration's defaults, for tools and tests that connect without it. */
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 10_000, queryMs: 30_000, keepAliveDelayMs: 10_000 };
+
+export type PostgresClientRole = 'ledger' | 'read-models' | 'listen';
+
+export interface PostgresConnectOptions {
+  poolSize?: number;
+  readModelPoolSize?: number;
+  applicationName?: string;
+  timeouts?: Partial<PostgresTimeouts>;
+  /**
+   * Told of every error a connection reports by itself (a reset, a server shutting down), whether
+   * it sits idle, is checked out or listens. The call it interrupted fails on its own; this is for the log.
+   */
+  onConnectionError?: (error: Error, role: PostgresClientRole) => void;
+}
+
+export function connectPostgres(url: string, options: PostgresConnectOptions = {}): SqlConnection {
+  const timeouts = { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts };
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
+  const clientTimeouts = {
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
+  };
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 20,
     application_name: options.applicationName ?? 'clinic-notification-ledger',
     options: NO_JIT,
+    ...clientTimeouts,
   });
-  // An idle client losing its server must not take the process down; the next query reconnects.
-  pool.on('error', () => undefined);
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  guardClients(pool, (error) => onConnectionError(error, 'ledger'));
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: droppingUnansweredClients(pool) }) });
   const readModelPool = new pg.Pool({
     connectionString: url,
     max: options.readModelPoolSize ?? 10,
     application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:read-models`,
     options: `-c synchronous_commit=off ${NO_JIT}`,
+    ...clientTimeouts,
   });
-  readModelPool.on('error', () => undefined);
-  const readModels = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: readModelPool }) });
+  guardClients(readModelPool, (error) => onConnectionError(error, 'read-models'));
+  const readModels = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: droppingUnansweredClients(readModelPool) }) });
   const wake = new EventEmitter();
   wake.setMaxListeners(0);
 
@@ -74,12 +110,13 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
   let closed = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
   const listen = async () => {
-    const client = new pg.Client({ connectionString: url, application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:listen` });
+    const client = new pg.Client({ connectionString: url, application_name: `${options.applicationName ?? 'clinic-notification-ledger'}:listen`, ...clientTimeouts });
     // Our own appends poked our subscribers already; only someone else's wake them from here.
     client.on('notification', (message) => {
       if (message.payload !== instance) wake.emit('poke');
     });
-    client.on('error', () => undefined);
+    // A lost connection ends the client, and 'end' listens again.
+    client.on('error', (error) => onConnectionError(error, 'listen'));
     client.on('end', () => {
       listener = null;
       if (!closed) reconnectTimer = setTimeout(() => void listen().catch(() => undefined), 1000);
@@ -145,6 +182,53 @@ export function connectPostgres(url: string, options: { poolSize?: number; readM
       await readModels.destroy();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * pg's Client emits 'error' when its socket fails, even with a query active, and the pool listens
+ * only while the client sits idle: a reset on a checked-out client would be an unhandled 'error'
+ * and end the process. Every client gets a listener of its own from the start; the query it
+ * interrupted fails on its own, and the pool drops the client when it comes back.
+ */
+function guardClients(pool: pg.Pool, report: (error: Error) => void): void {
+  pool.on('connect', (client) => {
+    client.on('error', report);
+  });
+  // Reported by the client's own listener above; the pool repeats it for idle clients.
+  pool.on('error', () => undefined);
+}
+
+/**
+ * A query that timed out on our side leaves pg's client waiting for its answer, and every later
+ * query on that client queues behind it: released as healthy, it would fail each borrower in turn
+ * for as long as the server stays silent. A client whose query failed without an answer from the
+ * server (a timeout, a lost connection) is therefore dropped, and refuses the rest of its checkout
+ * (a rollback, for one) at once instead of waiting out another timeout.
+ */
+function droppingUnansweredClients(pool: pg.Pool): PostgresPool {
+  return {
+    options: pool.options,
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let lost: Error | null = null;
+      const query = async (text: string, parameters: readonly unknown[]) => {
+        if (lost) throw new Error(`the connection was dropped after a failed call: ${lost.message}`, { cause: lost });
+        try {
+          return await client.query(text, [...parameters]);
+        } catch (error) {
+          // A server's error (a constraint, a conflict) comes over a connection that still works.
+          if (!(error instanceof pg.DatabaseError)) lost = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        }
+      };
+      return {
+        // Cursors are not configured on the dialect, so kysely only ever calls the (text, parameters) form.
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy === true || lost !== null),
+      };
+    },
+    end: () => pool.end(),
   };
 }
 
