@@ -17,6 +17,7 @@ export const STREAM_CATEGORIES = [
   'channel',
   'centre-settings',
   'device',
+  'provider-callback',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -42,6 +43,8 @@ export const streamName = {
   channel: make('channel'),
   centreSettings: make('centre-settings'),
   device: make('device'),
+  /** A provider's callback as received, by an id derived from the provider's own ids (never an address). */
+  providerCallback: make('provider-callback'),
 } as const;
 
 /** Why a name is not a valid stream name, or null when it is. */
