@@ -5,6 +5,7 @@ import { parseSesSnsWebhook } from '../channels/webhooks/ses-sns-webhook.ts';
 import { parseTwilioWebhook } from '../channels/webhooks/twilio-webhook.ts';
 import type { WebhookRequest, WebhookResult } from '../channels/webhooks/webhook-types.ts';
 import { parseWhatsAppWebhook } from '../channels/webhooks/whatsapp-webhook.ts';
+import { LedgerInputError } from '../ledger/event-store.ts';
 import type { WebhookConfigs } from '../provider-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { BodyTooLarge, readBody, sendJson, type HttpServer } from './http-server.ts';
@@ -47,7 +48,12 @@ export function mountWebhooks(http: HttpServer, configs: WebhookConfigs, recorde
       try {
         recorded = await recordProviderCallback(recorder, provider, parsed.value);
       } catch (error) {
-        // Whatever stopped the append, nothing was recorded: a 2xx now would lose the callback for good.
+        if (error instanceof LedgerInputError) {
+          // The ledger refuses this callback itself (too large to record): a retry would be refused the same way.
+          recorder.logger.error({ code: error.code, provider, path: req.url }, 'webhook refused by the ledger');
+          return sendJson(res, 413, { error: error.code });
+        }
+        // Nothing was recorded: a 2xx now would lose the callback for good, a 5xx has the provider send it again.
         recorder.logger.error({ err: error, provider, path: req.url }, 'webhook not recorded: the ledger is unavailable');
         return sendJson(res, 503, { error: 'ledger-unavailable' });
       }
