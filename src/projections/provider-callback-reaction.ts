@@ -176,7 +176,8 @@ function statusAppend(notificationId: string, report: ProviderStatusReport, call
       id: deterministicUuid('status-report', notificationId, report.reportId),
       type: NOTIFICATION_EVENT_TYPES.statusReported,
       data,
-      metadata: { actor: report.provider, sourceId: report.reportId, causationId: callbackEventId, correlationId: callbackEventId },
+      // Its correlation is the notification's (the inbound event behind it), taken from the stream when appended.
+      metadata: { actor: report.provider, sourceId: report.reportId, causationId: callbackEventId },
     },
   };
 }
@@ -217,12 +218,13 @@ function suppressionAppend(suppression: ContactSuppression, personId: string | n
   };
 }
 
-/** Appends unless an event with the same id (or source id) is already in the stream. */
+/** Appends unless an event with the same id (or source id) is already in the stream; without a correlation of its own, it takes the stream's. */
 async function appendOnce(store: EventStore, stream: StreamName, event: NewEvent): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const history = await readStreamToArray(store, stream);
     if (history.some((e) => e.id === event.id || (e.metadata.sourceId !== undefined && e.metadata.sourceId === event.metadata?.sourceId))) return;
-    const result = await store.append(stream, [event], history.length === 0 ? 'no-stream' : BigInt(history.length - 1));
+    const correlationId = event.metadata?.correlationId ?? history[0]?.metadata.correlationId;
+    const result = await store.append(stream, [correlationId ? { ...event, metadata: { ...event.metadata, correlationId } } : event], history.length === 0 ? 'no-stream' : BigInt(history.length - 1));
     if (result.ok) return;
   }
   throw new Error(`Could not record a provider callback's effect on ${stream}: the stream kept changing`);

@@ -129,7 +129,7 @@ describe('provider callbacks are recorded first and interpreted from the ledger'
     whatsapp.releaseAll();
     await until(async () => (await statusOf(message.notificationId)) === 'delivered', { what: 'the message to show as delivered' });
     const reports = await statusReports(message.notificationId);
-    expect(reports.map((e) => [(e.data as { status: string }).status, e.metadata.causationId])).toEqual([['delivered', callbackId]]);
+    expect(reports.map((e) => [(e.data as { status: string }).status, e.metadata.causationId, e.metadata.correlationId])).toEqual([['delivered', callbackId, raw.eventId]]);
     await until(async () => (await service.db.selectFrom('pending_provider_reports').selectAll().where('provider_message_id', '=', wamid).execute()).length === 0,
       { what: 'the pending report to be cleared' });
     expect(await service.db.selectFrom('pending_provider_reports').selectAll().where('provider_message_id', '=', wamid).execute()).toEqual([]);
