@@ -38,11 +38,13 @@ import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { deliveriesProjection, type DeliveryChange } from './projections/deliveries-projection.ts';
+import { inboundMessagesProjection } from './projections/inbound-messages-projection.ts';
 import { inboxProjection } from './projections/inbox-projection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
 import { patientPlanningReaction } from './projections/patient-planning-reaction.ts';
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
+import { providerCallbackProcessor } from './projections/provider-callback-reaction.ts';
 import { installDefaultRoutingRules } from './projections/routing-rule-commands.ts';
 import { staffAlertsProjection } from './projections/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './projections/staff-routing-reaction.ts';
@@ -232,7 +234,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       .route('POST', '/events', eventsRoute(tokens, intake, logger.child({ component: 'http' })));
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
-    const webhookRecorder = { store, db, logger: logger.child({ component: 'webhooks' }) };
+    const webhookRecorder = { store, clock, logger: logger.child({ component: 'webhooks' }) };
     mountWebhooks(http, { ...providerConfig.webhooks, ...overrides.webhooks }, webhookRecorder, config.PUBLIC_URL);
     if (config.SANDBOX_RECEIPTS ?? embedded) {
       const sandboxes = sandboxed.map((c) => transports[c]).filter((t): t is SandboxTransport => t instanceof SandboxTransport);
@@ -335,6 +337,8 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     }),
     staffAlertsProjection({ render: planningTemplates.render }),
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
+    inboundMessagesProjection,
+    providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
 }
 

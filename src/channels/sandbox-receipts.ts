@@ -1,6 +1,6 @@
 import type { Logger } from '../telemetry/logger.ts';
 import type { SandboxTransport } from './sandbox-transport.ts';
-import { recordWebhookBatch, type WebhookRecorder } from './webhooks/record-webhook-batch.ts';
+import { recordProviderCallback, type CallbackRecorder } from './webhooks/record-provider-callback.ts';
 import type { ProviderStatusReport } from './webhooks/webhook-types.ts';
 
 /** After how long (ms, from the send) a sandbox message is reported delivered, then read. */
@@ -13,14 +13,14 @@ const READ_AFTER_MS: [number, number] = [1500, 5000];
  * delivered (and, on WhatsApp, read) through the same path real webhooks take, as provider
  * `sandbox`, so the ledger says plainly that it was simulated.
  */
-export function simulateSandboxReceipts(transports: readonly SandboxTransport[], recorder: WebhookRecorder, logger: Logger, random = Math.random): () => void {
+export function simulateSandboxReceipts(transports: readonly SandboxTransport[], recorder: CallbackRecorder, logger: Logger, random = Math.random): () => void {
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const later = (range: [number, number], report: () => ProviderStatusReport) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
       if (stopped) return;
-      recordWebhookBatch(recorder, { reports: [report()], replies: [], suppressions: [] }).catch((error: unknown) =>
+      recordProviderCallback(recorder, 'sandbox', { reports: [report()], replies: [], suppressions: [] }).catch((error: unknown) =>
         logger.warn({ err: error }, 'simulated sandbox receipt not recorded'),
       );
     }, range[0] + Math.round(random() * (range[1] - range[0])));

@@ -18,6 +18,7 @@ export const STREAM_CATEGORIES = [
   'centre-settings',
   'device',
   'dead-letter',
+  'provider-callback',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -45,6 +46,8 @@ export const streamName = {
   device: make('device'),
   /** One stream per dead-lettered message, named by `deadLetterId`: never by anything it carried. */
   deadLetter: make('dead-letter'),
+  /** A provider's callback as received, by an id derived from the provider's own ids (never an address). */
+  providerCallback: make('provider-callback'),
 } as const;
 
 /** Why a name is not a valid stream name, or null when it is. */

@@ -6,6 +6,7 @@ import type {
   StaffMemberVersionTable,
   UnroutedStaffEventTable,
 } from './staff-routing.tables.ts';
+import type { InboundMessageTable, PendingProviderReportTable, ProviderMessageTable } from './provider-callback.tables.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** int8 columns come back as strings from pg; we write numbers or strings. */
@@ -175,4 +176,7 @@ export interface ReadModelDatabase {
   walkin_thresholds: WalkinThresholdTable;
   walkin_queues: WalkinQueueTable;
   walkin_tokens: WalkinTokenTable;
+  provider_messages: ProviderMessageTable;
+  pending_provider_reports: PendingProviderReportTable;
+  inbound_messages: InboundMessageTable;
 }

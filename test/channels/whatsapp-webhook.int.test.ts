@@ -87,14 +87,14 @@ describe('WhatsApp webhooks', () => {
     const result = parseWhatsAppWebhook(request(envelope({ contacts: [{ profile: { name: 'Asha' }, wa_id: '919876543210' }], messages: [inbound(text)] })), config);
 
     expect(result.ok && result.value.replies).toEqual([
-      { provider: '360dialog', channel: 'whatsapp', from: '+919876543210', intent, keyword, messageId: 'wamid.INBOUND1', receivedAt: '2026-11-24T09:01:40.000Z' },
+      { provider: '360dialog', channel: 'whatsapp', from: '+919876543210', intent, keyword, text, messageId: 'wamid.INBOUND1', receivedAt: '2026-11-24T09:01:40.000Z' },
     ]);
   });
 
   it.each(['please do not stop my reminders', 'cancel', 'Thanks!'])('does not read %j as a consent keyword', (text) => {
     const result = parseWhatsAppWebhook(request(envelope({ messages: [inbound(text)] })), config);
 
-    expect(result.ok && result.value.replies).toEqual([expect.objectContaining({ intent: 'other' })]);
+    expect(result.ok && result.value.replies).toEqual([expect.objectContaining({ intent: 'other', text })]);
     expect(result.ok && result.value.replies[0]).not.toHaveProperty('keyword');
   });
 

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
+import { recordProviderCallback } from '../../src/channels/webhooks/record-provider-callback.ts';
 import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -24,7 +27,39 @@ beforeAll(async () => {
     const open = await service.db.selectFrom('notifications').select('notification_id').where('status', 'in', ['planned', 'sending']).execute();
     return open.length === 0;
   }, { what: 'every notification to be sent', timeoutMs: 30_000 });
+  await recordCallbacks();
 }, 120_000);
+
+/**
+ * Provider callbacks in the ledger: reports of sent messages (applied), one of a message we never
+ * recorded a send for (kept pending), a STOP reply and a free-text reply (inbound messages).
+ */
+async function recordCallbacks(): Promise<void> {
+  const sent = await service.db.selectFrom('notifications').select(['provider', 'provider_message_id', 'notification_id'])
+    .where('status', '=', 'sent').orderBy('notification_id').limit(5).execute();
+  const report = (providerMessageId: string, status: 'delivered' | 'read', notificationId?: string) => ({
+    provider: 'sandbox', providerMessageId, status, code: null, detail: null, reportId: `${providerMessageId}:${status}`,
+    occurredAt: '2026-11-24T09:00:00.000Z', ...(notificationId ? { notificationId } : {}),
+  });
+  const recorder = { store: service.store, clock: systemClock };
+  for (const row of sent) {
+    await recordProviderCallback(recorder, 'sandbox', { reports: [report(row.provider_message_id!, 'delivered', row.notification_id)], replies: [], suppressions: [] });
+  }
+  await recordProviderCallback(recorder, 'sandbox', { reports: [report('sandbox-never-sent', 'read')], replies: [], suppressions: [] });
+  const reply = (text: string, messageId: string) => ({
+    provider: '360dialog', channel: 'whatsapp' as const, from: '+919811122233', messageId, receivedAt: '2026-11-24T09:05:00.000Z', text, ...classifyReply(text),
+  });
+  const last = await recordProviderCallback(recorder, '360dialog', { reports: [], replies: [reply('Is the clinic open on Sunday?', 'wamid.IN.1'), reply('STOP', 'wamid.IN.2')], suppressions: [] });
+  if (last.outcome !== 'recorded') throw new Error('the reply callback was not recorded');
+  // Its own position, not the head: the head stops below the oldest transaction open on the server.
+  await service.whenProcessed(last.position);
+  await until(async () => {
+    const pending = await service.db.selectFrom('pending_provider_reports').select('report_id').execute();
+    const reported = await service.db.selectFrom('notifications').select('notification_id').where('status', '=', 'delivered').execute();
+    return pending.length === 1 && pending[0]!.report_id === 'sandbox-never-sent:read' && reported.length === sent.length;
+  }, { what: 'the callbacks to be applied, one report kept pending' });
+  expect(await service.db.selectFrom('inbound_messages').select('text').orderBy('text').execute()).toEqual([{ text: 'Is the clinic open on Sunday?' }, { text: 'STOP' }]);
+}
 afterAll(async () => service?.stop());
 
 const replay = () =>

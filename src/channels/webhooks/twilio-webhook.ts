@@ -38,7 +38,8 @@ export function parseTwilioWebhook(request: WebhookRequest, config: TwilioWebhoo
   if (messageStatus === 'received' || messageStatus === 'receiving') {
     const from = params.get('From');
     if (!from) return reject('malformed', 'an incoming message without From');
-    batch.replies.push({ provider: PROVIDER, channel: 'sms', from, messageId: sid, receivedAt: at, ...classifyReply(params.get('Body') ?? undefined) });
+    const text = params.get('Body') ?? undefined;
+    batch.replies.push({ provider: PROVIDER, channel: 'sms', from, messageId: sid, receivedAt: at, ...classifyReply(text), ...(text === undefined ? {} : { text }) });
     return ok(batch);
   }
   if (!messageStatus) return reject('malformed', 'neither MessageStatus nor an incoming message');

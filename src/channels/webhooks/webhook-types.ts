@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../../domain/result.ts';
-import type { StatusReported } from '../../domain/notification-events.ts';
+import type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
+
+export type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
 
 /** An HTTP request as the webhook parsers need it: the body exactly as received, for signatures. */
 export interface WebhookRequest {
@@ -10,43 +12,6 @@ export interface WebhookRequest {
   url: string;
   /** When it arrived; providers without timestamps (Twilio) report at this time. Default: now. */
   receivedAt?: Date;
-}
-
-/** A provider's word on one message we sent; the projection matches it by `providerMessageId`. */
-export interface ProviderStatusReport {
-  provider: string;
-  providerMessageId: string;
-  status: StatusReported['status'];
-  code: string | null;
-  /** Never a contact: codes, SMTP status, titles. */
-  detail: string | null;
-  /** Idempotence key: a repeated callback carries the same one. */
-  reportId: string;
-  occurredAt: string;
-  /** Our notification id when the provider echoes it (WhatsApp callback data, SES tag). */
-  notificationId?: string;
-}
-
-/** A patient's message to us. Its text is not kept: only what it means for consent. */
-export interface InboundReply {
-  provider: string;
-  channel: 'whatsapp' | 'sms';
-  /** E.164. */
-  from: string;
-  intent: 'opt-out' | 'opt-in' | 'other';
-  /** The keyword as matched, for the audit trail (`STOP`, `रोकें`). */
-  keyword?: string;
-  messageId: string;
-  receivedAt: string;
-}
-
-/** An address that must not be used again on a channel (permanent bounce, complaint, opt-out). */
-export interface ContactSuppression {
-  channel: 'email' | 'whatsapp' | 'sms';
-  address: string;
-  reason: 'bounced-address' | 'opted-out';
-  reportId: string;
-  occurredAt: string;
 }
 
 export interface WebhookBatch {

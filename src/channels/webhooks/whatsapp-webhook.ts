@@ -86,7 +86,7 @@ export function parseWhatsAppWebhook(request: WebhookRequest, config: WhatsAppWe
       const receivedAt = fromUnixSeconds(message.timestamp);
       if (receivedAt === undefined) return reject('malformed', `message ${message.id} has no readable timestamp`);
       const text = message.text?.body ?? message.button?.text ?? message.button?.payload ?? message.interactive?.button_reply?.title;
-      batch.replies.push({ provider: PROVIDER, channel: 'whatsapp', from: `+${message.from}`, messageId: message.id, receivedAt, ...classifyReply(text) });
+      batch.replies.push({ provider: PROVIDER, channel: 'whatsapp', from: `+${message.from}`, messageId: message.id, receivedAt, ...classifyReply(text), ...(text === undefined ? {} : { text }) });
     }
   }
   return ok(batch);

@@ -15,6 +15,7 @@ import './channel.ts';
 import './reminders.ts';
 import './routing-rules.ts';
 import './staff.ts';
+import './inbound-message.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();
