@@ -185,6 +185,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       SANDBOX_RECEIPTS: 'true',
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      ...(process.env.SOAK_SANDBOX_KEEP ? { SOAK_SANDBOX_KEEP: process.env.SOAK_SANDBOX_KEEP } : {}),
     });
     line('started', await service.measure());
     publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-soak:publisher' });

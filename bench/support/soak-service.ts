@@ -33,7 +33,10 @@ if (!gc || !process.send) {
 const send = (reply: SoakReply) => process.send!(reply);
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-const service = await startService(loadConfig(process.env), { port: 0 });
+// SOAK_SANDBOX_KEEP=10000 runs the service as it was before its sandbox transports stopped keeping
+// every channel's last 10,000 messages, for comparison.
+const sandboxKeep = process.env.SOAK_SANDBOX_KEEP ? Number(process.env.SOAK_SANDBOX_KEEP) : undefined;
+const service = await startService(loadConfig(process.env), { port: 0, sandboxKeep });
 let sends = 0;
 for (const transport of Object.values(service.transports)) {
   if (transport instanceof SandboxTransport) transport.onSent(() => sends++);
