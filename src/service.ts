@@ -80,6 +80,8 @@ export interface ServiceOverrides {
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
   dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch'>>;
+  /** How many sent messages each sandbox transport keeps for inspection (default none; tests read them). */
+  sandboxKeep?: number;
   /** Run the reminder scheduler (default true). */
   schedule?: boolean;
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
@@ -158,7 +160,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     transports.in_app ??= new InAppTransport({ db, clock, hub: staffAlerts });
     for (const channel of CHANNELS) {
       if (!transports[channel]) {
-        transports[channel] = new SandboxTransport(channel);
+        transports[channel] = new SandboxTransport(channel, { keep: overrides.sandboxKeep });
         sandboxed.push(channel);
       }
     }

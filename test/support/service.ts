@@ -33,7 +33,8 @@ export async function startTestService(
     DATA_DIR: `/tmp/cnl-unused-${randomUUID()}`,
     ...overrides.env,
   });
-  const service = await startService(config, { logger: silentLogger(), port: 0, ...overrides });
+  // Tests read what the sandbox transports sent; a running service keeps none.
+  const service = await startService(config, { logger: silentLogger(), port: 0, sandboxKeep: 10_000, ...overrides });
   const stop = async () => {
     await service.stop();
     if (!overrides.database) await database.drop();
