@@ -67,7 +67,7 @@ export interface ServiceOverrides {
   webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
-  dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch'>>;
+  dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock'>>;
   /** Run the reminder scheduler (default true). */
   schedule?: boolean;
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */

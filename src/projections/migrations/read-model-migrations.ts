@@ -4,11 +4,13 @@ import * as m0002 from './0002_create_planner_state.ts';
 import * as m0003 from './0003_create_staff_routing.ts';
 import * as m0004 from './0004_create_reminders_and_walkin.ts';
 import * as m0005 from './0005_create_staff_alerts.ts';
+import * as m0006 from './0006_index_due_by_channel.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
  * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
- * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts.
+ * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
+ * 0006 the deliveries' due index per channel.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -16,4 +18,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0003_create_staff_routing': m0003,
   '0004_create_reminders_and_walkin': m0004,
   '0005_create_staff_alerts': m0005,
+  '0006_index_due_by_channel': m0006,
 };
