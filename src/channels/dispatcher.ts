@@ -32,6 +32,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { ChannelTransport, SendOutcome } from './channel-port.ts';
 import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
+import { sendBudgetMs, sendWithinAttempt } from './send-within-attempt.ts';
 
 export interface DispatcherOptions {
   store: EventStore;
@@ -302,10 +303,11 @@ export class Dispatcher {
     } else if (!rendered.ok) {
       outcome = { kind: 'failed', provider: transport.provider, retryable: false, code: 'template-error', message: rendered.error.message };
     } else {
-      const lane = this.#lanes.get(channel)!;
-      outcome = await lane.send(
-        () => transport.send({ notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt: decision.attempt }),
-        this.#controller.signal,
+      outcome = await sendWithinAttempt(
+        this.#lanes.get(channel)!,
+        transport,
+        { notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt: decision.attempt },
+        { timeoutMs: sendBudgetMs(this.#o.attemptTimeoutMs), signal: this.#controller.signal },
       );
     }
     this.#sends?.inc({ channel, outcome: outcome.kind === 'sent' ? 'sent' : outcome.retryable ? 'retryable' : 'failed' });
