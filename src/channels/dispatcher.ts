@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
-import { CHANNEL_EVENT_TYPES, evolveChannelPause, initialChannelPauseState, isChannelPausedAt, type ChannelPaused } from '../domain/channel-events.ts';
 import type { Clock } from '../domain/clock.ts';
 import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
 import { deterministicUuid } from '../domain/ids.ts';
@@ -24,13 +23,14 @@ import {
   type NotificationState,
 } from '../domain/notification-state.ts';
 import type { PlanningTemplates } from '../domain/plan-notifications.ts';
-import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/preference-events.ts';
 import { streamName } from '../domain/stream-name.ts';
 import { readStreamsToMap, readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ChannelTransport, SendOutcome } from './channel-port.ts';
 import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { ChannelPauses } from './channel-pauses.ts';
+import { applySendEffect } from './send-effects.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { sendBudgetMs, sendWithinAttempt } from './send-within-attempt.ts';
 
@@ -72,7 +72,7 @@ export class Dispatcher {
   readonly #lanes = new Map<Channel, ChannelLane>();
   readonly #controller = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #pauseCache = new Map<Channel, { until: number; paused: boolean }>();
+  readonly #pauses: ChannelPauses;
   readonly #sends: Counter | undefined;
   /** The inbound eventId behind each notification in flight, for the metadata of what we append. */
   readonly #correlation = new Map<string, string>();
@@ -94,6 +94,7 @@ export class Dispatcher {
       worker: options.worker ?? `dispatcher-${randomUUID().slice(0, 8)}`,
     };
     this.#policy = { maxAttempts: this.#o.maxAttempts, attemptTimeoutMs: this.#o.attemptTimeoutMs };
+    this.#pauses = new ChannelPauses(this.#o.store, this.#o.clock);
     for (const channel of CHANNELS) {
       const limits: ChannelLimits = { ...DEFAULT_CHANNEL_LIMITS[channel], ...options.limits?.[channel] };
       this.#lanes.set(channel, new ChannelLane(channel, limits, { claimBatch: this.#o.claimBatch, horizonMs: this.#o.claimHorizonMs, now: options.rateClock }));
@@ -145,10 +146,10 @@ export class Dispatcher {
 
   /** Lanes whose channel is not paused. */
   async #openLanes(): Promise<ChannelLane[]> {
-    const paused = new Set(await this.#pausedChannels().catch((error: unknown) => {
+    const paused = await this.#pauses.paused().catch((error: unknown) => {
       this.#o.logger.error({ err: error }, 'reading channel pauses failed');
-      return CHANNELS;
-    }));
+      return new Set(CHANNELS);
+    });
     return [...this.#lanes.values()].filter((lane) => !paused.has(lane.channel));
   }
 
@@ -215,23 +216,6 @@ export class Dispatcher {
     });
     // The poll: a lease may have lapsed or a retry come due with nobody to say so.
     if (!woken) for (const lane of this.#lanes.values()) lane.mayHaveMore();
-  }
-
-  async #pausedChannels(): Promise<Channel[]> {
-    const paused: Channel[] = [];
-    const now = this.#o.clock.now();
-    for (const channel of Object.keys(DEFAULT_CHANNEL_LIMITS) as Channel[]) {
-      const cached = this.#pauseCache.get(channel);
-      if (cached && cached.until > Date.now()) {
-        if (cached.paused) paused.push(channel);
-        continue;
-      }
-      const events = await readStreamToArray(this.#o.store, streamName.channel(channel));
-      const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
-      this.#pauseCache.set(channel, { until: Date.now() + 1000, paused: isPaused });
-      if (isPaused) paused.push(channel);
-    }
-    return paused;
   }
 
   async #deliver(row: ClaimedDelivery, read: RecordedEvent[] | undefined): Promise<void> {
@@ -352,34 +336,12 @@ export class Dispatcher {
       } satisfies NotificationFailed, after + 1n);
     }
     logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
-    await this.#applyEffect(outcome, planned.channel, planned.recipient.address, planned.recipient.id, at);
+    const paused = await applySendEffect(store, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
+    if (paused) {
+      this.#pauses.forget(channel);
+      logger.error({ channel, code: paused.code, kind: paused.kind }, 'channel paused');
+    }
     await release(retryAt);
-  }
-
-  /** What a failure means beyond this notification: an opt-out, a paused channel. */
-  async #applyEffect(outcome: SendOutcome, channel: Channel, address: string, personId: string, at: Date): Promise<void> {
-    if (outcome.kind !== 'failed' || !outcome.effect) return;
-    if (outcome.effect === 'opt-out' || outcome.effect === 'drop-token') {
-      // A dead push token is the token's end, not the person's: their other devices still get pushes.
-      const optOut: ContactOptedOut = outcome.effect === 'opt-out'
-        ? { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' }
-        : { channel, address, personId: null, reason: 'permanent-bounce', at: at.toISOString(), actor: 'system' };
-      await this.#o.store.append(streamName.preference(`${channel}:${address}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
-    }
-    if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {
-      const paused: ChannelPaused = {
-        channel,
-        kind: outcome.effect === 'quota-pause' ? 'quota' : 'policy',
-        code: outcome.code,
-        detail: outcome.message,
-        resumeAt: outcome.effect === 'quota-pause' ? new Date(at.getTime() + (outcome.retryAfterMs ?? 10 * 60_000)).toISOString() : null,
-        at: at.toISOString(),
-        actor: 'system',
-      };
-      await this.#o.store.append(streamName.channel(channel), [{ id: randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused, metadata: { actor: 'system' } }], 'any');
-      this.#pauseCache.delete(channel);
-      this.#o.logger.error({ channel, code: outcome.code, kind: paused.kind }, 'channel paused');
-    }
   }
 
   /** Outcome events go at the next revision; 'any' if a provider report slipped in between. */
