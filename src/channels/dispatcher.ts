@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
@@ -95,6 +96,9 @@ export class Dispatcher {
     };
     this.#policy = { maxAttempts: this.#o.maxAttempts, attemptTimeoutMs: this.#o.attemptTimeoutMs };
     this.#pauses = new ChannelPauses(this.#o.store, this.#o.clock);
+    // Every send in flight listens for the stop (and stops listening when it ends): as many
+    // listeners as sends at once, which is no leak.
+    setMaxListeners(0, this.#controller.signal);
     for (const channel of CHANNELS) {
       const limits: ChannelLimits = { ...DEFAULT_CHANNEL_LIMITS[channel], ...options.limits?.[channel] };
       this.#lanes.set(channel, new ChannelLane(channel, limits, { claimBatch: this.#o.claimBatch, horizonMs: this.#o.claimHorizonMs, now: options.rateClock }));
