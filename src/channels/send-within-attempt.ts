@@ -38,16 +38,22 @@ export async function sendWithinAttempt(
     kind: 'failed',
     provider: transport.provider,
     retryable: true,
-    // Never sent while it waited for its turn at the rate limit: a retry is no duplicate then.
-    code: sending ? ATTEMPT_TIMEOUT_CODE : 'rate-limit-wait',
-    message: sending ? `no answer within ${options.timeoutMs} ms` : `no turn at the rate limit within ${options.timeoutMs} ms`,
+    // Never sent while it waited for its turn (a send slot, the rate limit): a retry is no duplicate then.
+    code: sending ? ATTEMPT_TIMEOUT_CODE : 'no-turn-to-send',
+    message: sending ? `no answer within ${options.timeoutMs} ms` : `no turn to send within ${options.timeoutMs} ms`,
   });
   let sending = false;
   try {
-    const outcome = await lane.send(() => {
-      sending = true;
-      return Promise.race([transport.send(message, controller.signal), aborted(controller.signal)]);
-    }, controller.signal);
+    // The race ends the wait wherever it is: for a send slot, for the rate limit, for the answer.
+    const outcome = await Promise.race([
+      lane.send(() => {
+        // Its turn came too late: it is not sent at all.
+        controller.signal.throwIfAborted();
+        sending = true;
+        return transport.send(message, controller.signal);
+      }, controller.signal),
+      aborted(controller.signal),
+    ]);
     // The transport told of our abort in its own words; say what it was.
     return outcome.kind === 'failed' && isTimedOut && !options.signal.aborted ? timedOut(true) : outcome;
   } catch (error) {

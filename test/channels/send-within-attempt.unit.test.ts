@@ -27,7 +27,17 @@ describe('a send within its attempt', () => {
     // The one send a second the lane allows is taken, by a transport that never answers.
     void sendWithinAttempt(held, silent, message, { timeoutMs: 60_000, signal: never.signal }).catch(() => undefined);
     const outcome = await sendWithinAttempt(held, silent, message, { timeoutMs: 20, signal: new AbortController().signal });
-    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'rate-limit-wait' });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'no-turn-to-send' });
+    never.abort();
+  });
+
+  it('gives up waiting for a send slot the same way: it was not sent', async () => {
+    const busy = new ChannelLane('whatsapp', { concurrency: 1, perSecond: 80 }, { claimBatch: 50, horizonMs: 1_000 });
+    const never = new AbortController();
+    // The lane's only slot is taken by a send that never ends.
+    void sendWithinAttempt(busy, silent, message, { timeoutMs: 60_000, signal: never.signal }).catch(() => undefined);
+    const outcome = await sendWithinAttempt(busy, silent, message, { timeoutMs: 20, signal: new AbortController().signal });
+    expect(outcome).toMatchObject({ kind: 'failed', retryable: true, code: 'no-turn-to-send' });
     never.abort();
   });
 

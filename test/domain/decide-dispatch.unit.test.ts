@@ -17,7 +17,7 @@ describe('deciding a retry after a failed attempt', () => {
   it.each([
     [ATTEMPT_TIMEOUT_CODE, true],
     ['130429', false],
-    ['rate-limit-wait', false],
+    ['no-turn-to-send', false],
   ])('after a failure coded %s the retry is a possible duplicate: %s', (code, possibleDuplicate) => {
     expect(decideDispatch(afterFailure(code), now, policy)).toEqual({ kind: 'attempt', attempt: 2, possibleDuplicate });
   });
