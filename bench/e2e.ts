@@ -11,6 +11,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
+import { measureMixedBacklog } from './support/e2e-mixed-backlog.ts';
 import { E2eFloor } from './support/e2e-floor.ts';
 import { stageLatencies } from './support/e2e-stages.ts';
 import { cpuBetween, describeCpu, sampleCpu, totalCpu, type CpuSample } from './support/process-cpu.ts';
@@ -23,6 +24,10 @@ const STEADY_SECONDS = Number(process.env.E2E_STEADY_SECONDS ?? 10);
 // The service's default unless asked: how many unacked messages the intake takes at once bounds
 // how much it can batch into one commit, and so the whole pipeline's rate.
 const PREFETCH = String(process.env.E2E_PREFETCH ?? 10);
+// The mixed-backlog phase: an emergency leave fanning out to this many patients on WhatsApp and email.
+const MIXED_AFFECTED = Number(process.env.E2E_MIXED_AFFECTED ?? 2_000);
+// E2E_ONLY=mixed runs the mixed-backlog phase alone (it needs no AMQP and takes about half a minute).
+const ONLY = process.env.E2E_ONLY;
 const TYPES: (PatientEventType & UpstreamEventType)[] = ['appointment.pending_approval', 'appointment.confirmed', 'appointment.cancelled', 'walkin.token_called', 'clinical.report_ready'];
 
 /** Publish times by notification id, and what the transport calls say of them. */
@@ -129,8 +134,34 @@ async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => un
  * real PostgreSQL and RabbitMQ, at full speed and at a steady 500 events/s. Sandbox rate limits are
  * lifted: this measures the service, not Meta's per-number limit. The same run then drives the
  * floor (bench/support/e2e-floor.ts: the durable steps alone) with the same load, on its own queue.
+ * Last, a mixed backlog with the real limits kept (email 14/s, WhatsApp 80/s): each channel's send
+ * rate as a share of its own limit, to show that a channel at its limit holds no other back.
  */
 export async function run(): Promise<Record<string, number | string | boolean>> {
+  if (ONLY === 'mixed') return mixedBacklog();
+  if (ONLY !== undefined) throw new Error(`E2E_ONLY=${ONLY}: only "mixed" is known`);
+  const figures = await serviceAndFloor();
+  return { ...figures, ...(await mixedBacklog()) };
+}
+
+async function mixedBacklog(): Promise<Record<string, number>> {
+  const limits = { whatsapp: { concurrency: 16, perSecond: 80 }, email: { concurrency: 16, perSecond: 14 } };
+  console.log(`Mixed backlog: an emergency leave to ${MIXED_AFFECTED} patients on WhatsApp (${limits.whatsapp.perSecond}/s) and email (${limits.email.perSecond}/s), limits kept:`);
+  const mixed = await measureMixedBacklog({ affected: MIXED_AFFECTED, limits });
+  console.log(
+    `    WhatsApp ${mixed.whatsappPerSecond.toFixed(1)}/s (${mixed.whatsappShareOfLimit.toFixed(2)} of its limit) over ${mixed.seconds.toFixed(1)} s, ` +
+      `email ${mixed.emailPerSecond.toFixed(1)}/s (${mixed.emailShareOfLimit.toFixed(2)} of its limit) meanwhile`,
+  );
+  return {
+    whatsapp_share_of_limit: Number(mixed.whatsappShareOfLimit.toFixed(2)),
+    email_share_of_limit: Number(mixed.emailShareOfLimit.toFixed(2)),
+    mixed_whatsapp_per_s: Number(mixed.whatsappPerSecond.toFixed(1)),
+    mixed_email_per_s: Number(mixed.emailPerSecond.toFixed(1)),
+    mixed_affected: MIXED_AFFECTED,
+  };
+}
+
+async function serviceAndFloor(): Promise<Record<string, number | string | boolean>> {
   const database = await createBenchDatabase('e2e');
   const names = uniqueAmqpNames('bench-e2e');
   const floorNames = uniqueAmqpNames('bench-e2e-floor');

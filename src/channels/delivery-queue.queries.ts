@@ -7,26 +7,40 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims due notifications for one worker: rows nobody holds (or whose lease ran out), oldest due
- * first, skipping rows another worker is claiming at this very moment. Times come from our Clock.
+ * Claims due notifications for one worker, up to a limit per channel: rows nobody holds (or whose
+ * lease ran out), oldest due first within each channel, skipping rows another worker is claiming at
+ * this very moment. Times come from our Clock. A limit per channel keeps a channel held back by its
+ * rate limit from filling the claim: each channel takes only what it can send soon.
+ *
+ * One statement for every channel, not one claim per channel: the dispatcher claims many times a
+ * second, and a statement per channel would multiply that.
  */
 export async function claimDue(
   db: Kysely<ReadModelDatabase>,
-  options: { worker: string; now: Date; leaseMs: number; limit: number; excludeChannels: readonly string[] },
+  options: { worker: string; now: Date; leaseMs: number; limits: Readonly<Partial<Record<string, number>>> },
 ): Promise<ClaimedDelivery[]> {
-  const { worker, now, leaseMs, limit, excludeChannels } = options;
-  let due = db
+  const { worker, now, leaseMs } = options;
+  const lanes = Object.entries(options.limits).filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0);
+  if (lanes.length === 0) return [];
+  // Each channel's rows are its own subquery with its own limit, read off the due index by channel
+  // (a lateral join over a list of limits left the planner blind to each limit, and it sorted every
+  // due row of every channel for each claim).
+  const due = lanes.map(([channel, limit]) => sql`array(${db
     .selectFrom('notifications')
     .select('notification_id')
+    .where('channel', '=', channel)
     .where('due_at', '<=', now)
-    .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]));
-  if (excludeChannels.length > 0) due = due.where('channel', 'not in', excludeChannels);
+    .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
+    .orderBy('due_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()})`);
   return db
     .updateTable('notifications')
     .set({ locked_by: worker, locked_until: new Date(now.getTime() + leaseMs) })
     // The claimed ids reach the update as one array value, so it finds them by primary key; an
     // `in (subquery)` may be planned as a hash join over a scan of every notification ever sent.
-    .where(sql<boolean>`notification_id = any(array(${due.orderBy('due_at').limit(limit).forUpdate().skipLocked()}))`)
+    .where(sql<boolean>`notification_id = any(${sql.join(due, sql` || `)})`)
     .returning(['notification_id', 'channel'])
     .execute();
 }
@@ -50,9 +64,12 @@ export async function releaseDelivery(
  * earliest such row read off the due index: a min() over every pending row was planned as a scan
  * of the whole table where statistics were missing or stale.
  */
-export async function nextDueAt(db: Kysely<ReadModelDatabase>, now: Date): Promise<Date | null> {
-  const row = await db
-    .selectFrom('notifications')
+export async function nextDueAt(db: Kysely<ReadModelDatabase>, now: Date, channels?: readonly string[]): Promise<Date | null> {
+  if (channels?.length === 0) return null;
+  let next = db.selectFrom('notifications');
+  // Only the channels that wait for work: one busy at its limit has rows due now, and is woken by its own sends.
+  if (channels) next = next.where('channel', 'in', channels);
+  const row = await next
     .select(sql<Date>`greatest(due_at, locked_until)`.as('next'))
     .where('due_at', 'is not', null)
     .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
-import { CHANNEL_EVENT_TYPES, evolveChannelPause, initialChannelPauseState, isChannelPausedAt, type ChannelPaused } from '../domain/channel-events.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Channel } from '../domain/event-catalogue.ts';
+import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
 import { deterministicUuid } from '../domain/ids.ts';
 import { maskAddress } from '../domain/mask-contact.ts';
 import {
@@ -24,29 +24,16 @@ import {
   type NotificationState,
 } from '../domain/notification-state.ts';
 import type { PlanningTemplates } from '../domain/plan-notifications.ts';
-import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/preference-events.ts';
 import { streamName } from '../domain/stream-name.ts';
 import { readStreamsToMap, readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ChannelTransport, SendOutcome } from './channel-port.ts';
 import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
-import { Semaphore, SendRateLimiter } from './send-rate-limiter.ts';
-
-export interface ChannelLimits {
-  /** Sends at once on this channel. */
-  concurrency: number;
-  /** Sends per second at most (per instance). */
-  perSecond: number;
-}
-
-export const DEFAULT_CHANNEL_LIMITS: Record<Channel, ChannelLimits> = {
-  whatsapp: { concurrency: 16, perSecond: 80 },
-  email: { concurrency: 16, perSecond: 14 },
-  sms: { concurrency: 8, perSecond: 30 },
-  push: { concurrency: 16, perSecond: 500 },
-  in_app: { concurrency: 32, perSecond: 10_000 },
-};
+import { ChannelPauses } from './channel-pauses.ts';
+import { applySendEffect } from './send-effects.ts';
+import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
+import { sendBudgetMs, sendWithinAttempt } from './send-within-attempt.ts';
 
 export interface DispatcherOptions {
   store: EventStore;
@@ -65,29 +52,33 @@ export interface DispatcherOptions {
   backoffMaxMs?: number;
   /** Longest idle sleep: the fallback when no wake-up arrives (another instance planned work). */
   pollIntervalMs?: number;
+  /** Most notifications one channel holds claimed at once. */
   claimBatch?: number;
+  /** A channel claims no more than it can send within this long at its rate limit (see laneCapacity). */
+  claimHorizonMs?: number;
   random?: () => number;
+  /** Monotonic milliseconds for the rate limits; a test freezes it to hold a channel at its limit. */
+  rateClock?: () => number;
 }
 
 /**
  * Claims due notifications (FOR UPDATE SKIP LOCKED), takes ownership in the ledger by appending
  * AttemptStarted at the revision it read (a conflict means another worker owns it: no send), sends
- * through the channel's transport and records the outcome.
+ * through the channel's transport and records the outcome. Each channel claims, holds and waits in
+ * its own lane (channel-lane.ts), so a channel at its rate limit never holds another back.
  */
 export class Dispatcher {
-  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker'>> & { worker: string };
+  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock'>> & { worker: string };
   readonly #policy: DispatchPolicy;
-  readonly #limiters = new Map<Channel, { rate: SendRateLimiter; slots: Semaphore }>();
+  readonly #lanes = new Map<Channel, ChannelLane>();
   readonly #controller = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #pauseCache = new Map<Channel, { until: number; paused: boolean }>();
+  readonly #pauses: ChannelPauses;
   readonly #sends: Counter | undefined;
   /** The inbound eventId behind each notification in flight, for the metadata of what we append. */
   readonly #correlation = new Map<string, string>();
   #wake: (() => void) | null = null;
   #woken = false;
-  /** The last claim filled every free slot (or did not run): more may be due than was taken. */
-  #mayHaveMoreDue = true;
   #loop: Promise<void> | null = null;
 
   constructor(options: DispatcherOptions) {
@@ -98,14 +89,19 @@ export class Dispatcher {
       backoffMaxMs: 15 * 60_000,
       pollIntervalMs: 250,
       claimBatch: 50,
+      claimHorizonMs: 1_000,
       random: Math.random,
       ...options,
       worker: options.worker ?? `dispatcher-${randomUUID().slice(0, 8)}`,
     };
     this.#policy = { maxAttempts: this.#o.maxAttempts, attemptTimeoutMs: this.#o.attemptTimeoutMs };
-    for (const [channel, defaults] of Object.entries(DEFAULT_CHANNEL_LIMITS) as [Channel, ChannelLimits][]) {
-      const limits = { ...defaults, ...options.limits?.[channel] };
-      this.#limiters.set(channel, { rate: new SendRateLimiter(limits.perSecond), slots: new Semaphore(limits.concurrency) });
+    this.#pauses = new ChannelPauses(this.#o.store, this.#o.clock);
+    // Every send in flight listens for the stop (and stops listening when it ends): as many
+    // listeners as sends at once, which is no leak.
+    setMaxListeners(0, this.#controller.signal);
+    for (const channel of CHANNELS) {
+      const limits: ChannelLimits = { ...DEFAULT_CHANNEL_LIMITS[channel], ...options.limits?.[channel] };
+      this.#lanes.set(channel, new ChannelLane(channel, limits, { claimBatch: this.#o.claimBatch, horizonMs: this.#o.claimHorizonMs, now: options.rateClock }));
     }
     this.#sends = options.metrics
       ? new Counter({ name: 'notifications_sends_total', help: 'Send attempts by channel and outcome.', labelNames: ['channel', 'outcome'], registers: [options.metrics] })
@@ -122,6 +118,11 @@ export class Dispatcher {
 
   /** Work may be due: look now instead of at the next poll. */
   poke(): void {
+    for (const lane of this.#lanes.values()) lane.mayHaveMore();
+    this.#wakeLoop();
+  }
+
+  #wakeLoop(): void {
     this.#woken = true;
     this.#wake?.();
   }
@@ -137,88 +138,88 @@ export class Dispatcher {
     const signal = this.#controller.signal;
     while (!signal.aborted) {
       this.#woken = false;
-      let claimed: ClaimedDelivery[] = [];
-      try {
-        const capacity = this.#o.claimBatch - this.#inFlight.size;
-        // Claim in batches: a claim per finished send would cost a query per message.
-        if (capacity >= Math.max(1, Math.floor(this.#o.claimBatch / 4)) || this.#inFlight.size === 0) {
-          claimed = await claimDue(this.#o.db, {
-            worker: this.#o.worker,
-            now: this.#o.clock.now(),
-            leaseMs: this.#o.attemptTimeoutMs,
-            limit: capacity,
-            excludeChannels: await this.#pausedChannels(),
-          });
-          this.#mayHaveMoreDue = claimed.length === capacity;
-        } else {
-          this.#mayHaveMoreDue = true;
-        }
-      } catch (error) {
-        this.#mayHaveMoreDue = true;
-        this.#o.logger.error({ err: error }, 'claiming due notifications failed');
-      }
-      // One read for the streams of the whole claim, not one per notification.
-      const histories = claimed.length > 0
-        ? await readStreamsToMap(this.#o.store, claimed.map((row) => streamName.notification(row.notification_id))).catch((error: unknown) => {
-            this.#o.logger.error({ err: error }, 'reading claimed notifications failed');
-            return new Map<string, RecordedEvent[]>();
-          })
-        : new Map<string, RecordedEvent[]>();
-      for (const row of claimed) {
-        const work = this.#deliver(row, histories.get(streamName.notification(row.notification_id))).catch((error: unknown) => {
-          this.#o.logger.error({ err: error, notificationId: row.notification_id }, 'delivery failed unexpectedly');
-        });
-        this.#inFlight.add(work);
-        void work.finally(() => {
-          this.#inFlight.delete(work);
-          // A finished send frees a slot; look again only if due work was left for want of one.
-          // New work arrives with the projection's poke, retries with their release.
-          if (this.#mayHaveMoreDue) this.poke();
-        });
-      }
-      // A claim that found fewer than it could take found everything due: what is planned later
-      // pokes, so another claim now would come back empty.
-      if (this.#woken || (claimed.length > 0 && this.#mayHaveMoreDue)) continue;
-      await this.#sleep(signal);
+      const lanes = await this.#openLanes();
+      // One claim for every lane with room once any lane has room for a batch: a statement per
+      // channel (or per finished send) would multiply the queries per message.
+      const claimed = lanes.some((lane) => lane.wantsClaim) ? await this.#claim(lanes.filter((lane) => lane.room > 0)) : [];
+      if (claimed.length > 0) await this.#startDeliveries(claimed);
+      if (this.#woken) continue;
+      await this.#sleep(lanes, signal, claimed.length > 0);
     }
   }
 
-  async #sleep(signal: AbortSignal): Promise<void> {
+  /** Lanes whose channel is not paused. */
+  async #openLanes(): Promise<ChannelLane[]> {
+    const paused = await this.#pauses.paused().catch((error: unknown) => {
+      this.#o.logger.error({ err: error }, 'reading channel pauses failed');
+      return new Set(CHANNELS);
+    });
+    return [...this.#lanes.values()].filter((lane) => !paused.has(lane.channel));
+  }
+
+  async #claim(lanes: ChannelLane[]): Promise<ClaimedDelivery[]> {
+    const asked = new Map(lanes.map((lane) => [lane.channel, lane.room]));
+    try {
+      const claimed = await claimDue(this.#o.db, {
+        worker: this.#o.worker,
+        now: this.#o.clock.now(),
+        leaseMs: this.#o.attemptTimeoutMs,
+        limits: Object.fromEntries(asked),
+      });
+      for (const lane of lanes) lane.claimed(asked.get(lane.channel)!, claimed.filter((row) => row.channel === lane.channel).length);
+      return claimed;
+    } catch (error) {
+      this.#o.logger.error({ err: error }, 'claiming due notifications failed');
+      return [];
+    }
+  }
+
+  async #startDeliveries(claimed: ClaimedDelivery[]): Promise<void> {
+    // One read for the streams of the whole claim, not one per notification.
+    const histories = await readStreamsToMap(this.#o.store, claimed.map((row) => streamName.notification(row.notification_id))).catch((error: unknown) => {
+      this.#o.logger.error({ err: error }, 'reading claimed notifications failed');
+      return new Map<string, RecordedEvent[]>();
+    });
+    for (const row of claimed) {
+      const lane = this.#lanes.get(row.channel as Channel)!;
+      const work = this.#deliver(row, histories.get(streamName.notification(row.notification_id))).catch((error: unknown) => {
+        this.#o.logger.error({ err: error, notificationId: row.notification_id }, 'delivery failed unexpectedly');
+      });
+      this.#inFlight.add(work);
+      void work.finally(() => {
+        this.#inFlight.delete(work);
+        // A finished send frees a place in its lane; look again only once a batch fits there and due
+        // work was left for want of room. New work arrives with the projection's poke, retries with their release.
+        if (lane.finished()) this.#wakeLoop();
+      });
+    }
+  }
+
+  async #sleep(lanes: ChannelLane[], signal: AbortSignal, claimedNow: boolean): Promise<void> {
     let waitMs = this.#o.pollIntervalMs;
-    if (this.#inFlight.size < this.#o.claimBatch) {
-      const next = await nextDueAt(this.#o.db, this.#o.clock.now()).catch(() => null);
+    // Only lanes that found nothing more due wait for a due time; a full lane is woken by its own sends.
+    const caughtUp = lanes.filter((lane) => lane.isCaughtUp).map((lane) => lane.channel);
+    if (caughtUp.length > 0) {
+      const next = await nextDueAt(this.#o.db, this.#o.clock.now(), caughtUp).catch(() => null);
       if (next) waitMs = Math.max(0, Math.min(waitMs, next.getTime() - this.#o.clock.now().getTime()));
     }
-    if (waitMs === 0 && this.#inFlight.size === 0) waitMs = 5;
-    await new Promise<void>((resolve) => {
-      const done = () => {
+    // Due now yet not claimed (another worker's lease ends this very instant): do not spin on it.
+    if (waitMs === 0 && !claimedNow) waitMs = 5;
+    const woken = await new Promise<boolean>((resolve) => {
+      const done = (byWake: boolean) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', abort);
         this.#wake = null;
-        resolve();
+        resolve(byWake);
       };
-      const timer = setTimeout(done, waitMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-      if (this.#woken) done();
+      const abort = () => done(true);
+      const timer = setTimeout(() => done(false), waitMs);
+      signal.addEventListener('abort', abort, { once: true });
+      this.#wake = () => done(true);
+      if (this.#woken) done(true);
     });
-  }
-
-  async #pausedChannels(): Promise<Channel[]> {
-    const paused: Channel[] = [];
-    const now = this.#o.clock.now();
-    for (const channel of Object.keys(DEFAULT_CHANNEL_LIMITS) as Channel[]) {
-      const cached = this.#pauseCache.get(channel);
-      if (cached && cached.until > Date.now()) {
-        if (cached.paused) paused.push(channel);
-        continue;
-      }
-      const events = await readStreamToArray(this.#o.store, streamName.channel(channel));
-      const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
-      this.#pauseCache.set(channel, { until: Date.now() + 1000, paused: isPaused });
-      if (isPaused) paused.push(channel);
-    }
-    return paused;
+    // The poll: a lease may have lapsed or a retry come due with nobody to say so.
+    if (!woken) for (const lane of this.#lanes.values()) lane.mayHaveMore();
   }
 
   async #deliver(row: ClaimedDelivery, read: RecordedEvent[] | undefined): Promise<void> {
@@ -290,11 +291,12 @@ export class Dispatcher {
     } else if (!rendered.ok) {
       outcome = { kind: 'failed', provider: transport.provider, retryable: false, code: 'template-error', message: rendered.error.message };
     } else {
-      const limiter = this.#limiters.get(channel)!;
-      outcome = await limiter.slots.run(async () => {
-        await limiter.rate.acquire(this.#controller.signal);
-        return transport.send({ notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt: decision.attempt });
-      });
+      outcome = await sendWithinAttempt(
+        this.#lanes.get(channel)!,
+        transport,
+        { notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt: decision.attempt },
+        { timeoutMs: sendBudgetMs(this.#o.attemptTimeoutMs), signal: this.#controller.signal },
+      );
     }
     this.#sends?.inc({ channel, outcome: outcome.kind === 'sent' ? 'sent' : outcome.retryable ? 'retryable' : 'failed' });
     const after = revision + 2n;
@@ -338,34 +340,12 @@ export class Dispatcher {
       } satisfies NotificationFailed, after + 1n);
     }
     logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
-    await this.#applyEffect(outcome, planned.channel, planned.recipient.address, planned.recipient.id, at);
+    const paused = await applySendEffect(store, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
+    if (paused) {
+      this.#pauses.forget(channel);
+      logger.error({ channel, code: paused.code, kind: paused.kind }, 'channel paused');
+    }
     await release(retryAt);
-  }
-
-  /** What a failure means beyond this notification: an opt-out, a paused channel. */
-  async #applyEffect(outcome: SendOutcome, channel: Channel, address: string, personId: string, at: Date): Promise<void> {
-    if (outcome.kind !== 'failed' || !outcome.effect) return;
-    if (outcome.effect === 'opt-out' || outcome.effect === 'drop-token') {
-      // A dead push token is the token's end, not the person's: their other devices still get pushes.
-      const optOut: ContactOptedOut = outcome.effect === 'opt-out'
-        ? { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' }
-        : { channel, address, personId: null, reason: 'permanent-bounce', at: at.toISOString(), actor: 'system' };
-      await this.#o.store.append(streamName.preference(`${channel}:${address}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
-    }
-    if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {
-      const paused: ChannelPaused = {
-        channel,
-        kind: outcome.effect === 'quota-pause' ? 'quota' : 'policy',
-        code: outcome.code,
-        detail: outcome.message,
-        resumeAt: outcome.effect === 'quota-pause' ? new Date(at.getTime() + (outcome.retryAfterMs ?? 10 * 60_000)).toISOString() : null,
-        at: at.toISOString(),
-        actor: 'system',
-      };
-      await this.#o.store.append(streamName.channel(channel), [{ id: randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused, metadata: { actor: 'system' } }], 'any');
-      this.#pauseCache.delete(channel);
-      this.#o.logger.error({ channel, code: outcome.code, kind: paused.kind }, 'channel paused');
-    }
   }
 
   /** Outcome events go at the next revision; 'any' if a provider report slipped in between. */

@@ -57,8 +57,15 @@ export interface DispatchPolicy {
 }
 
 /**
+ * The code of an attempt the dispatcher gave up waiting on: the provider took the request and never
+ * answered, so it may have sent the message.
+ */
+export const ATTEMPT_TIMEOUT_CODE = 'attempt-timeout';
+
+/**
  * Whether to start an attempt now. None of our providers dedupes sends, so an attempt left open by a
- * crash may already have reached the recipient: retry it, but mark it as a possible duplicate.
+ * crash, or one whose answer never came, may already have reached the recipient: retry it, but mark
+ * it as a possible duplicate.
  */
 export function decideDispatch(state: NotificationState, now: Date, policy: DispatchPolicy): DispatchDecision {
   if (state.phase === 'none' || state.phase === 'suppressed') return { kind: 'skip', reason: 'not-planned' };
@@ -69,7 +76,9 @@ export function decideDispatch(state: NotificationState, now: Date, policy: Disp
   const open = state.openAttempt;
   if (open && now.getTime() - new Date(open.startedAt).getTime() < policy.attemptTimeoutMs) return { kind: 'skip', reason: 'owned-by-another' };
   if (state.attempts - state.retryFloor >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
-  return { kind: 'attempt', attempt: state.attempts + 1, possibleDuplicate: open !== null };
+  // An attempt left open, or one that timed out waiting for the answer, may have reached the recipient.
+  const mayHaveSent = open !== null || state.lastFailure?.code === ATTEMPT_TIMEOUT_CODE;
+  return { kind: 'attempt', attempt: state.attempts + 1, possibleDuplicate: mayHaveSent };
 }
 
 /** Whether a retryable failure of `attempt` may be followed by another within the attempt budget. */

@@ -5,11 +5,13 @@ import * as m0003 from './0003_create_staff_routing.ts';
 import * as m0004 from './0004_create_reminders_and_walkin.ts';
 import * as m0005 from './0005_create_staff_alerts.ts';
 import * as m0006 from './0006_create_provider_callbacks.ts';
+import * as m0007 from './0007_index_due_by_channel.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
  * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
- * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts, 0006 provider callbacks and inbound messages.
+ * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
+ * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -18,4 +20,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0004_create_reminders_and_walkin': m0004,
   '0005_create_staff_alerts': m0005,
   '0006_create_provider_callbacks': m0006,
+  '0007_index_due_by_channel': m0007,
 };

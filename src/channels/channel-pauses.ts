@@ -1,0 +1,38 @@
+import { evolveChannelPause, initialChannelPauseState, isChannelPausedAt } from '../domain/channel-events.ts';
+import type { Clock } from '../domain/clock.ts';
+import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
+import { streamName } from '../domain/stream-name.ts';
+import { readStreamToArray, type EventStore } from '../ledger/event-store.ts';
+
+/**
+ * Which channels are paused (by an admin, a policy restriction or a spent quota), as their streams
+ * tell it. Read at most once a second per channel: the dispatcher asks before every claim, and a
+ * pause that takes a second to be seen costs at most a second's sends.
+ */
+export class ChannelPauses {
+  readonly #cache = new Map<Channel, { until: number; paused: boolean }>();
+
+  constructor(private readonly store: EventStore, private readonly clock: Clock) {}
+
+  async paused(): Promise<Set<Channel>> {
+    const paused = new Set<Channel>();
+    const now = this.clock.now();
+    for (const channel of CHANNELS) {
+      const cached = this.#cache.get(channel);
+      if (cached && cached.until > Date.now()) {
+        if (cached.paused) paused.add(channel);
+        continue;
+      }
+      const events = await readStreamToArray(this.store, streamName.channel(channel));
+      const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
+      this.#cache.set(channel, { until: Date.now() + 1000, paused: isPaused });
+      if (isPaused) paused.add(channel);
+    }
+    return paused;
+  }
+
+  /** A pause was just recorded: read the channel's stream again at the next question. */
+  forget(channel: Channel): void {
+    this.#cache.delete(channel);
+  }
+}
