@@ -1,7 +1,7 @@
 import { loadConfig } from '../src/config.ts';
 import { parseEnvelope } from '../src/domain/envelope.ts';
-import { compareSchemas, dropSchema, rebuildReadModels } from '../src/projections/rebuild-read-models.ts';
-import { buildProjections, startService, systemClock } from '../src/service.ts';
+import { replayReadModels } from '../src/replay-read-models.ts';
+import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
@@ -44,23 +44,12 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     await service.stop();
 
     const { connectPostgres } = await import('../src/ledger/sql-connection.ts');
-    const { PostgresEventStore } = await import('../src/ledger/postgres-event-store.ts');
     const connection = connectPostgres(database.url);
     try {
-      const store = await PostgresEventStore.open(connection);
-      const schema = `replay_bench_${Date.now()}`;
       console.log('Rebuilding every read model from the ledger...');
-      const result = await rebuildReadModels({
-        db: connection.readModels,
-        store,
-        schema,
-        clock: systemClock,
-        logger,
-        projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
-      });
-      const differences = await compareSchemas(connection.readModels, 'public', schema);
+      const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench' });
+      const { differences } = result;
       for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
-      await dropSchema(connection.readModels, schema);
       console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s`);
       return {
         events_per_s: Math.round(result.eventsPerSecond),

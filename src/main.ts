@@ -9,24 +9,32 @@ const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const service = await startService(config, { logger });
-  process.stdout.write(`${startupBanner(config, service).join('\n')}\n`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  // Listen before starting: /readyz answers while the last parts (the AMQP consumer) still start,
+  // and a process manager may signal as soon as it does. Unheard, that SIGTERM would kill the
+  // process with nothing stopped; heard, it stops the service once the start has finished.
+  // Later signals change nothing: the stop under way finishes and the process exits 0.
+  let signalled = (_signal: NodeJS.Signals) => {};
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  let isStopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (isStopping) return;
+    isStopping = true;
     logger.info({ signal }, 'stopping');
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stopped with an error');
-        process.exit(1);
-      },
-    );
+    signalled(signal);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const service = await startService(config, { logger });
+  if (!isStopping) process.stdout.write(`${startupBanner(config, service).join('\n')}\n`);
+  await stopSignal;
+  service.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'stopped with an error');
+      process.exit(1);
+    },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import { loadConfig } from './config.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
-import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
-import { compareSchemas, dropSchema, rebuildReadModels } from './projections/rebuild-read-models.ts';
-import { buildProjections, postgresTimeouts, systemClock } from './service.ts';
-import { silentLogger } from './telemetry/logger.ts';
+import { replayReadModels } from './replay-read-models.ts';
+import { postgresTimeouts } from './service.ts';
 
 // npm run replay [-- --keep]: rebuilds every read model from the ledger into a fresh schema, compares
 // it with the live one and prints the differences (none expected) and the rebuild speed. It never
@@ -17,18 +15,11 @@ async function main(): Promise<void> {
   const unlock = embedded ? await lockDataDir(config.DATA_DIR) : null;
   const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!, { timeouts: postgresTimeouts(config) });
   try {
-    const store = await PostgresEventStore.open(connection);
-    const schema = `replay_${Date.now()}`;
     const bar = new SingleBar({ format: 'Rebuilding read models [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true });
     let started = false;
-    const logger = silentLogger();
-    const result = await rebuildReadModels({
-      db: connection.readModels,
-      store,
-      schema,
-      clock: systemClock,
-      logger,
-      projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
+    const result = await replayReadModels(connection, {
+      schemaPrefix: 'replay',
+      keep,
       onProgress: (applied, total) => {
         if (!started) {
           bar.start(total, 0);
@@ -38,8 +29,7 @@ async function main(): Promise<void> {
       },
     });
     if (started) bar.stop();
-    const differences = await compareSchemas(connection.readModels, 'public', schema);
-    if (!keep) await dropSchema(connection.readModels, schema);
+    const { differences, schema } = result;
     console.log(`Rebuilt ${result.events} events in ${result.seconds.toFixed(2)} s (${Math.round(result.eventsPerSecond)} events/s).`);
     if (differences.length === 0) console.log('No differences: every read model rebuilt from the ledger equals the live one.');
     for (const d of differences) console.log(`DIFFERENCE in ${d.table}: ${d.onlyLive} rows only live, ${d.onlyRebuilt} rows only rebuilt`);

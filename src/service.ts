@@ -7,7 +7,7 @@ import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
 import type { BackoffOptions } from './intake/backoff.ts';
 import { deadLetterRecorder } from './intake/dead-letter-recorder.ts';
 import { errorSummary } from './intake/intake-log-fields.ts';
-import { ledgerProbe } from './intake/ledger-recorder.ts';
+import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
@@ -34,7 +34,6 @@ import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
-import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { deliveriesProjection, type DeliveryChange } from './projections/deliveries-projection.ts';
@@ -211,10 +210,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (reminders) cleanup.push(() => reminders.stop());
 
     const intake: IntakeGate = {
-      record: async (envelope: Envelope, via: IntakeVia, actor?: string): Promise<InboundOutcome> => {
-        overrides.intake?.beforeRecord?.(envelope, via);
-        return recordInbound(store, envelope, { clock, via, actor, windowMs: config.DEDUP_WINDOW_MS });
-      },
+      record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, beforeRecord: overrides.intake?.beforeRecord }),
     };
 
     const http = new HttpServer(logger.child({ component: 'http' }));

@@ -10,7 +10,7 @@ import {
 } from './documents.ts';
 import { h } from './dom.ts';
 import { UnauthorizedError, type GraphqlClient } from './graphql-client.ts';
-import { PAGE_SIZE, Store, countByChannelAndStatus } from './store.ts';
+import { DEFAULT_ROW_BOUND, PAGE_SIZE, Store, countByChannelAndStatus } from './store.ts';
 import { renderFilters } from './views/filters-view.ts';
 import { renderStats } from './views/stats-view.ts';
 import { TableView } from './views/table-view.ts';
@@ -19,7 +19,7 @@ const STATS_REFRESH_MS = 400;
 
 /** The signed-in page: loads the list and counts, then keeps them live from `deliveryUpdated`. */
 export class DashboardApp {
-  readonly #store = new Store();
+  readonly #store: Store;
   readonly #table: TableView;
   readonly #cards = h('section', { class: 'stat-cards', 'aria-label': 'Counts by status' });
   readonly #chart = h('section', { class: 'card chart-card' });
@@ -34,7 +34,9 @@ export class DashboardApp {
     private readonly root: HTMLElement,
     private readonly client: GraphqlClient,
     private readonly onSignOut: (message?: string) => void,
+    rowBound = DEFAULT_ROW_BOUND,
   ) {
+    this.#store = new Store(rowBound);
     this.#table = new TableView((id) => void this.#drawer.open(id), () => void this.#loadOlder());
     this.#drawer = new DetailDrawer(client, {
       onSelect: (id) => this.#table.select(id),
@@ -68,11 +70,11 @@ export class DashboardApp {
     this.#store.listen((change) => {
       switch (change.kind) {
         case 'reset':
-          this.#table.reset(this.#store.rows, this.#store.olderCursor !== null);
+          this.#table.reset(this.#store.rows, this.#store.olderCursor !== null, this.#store.total);
           this.#renderFilters();
           break;
         case 'upsert':
-          this.#table.upsert(change.notification, this.#store.rows);
+          this.#table.upsert(change.notification, this.#store.rows, this.#store.olderCursor !== null);
           if (change.isNew && change.notification.centreId && !this.#store.centres.includes(change.notification.centreId)) this.#renderFilters();
           if (change.notification.id === this.#drawer.openId) this.#drawer.refreshSoon();
           this.#refreshStatsSoon();
@@ -82,6 +84,7 @@ export class DashboardApp {
           break;
         case 'stats':
           renderStats(this.#cards, this.#chart, this.#store.stats, this.#store.statsScope);
+          this.#table.setTotal(this.#store.total);
           break;
         case 'connection':
           this.#live.dataset.state = this.#store.connection;
@@ -145,10 +148,10 @@ export class DashboardApp {
   async #reload(): Promise<void> {
     const filter = this.#store.filter;
     try {
-      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: PAGE_SIZE }, ListNotificationsAnswer);
+      const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: this.#store.firstPageSize }, ListNotificationsAnswer);
       if (filter !== this.#store.filter) return;
       const { edges, pageInfo } = list.notifications;
-      this.#store.replaceRows(edges.map((e) => e.node), pageInfo.hasNextPage ? pageInfo.endCursor : null);
+      this.#store.replaceRows(edges, pageInfo.hasNextPage ? pageInfo.endCursor : null);
       await this.#loadStats();
       this.#warn(null);
     } catch (error) {
@@ -164,7 +167,7 @@ export class DashboardApp {
       const list = await this.client.request(LIST_NOTIFICATIONS, { filter: compact(filter), first: PAGE_SIZE, after }, ListNotificationsAnswer);
       if (filter !== this.#store.filter || after !== this.#store.olderCursor) return;
       const { edges, pageInfo } = list.notifications;
-      this.#store.appendOlder(edges.map((e) => e.node), pageInfo.hasNextPage ? pageInfo.endCursor : null);
+      this.#store.appendOlder(edges, pageInfo.hasNextPage ? pageInfo.endCursor : null);
     } catch (error) {
       this.#fail(error);
     }

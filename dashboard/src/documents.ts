@@ -32,13 +32,13 @@ export interface NotificationFilter {
 
 export const LIST_NOTIFICATIONS = `query Notifications($filter: NotificationFilter, $first: Int, $after: String) {
   notifications(filter: $filter, first: $first, after: $after) {
-    edges { node { ${NOTIFICATION_FIELDS} } }
+    edges { cursor node { ${NOTIFICATION_FIELDS} } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
 export const ListNotificationsAnswer = z.object({
   notifications: z.object({
-    edges: z.array(z.object({ node: NotificationSummary })),
+    edges: z.array(z.object({ cursor: z.string(), node: NotificationSummary })),
     pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
   }),
 });

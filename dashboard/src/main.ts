@@ -9,6 +9,15 @@ const TOKEN_KEY = 'clinic-notification-ledger.token';
 const root = document.getElementById('app')!;
 let app: DashboardApp | null = null;
 
+/**
+ * `?rows=N` keeps the live list to N rows instead of 200: a wall screen may want fewer, and a test
+ * can watch the bound hold without publishing hundreds of events.
+ */
+function rowBound(): number | undefined {
+  const rows = Number(new URLSearchParams(location.search).get('rows') ?? Number.NaN);
+  return Number.isInteger(rows) && rows >= 1 && rows <= 10_000 ? rows : undefined;
+}
+
 function signIn(message = ''): void {
   app?.stop();
   app = null;
@@ -30,7 +39,7 @@ async function tryToken(token: string): Promise<string | null> {
 }
 
 function show(client: GraphqlClient): void {
-  app = new DashboardApp(root, client, signIn);
+  app = new DashboardApp(root, client, signIn, rowBound());
   app.start();
 }
 

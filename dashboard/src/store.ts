@@ -4,6 +4,14 @@ import type { DeliveryStat, NotificationFilter, NotificationSummary } from './do
 export interface LiveNotification extends NotificationSummary {
   trail: string[];
   changedAt: number;
+  /** Where the page after this row starts, for a row that came in a page; a live arrival has none. */
+  cursor: string | null;
+}
+
+/** One row of a fetched page, with the cursor the server gave it. */
+export interface PageRow {
+  node: NotificationSummary;
+  cursor: string;
 }
 
 export type Listener = (change: StoreChange) => void;
@@ -15,8 +23,14 @@ export type StoreChange =
   | { kind: 'connection' }
   | { kind: 'filter' };
 
-/** Rows fetched a page at a time; live rows beyond what was loaded push the oldest out. */
+/** Rows fetched a page at a time. */
 export const PAGE_SIZE = 100;
+
+/**
+ * The most rows the live list holds unless the reader loads older ones: a page left open all day
+ * must not grow without end, so each live arrival beyond it pushes the oldest row out.
+ */
+export const DEFAULT_ROW_BOUND = 200;
 
 /** The page's state; views listen and redraw the part that changed. */
 export class Store {
@@ -31,7 +45,11 @@ export class Store {
   connectionDetail = '';
   /** Where the next older page starts, or null when there is none. */
   olderCursor: string | null = null;
-  #limit = PAGE_SIZE;
+  #limit: number;
+
+  constructor(readonly rowBound = DEFAULT_ROW_BOUND) {
+    this.#limit = rowBound;
+  }
 
   listen(listener: Listener): () => void {
     this.#listeners.add(listener);
@@ -46,26 +64,41 @@ export class Store {
     return [...this.#centres].sort();
   }
 
-  replaceRows(rows: NotificationSummary[], olderCursor: string | null): void {
+  /** How many rows the first page asks for: never more than the list may hold. */
+  get firstPageSize(): number {
+    return Math.min(PAGE_SIZE, this.rowBound);
+  }
+
+  /**
+   * How many notifications the list's filter matches in all, from the counts by channel and status;
+   * null when the counts cannot tell (they cover only the page, or the filter names an event type or centre).
+   */
+  get total(): number | null {
+    if (this.statsScope !== 'all' || this.filter.eventType || this.filter.centreId) return null;
+    return this.stats.filter((s) => (!this.filter.channel || s.channel === this.filter.channel) && (!this.filter.status || s.status === this.filter.status)).reduce((sum, s) => sum + s.count, 0);
+  }
+
+  replaceRows(rows: PageRow[], olderCursor: string | null): void {
     const previous = new Map(this.#rows);
     this.#rows.clear();
-    this.#limit = Math.max(PAGE_SIZE, rows.length);
+    this.#limit = Math.max(this.rowBound, rows.length);
     this.#add(rows, previous);
     this.olderCursor = olderCursor;
     this.#emit({ kind: 'reset' });
   }
 
-  appendOlder(rows: NotificationSummary[], olderCursor: string | null): void {
-    this.#limit += rows.length;
+  /** The reader asked for older rows: the list may hold them too. */
+  appendOlder(rows: PageRow[], olderCursor: string | null): void {
+    this.#limit = Math.max(this.#limit, this.#rows.size + rows.length);
     this.#add(rows, new Map());
     this.olderCursor = olderCursor;
     this.#emit({ kind: 'reset' });
   }
 
-  #add(rows: NotificationSummary[], previous: Map<string, LiveNotification>): void {
-    for (const row of rows) {
+  #add(rows: PageRow[], previous: Map<string, LiveNotification>): void {
+    for (const { node: row, cursor } of rows) {
       const seen = previous.get(row.id);
-      this.#rows.set(row.id, { ...row, trail: seen ? mergeTrail(seen.trail, row.status) : [row.status], changedAt: seen?.changedAt ?? 0 });
+      this.#rows.set(row.id, { ...row, trail: seen ? mergeTrail(seen.trail, row.status) : [row.status], changedAt: seen?.changedAt ?? 0, cursor });
       if (row.centreId) this.#centres.add(row.centreId);
     }
   }
@@ -80,7 +113,7 @@ export class Store {
       return;
     }
     const start = seen?.trail ?? (previousStatus ? [previousStatus] : []);
-    const notification: LiveNotification = { ...row, trail: mergeTrail(start, row.status), changedAt: Date.now() };
+    const notification: LiveNotification = { ...row, trail: mergeTrail(start, row.status), changedAt: Date.now(), cursor: seen?.cursor ?? null };
     this.#rows.set(row.id, notification);
     this.#trim();
     this.#emit({ kind: 'upsert', notification, isNew: !seen });
@@ -105,7 +138,11 @@ export class Store {
 
   #trim(): void {
     if (this.#rows.size <= this.#limit) return;
-    for (const row of this.rows.slice(this.#limit)) this.#rows.delete(row.id);
+    const rows = this.rows;
+    for (const row of rows.slice(this.#limit)) this.#rows.delete(row.id);
+    // Older rows now start right after the oldest one kept, not after the last page loaded; when
+    // only live arrivals are left there is no cursor to go on from, and a reload shows the rest.
+    this.olderCursor = rows[this.#limit - 1]?.cursor ?? null;
   }
 
   #emit(change: StoreChange): void {

@@ -4,6 +4,7 @@ import {
   type AttemptStarted,
   type NotificationPlanned,
 } from './notification-events.ts';
+import { backoffDelayMs } from './backoff.ts';
 import { err, ok, type Result } from './result.ts';
 
 /** A notification as its own stream tells it; what the dispatcher decides from. */
@@ -94,9 +95,10 @@ export function decideRetry(state: NotificationState): Result<{ previousAttempts
   return ok({ previousAttempts: state.attempts });
 }
 
-/** Exponential backoff with full jitter, never sooner than the provider asked. */
+/**
+ * The wait before a send is tried again after its `attempt`-th failure (1 for the first): the
+ * service's one backoff, never sooner than the provider asked.
+ */
 export function retryDelayMs(attempt: number, options: { baseMs: number; maxMs: number; retryAfterMs?: number; random: number }): number {
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (attempt - 1));
-  const jittered = Math.round(ceiling / 2 + (ceiling / 2) * options.random);
-  return Math.max(jittered, options.retryAfterMs ?? 0);
+  return Math.max(backoffDelayMs(attempt - 1, options, options.random), options.retryAfterMs ?? 0);
 }

@@ -5,7 +5,7 @@ import { maskContactsInText } from '../domain/mask-contacts-deep.ts';
 import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
 import { classifyFailure, retryingInPlace } from '../ledger/infrastructure-failure.ts';
 import { silentLogger, type Logger } from '../telemetry/logger.ts';
-import { backoffDelayMs, pause, type BackoffOptions } from './backoff.ts';
+import { consumerBackoffMs, pause, type BackoffOptions } from './backoff.ts';
 import { BrokerSession, UnpublishableMessage } from './broker-session.ts';
 import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
 import { deadLetterOptions, unprocessableReason } from './dead-letter.ts';
@@ -166,7 +166,7 @@ export class AmqpIntakeConsumer {
           started.reject(error);
           return;
         }
-        const waitMs = backoffDelayMs(attempt++, this.#reconnectBackoff);
+        const waitMs = consumerBackoffMs(attempt++, this.#reconnectBackoff);
         this.#log.warn({ error: errorSummary(error), waitMs }, 'broker unreachable; retrying');
         await pause(waitMs, this.#stopSignal.signal);
         continue;
@@ -183,7 +183,7 @@ export class AmqpIntakeConsumer {
         await session.close();
       }
       if (!this.#isStopping) {
-        const waitMs = backoffDelayMs(attempt++, this.#reconnectBackoff);
+        const waitMs = consumerBackoffMs(attempt++, this.#reconnectBackoff);
         this.#log.warn({ reason: errorSummary(await session.closed), waitMs }, 'broker session lost; reconnecting');
         await pause(waitMs, this.#stopSignal.signal);
       }
@@ -229,7 +229,7 @@ export class AmqpIntakeConsumer {
 
   async #waitForLedger(): Promise<void> {
     while (!this.#isStopping) {
-      const waitMs = backoffDelayMs(this.#ledgerAttempt++, this.#ledgerBackoff);
+      const waitMs = consumerBackoffMs(this.#ledgerAttempt++, this.#ledgerBackoff);
       this.#log.warn({ waitMs }, 'ledger unavailable; consumption paused');
       await pause(waitMs, this.#stopSignal.signal);
       if (this.#isStopping) return;

@@ -1,17 +1,20 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelayMs } from '../domain/backoff.ts';
 
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
+  /** A number in [0, 1] per wait; tests pin it to 1 to get the longest wait, the plain doubling. */
+  random?: () => number;
 }
 
 /**
- * Exponential backoff with "equal jitter": half the step is fixed, half random, so instances that
- * lost the broker or the ledger together do not all come back in the same millisecond.
+ * The consumer's wait before its `attempt`-th retry (0 for the first), from the service's one
+ * backoff: instances that lost the broker or the ledger together spread their returns over the
+ * whole wait instead of coming back in the same millisecond.
  */
-export function backoffDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const step = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(step / 2 + random() * (step / 2));
+export function consumerBackoffMs(attempt: number, options: BackoffOptions): number {
+  return backoffDelayMs(attempt, { baseMs: options.initialMs, maxMs: options.maxMs }, (options.random ?? Math.random)());
 }
 
 /** Waits `ms`, or less if the signal aborts; never throws. */

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '../domain/backoff.ts';
 import { isUnreachable } from './kurrentdb-call.ts';
 import { LedgerUnavailable } from './event-store.ts';
 
@@ -107,14 +108,14 @@ export interface RetryInPlaceOptions {
  */
 export async function retryingInPlace<T>(work: () => Promise<T>, options: RetryInPlaceOptions = {}): Promise<T> {
   const retries = options.retries ?? 3;
-  let delayMs = options.firstDelayMs ?? 10;
+  const backoff = { baseMs: options.firstDelayMs ?? 10, maxMs: Number.POSITIVE_INFINITY };
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (attempt >= retries || classifyFailure(error) !== 'retry-in-place') throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    delayMs *= 2;
+    // No jitter: the other transaction has finished by the first wait, so there is no crowd to spread.
+    await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, backoff, 1)));
   }
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { backoffDelayMs } from '../domain/backoff.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import { serializeAppend } from './append-input.ts';
 import { AppendBatcher } from './append-batcher.ts';
@@ -38,6 +39,8 @@ export interface PostgresEventStoreOptions {
 }
 
 const ZERO: LedgerPosition = { commit: 0n, prepare: 0n };
+/** Looks behind a transaction still running: 1, 2, 4, then every 8 ms, without jitter (one reader, no crowd). */
+const PENDING_TAIL_BACKOFF = { baseMs: 1, maxMs: 8 };
 
 /**
  * The ledger on PostgreSQL (a server or embedded PGlite). Appends are one statement through
@@ -145,7 +148,7 @@ export class PostgresEventStore implements EventStore {
       poked.since = true;
       poked.wake?.();
     });
-    let pendingDelayMs = 1;
+    let pendingLooks = 0;
     try {
       while (!signal.aborted) {
         poked.since = false;
@@ -159,11 +162,10 @@ export class PostgresEventStore implements EventStore {
         if (unstableTail) {
           // Committed events wait behind a transaction still running. New appends cannot hurry it,
           // so pokes are ignored here: look again after a short, growing pause.
-          await waitForWake(pendingDelayMs, signal, () => undefined);
-          pendingDelayMs = Math.min(pendingDelayMs * 2, 8);
+          await waitForWake(backoffDelayMs(pendingLooks++, PENDING_TAIL_BACKOFF, 1), signal, () => undefined);
           continue;
         }
-        pendingDelayMs = 1;
+        pendingLooks = 0;
         if (poked.since) continue;
         await waitForWake(this.#pollIntervalMs, signal, (resolve) => {
           poked.wake = resolve;

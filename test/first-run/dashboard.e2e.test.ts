@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardBuilt } from '../../src/dashboard/build-dashboard.ts';
 import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
 import { DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
 import { GatedTransport } from './support/gated-transport.ts';
 import { launchChromium } from './support/headless-chromium.ts';
 
@@ -24,6 +25,23 @@ async function publish(envelope: RawEnvelope): Promise<void> {
     body: JSON.stringify({ ...envelope, occurredAt: new Date().toISOString() }),
   });
   expect(response.status).toBe(202);
+}
+
+/** The newest notifications as the API lists them, newest first. */
+async function newestNotifications(first: number): Promise<{ id: string; eventId: string }[]> {
+  const response = await fetch(new URL('/graphql', service.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${DASHBOARD_TOKEN}` },
+    body: JSON.stringify({ query: `query { notifications(first: ${first}) { edges { node { id eventId } } } }` }),
+  });
+  const body = (await response.json()) as { data: { notifications: { edges: { node: { id: string; eventId: string } }[] } } };
+  return body.data.notifications.edges.map((e) => e.node);
+}
+
+async function signIn(on: Page): Promise<void> {
+  await on.fill('#token', DASHBOARD_TOKEN);
+  await on.click('button[type=submit]');
+  await on.waitForSelector('.live-indicator[data-state=live]', { timeout: 15_000 });
 }
 
 const whatsappRow = () => page.locator('tbody tr', { hasText: 'Appointment confirmed' }).filter({ hasText: 'WhatsApp' });
@@ -50,9 +68,7 @@ describe('the live dashboard', () => {
     await page.click('button[type=submit]');
     await expect.poll(() => page.textContent('.sign-in-error')).toContain('not accepted');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-sign-in.png` });
-    await page.fill('#token', DASHBOARD_TOKEN);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.live-indicator[data-state=live]', { timeout: 15_000 });
+    await signIn(page);
   }, 60_000);
 
   it('shows a published notification as it is sent, and its status changing live', async () => {
@@ -109,4 +125,41 @@ describe('the live dashboard', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => new URL(page.url()).hash).toBe('');
   }, 60_000);
+
+  it('draws the first page as rows it keeps, counts them, puts live arrivals on top and holds the list to its bound', async () => {
+    // Given more notifications than a list bounded to four rows may show
+    const bound = 4;
+    const before = await newestNotifications(200);
+    expect(before.length).toBeGreaterThan(bound);
+    const bounded = await browser.context.newPage();
+    const rowIds = () => bounded.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id ?? ''));
+    const rowCount = () => bounded.evaluate(() => document.querySelector('.table-foot .muted')?.textContent ?? '(no count)');
+
+    // When a reader signs in on it
+    await bounded.goto(new URL(`/?rows=${bound}`, service.url).href);
+    await signIn(bounded);
+
+    // Then it shows the newest four, says four of how many, and no empty-list text
+    await expect.poll(rowCount, { timeout: 10_000 }).toBe(`${bound} most recent of ${before.length}`);
+    // (as a set: rows created in the same millisecond may tie differently on the page than in the API)
+    expect((await rowIds()).sort()).toEqual(before.slice(0, bound).map((n) => n.id).sort());
+    expect(await bounded.getByText('No notifications yet.').isVisible()).toBe(false);
+
+    // When a new event's notifications arrive live
+    const report = validEnvelope('clinical.report_ready');
+    await publish(report);
+    const arrived = await until(async () => {
+      const ids = (await newestNotifications(200)).filter((n) => n.eventId === report.eventId).map((n) => n.id);
+      return ids.length > 0 ? ids : null;
+    }, { timeoutMs: 15_000, what: 'the report notifications to be listed' });
+
+    // Then they land on top, the oldest rows make way, and the count follows
+    const top = async () => (await rowIds()).slice(0, arrived.length).sort();
+    await expect.poll(top, { timeout: 10_000 }).toEqual([...arrived].sort());
+    expect(await rowIds()).toHaveLength(bound);
+    await expect.poll(rowCount, { timeout: 10_000 }).toBe(`${bound} most recent of ${before.length + arrived.length}`);
+    await bounded.screenshot({ path: `${ARTIFACTS}/dashboard-bounded.png`, fullPage: true });
+    await bounded.close();
+  }, 60_000);
 });
+

@@ -236,38 +236,4 @@ describe('the AMQP intake consumer, when things fail', () => {
     await untilAllRecordedOnce(later);
     await next.stop();
   });
-
-  it('runs until SIGTERM, then stops cleanly and the process exits on its own', async () => {
-    // Given a consumer process run until signalled
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/signalled-consumer.ts', import.meta.url))], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        AMQP_URL: TEST_AMQP_URL,
-        CONNECTION_NAME: `${h.connectionName}:signalled`,
-        INTAKE_TOPOLOGY: JSON.stringify(h.topology),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      await until(() => output.includes('"intake running"'), { what: 'the consumer process to run', timeoutMs: 20_000 });
-      const envelope = validEnvelope('package.purchased');
-      await h.publisher.publishEnvelopes([envelope]);
-      await until(async () => (await h.receipts(envelope.eventId)).received === 1, { what: 'the event recorded by the process' });
-
-      // When it receives SIGTERM
-      child.kill('SIGTERM');
-
-      // Then it stops gracefully and exits with nothing left open
-      expect(await Promise.race([exited, until(() => false, { what: 'the process to exit', timeoutMs: 15_000 })])).toBe(0);
-      expect(output).toContain('"stopping: finishing in-flight messages"');
-      expect(output).toContain('"stopped"');
-      expect(await h.readyCount()).toBe(0);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
 });

@@ -16,7 +16,7 @@ import { uniqueTopology } from './support/intake-harness.ts';
  * One table of bad messages, each sent over AMQP and over POST /events to the running service. A
  * bad one is dead-lettered with a reason naming its field (or answered 400), leaves no receipt, and
  * costs no pause: a valid event sent right after it is recorded well within the consumer's first
- * ledger backoff, which this service has at 10 s (a pause would hold it at least that long).
+ * ledger backoff, which this service has at 10 s with no jitter (a pause would hold it that long).
  */
 const LEDGER_BACKOFF_MS = 10_000;
 const NEXT_EVENT_BOUND_MS = 4_000;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     dispatch: false,
     schedule: false,
     intake: {
-      ledgerBackoff: { initialMs: LEDGER_BACKOFF_MS, maxMs: LEDGER_BACKOFF_MS },
+      ledgerBackoff: { initialMs: LEDGER_BACKOFF_MS, maxMs: LEDGER_BACKOFF_MS, random: () => 1 },
       beforeRecord: (envelope) => {
         if (envelope.eventId.startsWith(THROWING_PREFIX)) throw new RangeError(`Maximum call stack size exceeded (${envelope.eventId})`);
       },

@@ -15,6 +15,7 @@ export class TableView {
   readonly #rows = new Map<string, HTMLTableRowElement>();
   #selectedId: string | null = null;
   #hasOlder = false;
+  #total: number | null = null;
 
   constructor(
     private readonly onOpen: (id: string) => void,
@@ -48,34 +49,51 @@ export class TableView {
     });
   }
 
-  reset(rows: readonly LiveNotification[], hasOlder: boolean): void {
+  /** Draws `rows` (newest first) in place of what was shown; every later change is keyed on them. */
+  reset(rows: readonly LiveNotification[], hasOlder: boolean, total: number | null): void {
     this.#rows.clear();
-    this.#body.replaceChildren(...rows.map((r) => this.#build(r)));
+    for (const r of rows) this.#rows.set(r.id, this.#build(r));
+    this.#body.replaceChildren(...this.#rows.values());
     this.#more.disabled = false;
     this.#hasOlder = hasOlder;
+    this.#total = total;
     this.#updateEmpty();
   }
 
-  upsert(row: LiveNotification, ordered: readonly LiveNotification[]): void {
+  /** Shows `row` where it sits in `ordered` (the store's rows, newest first), and drops the rows it pushed out. */
+  upsert(row: LiveNotification, ordered: readonly LiveNotification[], hasOlder: boolean): void {
+    this.#hasOlder = hasOlder;
+    const kept = new Set(ordered.map((r) => r.id));
+    for (const id of [...this.#rows.keys()]) if (!kept.has(id)) this.#drop(id);
+    if (!kept.has(row.id)) return this.#updateEmpty();
     const existing = this.#rows.get(row.id);
     const fresh = this.#build(row);
     fresh.classList.add(existing ? 'flash' : 'arrive');
     if (existing) existing.replaceWith(fresh);
     else {
+      // The first shown row after it in the order: a new notification is the newest, so it goes on top.
       const index = ordered.findIndex((r) => r.id === row.id);
-      const next = ordered[index + 1];
-      const before = next ? this.#rows.get(next.id) : undefined;
-      this.#body.insertBefore(fresh, before ?? null);
+      const next = ordered.slice(index + 1).find((r) => this.#rows.has(r.id));
+      this.#body.insertBefore(fresh, next ? this.#rows.get(next.id)! : null);
     }
     this.#rows.set(row.id, fresh);
-    for (const id of this.#rows.keys()) if (!ordered.some((r) => r.id === id)) this.remove(id);
+    this.#updateEmpty();
+  }
+
+  /** The count of every notification the filter matches, when it is known, for the footer. */
+  setTotal(total: number | null): void {
+    this.#total = total;
     this.#updateEmpty();
   }
 
   remove(id: string): void {
+    this.#drop(id);
+    this.#updateEmpty();
+  }
+
+  #drop(id: string): void {
     this.#rows.get(id)?.remove();
     this.#rows.delete(id);
-    this.#updateEmpty();
   }
 
   select(id: string | null): void {
@@ -101,8 +119,11 @@ export class TableView {
   }
 
   #updateEmpty(): void {
-    this.#empty.hidden = this.#rows.size > 0;
-    const shown = this.#rows.size === 0 ? [] : [h('span', { class: 'muted' }, `${this.#rows.size} most recent`), this.#hasOlder ? this.#more : ''];
-    this.#footer.replaceChildren(...shown);
+    const shown = this.#rows.size;
+    this.#empty.hidden = shown > 0;
+    // The counts behind the total refresh a moment after a live row lands; never claim fewer than are shown.
+    const total = this.#total === null ? null : Math.max(this.#total, shown);
+    const count = total === null ? `${shown} most recent` : `${shown} most recent of ${total}`;
+    this.#footer.replaceChildren(...(shown === 0 ? [] : [h('span', { class: 'muted' }, count), this.#hasOlder ? this.#more : '']));
   }
 }

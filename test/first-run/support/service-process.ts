@@ -36,6 +36,11 @@ export class ChildCommand {
     this.exited = new Promise((resolve) => this.#child.on('exit', (code) => resolve(code)));
   }
 
+  /** Sends `signal` to the command's own process only, as a process manager does; not to its group. */
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal);
+  }
+
   get output(): string {
     return `--- stdout\n${this.stdout}\n--- stderr\n${this.stderr}`;
   }

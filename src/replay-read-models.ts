@@ -1,0 +1,36 @@
+import { PostgresEventStore } from './ledger/postgres-event-store.ts';
+import type { SqlConnection } from './ledger/sql-connection.ts';
+import { compareSchemas, dropSchema, rebuildReadModels, type RebuildResult, type TableDifference } from './projections/rebuild-read-models.ts';
+import { buildProjections, systemClock } from './service.ts';
+import { silentLogger } from './telemetry/logger.ts';
+
+export interface ReplayReport extends RebuildResult {
+  /** Tables whose rebuilt rows differ from the live ones; none when the projections are deterministic. */
+  differences: TableDifference[];
+}
+
+/**
+ * Rebuilds every read model from the ledger into a fresh schema (`<prefix>_<ms>`), the way the
+ * service builds its projections, and compares it with the live one; drops the schema unless
+ * `keep`. It never sends: the rebuild reads a ledger that takes no appends. `npm run replay` and
+ * the replay benchmark both measure this.
+ */
+export async function replayReadModels(
+  connection: SqlConnection,
+  options: { schemaPrefix: string; keep?: boolean; onProgress?: (applied: number, total: number) => void },
+): Promise<ReplayReport> {
+  const store = await PostgresEventStore.open(connection);
+  const logger = silentLogger();
+  const result = await rebuildReadModels({
+    db: connection.readModels,
+    store,
+    schema: `${options.schemaPrefix}_${Date.now()}`,
+    clock: systemClock,
+    logger,
+    projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
+    onProgress: options.onProgress,
+  });
+  const differences = await compareSchemas(connection.readModels, 'public', result.schema);
+  if (!options.keep) await dropSchema(connection.readModels, result.schema);
+  return { ...result, differences };
+}
