@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ChannelProvidersOptions } from './channels/providers/create-transports.ts';
-import type { SesSnsWebhookConfig } from './channels/webhooks/ses-sns-webhook.ts';
 import { createSnsCertificateFetcher } from './channels/webhooks/sns-certificate-fetcher.ts';
-import type { TwilioWebhookConfig } from './channels/webhooks/twilio-webhook.ts';
-import type { WhatsAppWebhookConfig } from './channels/webhooks/whatsapp-webhook.ts';
+import type { WebhookConfigs } from './channels/webhooks/webhook-types.ts';
 import type { Channel } from './domain/event-catalogue.ts';
 
-export interface WebhookConfigs {
-  whatsapp: WhatsAppWebhookConfig | null;
-  ses: SesSnsWebhookConfig | null;
-  sms: TwilioWebhookConfig | null;
-}
+export type { WebhookConfigs };
 
 /** What the environment says about providers, checked: the service builds its transports and webhooks from it. */
 export interface ProviderSettings {
