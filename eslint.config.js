@@ -105,5 +105,15 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['src/**/*.ts'], plugins: { layers: { rules: { inward: layersRule } } }, rules: { 'layers/inward': 'error' } },
+  {
+    // A composite id joined at a call site is a stream name only that site knows: streamName builds them all.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...['TemplateLiteral', "BinaryExpression[operator='+']"].map((argument) => ({
+        selector: `CallExpression[callee.object.name='streamName'] > ${argument}.arguments`,
+        message: 'Build composite stream ids in src/domain/stream-name.ts (e.g. streamName.contactPreference(channel, address)), not at the call site.',
+      }))],
+    },
+  },
   { files: ['bench/**/*.ts', 'src/**/*-cli.ts', 'test/**/*.ts'], rules: { 'no-console': 'off' } },
 );
