@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseApiTokens } from './http/api-tokens.ts';
+import { loadProviderConfig, type ProviderSettings } from './provider-config.ts';
 
 const optionalUrl = (protocols: RegExp, example: string) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: protocols, message: `must be a URL such as ${example}` }).optional());
@@ -43,7 +45,11 @@ const Env = z.object({
   SANDBOX_RECEIPTS: boolish.optional(),
 });
 
-export type Config = Readonly<z.infer<typeof Env>> & { readonly env: Readonly<Record<string, string | undefined>> };
+/** The environment as tools that send nothing need it (replay, dead letters): no provider credentials. */
+export type ToolConfig = Readonly<z.infer<typeof Env>> & { readonly env: Readonly<Record<string, string | undefined>> };
+
+/** Everything the service needs to start, provider credentials included. */
+export type Config = ToolConfig & { readonly providers: ProviderSettings };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -52,11 +58,33 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and checks the whole environment once, listing every bad variable together. */
+/**
+ * Reads and checks the whole environment once, provider credentials included, and lists every bad
+ * variable in one error before anything opens: an operator fixes them all in one go, not one per start.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
-  }
+  // With a database the service is a real deployment: a channel without a provider must be sandboxed on purpose.
+  const providers = loadProviderConfig(env, { requireExplicitSandbox: Boolean(env.DATABASE_URL) });
+  const problems = [...(parsed.success ? [] : envProblems(parsed.error.issues)), ...apiTokenProblems(env), ...providers.problems];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const { problems: _checked, ...settings } = providers;
+  return Object.freeze({ ...parsed.data, env: Object.freeze({ ...env }), providers: Object.freeze(settings) });
+}
+
+/** The same checks without the providers, for tools that never send: replay, dead letters. */
+export function loadToolConfig(env: Record<string, string | undefined> = process.env): ToolConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) throw new ConfigError(envProblems(parsed.error.issues));
   return Object.freeze({ ...parsed.data, env: Object.freeze({ ...env }) });
 }
+
+/** The service's own secrets are checked with the rest too, not once the database is open. */
+function apiTokenProblems(env: Record<string, string | undefined>): string[] {
+  if (env.API_TOKENS) return parseApiTokens(env.API_TOKENS).problems;
+  return env.DATABASE_URL ? [API_TOKENS_REQUIRED] : [];
+}
+
+export const API_TOKENS_REQUIRED = 'API_TOKENS: required when DATABASE_URL is set (name:role:token, comma-separated; roles admin, auditor, dashboard, ingest)';
+
+const envProblems = (issues: readonly z.core.$ZodIssue[]): string[] => issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);

@@ -1,25 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ChannelProvidersOptions } from './channels/providers/create-transports.ts';
-import type { SesSnsWebhookConfig } from './channels/webhooks/ses-sns-webhook.ts';
 import { createSnsCertificateFetcher } from './channels/webhooks/sns-certificate-fetcher.ts';
-import type { TwilioWebhookConfig } from './channels/webhooks/twilio-webhook.ts';
-import type { WhatsAppWebhookConfig } from './channels/webhooks/whatsapp-webhook.ts';
+import type { WebhookConfigs } from './channels/webhooks/webhook-types.ts';
 import type { Channel } from './domain/event-catalogue.ts';
 
-export interface WebhookConfigs {
-  whatsapp: WhatsAppWebhookConfig | null;
-  ses: SesSnsWebhookConfig | null;
-  sms: TwilioWebhookConfig | null;
-}
+export type { WebhookConfigs };
 
-export interface ProviderConfig {
-  providers: Omit<ChannelProvidersOptions, 'clock' | 'logger'>;
+/** What the environment says about providers, checked: the service builds its transports and webhooks from it. */
+export interface ProviderSettings {
+  /** Each channel's provider and credentials, or `enabled: false` for the sandbox. */
+  channels: Omit<ChannelProvidersOptions, 'clock' | 'logger'>;
   webhooks: WebhookConfigs;
   /** Channels the operator asked to run in sandbox mode. */
   sandboxRequested: Channel[];
+}
+
+export interface ProviderConfig extends ProviderSettings {
+  /** Every bad or missing variable, each naming the variable and never its value. */
   problems: string[];
 }
+
+/** Provider addresses: overridden only for stand-ins and regional endpoints, and each must be a web address. */
+const URL_VARIABLES = ['WHATSAPP_360DIALOG_BASE_URL', 'SES_ENDPOINT', 'TWILIO_BASE_URL', 'TWILIO_STATUS_CALLBACK_URL', 'FCM_BASE_URL', 'FCM_TOKEN_URL'] as const;
 
 const ServiceAccount = z.object({ client_email: z.string().min(1), private_key: z.string().min(1), project_id: z.string().optional() });
 
@@ -39,8 +42,13 @@ export function loadProviderConfig(env: Readonly<Record<string, string | undefin
     ? ['whatsapp', 'email', 'sms', 'push']
     : sandboxList.filter((c): c is Channel => ['whatsapp', 'email', 'sms', 'push', 'in_app'].includes(c));
   for (const c of sandboxList) if (c !== 'all' && !['whatsapp', 'email', 'sms', 'push', 'in_app'].includes(c)) problems.push(`CHANNELS_SANDBOX names an unknown channel "${c}"`);
+  // Checked here rather than when a client is built, so a typo is one more line of the start's one error.
+  for (const name of URL_VARIABLES) {
+    const url = value(name);
+    if (url !== undefined && !isWebAddress(url)) problems.push(`${name} must be a URL such as https://provider.example`);
+  }
 
-  const providers: ProviderConfig['providers'] = { whatsapp: { enabled: false }, email: { enabled: false }, sms: { enabled: false }, push: { enabled: false } };
+  const providers: ProviderSettings['channels'] = { whatsapp: { enabled: false }, email: { enabled: false }, sms: { enabled: false }, push: { enabled: false } };
   const webhooks: WebhookConfigs = { whatsapp: null, ses: null, sms: null };
 
   if (value('WHATSAPP_360DIALOG_API_KEY') && !sandboxRequested.includes('whatsapp')) {
@@ -102,7 +110,9 @@ export function loadProviderConfig(env: Readonly<Record<string, string | undefin
 
   if (value('FCM_SERVICE_ACCOUNT') && !sandboxRequested.includes('push')) {
     const account = readServiceAccount(value('FCM_SERVICE_ACCOUNT')!, problems);
-    if (account) {
+    // The client refuses to start without a project; say so now, with the rest.
+    if (account && !value('FCM_PROJECT_ID') && !account.project_id) problems.push('FCM_PROJECT_ID is required when the FCM_SERVICE_ACCOUNT key has no project_id');
+    else if (account) {
       providers.push = {
         enabled: true,
         provider: 'fcm',
@@ -112,16 +122,24 @@ export function loadProviderConfig(env: Readonly<Record<string, string | undefin
   }
 
   if (options.requireExplicitSandbox) {
-    const unconfigured = (['whatsapp', 'email', 'sms', 'push'] as const).filter((c) => !providers[c].enabled && !sandboxRequested.includes(c));
+    // A push key that failed its check has its own problem above; "no provider" would say it twice.
+    const attempted = (c: Channel) => c === 'push' && Boolean(value('FCM_SERVICE_ACCOUNT'));
+    const unconfigured = (['whatsapp', 'email', 'sms', 'push'] as const).filter((c) => !providers[c].enabled && !sandboxRequested.includes(c) && !attempted(c));
     if (unconfigured.length > 0) {
       problems.push(`no provider is configured for ${unconfigured.join(', ')}: configure one, or run ${unconfigured.length > 1 ? 'them' : 'it'} in sandbox mode on purpose with CHANNELS_SANDBOX=${unconfigured.join(',')}`);
     }
   }
-  return { providers, webhooks, sandboxRequested, problems };
+  return { channels: providers, webhooks, sandboxRequested, problems };
 }
 
 function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function isWebAddress(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const { protocol } = new URL(text);
+  return protocol === 'http:' || protocol === 'https:';
 }
 
 function safeRegExp(pattern: string, name: string, problems: string[]): RegExp | undefined {

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import { loadConfig } from './config.ts';
+import { loadToolConfig } from './config.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
 import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
 import { replayReadModels } from './replay-read-models.ts';
@@ -10,7 +10,7 @@ import { postgresTimeouts } from './service.ts';
 // sends: the rebuild runs against a ledger that takes no appends.
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
-  const config = loadConfig();
+  const config = loadToolConfig();
   const embedded = !config.DATABASE_URL;
   const unlock = embedded ? await lockDataDir(config.DATA_DIR) : null;
   const connection = embedded ? await connectPglite(`${config.DATA_DIR}/pglite`) : connectPostgres(config.DATABASE_URL!, { timeouts: postgresTimeouts(config) });

@@ -13,7 +13,7 @@ import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
 import { simulateSandboxReceipts } from './channels/sandbox-receipts.ts';
 import { SandboxTransport } from './channels/sandbox-transport.ts';
-import { ConfigError, type Config } from './config.ts';
+import { API_TOKENS_REQUIRED, ConfigError, type Config, type ToolConfig } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/envelope.ts';
@@ -53,7 +53,7 @@ import { reminderScheduleReaction } from './projections/reminder-schedule-reacti
 import { remindersProjection } from './projections/reminders-projection.ts';
 import { walkinReaction } from './projections/walkin-reaction.ts';
 import { ProjectionRunner, type Projection } from './projections/projection-runner.ts';
-import { loadProviderConfig, type WebhookConfigs } from './provider-config.ts';
+import type { WebhookConfigs } from './provider-config.ts';
 import type { ReadModelDatabase } from './projections/read-model-database.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createMetricsRegistry } from './telemetry/metrics.ts';
@@ -61,7 +61,7 @@ import { createMetricsRegistry } from './telemetry/metrics.ts';
 export const systemClock: Clock = { now: () => new Date() };
 
 /** How long PostgreSQL may keep the service waiting, from the configuration. */
-export const postgresTimeouts = (config: Config): PostgresTimeouts => ({
+export const postgresTimeouts = (config: ToolConfig): PostgresTimeouts => ({
   connectMs: config.PG_CONNECT_TIMEOUT_MS,
   queryMs: config.PG_QUERY_TIMEOUT_MS,
   keepAliveDelayMs: config.PG_KEEPALIVE_DELAY_MS,
@@ -149,9 +149,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
     const { tokens, generated } = await resolveTokens(config, embedded);
 
-    const providerConfig = loadProviderConfig(config.env, { requireExplicitSandbox: !embedded });
-    if (providerConfig.problems.length > 0) throw new ConfigError(providerConfig.problems);
-    const providers = createTransports({ ...providerConfig.providers, clock, logger: logger.child({ component: 'providers' }) });
+    // Checked by loadConfig with the rest of the environment, before anything here opened.
+    const providers = createTransports({ ...config.providers.channels, clock, logger: logger.child({ component: 'providers' }) });
     cleanup.push(() => providers.close());
     const staffAlerts = new StaffAlertHub();
     const sandboxed: Channel[] = [];
@@ -233,7 +232,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
     const webhookRecorder = { store, clock, logger: logger.child({ component: 'webhooks' }) };
-    mountWebhooks(http, { ...providerConfig.webhooks, ...overrides.webhooks }, webhookRecorder, config.PUBLIC_URL);
+    mountWebhooks(http, { ...config.providers.webhooks, ...overrides.webhooks }, webhookRecorder, config.PUBLIC_URL);
     if (config.SANDBOX_RECEIPTS ?? embedded) {
       const sandboxes = sandboxed.map((c) => transports[c]).filter((t): t is SandboxTransport => t instanceof SandboxTransport);
       const stopReceipts = simulateSandboxReceipts(sandboxes, webhookRecorder, logger.child({ component: 'sandbox' }));
@@ -346,7 +345,7 @@ async function resolveTokens(config: Config, embedded: boolean): Promise<{ token
     if (problems.length > 0) throw new ConfigError(problems);
     return { tokens: new ApiTokens(tokens), generated: null };
   }
-  if (!embedded) throw new ConfigError(['API_TOKENS: required when DATABASE_URL is set (name:role:token, comma-separated; roles admin, auditor, dashboard, ingest)']);
+  if (!embedded) throw new ConfigError([API_TOKENS_REQUIRED]);
   const made = await embeddedApiTokens(config.DATA_DIR);
   return { tokens: new ApiTokens(made.tokens), generated: made.created ? { tokens: made.tokens, path: made.path } : null };
 }

@@ -23,7 +23,7 @@ export async function applySendEffect(
     const optOut: ContactOptedOut = outcome.effect === 'opt-out'
       ? { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' }
       : { channel, address, personId: null, reason: 'permanent-bounce', at: at.toISOString(), actor: 'system' };
-    await store.append(streamName.preference(`${channel}:${address}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
+    await store.append(streamName.contactPreference(channel, address), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
   }
   if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {
     const paused: ChannelPaused = {

@@ -1,5 +1,8 @@
 import type { Channel } from './event-catalogue.ts';
 
+/** The provider name in-app sends and reads are recorded under. */
+export const IN_APP_PROVIDER = 'in-app';
+
 /**
  * The life of one notification, recorded in `notification-<id>`:
  *

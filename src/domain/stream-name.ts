@@ -1,3 +1,5 @@
+import type { Channel } from './event-catalogue.ts';
+
 /**
  * Stream names are `category-id`, built only here. A category is lower-case words joined by
  * hyphens (`routing-rule`); the id is whatever follows the category's own prefix.
@@ -31,16 +33,36 @@ const make = (category: StreamCategory) => (id: string): StreamName => {
   return name as StreamName;
 };
 
+/** The name, or null where no stream can have it: for ids a client sent, which the ledger never threw on. */
+const makeOrNull = (category: StreamCategory) => (id: string): StreamName | null => {
+  const name = `${category}-${id}`;
+  return streamNameProblem(name) ? null : (name as StreamName);
+};
+
+const preference = make('preference');
+const walkinQueue = make('walkin-queue');
+
+/**
+ * One builder per kind of stream. A composite id is joined here, never at a call site, so every
+ * writer and reader of a stream agrees on its name; the tests pin each name, as existing ledgers hold them.
+ */
 export const streamName = {
   inbound: make('inbound'),
   notification: make('notification'),
   routingRule: make('routing-rule'),
   staffMember: make('staff-member'),
   staffRouting: make('staff-routing'),
-  preference: make('preference'),
+  /**
+   * A channel address's opt-outs and opt-ins, as providers and sends learn of them: `preference-<channel>:<address>`.
+   * Named after the address itself; erasure is to rename these streams, so they are built only here.
+   */
+  contactPreference: (channel: Channel, address: string): StreamName => preference(`${channel}:${address}`),
+  /** A patient's choices as an admin records them: `preference-person:<personId>`. */
+  personPreference: (personId: string): StreamName => preference(`person:${personId}`),
   appointment: make('appointment'),
   reminder: make('reminder'),
-  walkinQueue: make('walkin-queue'),
+  /** A walk-in queue's settings. Each part is URI-encoded, so a `:` inside an id cannot make two queues one stream. */
+  walkinQueue: (centreId: string, queueId: string): StreamName => walkinQueue(`${encodeURIComponent(centreId)}:${encodeURIComponent(queueId)}`),
   channel: make('channel'),
   centreSettings: make('centre-settings'),
   device: make('device'),
@@ -48,6 +70,11 @@ export const streamName = {
   deadLetter: make('dead-letter'),
   /** A provider's callback as received, by an id derived from the provider's own ids (never an address). */
   providerCallback: make('provider-callback'),
+} as const;
+
+/** Builders for ids from outside: null instead of a throw, as such a stream was never written. */
+export const streamNameIfValid = {
+  inbound: makeOrNull('inbound'),
 } as const;
 
 /** Why a name is not a valid stream name, or null when it is. */

@@ -3,10 +3,9 @@ import { request as httpRequest } from 'undici';
 import { recordProviderCallback, type CallbackRecorder, type RecordedCallback } from '../channels/webhooks/record-provider-callback.ts';
 import { parseSesSnsWebhook } from '../channels/webhooks/ses-sns-webhook.ts';
 import { parseTwilioWebhook } from '../channels/webhooks/twilio-webhook.ts';
-import type { WebhookRequest, WebhookResult } from '../channels/webhooks/webhook-types.ts';
+import type { WebhookConfigs, WebhookRequest, WebhookResult } from '../channels/webhooks/webhook-types.ts';
 import { parseWhatsAppWebhook } from '../channels/webhooks/whatsapp-webhook.ts';
 import { LedgerInputError } from '../ledger/event-store.ts';
-import type { WebhookConfigs } from '../provider-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { BodyTooLarge, readBody, sendJson, type HttpServer } from './http-server.ts';
 

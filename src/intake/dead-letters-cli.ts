@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
-import { loadConfig } from '../config.ts';
+import { loadToolConfig } from '../config.ts';
 import { DEFAULT_AMQP_URL } from './amqp-publisher.ts';
 import { replayDeadLetters } from './replay-dead-letters.ts';
 
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadToolConfig();
   const connection = await amqp.connect(config.AMQP_URL ?? DEFAULT_AMQP_URL, {
     clientProperties: { connection_name: 'clinic-notification-ledger:dead-letters' },
   });

@@ -47,7 +47,7 @@ export async function setWalkInThreshold(
   if (!input.centreId || !input.queueId) return rejected([{ path: input.centreId ? 'queueId' : 'centreId', message: 'must not be empty' }]);
   const data: WalkInThresholdSet = { centreId: input.centreId, queueId: input.queueId, threshold: threshold.value, actor: input.actor, at: now.toISOString() };
   const result = await store.append(
-    streamName.walkinQueue(`${encodeURIComponent(input.centreId)}:${encodeURIComponent(input.queueId)}`),
+    streamName.walkinQueue(input.centreId, input.queueId),
     [{ id: randomUUID(), type: WALKIN_EVENT_TYPES.thresholdSet, data, metadata: { actor: input.actor } }],
     'any',
   );

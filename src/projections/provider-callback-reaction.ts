@@ -188,7 +188,7 @@ function replyAppend(reply: InboundReply, personId: string | null, callbackEvent
     ? { channel: reply.channel, address: reply.from, personId, reason: 'stop-reply', at: reply.receivedAt, actor: reply.provider }
     : { channel: reply.channel, address: reply.from, personId, at: reply.receivedAt, actor: reply.provider };
   return {
-    stream: streamName.preference(`${reply.channel}:${reply.from}`),
+    stream: streamName.contactPreference(reply.channel, reply.from),
     event: {
       id: deterministicUuid('reply', reply.provider, reply.messageId),
       type: optOut ? PREFERENCE_EVENT_TYPES.optedOut : PREFERENCE_EVENT_TYPES.optedIn,
@@ -208,7 +208,7 @@ function suppressionAppend(suppression: ContactSuppression, personId: string | n
     actor: 'provider',
   };
   return {
-    stream: streamName.preference(`${suppression.channel}:${suppression.address}`),
+    stream: streamName.contactPreference(suppression.channel, suppression.address),
     event: {
       id: deterministicUuid('suppression', suppression.channel, suppression.address, suppression.reportId),
       type: PREFERENCE_EVENT_TYPES.optedOut,

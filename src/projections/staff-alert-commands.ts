@@ -7,7 +7,7 @@ import { readStreamToArray, type LedgerPosition } from '../ledger/event-store.ts
 import type { ReadModelDatabase } from './read-model-database.ts';
 import type { CommandDeps } from './routing-rule-commands.ts';
 import { findStaffAlert, setStaffAlertRead, type StaffAlert } from './staff-alerts.queries.ts';
-import { IN_APP_PROVIDER } from './staff-alerts-projection.ts';
+import { IN_APP_PROVIDER } from '../domain/notification-events.ts';
 
 export type MarkReadRejection = { kind: 'not-found'; staffId: string; notificationId: string };
 

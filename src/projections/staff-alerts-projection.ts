@@ -1,14 +1,13 @@
 import type { Transaction } from 'kysely';
 import type { EventType } from '../domain/event-catalogue.ts';
-import { NOTIFICATION_EVENT_TYPES as T, type NotificationPlanned, type NotificationSent, type StatusReported } from '../domain/notification-events.ts';
+import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type NotificationPlanned, type NotificationSent, type StatusReported } from '../domain/notification-events.ts';
 import type { PlanningTemplates } from '../domain/plan-notifications.ts';
 import { categoryOf, idOf } from '../domain/stream-name.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
 import type { Projection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
-/** The provider name in-app sends and reads are recorded under. */
-export const IN_APP_PROVIDER = 'in-app';
+export { IN_APP_PROVIDER } from '../domain/notification-events.ts';
 
 /**
  * Staff members' in-app alerts, from the ledger: a row when an in-app notification is planned

@@ -94,7 +94,7 @@ describe('setChannelPreference', () => {
     const SET = 'mutation ($p: ID!) { setChannelPreference(patientId: $p, channel: whatsapp, optedIn: false) { __typename ... on ChannelPreference { patientId channel optedIn } } }';
     const answer = await gqlData<{ setChannelPreference: Record<string, unknown> }>(service, ADMIN_TOKEN, SET, { p: patientId });
     expect(answer.setChannelPreference).toEqual({ __typename: 'ChannelPreference', patientId, channel: 'whatsapp', optedIn: false });
-    const entries = await readLedger(streamName.preference(`person:${patientId}`));
+    const entries = await readLedger(streamName.personPreference(patientId));
     expect(entries.map((e) => [e.type, e.data.reason, e.data.actor, e.metadata.actor])).toEqual([['ContactOptedOut', 'admin', 'alice-admin', 'alice-admin']]);
 
     email.mended = true;

@@ -121,7 +121,7 @@ describe('planning patient events', () => {
 
   it('suppresses a channel the patient opted out of, and only that channel', async () => {
     const personId = `pat-${randomUUID()}`;
-    const optOut = await service.store.append(streamName.preference(`person:${personId}`), [{
+    const optOut = await service.store.append(streamName.personPreference(personId), [{
       id: randomUUID(),
       type: 'ContactOptedOut',
       data: { channel: 'whatsapp', address: null, personId, reason: 'admin', at: clock.now().toISOString(), actor: 'alice-admin' },

@@ -44,7 +44,7 @@ async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<
   const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'
     ? { channel: 'whatsapp', address: phone, personId: null, reason: 'stop-reply', at: clock.now().toISOString(), actor: 'patient' }
     : { channel: 'whatsapp', address: phone, personId: null, at: clock.now().toISOString(), actor: 'patient' };
-  const result = await store.append(streamName.preference(`whatsapp:${phone}`), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES[type], data, metadata: { actor: 'patient' } }], 'any');
+  const result = await store.append(streamName.contactPreference('whatsapp', phone), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES[type], data, metadata: { actor: 'patient' } }], 'any');
   if (!result.ok) throw result.error;
   return result.position;
 }

@@ -2,6 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../../domain/result.ts';
 import type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
 
+import type { SesSnsWebhookConfig } from './ses-sns-webhook.ts';
+import type { TwilioWebhookConfig } from './twilio-webhook.ts';
+import type { WhatsAppWebhookConfig } from './whatsapp-webhook.ts';
+
+/** Each provider's webhook verification settings, or null where its webhook is not mounted. */
+export interface WebhookConfigs {
+  whatsapp: WhatsAppWebhookConfig | null;
+  ses: SesSnsWebhookConfig | null;
+  sms: TwilioWebhookConfig | null;
+}
+
 export type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
 
 /** An HTTP request as the webhook parsers need it: the body exactly as received, for signatures. */

@@ -52,7 +52,7 @@ export async function setChannelPreference(
     ? { channel, address, personId: patientId, at, actor }
     : { channel, address, personId: patientId, reason: 'admin', at, actor };
   const result = await deps.store.append(
-    streamName.preference(`person:${patientId}`),
+    streamName.personPreference(patientId),
     [{ id: randomUUID(), type: optedIn ? PREFERENCE_EVENT_TYPES.optedIn : PREFERENCE_EVENT_TYPES.optedOut, data, metadata: { actor } }],
     'any',
   );

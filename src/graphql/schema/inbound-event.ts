@@ -1,6 +1,6 @@
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/inbound-receipt.ts';
 import { maskContactsDeep } from '../../domain/mask-contacts-deep.ts';
-import { streamName, streamNameProblem } from '../../domain/stream-name.ts';
+import { streamName, streamNameIfValid } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
 import { readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
@@ -63,8 +63,9 @@ builder.objectField(Notification, 'inboundEvent', (t) =>
 );
 
 async function firstReceipt(store: EventStore, eventId: string): Promise<InboundEventReceived | null> {
-  if (streamNameProblem(`inbound-${eventId}`)) return null;
-  const events = await readStreamToArray(store, streamName.inbound(eventId));
+  const stream = streamNameIfValid.inbound(eventId);
+  if (!stream) return null;
+  const events = await readStreamToArray(store, stream);
   const first = events.find((e) => e.type === INBOUND_RECEIVED);
   return first ? (first.data as InboundEventReceived) : null;
 }
