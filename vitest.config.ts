@@ -1,17 +1,42 @@
 import { defineConfig } from 'vitest/config';
 
+// Node resolves `graphql` (no "exports" field) to its CommonJS build, which is what Pothos and
+// yoga load; Vite would hand our sources the ESM build, and two copies of graphql refuse each
+// other's types. Resolve it as Node does, so tests run the one copy production runs.
+const resolve = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] };
+
+// Two projects, the base of the pyramid apart from the rest: `unit` runs pure code only and has no
+// global setup, so it passes on a machine with neither PostgreSQL nor RabbitMQ (`npm run test:unit`);
+// `integration` holds every other test and checks both services before the first file runs.
+const unitFiles = ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts'];
+
 export default defineConfig({
-  // Node resolves `graphql` (no "exports" field) to its CommonJS build, which is what Pothos and
-  // yoga load; Vite would hand our sources the ESM build, and two copies of graphql refuse each
-  // other's types. Resolve it as Node does, so tests run the one copy production runs.
-  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     pool: 'forks',
+    // One report for both projects: .ci/run reads its <testsuites> totals.
     reporters: process.env.CI ? ['default', 'junit'] : ['default'],
     outputFile: { junit: 'test-artifacts/junit.xml' },
+    projects: [
+      {
+        resolve,
+        test: {
+          name: 'unit',
+          include: unitFiles,
+          // Pure code, but the machine's cores are shared: a loaded run must not fail a large-input test.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'integration',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: unitFiles,
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, hashPayload } from '../../src/domain/inbound-receipt.ts';
+import type { Envelope } from '../../src/domain/envelope.ts';
+import {
+  DUPLICATE_IGNORED,
+  INBOUND_RECEIVED,
+  canonicalJson,
+  decideInbound,
+  evolveInbound,
+  hashPayload,
+  initialInboundState,
+  type InboundDecision,
+  type InboundState,
+} from '../../src/domain/inbound-receipt.ts';
 
 describe('the payload hash that tells a true repeat from a reused event id', () => {
   const payload = {
@@ -29,5 +40,65 @@ describe('the payload hash that tells a true repeat from a reused event id', () 
     );
     expect(canonicalJson([])).toBe('[]');
     expect(canonicalJson({})).toBe('{}');
+  });
+});
+
+describe('deciding what an inbound event is', () => {
+  const windowMs = 5 * 60_000;
+  const firstAt = new Date('2026-11-24T09:00:00Z');
+  const envelope = {
+    eventId: 'evt-1',
+    type: 'appointment.confirmed',
+    occurredAt: '2026-11-24T08:59:00Z',
+    data: { patient: { id: 'p-1' } },
+  } as unknown as Envelope;
+  const later = (ms: number): Date => new Date(firstAt.getTime() + ms);
+
+  /** Given: the stream of the event id after each decision was recorded, folded as the command does. */
+  const given = (...decisions: InboundDecision[]): InboundState =>
+    decisions.reduce(
+      (state, d) => evolveInbound(state, { type: d.kind === 'accept' ? INBOUND_RECEIVED : DUPLICATE_IGNORED, data: d.event }),
+      initialInboundState,
+    );
+  const first = decideInbound(initialInboundState, envelope, firstAt, windowMs, 'amqp');
+
+  it('given an event id never seen, when it arrives, then it is accepted with its payload and hash', () => {
+    expect(first).toEqual({
+      kind: 'accept',
+      event: { ...envelope, receivedAt: firstAt.toISOString(), via: 'amqp', payloadHash: hashPayload(envelope) },
+    });
+  });
+
+  it.each([
+    ['the same payload', envelope, 1, true],
+    ['the same payload, 1 ms before the window ends', envelope, windowMs - 1, true],
+    ['another payload under the same id', { ...envelope, data: { patient: { id: 'p-2' } } }, 1_000, false],
+  ] as const)('given an accepted event, when %s arrives again within the window, then it is a duplicate whose payload matches: %s', (_what, repeat, afterMs, matches) => {
+    expect(decideInbound(given(first), repeat as Envelope, later(afterMs), windowMs, 'http')).toEqual({
+      kind: 'duplicate',
+      event: { receivedAt: later(afterMs).toISOString(), via: 'http', payloadMatches: matches },
+    });
+  });
+
+  it.each([
+    ['as the window ends', windowMs],
+    ['a day later', 24 * 3_600_000],
+  ])('given an accepted event, when it arrives again %s, then it is a new receipt', (_when, afterMs) => {
+    expect(decideInbound(given(first), envelope, later(afterMs), windowMs, 'graphql')).toMatchObject({
+      kind: 'accept',
+      event: { receivedAt: later(afterMs).toISOString(), via: 'graphql' },
+    });
+  });
+
+  it('given an event accepted again after its window, when it repeats, then the window counts from the last receipt', () => {
+    const again = decideInbound(given(first), envelope, later(windowMs), windowMs, 'amqp');
+    expect(decideInbound(given(first, again), envelope, later(windowMs + 1_000), windowMs, 'amqp')).toMatchObject({ kind: 'duplicate' });
+  });
+
+  it('given a duplicate was noted, when the event repeats, then the window still counts from the accepted receipt', () => {
+    const duplicate = decideInbound(given(first), envelope, later(windowMs - 1_000), windowMs, 'amqp');
+    const state = given(first, duplicate);
+    expect(state).toMatchObject({ receipts: 1, duplicates: 1 });
+    expect(decideInbound(state, envelope, later(windowMs), windowMs, 'amqp')).toMatchObject({ kind: 'accept' });
   });
 });

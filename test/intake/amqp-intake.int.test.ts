@@ -5,6 +5,7 @@ import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
 import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
 import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';
 import { patient, secondPatient, UPSTREAM_TYPES, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { publishAndWait } from '../support/publish.ts';
 import { until } from '../support/until.ts';
 import { metricValue, openIntakeHarness, type IntakeHarness } from './support/intake-harness.ts';
 
@@ -20,6 +21,7 @@ afterAll(async () => {
 });
 
 const publish = (envelopes: RawEnvelope[]) => h.publisher.publishEnvelopes(envelopes);
+const recordedOnce = async (eventId: string) => (await h.receipts(eventId)).received === 1;
 
 /** The longest header value amqplib still encodes (its table buffer is 64 KiB), found by bisection. */
 async function largestHeaderValue(): Promise<string> {
@@ -58,15 +60,13 @@ describe('the AMQP intake consumer', () => {
     const envelopes = UPSTREAM_TYPES.map((type) => validEnvelope(type));
 
     // When one valid envelope of each of the 20 upstream types is published
-    expect(await publish(envelopes)).toMatchObject({ confirmed: 20, unroutable: 0 });
+    await publishAndWait(h.publisher, envelopes, recordedOnce);
 
     // Then each is in its inbound stream exactly once, and the queue is empty
-    for (const e of envelopes) {
-      await until(async () => (await h.receipts(e.eventId)).received === 1, { what: `${e.type} recorded` });
-    }
     await untilQueueSettled();
     for (const e of envelopes) expect(await h.receipts(e.eventId)).toEqual({ received: 1, duplicates: 0 });
-    const recorded = (await h.ledgerEvents()).filter((e) => e.type === 'InboundEventReceived');
+    const ids = new Set(envelopes.map((e) => e.eventId));
+    const recorded = (await h.ledgerEvents()).filter((e) => e.type === 'InboundEventReceived' && ids.has((e.data as { eventId: string }).eventId));
     expect(recorded.map((e) => (e.data as { type: string }).type).sort()).toEqual([...UPSTREAM_TYPES].sort());
     await consumer.stop();
   });
@@ -234,24 +234,70 @@ describe('the AMQP intake consumer', () => {
     await consumer.stop();
   });
 
+  /** Publishes a message the intake must dead-letter (a malformed phone) and waits until it has. */
+  async function publishDeadLetter(): Promise<void> {
+    const body = json(bad((e) => void (e.data.patient = { ...patient, phone: 'call-me-later' })));
+    await h.publisher.publishRaw([{ routingKey: 'appointment.confirmed', body, properties: { messageId: `msg-${randomUUID()}` } }]);
+    await until(async () => ((await h.takeDeadLetters()).length > 0 ? true : null), { what: 'the dead letter' });
+  }
+
+  const counters = async () => ({
+    received: await metricValue(h.registry, 'intake_messages_received_total'),
+    recorded: await metricValue(h.registry, 'intake_events_recorded_total'),
+    duplicates: await metricValue(h.registry, 'intake_duplicates_total', { payload_matches: 'true' }),
+    deadLettered: await metricValue(h.registry, 'intake_dead_lettered_total'),
+    invalidPayload: await metricValue(h.registry, 'intake_dead_lettered_total', { reason: 'invalid-payload' }),
+  });
+
   it('counts what it received, recorded, ignored and dead-lettered', async () => {
-    // Everything the tests above did went through one registry
-    expect(await metricValue(h.registry, 'intake_events_recorded_total')).toBe(20 + 2 + 300);
-    expect(await metricValue(h.registry, 'intake_duplicates_total', { payload_matches: 'true' })).toBe(98);
-    expect(await metricValue(h.registry, 'intake_dead_lettered_total')).toBe(16);
-    expect(await metricValue(h.registry, 'intake_dead_lettered_total', { reason: 'invalid-payload' })).toBe(3);
-    expect(await metricValue(h.registry, 'intake_messages_received_total')).toBe(20 + 16 + 100 + 300);
+    // Given a running consumer and the counters as they are
+    const consumer = h.consumer();
+    await consumer.start();
+    const before = await counters();
+    const [first, second] = [validEnvelope('appointment.confirmed'), validEnvelope('lab.test_requested')];
+
+    // When two events are published, then one of them again, then a message with a malformed phone
+    await publishAndWait(h.publisher, [first, second], recordedOnce);
+    await publishAndWait(h.publisher, [first], async (eventId) => (await h.receipts(eventId)).duplicates === 1);
+    await publishDeadLetter();
+    await untilQueueSettled();
+
+    // Then each counter moved by what this test sent, and nothing is left in flight
+    const after = await counters();
+    expect({
+      received: after.received - before.received,
+      recorded: after.recorded - before.recorded,
+      duplicates: after.duplicates - before.duplicates,
+      deadLettered: after.deadLettered - before.deadLettered,
+      invalidPayload: after.invalidPayload - before.invalidPayload,
+    }).toEqual({ received: 4, recorded: 2, duplicates: 1, deadLettered: 1, invalidPayload: 1 });
     expect(await metricValue(h.registry, 'intake_messages_in_flight')).toBe(0);
     // A wrong ack (an unknown or repeated delivery tag) closes the channel; the dedup would hide it.
     expect(await metricValue(h.registry, 'intake_reconnects_total')).toBe(0);
     expect(await metricValue(h.registry, 'intake_ledger_pauses_total')).toBe(0);
+    await consumer.stop();
   });
 
-  it('logs ids and reasons, never names, phones or emails', () => {
+  it('logs ids and reasons, never names, phones or emails', async () => {
+    // Given a running consumer and the log as it is
+    const consumer = h.consumer();
+    await consumer.start();
+    const from = h.log.lines.length;
+    const envelope = validEnvelope('doctor.emergency_leave');
+
+    // When an event is published twice, and a message with a malformed phone once
+    await publishAndWait(h.publisher, [envelope], recordedOnce);
+    await publishAndWait(h.publisher, [envelope], async (eventId) => (await h.receipts(eventId)).duplicates === 1);
+    await publishDeadLetter();
+    await untilQueueSettled();
+
+    // Then the log names the duplicate and the reason, and no patient detail in clear
+    const lines = h.log.lines.slice(from);
     // The schema's own example number may appear in a reason; the patient's details may not.
-    const text = h.log.lines.join('\n').replaceAll('such as +919876543210', '');
-    expect(h.log.lines.some((l) => l.includes('"message dead-lettered"') && l.includes('"reason"'))).toBe(true);
-    expect(h.log.lines.some((l) => l.includes('"duplicate event ignored"') && l.includes('"eventId"'))).toBe(true);
-    for (const secret of [patient.name, patient.phone, patient.email, secondPatient.phone, 'call-me-later', 'Meera']) expect(text).not.toContain(secret);
+    const text = lines.join('\n').replaceAll('such as +919876543210', '');
+    expect(lines.some((l) => l.includes('"message dead-lettered"') && l.includes('"reason"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"duplicate event ignored"') && l.includes(envelope.eventId))).toBe(true);
+    for (const secret of [patient.name, patient.phone, patient.email, secondPatient.name, secondPatient.phone, 'call-me-later', 'Meera']) expect(text).not.toContain(secret);
+    await consumer.stop();
   });
 });

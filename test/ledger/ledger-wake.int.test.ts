@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { until } from '../support/until.ts';
 
 // Subscribers wait to be woken when the ledger grows: in the appending process at once, in every
 // other process through PostgreSQL's NOTIFY. A process must not be woken a second time by its own
@@ -15,23 +16,32 @@ let elsewhere: SqlConnection;
 let store: PostgresEventStore;
 const pokes = { here: 0, elsewhere: 0 };
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(10);
+const BARRIER = 'barrier';
+/**
+ * The payloads each process's LISTEN connection received, in order, named by application name.
+ * Observed on the way past (the client still handles each one): it tells when a barrier arrived,
+ * and PostgreSQL delivers notifications in commit order, so whatever came before it has arrived too.
+ */
+const heard: { listener: string; payload: string | undefined }[] = [];
+const emit = pg.Client.prototype.emit;
+vi.spyOn(pg.Client.prototype, 'emit').mockImplementation(function (this: pg.Client, event: string | symbol, ...args: unknown[]) {
+  if (event === 'notification') {
+    const application = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters.application_name ?? '';
+    heard.push({ listener: application, payload: (args[0] as pg.Notification).payload });
   }
-}
+  return emit.call(this, event, ...args);
+});
+const heardBarrier = (process: string) => heard.some((h) => h.listener === `${process}:listen` && h.payload === BARRIER);
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  here = connectPostgres(database.url);
-  elsewhere = connectPostgres(database.url);
+  here = connectPostgres(database.url, { applicationName: 'wake-here' });
+  elsewhere = connectPostgres(database.url, { applicationName: 'wake-elsewhere' });
   here.onPoke(() => pokes.here++);
   elsewhere.onPoke(() => pokes.elsewhere++);
   store = await PostgresEventStore.open(here);
   // Each connection pokes its own subscribers once when its LISTEN is in place.
-  await until(() => pokes.here > 0 && pokes.elsewhere > 0, 'both listeners');
+  await until(() => pokes.here > 0 && pokes.elsewhere > 0, { what: 'both listeners' });
 });
 
 afterAll(async () => {
@@ -47,9 +57,18 @@ describe('waking subscribers when the ledger grows', () => {
     const result = await store.append(streamName.inbound(`wake-${randomUUID()}`), [{ id: randomUUID(), type: 'InboundEventReceived', data: {}, metadata: {} }], 'no-stream');
     expect(result.ok).toBe(true);
     expect(pokes.here).toBe(1);
-    await until(() => pokes.elsewhere > 0, 'the other process to be woken');
-    // Time for our own NOTIFY to come back, had it been heard.
-    await delay(300);
-    expect(pokes).toEqual({ here: 1, elsewhere: 1 });
+    await until(() => pokes.elsewhere > 0, { what: 'the other process to be woken' });
+    // Our NOTIFY is committed (the other process heard it). A NOTIFY committed after it reaches
+    // each listener after it: once both heard the barrier, our own NOTIFY has come back too.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query('select pg_notify($1, $2)', ['ledger_appended', BARRIER]);
+    } finally {
+      await admin.end();
+    }
+    await until(() => heardBarrier('wake-here') && heardBarrier('wake-elsewhere'), { what: 'both listeners to hear the barrier' });
+    // Each woken once by the append and once by the barrier; the appender not by its own NOTIFY.
+    expect(pokes).toEqual({ here: 2, elsewhere: 2 });
   });
 });

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { UPSTREAM_TYPES, patient, secondPatient, validEnvelope } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
@@ -39,9 +39,7 @@ it('logs every send, failure and suppression without a patient phone, email or n
   for (const type of UPSTREAM_TYPES) {
     const raw = validEnvelope(type);
     eventIds.push(raw.eventId);
-    const parsed = parseEnvelope(raw);
-    if (!parsed.ok) throw new Error('invalid fixture');
-    await service.whenProcessed((await service.intake.record(parsed.value, 'http')).position);
+    await recordAndProject(service, raw);
   }
   await until(async () => {
     const rows = await service.db.selectFrom('notifications').select('status').where('event_id', 'in', eventIds).execute();

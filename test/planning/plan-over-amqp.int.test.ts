@@ -6,6 +6,7 @@ import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { secondPatient, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { publishAndWait } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 
@@ -23,13 +24,15 @@ afterAll(async () => {
   await deleteAmqpNames(names);
 });
 
+const notificationsOf = (eventId: string) =>
+  service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('recipient_id').orderBy('channel').execute();
+
 async function publishAndSettle(raw: RawEnvelope, expectedRows: number) {
-  const report = await publisher.publishEnvelopes([raw]);
-  expect(report).toMatchObject({ confirmed: 1, unroutable: 0 });
-  return until(async () => {
-    const rows = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', raw.eventId).orderBy('recipient_id').orderBy('channel').execute();
-    return rows.length === expectedRows && rows.every((r) => ['sent', 'suppressed'].includes(r.status)) ? rows : null;
+  await publishAndWait(publisher, [raw], async (eventId) => {
+    const rows = await notificationsOf(eventId);
+    return rows.length === expectedRows && rows.every((r) => ['sent', 'suppressed'].includes(r.status));
   }, { what: `${raw.type} to be planned and sent`, timeoutMs: 15_000 });
+  return notificationsOf(raw.eventId);
 }
 
 const sentText = (channel: Channel, notificationId: string) => {

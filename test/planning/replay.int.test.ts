@@ -3,10 +3,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
 import { recordProviderCallback } from '../../src/channels/webhooks/record-provider-callback.ts';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
 import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 
@@ -17,10 +17,7 @@ beforeAll(async () => {
   service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
   for (const type of UPSTREAM_TYPES) {
     for (let i = 0; i < 3; i++) {
-      const parsed = parseEnvelope(validEnvelope(type));
-      if (!parsed.ok) throw new Error('invalid fixture');
-      const outcome = await service.intake.record(parsed.value, 'http');
-      await service.whenProcessed(outcome.position);
+      await recordAndProject(service, validEnvelope(type));
     }
   }
   await until(async () => {

@@ -6,7 +6,8 @@ import { fixedClock } from '../support/clock.ts';
 import { doctor } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
-import { HOUR, kolkata, publish, remindersOf, visitEnvelope } from './reminder-support.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { HOUR, kolkata, remindersOf, visitEnvelope } from './reminder-support.ts';
 
 const clock = fixedClock('2026-12-07T04:00:00Z');
 let service: TestService;
@@ -37,7 +38,7 @@ describe('doctor emergency leave', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < AFFECTED; i++) {
-      await publish(service, visitEnvelope('appointment.confirmed', {
+      await recordAndProject(service, visitEnvelope('appointment.confirmed', {
         appointmentId: appointmentIdOf(i), centre, slotDate, slotTime: slotTimeOf(i), occurredAt: clock.now(), patient: patientOf(i),
       }));
     }
@@ -47,7 +48,7 @@ describe('doctor emergency leave', () => {
     }, { what: 'the reminders of every affected appointment to be scheduled' });
 
     clock.set(new Date(clock.now().getTime() + HOUR));
-    await publish(service, {
+    await recordAndProject(service, {
       eventId: leaveEventId,
       type: 'doctor.emergency_leave',
       occurredAt: clock.now().toISOString(),
@@ -99,7 +100,7 @@ describe('doctor emergency leave', () => {
       appointmentId: appointmentIdOf(7), centre, slotDate, slotTime: slotTimeOf(7), occurredAt: clock.now(), patient: patientOf(7),
       extra: { cancelledBy: 'system', reason: 'Doctor on emergency leave' },
     });
-    await publish(service, raw);
+    await recordAndProject(service, raw);
     const [row] = await notificationsOfEvent(raw.eventId, 1);
     expect(row).toMatchObject({ channel: 'whatsapp', status: 'suppressed', suppression_reason: 'covered-by-emergency-leave' });
     expect(row!.last_error).toContain(leaveEventId);
@@ -109,7 +110,7 @@ describe('doctor emergency leave', () => {
     const raw = visitEnvelope('appointment.cancelled', {
       appointmentId: 'appt-not-on-leave', centre, slotDate, slotTime: '18:00', occurredAt: clock.now(), patient: patientOf(99),
     });
-    await publish(service, raw);
+    await recordAndProject(service, raw);
     const [row] = await notificationsOfEvent(raw.eventId, 1);
     expect(row).toMatchObject({ channel: 'whatsapp', status: 'sent' });
   });

@@ -7,13 +7,13 @@ import { setReminderOffsets } from '../../src/projections/centre-settings-comman
 import { fixedClock } from '../support/clock.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { recordAndProject } from '../support/publish.ts';
 import {
   HOUR,
   MINUTE,
   fateStream,
   firedOffsets,
   kolkata,
-  publish,
   reminderNotifications,
   remindersOf,
   untilReminderMessagesSent,
@@ -55,7 +55,7 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2026-12-10', slotTime: '10:00' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-3days', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-3days', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-3days', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
 
     const fired: string[] = [];
@@ -84,7 +84,7 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2026-12-12', slotTime: '16:45' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-words', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-words', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-words', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await fireAt(T - 24 * HOUR + 500, 'appt-words', ['24h']);
     const messages = await untilReminderMessagesSent(service, 'appt-words', 2);
@@ -103,7 +103,7 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2026-12-15', slotTime: '11:30' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 90 * MINUTE);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-90min', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-90min', centre, ...slot, occurredAt: clock.now() }));
     const rows = await untilReminders(service, 'appt-90min', ['24h:skipped', '2h:skipped', '30m:scheduled']);
     expect(rows.slice(0, 2).map((r) => r.reason)).toEqual(['already-past', 'already-past']);
     await nothingMoreAt(T - 30 * MINUTE - 1000, 'appt-90min', []);
@@ -119,10 +119,10 @@ describe('reminders of a confirmed appointment', () => {
     const T = slotInstant(slot, centre.timeZone).getTime();
     const T2 = slotInstant(moved, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-moved', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-moved', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-moved', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     at(T - 2 * DAY);
-    await publish(service, visitEnvelope('appointment.rescheduled', {
+    await recordAndProject(service, visitEnvelope('appointment.rescheduled', {
       appointmentId: 'appt-moved', centre, ...moved, occurredAt: clock.now(), extra: { previousSlot: slot },
     }));
     await untilReminders(service, 'appt-moved', ['24h:moved', '2h:moved', '30m:moved', '24h:scheduled', '2h:scheduled', '30m:scheduled']);
@@ -144,11 +144,11 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2026-12-28', slotTime: '12:00' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-cancel', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-cancel', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-cancel', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await fireAt(T - 24 * HOUR + 500, 'appt-cancel', ['24h']);
     at(T - 20 * HOUR);
-    await publish(service, visitEnvelope('appointment.cancelled', { appointmentId: 'appt-cancel', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.cancelled', { appointmentId: 'appt-cancel', centre, ...slot, occurredAt: clock.now() }));
     const rows = await untilReminders(service, 'appt-cancel', ['24h:fired', '2h:cancelled', '30m:cancelled']);
     expect(rows.map((r) => r.reason)).toEqual([null, 'appointment.cancelled', 'appointment.cancelled']);
     await nothingMoreAt(T - 2 * HOUR + 500, 'appt-cancel', ['24h']);
@@ -163,10 +163,10 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2027-01-05', slotTime: '10:00' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId, centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId, centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, appointmentId, ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     at(T - 2 * DAY);
-    await publish(service, visitEnvelope(type, { appointmentId, centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope(type, { appointmentId, centre, ...slot, occurredAt: clock.now() }));
     const rows = await untilReminders(service, appointmentId, ['24h:cancelled', '2h:cancelled', '30m:cancelled']);
     expect(new Set(rows.map((r) => r.reason))).toEqual(new Set([type]));
   });
@@ -176,8 +176,8 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2027-01-10', slotTime: '10:00' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 2 * DAY);
-    await publish(service, visitEnvelope('appointment.cancelled', { appointmentId: 'appt-early-cancel', centre, ...slot, occurredAt: clock.now() }));
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-early-cancel', centre, ...slot, occurredAt: new Date(T - 3 * DAY) }));
+    await recordAndProject(service, visitEnvelope('appointment.cancelled', { appointmentId: 'appt-early-cancel', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-early-cancel', centre, ...slot, occurredAt: new Date(T - 3 * DAY) }));
     expect(await remindersOf(service, 'appt-early-cancel')).toEqual([]);
     expect(await readStreamToArray(service.store, streamName.appointment('appt-early-cancel'))).toEqual([]);
   });
@@ -187,7 +187,7 @@ describe('reminders of a confirmed appointment', () => {
     const slot = { slotDate: '2027-01-15', slotTime: '09:30' };
     const T = Date.parse('2027-01-15T03:45:00Z');
     at(T - 3 * HOUR);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-ktm', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-ktm', centre, ...slot, occurredAt: clock.now() }));
     const rows = await untilReminders(service, 'appt-ktm', ['24h:skipped', '2h:scheduled', '30m:scheduled']);
     expect(rows.map((r) => new Date(r.due_at).toISOString())).toEqual(['2027-01-14T03:45:00.000Z', '2027-01-15T01:45:00.000Z', '2027-01-15T03:15:00.000Z']);
     await nothingMoreAt(Date.parse('2027-01-15T01:44:59Z'), 'appt-ktm', []);
@@ -204,11 +204,11 @@ describe('reminder offsets per centre', () => {
     const slot = { slotDate: '2027-02-01', slotTime: '10:00' };
     const T = slotInstant(slot, centre.timeZone).getTime();
     at(T - 3 * DAY);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-before-change', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-before-change', centre, ...slot, occurredAt: clock.now() }));
     const set = await setReminderOffsets(service.store, { centreId: centre.id, offsets: ['48h', '1h'], actor: 'alice-admin' }, clock.now());
     if (!set.ok) throw new Error(JSON.stringify(set.error));
     await service.whenProcessed(set.value.position);
-    await publish(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-after-change', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(service, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-after-change', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(service, 'appt-before-change', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await untilReminders(service, 'appt-after-change', ['48h:scheduled', '1h:scheduled']);
     await fireAt(T - 48 * HOUR + 500, 'appt-after-change', ['48h']);

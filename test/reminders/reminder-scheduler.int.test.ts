@@ -7,7 +7,8 @@ import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
-import { HOUR, MINUTE, fateStream, kolkata, publish, reminderNotifications, remindersOf, untilReminderMessagesSent, untilReminders, visitEnvelope } from './reminder-support.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { HOUR, MINUTE, fateStream, kolkata, reminderNotifications, remindersOf, untilReminderMessagesSent, untilReminders, visitEnvelope } from './reminder-support.ts';
 
 const DAY = 24 * HOUR;
 const started: TestService[] = [];
@@ -50,7 +51,7 @@ describe('the reminder scheduler', () => {
     const clock = fixedClock(new Date(T - 3 * DAY));
     const database = await freshDatabase();
     const first = await start(database, clock);
-    await publish(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-restart', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-restart', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(first, 'appt-restart', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await stop(first);
 
@@ -70,7 +71,7 @@ describe('the reminder scheduler', () => {
     const two = await start(database, clock);
     const appointments = Array.from({ length: 10 }, (_, i) => `appt-pair-${i}`);
     for (const appointmentId of appointments) {
-      await publish(one, visitEnvelope('appointment.confirmed', { appointmentId, centre, ...slot, occurredAt: clock.now() }));
+      await recordAndProject(one, visitEnvelope('appointment.confirmed', { appointmentId, centre, ...slot, occurredAt: clock.now() }));
     }
     for (const appointmentId of appointments) await untilReminders(two, appointmentId, ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
 
@@ -107,7 +108,7 @@ describe('the reminder scheduler', () => {
     const clock = fixedClock(new Date(T - 3 * DAY));
     const database = await freshDatabase();
     const first = await start(database, clock);
-    await publish(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-downtime', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-downtime', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(first, 'appt-downtime', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await stop(first);
 
@@ -130,7 +131,7 @@ describe('the reminder scheduler', () => {
     const clock = fixedClock(new Date(T - 3 * DAY));
     const database = await freshDatabase();
     const first = await start(database, clock);
-    await publish(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-missed', centre, ...slot, occurredAt: clock.now() }));
+    await recordAndProject(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-missed', centre, ...slot, occurredAt: clock.now() }));
     await untilReminders(first, 'appt-missed', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await stop(first);
 

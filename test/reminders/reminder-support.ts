@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import type { Service } from '../../src/service.ts';
@@ -37,15 +36,6 @@ export function visitEnvelope(type: UpstreamEventType, o: VisitOptions): RawEnve
       ...o.extra,
     },
   };
-}
-
-/** Records an upstream event through the intake and waits until every projection has applied it. */
-export async function publish(service: Service, raw: RawEnvelope) {
-  const parsed = parseEnvelope(raw);
-  if (!parsed.ok) throw new Error(`fixture ${raw.type} is invalid: ${JSON.stringify(parsed.error)}`);
-  const outcome = await service.intake.record(parsed.value, 'http');
-  await service.whenProcessed(outcome.position);
-  return outcome;
 }
 
 export const remindersOf = (service: Service, appointmentId: string) =>

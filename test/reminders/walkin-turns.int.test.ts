@@ -8,8 +8,9 @@ import { setWalkInThreshold } from '../../src/projections/centre-settings-comman
 import { fixedClock } from '../support/clock.ts';
 import { patient, secondPatient, walkinQueue } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { until } from '../support/until.ts';
-import { MINUTE, kolkata, publish } from './reminder-support.ts';
+import { MINUTE, kolkata } from './reminder-support.ts';
 
 const clock = fixedClock('2026-11-24T04:00:00Z');
 let service: TestService;
@@ -61,7 +62,7 @@ describe('walk-in: approaching turn', () => {
     let at = clock.now().getTime();
     for (const position of [7, 5, 4, 3, 2, 1]) {
       at += MINUTE;
-      await publish(service, queueUpdate(queue, 'A-017', position, new Date(at)));
+      await recordAndProject(service, queueUpdate(queue, 'A-017', position, new Date(at)));
     }
     expect(await told(queue.id, ['A-017'])).toEqual([['A-017', { kind: 'walkin-threshold', threshold: 3 }]]);
     const rows = await until(async () => {
@@ -84,13 +85,13 @@ describe('walk-in: approaching turn', () => {
     const queue = newQueue();
     let at = clock.now().getTime();
     const next = () => new Date((at += MINUTE));
-    await publish(service, queueUpdate(queue, 'B-001', 3, next()));
+    await recordAndProject(service, queueUpdate(queue, 'B-001', 3, next()));
     const set = await setWalkInThreshold(service.store, { centreId: centre.id, queueId: queue.id, threshold: 2, actor: 'alice-admin' }, clock.now());
     if (!set.ok) throw new Error(JSON.stringify(set.error));
     await service.whenProcessed(set.value.position);
-    await publish(service, queueUpdate(queue, 'B-002', 3, next()));
+    await recordAndProject(service, queueUpdate(queue, 'B-002', 3, next()));
     expect((await told(queue.id, ['B-001', 'B-002'])).map(([t]) => t)).toEqual(['B-001']);
-    await publish(service, queueUpdate(queue, 'B-002', 2, next()));
+    await recordAndProject(service, queueUpdate(queue, 'B-002', 2, next()));
     expect(await told(queue.id, ['B-001', 'B-002'])).toEqual([
       ['B-001', { kind: 'walkin-threshold', threshold: 3 }],
       ['B-002', { kind: 'walkin-threshold', threshold: 2 }],
@@ -101,25 +102,25 @@ describe('walk-in: approaching turn', () => {
     const queue = newQueue();
     let at = clock.now().getTime();
     const next = () => new Date((at += MINUTE));
-    await publish(service, queueUpdate(queue, 'C-005', 6, next()));
-    await publish(service, {
+    await recordAndProject(service, queueUpdate(queue, 'C-005', 6, next()));
+    await recordAndProject(service, {
       eventId: `his:${randomUUID()}`,
       type: 'walkin.token_called',
       occurredAt: next().toISOString(),
       data: { centre, queue, token: { number: 'C-005', room: 'Room 1' }, patient },
     });
-    await publish(service, queueUpdate(queue, 'C-005', 2, next()));
-    await publish(service, queueUpdate(queue, 'C-005', 1, next()));
+    await recordAndProject(service, queueUpdate(queue, 'C-005', 2, next()));
+    await recordAndProject(service, queueUpdate(queue, 'C-005', 1, next()));
     expect(await told(queue.id, ['C-005'])).toEqual([]);
   });
 
   it('ignores an update older than the last one applied', async () => {
     const queue = newQueue();
     const base = clock.now().getTime();
-    await publish(service, queueUpdate(queue, 'D-009', 6, new Date(base + 10 * MINUTE)));
-    await publish(service, queueUpdate(queue, 'D-009', 2, new Date(base + 5 * MINUTE)));
+    await recordAndProject(service, queueUpdate(queue, 'D-009', 6, new Date(base + 10 * MINUTE)));
+    await recordAndProject(service, queueUpdate(queue, 'D-009', 2, new Date(base + 5 * MINUTE)));
     expect(await told(queue.id, ['D-009'])).toEqual([]);
-    await publish(service, queueUpdate(queue, 'D-009', 3, new Date(base + 11 * MINUTE)));
+    await recordAndProject(service, queueUpdate(queue, 'D-009', 3, new Date(base + 11 * MINUTE)));
     expect((await told(queue.id, ['D-009'])).map(([t]) => t)).toEqual(['D-009']);
   });
 
@@ -138,7 +139,7 @@ describe('walk-in: token called', () => {
       occurredAt: clock.now().toISOString(),
       data: { centre, queue, token: { number: 'E-001', room: 'Room 2' }, patient },
     };
-    await publish(service, raw);
+    await recordAndProject(service, raw);
     const rows = await until(async () => {
       const found = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', raw.eventId).execute();
       return found.length === 1 && found[0]!.status === 'sent' ? found : null;

@@ -6,8 +6,8 @@ import { parsePosition, readStreamToArray } from '../../src/ledger/event-store.t
 import { fixedClock } from '../support/clock.ts';
 import { centre, validEnvelope } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
+import { recordAndProject } from '../support/publish.ts';
 import { until } from '../support/until.ts';
-import { publishThroughIntake } from './support/staff-fixtures.ts';
 
 const clock = fixedClock('2026-11-24T09:30:00Z');
 let service: TestService;
@@ -165,7 +165,7 @@ describe('in-app alerts and unrouted events over GraphQL', () => {
     await until(() => service.staffAlerts.listenerCount('lata-lab') > 0, { what: 'the subscription to start' });
 
     const raw = validEnvelope('lab.test_requested');
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     const { value } = await first;
     await live.return?.();
     await client.dispose();
@@ -187,7 +187,7 @@ describe('in-app alerts and unrouted events over GraphQL', () => {
   it('lists a staff event nobody could be notified about', async () => {
     const raw = validEnvelope('package.expired');
     (raw.data as { centre: { id: string } }).centre.id = 'centre-no-desk';
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     const found = await until(async () => {
       const list = (await graphql(AUDITOR_TOKEN, '{ unroutedEvents(eventType: "package.expired") { eventId centreId reason matchedRuleIds } }')).data!.unroutedEvents as Json[];
       return list.find((u) => u.eventId === raw.eventId);

@@ -6,8 +6,8 @@ import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { fixedClock } from '../support/clock.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { validEnvelope } from '../support/envelopes.ts';
+import { publishAndWait } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-import { until } from '../support/until.ts';
 import { DEFAULT_ROUTES, STAFF, seedStaff } from './support/staff-fixtures.ts';
 
 const names = uniqueAmqpNames('staff');
@@ -32,15 +32,16 @@ describe('staff events published over AMQP', () => {
     const envelopes = DEFAULT_ROUTES.map(([type]) => validEnvelope(type));
 
     // When one event of each staff type is published to the exchange
-    expect(await publisher.publishEnvelopes(envelopes)).toMatchObject({ confirmed: 8, unroutable: 0 });
+    const notificationsOf = (eventId: string) => service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('channel').execute();
+    await publishAndWait(publisher, envelopes, async (eventId) => {
+      const found = await notificationsOf(eventId);
+      return found.length === 2 && found.every((r) => r.status === 'sent');
+    }, { what: 'each staff event to be routed and sent', timeoutMs: 15_000 });
 
     // Then each reaches its one member, by email and in-app, and both are sent
-    for (const [i, [type, staffId]] of DEFAULT_ROUTES.entries()) {
+    for (const [i, [, staffId]] of DEFAULT_ROUTES.entries()) {
       const eventId = envelopes[i]!.eventId;
-      const rows = await until(async () => {
-        const found = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('channel').execute();
-        return found.length === 2 && found.every((r) => r.status === 'sent') ? found : null;
-      }, { what: `${type} to be routed and sent`, timeoutMs: 15_000 });
+      const rows = await notificationsOf(eventId);
       expect(rows.map((r) => `${r.recipient_id} ${r.channel}`)).toEqual([`${staffId} email`, `${staffId} in_app`]);
       const email = (service.transports.email as SandboxTransport).sent.find((m) => m.notificationId === rows[0]!.notification_id);
       expect(email?.to).toBe(STAFF.find((s) => s.id === staffId)!.contacts.email);

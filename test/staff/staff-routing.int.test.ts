@@ -17,7 +17,8 @@ import { fixedClock } from '../support/clock.ts';
 import { centre, validEnvelope } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
-import { DEFAULT_ROUTES, STAFF, publishThroughIntake, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { DEFAULT_ROUTES, STAFF, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
 
 const run = promisify(execFile);
 const clock = fixedClock('2026-11-24T09:30:00Z');
@@ -49,7 +50,7 @@ describe('the default routing rules', () => {
     // Given the seeded directory (someone with every role at another centre, an inactive member here)
     const raw = validEnvelope(type);
     // When the event is published through the intake
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     // Then exactly that member is notified on the default channels, each sent once
     const rows = await settledNotifications(service, raw.eventId);
     expect(rows.map((r) => `${r.recipient_id} ${r.channel} ${r.status}`)).toEqual([`${staffId} email sent`, `${staffId} in_app sent`]);
@@ -83,14 +84,14 @@ describe('a rule changed between two events', () => {
     if (!created.ok) throw new Error(JSON.stringify(created.error));
     await service.whenProcessed(created.value.position);
     const first = validEnvelope('lab.test_requested');
-    await publishThroughIntake(service, first);
+    await recordAndProject(service, first);
 
     // When an admin moves it to WhatsApp, and a second urgent test is requested
     const updated = await updateRoutingRule(deps(), { ruleId: 'urgent-lab-to-bina', changes: { channels: ['whatsapp'] }, expectedVersion: 1, actor: 'bob-admin' });
     if (!updated.ok) throw new Error(JSON.stringify(updated.error));
     await service.whenProcessed(updated.value.position);
     const second = validEnvelope('lab.test_requested');
-    await publishThroughIntake(service, second);
+    await recordAndProject(service, second);
 
     // Then the first went by email under version 1 and the second by WhatsApp under version 2
     const byBina = async (eventId: string) => (await settledNotifications(service, eventId)).filter((r) => r.recipient_id === 'bina-billing');
@@ -122,7 +123,7 @@ describe('the directory as of the event', () => {
 
     // When a bill is generated here, and a new clerk joins after it
     const raw = validEnvelope('billing.bill_generated');
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     await seedStaff(service, clock, [{ ...mover, id: 'na-newcomer', name: 'Na', contacts: { email: 'na@clinic.example' } }]);
 
     // Then only the clerk who works here now hears about it
@@ -135,7 +136,7 @@ describe('a staff event received again after the dedup window', () => {
   it('is not routed again, even when the rules changed in between', async () => {
     // Given a deposit routed to accounts
     const raw = validEnvelope('billing.deposit_received');
-    const first = await publishThroughIntake(service, raw);
+    const first = await recordAndProject(service, raw);
     expect(first).toMatchObject({ outcome: 'accepted', receipt: 1 });
     const before = await settledNotifications(service, raw.eventId);
 
@@ -146,7 +147,7 @@ describe('a staff event received again after the dedup window', () => {
     });
     if (!rule.ok) throw new Error(JSON.stringify(rule.error));
     clock.advance(10 * 60_000);
-    const again = await publishThroughIntake(service, raw);
+    const again = await recordAndProject(service, raw);
 
     // Then it is a second receipt, and nobody new is notified: the first routing stands
     expect(again).toMatchObject({ outcome: 'accepted', receipt: 2 });
@@ -178,7 +179,7 @@ describe('in-app alerts', () => {
     const live = service.staffAlerts.subscribe('lalit-lab')[Symbol.asyncIterator]();
     const next = live.next();
     const raw = validEnvelope('lab.test_requested');
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     const { value: alert } = await next;
     await live.return?.(undefined);
     expect(alert).toMatchObject({ staffId: 'lalit-lab', eventId: raw.eventId, readAt: null, selection: { kind: 'routing-rule', ruleId: 'default-test-requested' } });
@@ -202,7 +203,7 @@ describe('unrouted staff events', () => {
   it('records an event whose rules find nobody at its centre as unrouted, with a metric', async () => {
     const raw = validEnvelope('billing.bill_generated');
     (raw.data as { centre: { id: string } }).centre.id = 'centre-without-staff';
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     const [unrouted] = await readStreamToArray(service.store, streamName.staffRouting(raw.eventId));
     expect(unrouted).toMatchObject({ type: 'StaffEventUnrouted', data: { eventId: raw.eventId, reason: 'no-recipients', matchedRules: [{ ruleId: 'default-bill-generated', version: 1 }] } });
     await service.whenProcessed(unrouted!.position);
@@ -217,7 +218,7 @@ describe('unrouted staff events', () => {
     if (!disabled.ok) throw new Error(JSON.stringify(disabled.error));
     await service.whenProcessed(disabled.value.position);
     const raw = validEnvelope('billing.deposit_received');
-    await publishThroughIntake(service, raw);
+    await recordAndProject(service, raw);
     const [unrouted] = await until(() => readStreamToArray(service.store, streamName.staffRouting(raw.eventId)).then((e) => (e.length ? e : null)));
     expect(unrouted!.data).toMatchObject({ reason: 'no-matching-rule', matchedRules: [] });
     expect(await service.db.selectFrom('notifications').select('notification_id').where('event_id', '=', raw.eventId).execute()).toEqual([]);

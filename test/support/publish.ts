@@ -1,13 +1,17 @@
+import { expect } from 'vitest';
 import { parseEnvelope } from '../../src/domain/envelope.ts';
+import type { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import type { InboundOutcome } from '../../src/ledger/record-inbound.ts';
 import type { Service } from '../../src/service.ts';
 import type { RawEnvelope } from './envelopes.ts';
+import { until } from './until.ts';
 
 /**
  * Records an event the way POST /events does, then waits until the projections have applied it
  * and everything the planner appended because of it (the ledger's head once the planner is past it).
+ * The one way tests publish an event without a broker: every test waits for the same thing.
  */
-export async function recordAndProject(service: Service, raw: RawEnvelope): Promise<InboundOutcome> {
+export async function recordAndProject(service: Pick<Service, 'intake' | 'whenProcessed' | 'store'>, raw: RawEnvelope): Promise<InboundOutcome> {
   const parsed = parseEnvelope(raw);
   if (!parsed.ok) throw new Error(`fixture ${raw.type} is invalid: ${JSON.stringify(parsed.error)}`);
   const outcome = await service.intake.record(parsed.value, 'http');
@@ -15,4 +19,22 @@ export async function recordAndProject(service: Service, raw: RawEnvelope): Prom
   const head = await service.store.headPosition();
   if (head) await service.whenProcessed(head);
   return outcome;
+}
+
+/**
+ * Publishes envelopes over AMQP, checks the broker confirmed and routed every one, then waits until
+ * `recorded` holds for each event id: the one way tests publish through the broker and wait.
+ */
+export async function publishAndWait(
+  publisher: Pick<AmqpPublisher, 'publishEnvelopes'>,
+  envelopes: readonly RawEnvelope[],
+  recorded: (eventId: string) => Promise<boolean>,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<void> {
+  expect(await publisher.publishEnvelopes(envelopes)).toMatchObject({ confirmed: envelopes.length, unroutable: 0 });
+  const pending = new Set(envelopes.map((e) => e.eventId));
+  await until(async () => {
+    for (const eventId of pending) if (await recorded(eventId)) pending.delete(eventId);
+    return pending.size === 0;
+  }, { timeoutMs: options.timeoutMs, what: options.what ?? `${envelopes.length} published events to be recorded` });
 }

@@ -1,8 +1,7 @@
 import type { Clock } from '../../../src/domain/clock.ts';
-import { parseEnvelope } from '../../../src/domain/envelope.ts';
 import type { StaffEventType } from '../../../src/domain/event-catalogue.ts';
 import { upsertStaffMember } from '../../../src/projections/staff-member-commands.ts';
-import { centre, type RawEnvelope } from '../../support/envelopes.ts';
+import { centre } from '../../support/envelopes.ts';
 import type { TestService } from '../../support/service.ts';
 import { until } from '../../support/until.ts';
 
@@ -35,14 +34,6 @@ export async function seedStaff(service: TestService, clock: Clock, members: rea
     if (!result.ok) throw new Error(`staff fixture refused: ${JSON.stringify(result.error)}`);
     if (result.value.position) await service.whenProcessed(result.value.position);
   }
-}
-
-export async function publishThroughIntake(service: TestService, raw: RawEnvelope) {
-  const parsed = parseEnvelope(raw);
-  if (!parsed.ok) throw new Error(`fixture ${raw.type} is invalid: ${JSON.stringify(parsed.error)}`);
-  const outcome = await service.intake.record(parsed.value, 'http');
-  await service.whenProcessed(outcome.position);
-  return outcome;
 }
 
 /** The event's notifications once every one is sent, suppressed or failed. */
