@@ -90,14 +90,14 @@ describe('the delay before the next attempt', () => {
   const options = { baseMs: 1_000, maxMs: 60_000 };
 
   it.each([
-    // attempt, random, delay: the ceiling doubles from the base, the delay is between half of it and all of it.
-    [1, 0, 500],
+    // attempt, random, delay: the ceiling doubles from the base, the delay is a random share of it (full jitter).
+    [1, 0, 0],
     [1, 1, 1_000],
-    [2, 0, 1_000],
-    [2, 0.5, 1_500],
+    [2, 0, 0],
+    [2, 0.5, 1_000],
     [3, 1, 4_000],
     [6, 1, 32_000],
-    [7, 0, 30_000],
+    [7, 0.5, 30_000],
     [7, 1, 60_000],
     [20, 1, 60_000],
   ])('given attempt %i failed and a random draw of %d, then the next one waits %i ms', (attempt, random, delay) => {
@@ -106,7 +106,7 @@ describe('the delay before the next attempt', () => {
 
   it.each([
     [1, 5_000, 5_000],
-    [3, 1_000, 2_000],
+    [3, 1_000, 1_000],
   ])('given attempt %i failed and the provider asked for %i ms, then the next one waits %i ms', (attempt, retryAfterMs, delay) => {
     expect(retryDelayMs(attempt, { ...options, random: 0, retryAfterMs })).toBe(delay);
   });
