@@ -45,7 +45,7 @@ import { patientPlanningReaction } from './projections/patient-planning-reaction
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
 import { providerCallbackProcessor } from './projections/provider-callback-reaction.ts';
-import { installDefaultRoutingRules } from './projections/routing-rule-commands.ts';
+import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { staffAlertsProjection } from './projections/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './projections/staff-routing-reaction.ts';
 import { unroutedStaffEventsProjection } from './projections/unrouted-staff-events-projection.ts';

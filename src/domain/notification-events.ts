@@ -130,6 +130,9 @@ export interface RetryRequested {
 }
 
 /** A provider told us what happened after the send (a webhook). */
+/** The "provider" of staff alerts shown in the app: its sends and read marks name it. */
+export const IN_APP_PROVIDER = 'in-app';
+
 export interface StatusReported {
   notificationId: string;
   provider: string;

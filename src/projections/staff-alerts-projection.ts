@@ -8,7 +8,9 @@ import type { Projection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /** The provider name in-app sends and reads are recorded under. */
-export const IN_APP_PROVIDER = 'in-app';
+import { IN_APP_PROVIDER } from '../domain/notification-events.ts';
+
+export { IN_APP_PROVIDER };
 
 /**
  * Staff members' in-app alerts, from the ledger: a row when an in-app notification is planned
