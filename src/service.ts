@@ -34,7 +34,7 @@ import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
-import { recordInbound, type InboundOutcome } from './ledger/record-inbound.ts';
+import { recordInbound, type InboundOutcome } from './commands/intake/record-inbound.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { deliveriesProjection, type DeliveryChange } from './projections/deliveries-projection.ts';
