@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.ts';
 import type { EventStore } from '../ledger/event-store.ts';
-import { recordInbound } from '../commands/intake/record-inbound.ts';
+import { recordInbound } from '../commands/inbound/record-inbound.ts';
 import type { RecordInbound } from './amqp-intake-consumer.ts';
 
 /** The consumer's `record` in production: the inbound dedup and a durable append to `inbound-<eventId>`. */

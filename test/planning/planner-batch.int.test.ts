@@ -8,7 +8,7 @@ import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } fro
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
-import { recordInbound } from '../../src/commands/intake/record-inbound.ts';
+import { recordInbound } from '../../src/commands/inbound/record-inbound.ts';
 import { patientPlanningReaction } from '../../src/projections/patient-planning-reaction.ts';
 import { plannerProcessor } from '../../src/projections/planner-processor.ts';
 import { createRoutingRule } from '../../src/commands/routing-rules/create-routing-rule.ts';

@@ -1,5 +1,5 @@
 import { parseEnvelope } from '../../src/domain/envelope.ts';
-import type { InboundOutcome } from '../../src/commands/intake/record-inbound.ts';
+import type { InboundOutcome } from '../../src/commands/inbound/record-inbound.ts';
 import type { Service } from '../../src/service.ts';
 import type { RawEnvelope } from './envelopes.ts';
 
