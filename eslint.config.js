@@ -37,8 +37,6 @@ const LAYERS = {
  * where its import goes, and is deleted when it does.
  */
 const PENDING = [
-  // The commands move to src/commands, which graphql may import.
-  { from: /^graphql\/schema\/[^/]+\.ts$/, to: /^projections\/[^/]+-commands\.ts$/ },
   // The reminder scheduler moves to projections/reminders, beside the columns it reads.
   { from: /^channels\/reminder-scheduler\.ts$/, to: /^projections\/reminders-projection\.ts$/ },
   // The live feed folds reports as the notification rows do; the fold's status rule belongs in domain.

@@ -5,7 +5,7 @@ import { InAppTransport } from './channels/in-app-transport.ts';
 import { StaffAlertHub } from './channels/staff-alert-hub.ts';
 import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
 import type { BackoffOptions } from './intake/backoff.ts';
-import { deadLetterRecorder } from './intake/dead-letter-recorder.ts';
+import { deadLetterRecorder } from './commands/inbound/record-dead-letter.ts';
 import { errorSummary } from './intake/intake-log-fields.ts';
 import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './channels/reminder-scheduler.ts';
@@ -44,7 +44,7 @@ import { patientPlanningReaction } from './projections/patient-planning-reaction
 import { plannerProcessor } from './projections/planner-processor.ts';
 import { preferenceReaction } from './projections/preference-reaction.ts';
 import { providerCallbackProcessor } from './projections/provider-callback-reaction.ts';
-import { installDefaultRoutingRules } from './projections/routing-rule-commands.ts';
+import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { staffAlertsProjection } from './projections/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './projections/staff-routing-reaction.ts';
 import { unroutedStaffEventsProjection } from './projections/unrouted-staff-events-projection.ts';

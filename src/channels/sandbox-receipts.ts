@@ -1,6 +1,6 @@
 import type { Logger } from '../telemetry/logger.ts';
 import type { SandboxTransport } from './sandbox-transport.ts';
-import { recordProviderCallback, type CallbackRecorder } from './webhooks/record-provider-callback.ts';
+import { recordProviderCallback, type CallbackRecorder } from '../commands/inbound/record-provider-callback.ts';
 import type { ProviderStatusReport } from './webhooks/webhook-types.ts';
 
 /** After how long (ms, from the send) a sandbox message is reported delivered, then read. */

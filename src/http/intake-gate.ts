@@ -1,6 +1,6 @@
 import type { Envelope } from '../domain/envelope.ts';
 import type { IntakeVia } from '../domain/inbound-receipt.ts';
-import type { InboundOutcome } from '../ledger/record-inbound.ts';
+import type { InboundOutcome } from '../commands/inbound/record-inbound.ts';
 
 /** The one path every inbound event takes into the ledger, whichever door it came through. */
 export interface IntakeGate {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'undici';
-import { recordProviderCallback, type CallbackRecorder, type RecordedCallback } from '../channels/webhooks/record-provider-callback.ts';
+import { recordProviderCallback, type CallbackRecorder, type RecordedCallback } from '../commands/inbound/record-provider-callback.ts';
 import { parseSesSnsWebhook } from '../channels/webhooks/ses-sns-webhook.ts';
 import { parseTwilioWebhook } from '../channels/webhooks/twilio-webhook.ts';
 import type { WebhookConfigs, WebhookRequest, WebhookResult } from '../channels/webhooks/webhook-types.ts';

@@ -9,7 +9,7 @@ import { consumerBackoffMs, pause, type BackoffOptions } from './backoff.ts';
 import { BrokerSession, UnpublishableMessage } from './broker-session.ts';
 import { classifyDelivery, rejectionReason } from './classify-delivery.ts';
 import { deadLetterOptions, unprocessableReason } from './dead-letter.ts';
-import type { RecordDeadLetter } from './dead-letter-recorder.ts';
+import type { RecordDeadLetter } from '../commands/inbound/record-dead-letter.ts';
 import { deferred, TimedOut, withTimeout, type Deferred } from './deadline.ts';
 import { deliveryIds, errorSummary } from './intake-log-fields.ts';
 import { createIntakeMetrics, type DeadLetterKind, type IntakeMetrics } from './intake-metrics.ts';

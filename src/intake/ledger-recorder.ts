@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import type { IntakeVia } from '../domain/inbound-receipt.ts';
 import type { EventStore } from '../ledger/event-store.ts';
-import { recordInbound, type InboundOutcome } from '../ledger/record-inbound.ts';
+import { recordInbound, type InboundOutcome } from '../commands/inbound/record-inbound.ts';
 
 /** Records one inbound event; `actor` is the token name of a caller who published it by hand. */
 export type LedgerRecorder = (envelope: Envelope, via: IntakeVia, actor?: string) => Promise<InboundOutcome>;

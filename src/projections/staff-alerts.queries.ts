@@ -129,3 +129,9 @@ function toUnrouted(row: Selectable<UnroutedStaffEventTable>): UnroutedStaffEven
     recordedAt: new Date(row.recorded_at),
   };
 }
+
+/** The staff-alerts read model as the mark-read command needs it. */
+export const staffAlertBook = (db: Db) => ({
+  find: (notificationId: string) => findStaffAlert(db, notificationId),
+  markRead: (notificationId: string, readAt: Date, readBy: string) => setStaffAlertRead(db, notificationId, readAt, readBy),
+});

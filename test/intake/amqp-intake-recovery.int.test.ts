@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
-import { deadLetterRecorder } from '../../src/intake/dead-letter-recorder.ts';
+import { deadLetterRecorder } from '../../src/commands/inbound/record-dead-letter.ts';
 import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
 import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';
 import { LedgerUnavailable } from '../../src/ledger/event-store.ts';

@@ -13,7 +13,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../../src/ledger/event-store.ts';
-import { recordInbound } from '../../src/ledger/record-inbound.ts';
+import { recordInbound } from '../../src/commands/inbound/record-inbound.ts';
 import { fixedClock } from '../support/clock.ts';
 import { confirmedEnvelope } from '../support/envelopes.ts';
 

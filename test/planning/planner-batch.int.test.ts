@@ -8,11 +8,13 @@ import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } fro
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
-import { recordInbound } from '../../src/ledger/record-inbound.ts';
+import { recordInbound } from '../../src/commands/inbound/record-inbound.ts';
 import { patientPlanningReaction } from '../../src/projections/patient-planning-reaction.ts';
 import { plannerProcessor } from '../../src/projections/planner-processor.ts';
-import { createRoutingRule, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
-import { deactivateStaffMember, upsertStaffMember } from '../../src/projections/staff-member-commands.ts';
+import { createRoutingRule } from '../../src/commands/routing-rules/create-routing-rule.ts';
+import { updateRoutingRule } from '../../src/commands/routing-rules/update-routing-rule.ts';
+import { deactivateStaffMember } from '../../src/commands/staff/deactivate-staff-member.ts';
+import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
 import { staffRoutingReaction } from '../../src/projections/staff-routing-reaction.ts';
 import { staffPlanningTemplates } from '../../src/domain/staff-planning-templates.ts';
 import { walkinReaction } from '../../src/projections/walkin-reaction.ts';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
-import { recordProviderCallback } from '../../src/channels/webhooks/record-provider-callback.ts';
+import { recordProviderCallback } from '../../src/commands/inbound/record-provider-callback.ts';
 import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';

@@ -3,7 +3,7 @@ import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { slotInstant } from '../../src/domain/slot-instant.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { setReminderOffsets } from '../../src/projections/centre-settings-commands.ts';
+import { setReminderOffsets } from '../../src/commands/centre-settings/set-reminder-offsets.ts';
 import { fixedClock } from '../support/clock.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';

@@ -4,7 +4,7 @@ import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { approachingTurnNotificationId } from '../../src/domain/plan-approaching-turn.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { setWalkInThreshold } from '../../src/projections/centre-settings-commands.ts';
+import { setWalkInThreshold } from '../../src/commands/centre-settings/set-walk-in-threshold.ts';
 import { fixedClock } from '../support/clock.ts';
 import { patient, secondPatient, walkinQueue } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';

@@ -134,6 +134,19 @@ describe('routing rules over GraphQL', () => {
     ]);
   });
 
+  it('answers a rule change with the instant the ledger records, taken from the clock', async () => {
+    const input = { name: 'Clocked', eventTypes: ['lab.test_requested'], targetRoles: ['lab'], channels: ['email'] };
+    const created = (await graphql(ADMIN_TOKEN, `mutation ($input: RoutingRuleInput!) {
+      createRoutingRule(id: "clocked-rule", input: $input) { ... on RoutingRule { changedAt } }
+    }`, { input })).data!.createRoutingRule as Json;
+    const updated = (await graphql(ADMIN_TOKEN, `mutation {
+      updateRoutingRule(id: "clocked-rule", changes: { priority: 7 }) { ... on RoutingRule { changedAt } }
+    }`)).data!.updateRoutingRule as Json;
+    const history = await readStreamToArray(service.store, streamName.routingRule('clocked-rule'));
+    expect([created.changedAt, updated.changedAt]).toEqual(history.map((e) => (e.data as { at: string }).at));
+    expect(updated.changedAt).toBe(clock.now().toISOString());
+  });
+
   it.each([
     ['an unknown role', { targetRoles: ['janitor'] }, 'targets.roles.0', 'unknown-role'],
     ['an empty channel list', { channels: [] }, 'channels', 'empty-channels'],

@@ -8,11 +8,14 @@ import { matchesEventType } from '../../src/domain/event-type-pattern.ts';
 import type { NotificationPlanned } from '../../src/domain/notification-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { createRoutingRule, deleteRoutingRule, installDefaultRoutingRules, updateRoutingRule } from '../../src/projections/routing-rule-commands.ts';
+import { createRoutingRule } from '../../src/commands/routing-rules/create-routing-rule.ts';
+import { deleteRoutingRule } from '../../src/commands/routing-rules/delete-routing-rule.ts';
+import { installDefaultRoutingRules } from '../../src/commands/routing-rules/install-default-routing-rules.ts';
+import { updateRoutingRule } from '../../src/commands/routing-rules/update-routing-rule.ts';
 import { listRoutingRules } from '../../src/projections/routing-rules.queries.ts';
-import { markStaffAlertRead } from '../../src/projections/staff-alert-commands.ts';
-import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
-import { deactivateStaffMember } from '../../src/projections/staff-member-commands.ts';
+import { markStaffAlertRead } from '../../src/commands/staff/mark-staff-alert-read.ts';
+import { listStaffAlerts, staffAlertBook } from '../../src/projections/staff-alerts.queries.ts';
+import { deactivateStaffMember } from '../../src/commands/staff/deactivate-staff-member.ts';
 import { fixedClock } from '../support/clock.ts';
 import { centre, validEnvelope } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -189,13 +192,13 @@ describe('in-app alerts', () => {
   it('are marked read through the ledger, once, however often it is asked', async () => {
     const [alert] = await until(() => listStaffAlerts(service.db, 'lalit-lab', { unreadOnly: true }).then((a) => (a.length ? a : null)));
     const command = { staffId: 'lalit-lab', notificationId: alert!.notificationId, actor: 'alice-admin' };
-    const first = await markStaffAlertRead({ ...deps(), db: service.db }, command);
-    const again = await markStaffAlertRead({ ...deps(), db: service.db }, command);
+    const first = await markStaffAlertRead({ ...deps(), alerts: staffAlertBook(service.db) }, command);
+    const again = await markStaffAlertRead({ ...deps(), alerts: staffAlertBook(service.db) }, command);
     expect(first).toMatchObject({ ok: true, value: { alert: { readBy: 'alice-admin' } } });
     expect(again).toMatchObject({ ok: true, value: { position: null } });
     const reads = (await readStreamToArray(service.store, streamName.notification(alert!.notificationId))).filter((e) => e.type === 'StatusReported');
     expect(reads).toMatchObject([{ data: { status: 'read', provider: 'in-app' }, metadata: { actor: 'alice-admin' } }]);
-    expect(await markStaffAlertRead({ ...deps(), db: service.db }, { ...command, staffId: 'bina-billing' })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    expect(await markStaffAlertRead({ ...deps(), alerts: staffAlertBook(service.db) }, { ...command, staffId: 'bina-billing' })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
   });
 });
 

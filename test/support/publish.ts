@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { parseEnvelope } from '../../src/domain/envelope.ts';
 import type { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
-import type { InboundOutcome } from '../../src/ledger/record-inbound.ts';
+import type { InboundOutcome } from '../../src/commands/inbound/record-inbound.ts';
 import type { Service } from '../../src/service.ts';
 import type { RawEnvelope } from './envelopes.ts';
 import { until } from './until.ts';

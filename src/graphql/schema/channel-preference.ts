@@ -2,7 +2,7 @@ import type { Channel } from '../../domain/event-catalogue.ts';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { admins, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
-import { setChannelPreference, type PreferenceChanged } from '../commands/set-channel-preference.ts';
+import { setChannelPreference, type PreferenceChanged } from '../../commands/notifications/set-channel-preference.ts';
 import { actorOf } from '../context.ts';
 import { ChannelEnum } from './enums.ts';
 import { ValidationError } from './errors.ts';

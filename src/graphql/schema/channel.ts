@@ -2,7 +2,7 @@ import type { ChannelResumed } from '../../domain/channel-events.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
-import { resumeChannel } from '../commands/resume-channel.ts';
+import { resumeChannel } from '../../commands/notifications/resume-channel.ts';
 import { actorOf } from '../context.ts';
 import { ChannelEnum } from './enums.ts';
 import { StateConflictError } from './errors.ts';

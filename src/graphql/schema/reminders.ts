@@ -1,5 +1,6 @@
 import { formatPosition } from '../../ledger/event-store.ts';
-import { setReminderOffsets, setWalkInThreshold } from '../../projections/centre-settings-commands.ts';
+import { setReminderOffsets } from '../../commands/centre-settings/set-reminder-offsets.ts';
+import { setWalkInThreshold } from '../../commands/centre-settings/set-walk-in-threshold.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';

@@ -1,7 +1,7 @@
 import type { RetryRequested } from '../../domain/notification-events.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
-import { retryNotification } from '../commands/retry-notification.ts';
+import { retryNotification } from '../../commands/notifications/retry-notification.ts';
 import { actorOf } from '../context.ts';
 import { findNotification, isNotificationId } from '../queries/notifications.queries.ts';
 import { NotFoundError, StateConflictError, ValidationError } from './errors.ts';
@@ -35,6 +35,7 @@ builder.mutationField('retryNotification', (t) =>
       if (!isNotificationId(id)) throw new ValidationError('invalid-input', [{ path: 'id', message: 'must be a notification id (a UUID)' }]);
       const result = await retryNotification(ctx.services, id, actorOf(ctx));
       if (result.ok) return result.value;
+      if ('kind' in result.error) throw new StateConflictError('conflict', 'The notification kept changing while the retry was being recorded; read it again and retry');
       if (result.error.reason === 'not-found') throw new NotFoundError('notification', id);
       throw new StateConflictError('not-failed', `Only a failed notification can be retried; this one is ${result.error.phase}`);
     },

@@ -2,7 +2,10 @@ import { STAFF_EVENT_TYPES } from '../../domain/event-catalogue.ts';
 import type { RoutingRuleRejection, RuleCondition } from '../../domain/routing-rule.ts';
 import { CONDITION_OPERATORS } from '../../domain/routing-rule-validation.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
-import { createRoutingRule, deleteRoutingRule, updateRoutingRule, type RuleChanged } from '../../projections/routing-rule-commands.ts';
+import { createRoutingRule } from '../../commands/routing-rules/create-routing-rule.ts';
+import { deleteRoutingRule } from '../../commands/routing-rules/delete-routing-rule.ts';
+import type { RuleChanged } from '../../commands/routing-rules/routing-rule-change.ts';
+import { updateRoutingRule } from '../../commands/routing-rules/update-routing-rule.ts';
 import { listRoutingRules, routingRuleHistory, type RoutingRuleView } from '../../projections/routing-rules.queries.ts';
 import { listUnroutedStaffEvents, MAX_PAGE, type UnroutedStaffEvent } from '../../projections/staff-alerts.queries.ts';
 import { admins, readers } from '../auth-scopes.ts';
@@ -108,8 +111,8 @@ const deps = (ctx: GraphqlContext) => ({ store: ctx.services.store, clock: ctx.s
 
 function answer(result: { ok: true; value: RuleChanged } | { ok: false; error: RoutingRuleRejection }, actor: string, deleted = false): RuleSource {
   if (!result.ok) throw toGraphqlError(result.error);
-  const { rule, position } = result.value;
-  return { ...rule, deleted, changedBy: actor, changedAt: new Date(), position: formatPosition(position) };
+  const { rule, at, position } = result.value;
+  return { ...rule, deleted, changedBy: actor, changedAt: new Date(at), position: formatPosition(position) };
 }
 
 function toGraphqlError(e: RoutingRuleRejection): Error {

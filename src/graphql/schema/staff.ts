@@ -2,10 +2,12 @@ import { GraphQLError } from 'graphql';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { STAFF_ROLES, type StaffContacts, type StaffMemberRejection } from '../../domain/staff-directory.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
-import { markStaffAlertRead } from '../../projections/staff-alert-commands.ts';
-import { listStaffAlerts, MAX_PAGE, type StaffAlert } from '../../projections/staff-alerts.queries.ts';
+import { deactivateStaffMember } from '../../commands/staff/deactivate-staff-member.ts';
+import type { StaffMemberChanged } from '../../commands/staff/change-staff-member.ts';
+import { markStaffAlertRead } from '../../commands/staff/mark-staff-alert-read.ts';
+import { upsertStaffMember } from '../../commands/staff/upsert-staff-member.ts';
+import { listStaffAlerts, MAX_PAGE, staffAlertBook, type StaffAlert } from '../../projections/staff-alerts.queries.ts';
 import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff-directory.queries.ts';
-import { deactivateStaffMember, upsertStaffMember, type StaffMemberChanged } from '../../projections/staff-member-commands.ts';
 import { admins, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf, type GraphqlContext } from '../context.ts';
@@ -155,7 +157,7 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError] },
     args: { staffId: t.arg.string({ required: true }), notificationId: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      const result = await markStaffAlertRead(deps(ctx), { staffId: args.staffId, notificationId: args.notificationId, actor: actorOf(ctx) });
+      const result = await markStaffAlertRead({ ...deps(ctx), alerts: staffAlertBook(ctx.services.db) }, { staffId: args.staffId, notificationId: args.notificationId, actor: actorOf(ctx) });
       if (!result.ok) throw new NotFoundError('staff alert', args.notificationId);
       return result.value.alert;
     },

@@ -1,6 +1,6 @@
 import type { Clock } from '../../../src/domain/clock.ts';
 import type { StaffEventType } from '../../../src/domain/event-catalogue.ts';
-import { upsertStaffMember } from '../../../src/projections/staff-member-commands.ts';
+import { upsertStaffMember } from '../../../src/commands/staff/upsert-staff-member.ts';
 import { centre } from '../../support/envelopes.ts';
 import type { TestService } from '../../support/service.ts';
 import { until } from '../../support/until.ts';

@@ -8,6 +8,7 @@ import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } fro
 import { err, ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { formatPosition, type EventStore } from '../../ledger/event-store.ts';
+import { handleCommand } from '../handle-command.ts';
 
 const PreferenceInput = z
   .object({
@@ -47,15 +48,14 @@ export async function setChannelPreference(
   if (!parsed.success) return err(toFieldIssues(parsed.error.issues));
   const { patientId, channel, optedIn } = parsed.data;
   const address = parsed.data.address ?? null;
-  const at = deps.clock.now().toISOString();
-  const data: ContactOptedOut | ContactOptedIn = optedIn
-    ? { channel, address, personId: patientId, at, actor }
-    : { channel, address, personId: patientId, reason: 'admin', at, actor };
-  const result = await deps.store.append(
-    streamName.personPreference(patientId),
-    [{ id: randomUUID(), type: optedIn ? PREFERENCE_EVENT_TYPES.optedIn : PREFERENCE_EVENT_TYPES.optedOut, data, metadata: { actor } }],
-    'any',
-  );
-  if (!result.ok) throw result.error;
-  return ok({ patientId, channel, optedIn, address, at, position: formatPosition(result.position) });
+  // The last preference written wins, so there is nothing to read or race: append at 'any'.
+  const result = await handleCommand(deps.store, streamName.personPreference(patientId), { initialState: null, evolve: () => null }, (_state, eventId: string, now) => {
+    const at = now.toISOString();
+    const data: ContactOptedOut | ContactOptedIn = optedIn
+      ? { channel, address, personId: patientId, at, actor }
+      : { channel, address, personId: patientId, reason: 'admin', at, actor };
+    return ok({ answer: at, events: [{ id: eventId, type: optedIn ? PREFERENCE_EVENT_TYPES.optedIn : PREFERENCE_EVENT_TYPES.optedOut, data, metadata: { actor } }] });
+  }, { command: randomUUID(), clock: deps.clock, start: 'append-any' });
+  if (!result.ok) throw new Error('an append at any revision cannot conflict');
+  return ok({ patientId, channel, optedIn, address, at: result.value.answer, position: formatPosition(result.value.position!) });
 }
