@@ -5,7 +5,8 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
  * on demand without touching the shared server itself:
  *
  *   open --cut()--> cut: every connection reset, new ones reset at once
- *   open --silence()--> silent: connections kept, new ones accepted, nothing forwarded either way
+ *   open --silence()--> silent: client sides kept open and never answered, server sides closed
+ *                             (the server's backends end); new ones accepted, nothing forwarded
  *   cut | silent --reopen()--> open: new connections are forwarded again; those silenced stay
  *                                    silent until close(), as connections to a failed-over server
  *                                    do: nothing resets them, only the client's own timeout ends them
@@ -94,7 +95,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     silence() {
       state = 'silent';
-      for (const pair of pairs) silenced.add(pair);
+      for (const pair of pairs) {
+        silenced.add(pair);
+        // The server side goes away at once, as behind a failover: its backend ends and rolls back.
+        // Kept open, an idle-in-transaction backend would hold back the snapshot's xmin for every
+        // database on the shared server, and every other test file's ledger readers with it.
+        const upstream = pair.upstream;
+        pair.upstream = null;
+        upstream?.removeAllListeners('close').removeAllListeners('error').on('error', () => undefined).resetAndDestroy();
+      }
     },
     reopen() {
       state = 'open';
