@@ -1,4 +1,4 @@
-import type { Channel } from './event-catalogue.ts';
+import type { Channel, EventType } from './event-catalogue.ts';
 
 /**
  * The life of one notification, recorded in `notification-<id>`:
@@ -39,7 +39,7 @@ export interface NotificationPlanned {
   notificationId: string;
   /** The inbound eventId that caused it. */
   eventId: string;
-  eventType: string;
+  eventType: EventType;
   centreId: string | null;
   bookingReference: string | null;
   appointmentId: string | null;
