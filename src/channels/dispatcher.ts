@@ -1,27 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
-import type { Clock } from '../domain/clock.ts';
 import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
-import type { PlanningTemplates } from '../domain/plan-notifications.ts';
 import { streamName } from '../domain/stream-name.ts';
-import { readStreamsToMap, type EventStore, type RecordedEvent } from '../ledger/event-store.ts';
+import { readStreamsToMap, type RecordedEvent } from '../ledger/event-store.ts';
 import { WakeableLoop } from '../ledger/wakeable-loop.ts';
-import type { ReadModelDatabase } from '../projections/read-model-database.ts';
-import type { Logger } from '../telemetry/logger.ts';
-import type { ChannelTransport } from './channel-port.ts';
 import { claimDue, nextDueAt, type ClaimedDelivery } from './delivery-queue.queries.ts';
 import { ChannelPauses } from './channel-pauses.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { deliverNotification, type DeliveryDeps } from './deliver-notification.ts';
 
-export interface DispatcherOptions {
-  store: EventStore;
-  db: Kysely<ReadModelDatabase>;
-  clock: Clock;
-  logger: Logger;
-  transports: Partial<Record<Channel, ChannelTransport>>;
-  render: PlanningTemplates['render'];
+export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'transports' | 'render'> {
   metrics?: Registry;
   worker?: string;
   limits?: Partial<Record<Channel, Partial<ChannelLimits>>>;
