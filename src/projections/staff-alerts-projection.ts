@@ -19,6 +19,7 @@ export const IN_APP_PROVIDER = 'in-app';
 export function staffAlertsProjection(options: { render: PlanningTemplates['render'] }): Projection {
   return {
     name: 'staff-alerts',
+    kind: 'read-model',
     handles: (e) => {
       if (categoryOf(e.stream) !== 'notification') return false;
       if (e.type === T.planned) return (e.data as NotificationPlanned).channel === 'in_app';
