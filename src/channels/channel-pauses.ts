@@ -19,13 +19,13 @@ export class ChannelPauses {
     const now = this.clock.now();
     for (const channel of CHANNELS) {
       const cached = this.#cache.get(channel);
-      if (cached && cached.until > Date.now()) {
+      if (cached && cached.until > now.getTime()) {
         if (cached.paused) paused.add(channel);
         continue;
       }
       const events = await readStreamToArray(this.store, streamName.channel(channel));
       const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
-      this.#cache.set(channel, { until: Date.now() + 1000, paused: isPaused });
+      this.#cache.set(channel, { until: now.getTime() + 1000, paused: isPaused });
       if (isPaused) paused.add(channel);
     }
     return paused;

@@ -6,6 +6,7 @@ import { decideReminderFate, fateEvent, type FateEvent } from '../domain/decide-
 import { REMINDER_STATUS_OF, isReminderFateType, reminderEventId, type ReminderRef } from '../domain/reminder-events.ts';
 import { streamName } from '../domain/stream-name.ts';
 import { appendEach, readStreamToArray, type EventStore } from '../ledger/event-store.ts';
+import { WakeableLoop } from '../ledger/wakeable-loop.ts';
 import { fateColumns, type FateColumns } from '../projections/reminders-projection.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -45,12 +46,9 @@ export type FateCounts = Record<FateColumns['status'], number>;
  */
 export class ReminderScheduler {
   readonly #o: Required<Omit<ReminderSchedulerOptions, 'metrics'>>;
-  readonly #controller = new AbortController();
   readonly #fates: Counter | undefined;
   readonly #lateness: Histogram | undefined;
-  #wake: (() => void) | null = null;
-  #woken = false;
-  #loop: Promise<void> | null = null;
+  readonly #loop = new WakeableLoop({ work: (signal) => this.#work(signal), sleepMs: () => this.#sleepMs() });
 
   constructor(options: ReminderSchedulerOptions) {
     this.#o = {
@@ -78,19 +76,16 @@ export class ReminderScheduler {
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Something may be due (a new schedule, a moved clock): look now instead of at the next poll. */
   poke(): void {
-    this.#woken = true;
-    this.#wake?.();
+    this.#loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.#controller.abort();
-    this.poke();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** Records the fate of everything due now that nobody holds, until none is left. */
@@ -103,19 +98,13 @@ export class ReminderScheduler {
     }
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#controller.signal;
-    while (!signal.aborted) {
-      this.#woken = false;
-      let claimed = 0;
-      try {
-        claimed = (await this.#claimAndDecide()).length;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.#o.logger.error({ err: error }, 'firing due reminders failed');
-      }
-      if (claimed > 0 || this.#woken) continue;
-      await this.#sleep(signal);
+  /** One round: true when it recorded fates, as more may be due behind them. */
+  async #work(signal: AbortSignal): Promise<boolean> {
+    try {
+      return (await this.#claimAndDecide()).length > 0;
+    } catch (error) {
+      if (!signal.aborted) this.#o.logger.error({ err: error }, 'firing due reminders failed');
+      return false;
     }
   }
 
@@ -169,25 +158,13 @@ export class ReminderScheduler {
     }));
   }
 
-  async #sleep(signal: AbortSignal): Promise<void> {
+  async #sleepMs(): Promise<number> {
     const now = this.#o.clock.now();
     const next = await nextReminderDueAt(this.#o.db, now).catch(() => null);
     let waitMs = this.#o.pollIntervalMs;
     if (next) waitMs = Math.min(waitMs, next.getTime() - now.getTime());
     // Due but not claimable: another instance is claiming it right now.
-    if (waitMs <= 0) waitMs = 5;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-      if (this.#woken) done();
-    });
+    return waitMs <= 0 ? 5 : waitMs;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Channel } from './event-catalogue.ts';
+import type { Channel, EventType } from './event-catalogue.ts';
 
 /** The provider name in-app sends and reads are recorded under. */
 export const IN_APP_PROVIDER = 'in-app';
@@ -42,7 +42,7 @@ export interface NotificationPlanned {
   notificationId: string;
   /** The inbound eventId that caused it. */
   eventId: string;
-  eventType: string;
+  eventType: EventType;
   centreId: string | null;
   bookingReference: string | null;
   appointmentId: string | null;

@@ -27,6 +27,7 @@ export interface DeliveriesProjectionOptions {
 export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): Projection {
   return {
     name: 'deliveries',
+    kind: 'read-model',
     handles: (e) => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification',
     applyAll: applyDeliveries,
     afterCommit: (events) =>

@@ -14,6 +14,7 @@ export const inboundMessageId = (provider: string, providerMessageId: string): s
  */
 export const inboundMessagesProjection: Projection = {
   name: 'inbound-messages',
+  kind: 'read-model',
   handles: (e) => e.type === PROVIDER_CALLBACK_EVENT_TYPES.received && (e.data as ProviderCallbackReceived).replies.length > 0,
   async applyAll(trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]) {
     const rows = events.flatMap((event) =>

@@ -23,6 +23,7 @@ interface InboxRow {
 /** Every inbound event as received: when, how, how often repeated. */
 export const inboxProjection: Projection = {
   name: 'inbox',
+  kind: 'read-model',
   handles: (e) => categoryOf(e.stream) === 'inbound' && (e.type === INBOUND_RECEIVED || e.type === DUPLICATE_IGNORED),
   /** The batch folded per inbound event onto its row (locked), then one insert and one update. */
   applyAll: (trx, events) =>

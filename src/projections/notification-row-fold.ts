@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import {
   NOTIFICATION_EVENT_TYPES as T,
   type AttemptFailed,
@@ -11,6 +12,7 @@ import {
   type StatusReported,
 } from '../domain/notification-events.ts';
 import type { RecordedEvent } from '../ledger/event-store.ts';
+import type { NotificationTable } from './read-model-database.ts';
 
 const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5 };
 const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed']);
@@ -26,24 +28,20 @@ export function statusAfterReport(current: NotificationStatus, reported: StatusR
   return RANK[reported] > RANK[current] ? reported : null;
 }
 
-/** Who a notification is for and why: written once, when its first event creates the row. */
-export interface NotificationIdentity {
-  event_id: string;
-  event_type: string;
-  centre_id: string | null;
-  booking_reference: string | null;
-  appointment_id: string | null;
-  channel: string;
-  recipient_kind: string;
-  recipient_id: string;
-  recipient_address: string | null;
-  locale: string;
-  template_key: string | null;
-  template_version: number | null;
-  selection: unknown;
-  suppression_reason: string | null;
-  created_at: string;
-}
+/** The columns that say who a notification is for and why. */
+type IdentityColumn =
+  | 'event_id' | 'event_type' | 'centre_id' | 'booking_reference' | 'appointment_id' | 'channel' | 'recipient_kind'
+  | 'recipient_id' | 'recipient_address' | 'locale' | 'template_key' | 'template_version' | 'selection'
+  | 'suppression_reason' | 'created_at';
+
+/**
+ * Who a notification is for and why: written once, when its first event creates the row. The
+ * table's own columns, as the fold holds them: the selection as its object (written as jsonb) and
+ * the creation time as its ISO text.
+ */
+export type NotificationIdentity = {
+  [K in IdentityColumn]: K extends 'selection' ? unknown : K extends 'created_at' ? string : Selectable<NotificationTable>[K];
+};
 
 /** The columns the deliveries projection moves as a notification's events arrive. */
 export interface NotificationProgress {

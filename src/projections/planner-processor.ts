@@ -4,7 +4,7 @@ import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import { PlannerBatchState } from './planner-batch-state.ts';
-import type { Projection } from './projection-runner.ts';
+import type { ProcessorProjection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 export interface PlannerOptions {
@@ -20,7 +20,7 @@ export interface PlannerOptions {
  * Runs the reactions over the ledger in order and makes the appends they decide. A lost race on an
  * append means it was already made (ids and stream names are deterministic), so it is not an error.
  */
-export function plannerProcessor(options: PlannerOptions): Projection {
+export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
   const { store, clock, logger, reactions } = options;
   const concurrency = options.concurrency ?? 32;
 
@@ -47,6 +47,7 @@ export function plannerProcessor(options: PlannerOptions): Projection {
 
   return {
     name: 'planner',
+    kind: 'processor',
     handles: (event) => reactions.some((r) => r.handles(event)),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
       const context: ReactionContext = { db, clock, state: new PlannerBatchState(db) };

@@ -8,29 +8,49 @@ import { loadCheckpoint, saveCheckpoint, saveCheckpoints } from './checkpoints.t
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /**
- * A consumer of the ledger's global order. `apply` runs inside the transaction that also saves the
- * checkpoint, so a batch is applied and remembered together; after a crash the batch is applied
- * again, so `apply` must be idempotent (upserts, revision guards).
+ * A consumer of the ledger's global order: a read model, which writes its tables, or a processor,
+ * which appends to the ledger. Each says which it is (`kind`), so one without a way to take its
+ * events does not compile.
  */
-export interface Projection {
+export type Projection = ReadModelProjection | ProcessorProjection;
+
+interface ProjectionBase {
   readonly name: string;
   /** Cheap filter: events it does not handle still move the checkpoint. */
   handles(event: RecordedEvent): boolean;
-  /** Read models apply in the checkpoint's transaction (`trx`). */
-  apply?(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void>;
-  /**
-   * Instead of `apply`: the batch's events it handles at once, in ledger order, so a read model can
-   * fold them per row and write each table in a statement or two instead of one per event.
-   */
-  applyAll?(trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
-  /**
-   * Processors that append to the ledger take the whole batch outside any transaction (a
-   * transaction must not stay open across ledger appends, and embedded PGlite has one connection);
-   * the checkpoint is saved after the batch, so a crash repeats it and the appends must be idempotent.
-   */
-  applyBatch?(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
   /** Called once per committed batch that applied at least one event. */
   afterCommit?(events: readonly RecordedEvent[]): void;
+}
+
+/**
+ * A read model applies in the transaction that also saves the checkpoint (`trx`), so a batch is
+ * applied and remembered together; after a crash the batch is applied again, so it must be
+ * idempotent (upserts, revision guards).
+ */
+export type ReadModelProjection = ProjectionBase & { readonly kind: 'read-model' } & (
+  | {
+      /** One event at a time. */
+      apply(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void>;
+      applyAll?: never;
+    }
+  | {
+      /**
+       * The batch's events it handles at once, in ledger order, so a read model can fold them per
+       * row and write each table in a statement or two instead of one per event.
+       */
+      applyAll(trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
+      apply?: never;
+    }
+);
+
+/**
+ * A processor that appends to the ledger takes the whole batch outside any transaction (a
+ * transaction must not stay open across ledger appends, and embedded PGlite has one connection);
+ * the checkpoint is saved after the batch, so a crash repeats it and the appends must be idempotent.
+ */
+export interface ProcessorProjection extends ProjectionBase {
+  readonly kind: 'processor';
+  applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void>;
 }
 
 export interface ProjectionRunnerOptions {
@@ -87,8 +107,8 @@ export class ProjectionRunner {
     for (const projection of this.#options.projections) {
       this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name));
     }
-    const readModels = this.#options.projections.filter((p) => !p.applyBatch);
-    const lanes = [...(readModels.length > 0 ? [readModels] : []), ...this.#options.projections.filter((p) => p.applyBatch).map((p) => [p])];
+    const readModels = this.#options.projections.filter((p) => p.kind === 'read-model');
+    const lanes = [...(readModels.length > 0 ? [readModels] : []), ...this.#options.projections.filter((p) => p.kind === 'processor').map((p) => [p])];
     if (this.#options.sharedReader) this.#loops.push(this.#run(lanes));
     else for (const lane of lanes) this.#loops.push(this.#run([lane]));
   }
@@ -231,15 +251,15 @@ export class ProjectionRunner {
       return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
     });
     const [single] = lane;
-    if (lane.length === 1 && single!.applyBatch) {
+    if (lane.length === 1 && single!.kind === 'processor') {
       if (work[0]!.handled.length > 0) await single!.applyBatch(db, work[0]!.handled);
       await saveCheckpoint(db, single!.name, last, clock.now());
     } else {
       await db.transaction().execute(async (trx) => {
         for (const { projection, handled } of work) {
-          if (handled.length === 0) continue;
+          if (handled.length === 0 || projection.kind !== 'read-model') continue;
           if (projection.applyAll) await projection.applyAll(trx, handled);
-          else if (projection.apply) for (const event of handled) await projection.apply(trx, event);
+          else for (const event of handled) await projection.apply(trx, event);
         }
         await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
       });

@@ -9,7 +9,7 @@ import {
 import { categoryOf, streamName, type StreamName } from '../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { Projection } from './projection-runner.ts';
+import type { ProcessorProjection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 export interface ProviderCallbackOptions {
@@ -46,10 +46,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Appends are checked against the stream by their deterministic ids, so a repeated batch, a
  * redelivered callback or the same report in two callbacks records one event.
  */
-export function providerCallbackProcessor(options: ProviderCallbackOptions): Projection {
+export function providerCallbackProcessor(options: ProviderCallbackOptions): ProcessorProjection {
   const { store, logger, rebuild = false } = options;
   return {
     name: 'provider-callbacks',
+    kind: 'processor',
     handles: (e) => e.type === PROVIDER_CALLBACK_EVENT_TYPES.received || (e.type === NOTIFICATION_EVENT_TYPES.sent && categoryOf(e.stream) === 'notification'),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
       const sent = events.filter((e) => e.type === NOTIFICATION_EVENT_TYPES.sent).map((e) => sentMessage(e.data as NotificationSent));

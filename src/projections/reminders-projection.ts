@@ -51,6 +51,7 @@ export function fateColumns(type: ReminderFateType, data: unknown): FateColumns 
 export function remindersProjection(options: { onChanged?: () => void } = {}): Projection {
   return {
     name: 'reminders',
+    kind: 'read-model',
     handles: (e) =>
       (categoryOf(e.stream) === 'appointment' && (e.type === R.scheduled || e.type === R.skipped))
       || (categoryOf(e.stream) === 'reminder' && isReminderFateType(e.type)),

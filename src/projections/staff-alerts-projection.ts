@@ -18,6 +18,7 @@ export { IN_APP_PROVIDER } from '../domain/notification-events.ts';
 export function staffAlertsProjection(options: { render: PlanningTemplates['render'] }): Projection {
   return {
     name: 'staff-alerts',
+    kind: 'read-model',
     handles: (e) => {
       if (categoryOf(e.stream) !== 'notification') return false;
       if (e.type === T.planned) return (e.data as NotificationPlanned).channel === 'in_app';

@@ -25,6 +25,7 @@ export function unroutedStaffEventsProjection(options: { metrics?: Registry } = 
     : null;
   return {
     name: 'unrouted-staff-events',
+    kind: 'read-model',
     handles: (e) => e.type === STAFF_ROUTING_EVENT_TYPES.unrouted && categoryOf(e.stream) === 'staff-routing',
     async applyAll(trx, events) {
       const rows = events.map((event) => {

@@ -32,6 +32,7 @@ function tellingProjection(name: string, stream: string, options: { failOnce?: (
   const told: number[] = [];
   let failed = false;
   const projection: Projection = {
+    kind: 'read-model',
     name,
     handles: (e) => e.stream === stream,
     async apply(_trx, event) {
@@ -111,6 +112,7 @@ describe('a rebuild reading the ledger once for every lane', () => {
     const applied: number[] = [];
     let failed = false;
     const processor: Projection = {
+      kind: 'processor',
       name: `processor-${randomUUID()}`,
       handles: (e) => e.stream === stream,
       async applyBatch(_db, events) {

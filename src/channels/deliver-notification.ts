@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import type { Counter } from 'prom-client';
+import type { Clock } from '../domain/clock.ts';
+import type { Channel } from '../domain/event-catalogue.ts';
+import { maskAddress } from '../domain/mask-contact.ts';
+import { NOTIFICATION_EVENT_TYPES as T } from '../domain/notification-events.ts';
+import {
+  decideDispatch,
+  evolveNotification,
+  hasAttemptsLeft,
+  initialNotificationState,
+  retryDelayMs,
+  type DispatchPolicy,
+} from '../domain/notification-state.ts';
+import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/outcome-events.ts';
+import type { PlanningTemplates } from '../domain/plan-notifications.ts';
+import { streamName, type StreamName } from '../domain/stream-name.ts';
+import { readStreamToArray, type EventStore, type RecordedEvent } from '../ledger/event-store.ts';
+import type { ReadModelDatabase } from '../projections/read-model-database.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { ChannelPauses } from './channel-pauses.ts';
+import type { ChannelTransport, SendOutcome } from './channel-port.ts';
+import type { ChannelLane } from './channel-lane.ts';
+import { releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { applySendEffect } from './send-effects.ts';
+import { sendBudgetMs, sendWithinAttempt } from './send-within-attempt.ts';
+
+export interface DeliveryDeps {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  clock: Clock;
+  logger: Logger;
+  transports: Partial<Record<Channel, ChannelTransport>>;
+  render: PlanningTemplates['render'];
+  worker: string;
+  policy: DispatchPolicy;
+  backoff: { baseMs: number; maxMs: number; random: () => number };
+  lanes: ReadonlyMap<Channel, ChannelLane>;
+  pauses: ChannelPauses;
+  sends: Counter | undefined;
+  /** Aborted when the dispatcher stops: a send in flight gives up its wait. */
+  signal: AbortSignal;
+  /** A delivery came due again later: the loop works out its sleep again, so the retry is not late. */
+  dueAgain: () => void;
+}
+
+/**
+ * Delivers one claimed notification: decides from its stream what is to be done, takes ownership
+ * in the ledger by appending AttemptStarted at the revision it read (a conflict means another
+ * worker owns it: no send), sends through the channel's transport and records the outcome.
+ */
+export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelivery, read: RecordedEvent[] | undefined): Promise<void> {
+  const { store, clock, logger } = deps;
+  const stream = streamName.notification(row.notification_id);
+  const history = read ?? (await readStreamToArray(store, stream));
+  const state = history.reduce(evolveNotification, initialNotificationState);
+  const now = clock.now();
+  const decision = decideDispatch(state, now, deps.policy);
+  const context: DeliveryContext = { notificationId: row.notification_id, correlationId: state.planned?.eventId ?? row.notification_id, actor: deps.worker };
+  const release = async (dueAt: Date | null) => {
+    await releaseDelivery(deps.db, { notificationId: row.notification_id, worker: deps.worker, dueAt });
+    if (dueAt !== null) deps.dueAgain();
+  };
+  const revision = BigInt(history.length - 1);
+
+  if (decision.kind === 'skip') {
+    const dueAt = decision.reason === 'not-due' ? new Date(state.lastFailure!.retryAt!) : decision.reason === 'owned-by-another' ? undefined : null;
+    if (dueAt !== undefined) await release(dueAt);
+    return;
+  }
+  if (decision.kind === 'give-up') {
+    await appendInTurn(store, stream, abandonedEvents(context, revision, decision.attempts, state.lastFailure, now), revision);
+    await release(null);
+    return;
+  }
+
+  const planned = state.planned!;
+  const started = deliveryEvent(context, revision + 1n, T.attemptStarted, {
+    notificationId: row.notification_id,
+    attempt: decision.attempt,
+    worker: deps.worker,
+    startedAt: now.toISOString(),
+    possibleDuplicate: decision.possibleDuplicate,
+  });
+  const owned = await store.append(stream, [started], revision);
+  if (!owned.ok) return; // Another worker took it between our read and our append: it sends, not us.
+
+  const channel = planned.channel;
+  const outcome = await send(deps, planned, decision.attempt);
+  deps.sends?.inc({ channel, outcome: outcome.kind === 'sent' ? 'sent' : outcome.retryable ? 'retryable' : 'failed' });
+  const after = revision + 2n;
+  const at = clock.now();
+  const willRetry = outcome.kind === 'failed' && outcome.retryable && hasAttemptsLeft(state, decision.attempt, deps.policy);
+  const retryAt = willRetry
+    ? new Date(at.getTime() + retryDelayMs(decision.attempt, { ...deps.backoff, retryAfterMs: outcome.retryAfterMs, random: deps.backoff.random() }))
+    : null;
+  await appendInTurn(store, stream, outcomeEvents(context, after, { attempt: decision.attempt, outcome, at, retryAt }), after);
+
+  if (outcome.kind === 'sent') {
+    logger.info({ notificationId: planned.notificationId, channel, to: maskAddress(planned.recipient.address), attempt: decision.attempt }, 'notification sent');
+    // No release: the projection of NotificationSent takes the row off the queue (due_at null),
+    // and until then our lease keeps others from claiming it. One query less per message.
+    return;
+  }
+  logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
+  const paused = await applySendEffect(store, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
+  if (paused) {
+    deps.pauses.forget(channel);
+    logger.error({ channel, code: paused.code, kind: paused.kind }, 'channel paused');
+  }
+  await release(retryAt);
+}
+
+/** Renders and sends within the attempt's time; what cannot be sent at all is a permanent failure. */
+async function send(deps: DeliveryDeps, planned: NonNullable<ReturnType<typeof evolveNotification>['planned']>, attempt: number): Promise<SendOutcome> {
+  const channel = planned.channel;
+  const transport = deps.transports[channel];
+  if (!transport) return { kind: 'failed', provider: 'none', retryable: false, code: 'no-transport', message: `no transport is configured for ${channel}` };
+  const rendered = deps.render({ eventType: planned.eventType, channel, locale: planned.template.locale, variables: planned.variables });
+  if (!rendered.ok) return { kind: 'failed', provider: transport.provider, retryable: false, code: 'template-error', message: rendered.error.message };
+  return sendWithinAttempt(
+    deps.lanes.get(channel)!,
+    transport,
+    { notificationId: planned.notificationId, channel, to: planned.recipient.address, rendered: rendered.value, attempt },
+    { timeoutMs: sendBudgetMs(deps.policy.attemptTimeoutMs), signal: deps.signal },
+  );
+}
+
+/**
+ * Each event goes at its own revision, `first` on; 'any' if a provider report slipped in between
+ * (its id still names the revision it was meant for, so a repeat is the same event).
+ */
+async function appendInTurn(store: EventStore, stream: StreamName, events: readonly NotificationDeliveryEvent[], first: bigint): Promise<void> {
+  for (const [i, event] of events.entries()) {
+    const result = await store.append(stream, [event], first + BigInt(i) - 1n);
+    if (!result.ok) await store.append(stream, [event], 'any');
+  }
+}
