@@ -96,9 +96,6 @@ export class ChannelLane {
 
   /** Sends within the channel's concurrency and rate limit. */
   send<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    return this.#slots.run(async () => {
-      await this.#rate.acquire(signal);
-      return work();
-    });
+    return this.#slots.run(() => this.#rate.run(work, signal));
   }
 }

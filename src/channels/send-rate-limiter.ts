@@ -14,18 +14,29 @@ export class SendRateLimiter {
     this.#perSecond = perSecond;
   }
 
-  acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.#queue.then(() => this.#take(signal));
+  /**
+   * Starts `work` once this second has room, and answers what it answers. The work starts in the
+   * same tick as its start is counted: a start counted first and made later (after other
+   * continuations ran) would let the provider see more than `perSecond` calls in a second.
+   */
+  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    let started!: Promise<T>;
+    const turn = this.#queue.then(() => this.#take(signal, () => {
+      started = work();
+    }));
+    // The next waiter's turn comes when this one has started, not when it has finished.
     this.#queue = turn.catch(() => undefined);
-    return turn;
+    return turn.then(() => started);
   }
 
-  async #take(signal?: AbortSignal): Promise<void> {
+  async #take(signal: AbortSignal | undefined, start: () => void): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       const now = this.now();
       while (this.#starts.length > 0 && now - this.#starts[0]! >= 1000) this.#starts.shift();
       if (this.#starts.length < this.#perSecond) {
         this.#starts.push(now);
+        start();
         return;
       }
       await delay(Math.max(1, Math.ceil(this.#starts[0]! + 1000 - now)), undefined, { signal });
