@@ -10,6 +10,7 @@ import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
 import { readBack, settle, waitForReminders } from './demo-waits.ts';
+import { runCli } from '../run-cli.ts';
 
 const USAGE = `Usage: npm run demo [-- --quick] [-- --seconds N]
 
@@ -102,12 +103,4 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return tally.failed > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  },
-);
+runCli(() => main(process.argv.slice(2), process.env));

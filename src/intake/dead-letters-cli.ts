@@ -3,6 +3,7 @@ import amqp from 'amqplib';
 import { loadToolConfig } from '../config.ts';
 import { DEFAULT_AMQP_URL } from './amqp-publisher.ts';
 import { replayDeadLetters } from './replay-dead-letters.ts';
+import { runCli } from '../run-cli.ts';
 
 const USAGE = `Usage: npm run dead-letters -- replay [--limit N]
 
@@ -41,12 +42,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  },
-);
+runCli(() => main(process.argv.slice(2)));

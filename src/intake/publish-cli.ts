@@ -5,6 +5,7 @@ import { describeRejection, parseEnvelope } from '../domain/envelope.ts';
 import { AmqpPublisher, DEFAULT_AMQP_URL, type RoutableEnvelope } from './amqp-publisher.ts';
 import { Routable, parseEnvelopeInput } from './envelope-input.ts';
 import { DEFAULT_TOPOLOGY } from './topology.ts';
+import { runCli } from '../run-cli.ts';
 
 const USAGE = `Usage: npm run publish -- [--exchange NAME] [--raw] <file.json | ->
 
@@ -64,12 +65,4 @@ function validationProblem(item: unknown): string | null {
   return parsed.ok ? null : describeRejection(parsed.error);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  },
-);
+runCli(() => main(process.argv.slice(2)));
