@@ -39,8 +39,6 @@ const LAYERS = {
 const PENDING = [
   // The reminder scheduler moves to projections/reminders, beside the columns it reads.
   { from: /^channels\/reminder-scheduler\.ts$/, to: /^projections\/reminders-projection\.ts$/ },
-  // The live feed folds reports as the notification rows do; the fold's status rule belongs in domain.
-  { from: /^graphql\/delivery-feed\.ts$/, to: /^projections\/notification-row-fold\.ts$/ },
 ];
 
 /** Where a file under src/ sits: its layer (or 'root') and its path under src/, with forward slashes. */

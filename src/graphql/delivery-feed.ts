@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus, type StatusReported } from '../domain/notification-events.ts';
 import type { DeliveryChange } from '../projections/deliveries-projection.ts';
-import { statusAfterReport } from '../projections/notification-row-fold.ts';
+import { statusAfterReport } from '../domain/notification-status.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { FeedSubscription } from './feed-subscription.ts';

@@ -1,0 +1,15 @@
+import type { NotificationStatus, StatusReported } from './notification-events.ts';
+
+const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5 };
+const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed']);
+
+/**
+ * The status a provider report moves a notification to, or null when it would move it backwards.
+ * Reports arrive unordered: `delivered` after `read` changes nothing, and a failure after delivery
+ * is noted in the timeline but does not undo the delivery.
+ */
+export function statusAfterReport(current: NotificationStatus, reported: StatusReported['status']): NotificationStatus | null {
+  if (TERMINAL.has(current)) return null;
+  if (reported === 'failed' || reported === 'bounced') return RANK[current] <= RANK.sent ? reported : null;
+  return RANK[reported] > RANK[current] ? reported : null;
+}
