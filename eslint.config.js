@@ -37,8 +37,6 @@ const LAYERS = {
  * where its import goes, and is deleted when it does.
  */
 const PENDING = [
-  // The reminder scheduler moves to projections/reminders, beside the columns it reads.
-  { from: /^channels\/reminder-scheduler\.ts$/, to: /^projections\/reminders-projection\.ts$/ },
 ];
 
 /** Where a file under src/ sits: its layer (or 'root') and its path under src/, with forward slashes. */

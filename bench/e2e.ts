@@ -3,7 +3,7 @@ import amqp from 'amqplib';
 import type { SandboxTransport } from '../src/channels/sandbox-transport.ts';
 import { loadConfig } from '../src/config.ts';
 import { PATIENT_CHANNELS, type PatientEventType } from '../src/domain/event-catalogue.ts';
-import { notificationIdFor } from '../src/domain/plan-notifications.ts';
+import { notificationIdFor } from '../src/domain/notifications/plan-notifications.ts';
 import { AmqpPublisher } from '../src/intake/amqp-publisher.ts';
 import { resolveTopology } from '../src/intake/topology.ts';
 import { startService } from '../src/service.ts';

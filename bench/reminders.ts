@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { ReminderScheduler } from '../src/channels/reminder-scheduler.ts';
+import { ReminderScheduler } from '../src/projections/reminders/reminder-scheduler.ts';
 import type { Clock } from '../src/domain/clock.ts';
 import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
 import { runMigrations } from '../src/ledger/run-migrations.ts';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config.ts';
-import { parseEnvelope } from '../src/domain/envelope.ts';
+import { parseEnvelope } from '../src/domain/intake/envelope.ts';
 import { replayReadModels } from '../src/replay-read-models.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { NOTIFICATION_EVENT_TYPES as T } from '../src/domain/notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T } from '../src/domain/notifications/notification-events.ts';
 import { streamName } from '../src/domain/stream-name.ts';
 import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
 import { connectPostgres } from '../src/ledger/sql-connection.ts';

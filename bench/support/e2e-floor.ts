@@ -1,7 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import { PATIENT_CHANNELS, type Channel as MessageChannel, type PatientEventType } from '../../src/domain/event-catalogue.ts';
-import { notificationIdFor } from '../../src/domain/plan-notifications.ts';
+import { notificationIdFor } from '../../src/domain/notifications/plan-notifications.ts';
 import { declareTopology, type IntakeTopology } from '../../src/intake/topology.ts';
 import { waitForWake } from '../../src/ledger/wait-for-wake.ts';
 

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ChannelLimits } from '../../src/channels/channel-lane.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { loadConfig } from '../../src/config.ts';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { startService } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { validEnvelope, type RawEnvelope } from '../../test/support/envelopes.ts';

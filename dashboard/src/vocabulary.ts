@@ -1,5 +1,5 @@
 import { CHANNELS, EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
-import { NOTIFICATION_STATUSES } from '../../src/domain/notification-events.ts';
+import { NOTIFICATION_STATUSES } from '../../src/domain/notifications/notification-events.ts';
 
 export { CHANNELS, EVENT_TYPES, NOTIFICATION_STATUSES };
 

@@ -1,4 +1,4 @@
-import { evolveChannelPause, initialChannelPauseState, isChannelPausedAt } from '../domain/channel-events.ts';
+import { evolveChannelPause, initialChannelPauseState, isChannelPausedAt } from '../domain/notifications/channel-events.ts';
 import type { Clock } from '../domain/clock.ts';
 import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
 import { streamName } from '../domain/stream-name.ts';

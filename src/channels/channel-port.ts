@@ -1,6 +1,6 @@
 import type { Channel } from '../domain/event-catalogue.ts';
-import type { RenderedMessage } from '../domain/rendered-message.ts';
-import type { SendOutcome } from '../domain/send-outcome.ts';
+import type { RenderedMessage } from '../domain/templates/rendered-message.ts';
+import type { SendOutcome } from '../domain/notifications/send-outcome.ts';
 
 /** One message for a provider: everything a client needs to make the call. */
 export interface OutboundMessage {
@@ -13,7 +13,7 @@ export interface OutboundMessage {
   attempt: number;
 }
 
-export type { SendOutcome } from '../domain/send-outcome.ts';
+export type { SendOutcome } from '../domain/notifications/send-outcome.ts';
 
 /** A provider client for one channel. It never throws for a provider's answer; only bugs throw. */
 export interface ChannelTransport {

@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
 import type { Channel } from '../domain/event-catalogue.ts';
 import { maskAddress } from '../domain/mask-contact.ts';
-import { NOTIFICATION_EVENT_TYPES as T } from '../domain/notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T } from '../domain/notifications/notification-events.ts';
 import {
   decideDispatch,
   evolveNotification,
@@ -11,9 +11,9 @@ import {
   initialNotificationState,
   retryDelayMs,
   type DispatchPolicy,
-} from '../domain/notification-state.ts';
-import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/outcome-events.ts';
-import type { PlanningTemplates } from '../domain/plan-notifications.ts';
+} from '../domain/notifications/notification-state.ts';
+import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
+import type { PlanningTemplates } from '../domain/notifications/plan-notifications.ts';
 import { streamName, type StreamName } from '../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
-import { storeDeliveredAlert } from '../projections/staff-alerts.queries.ts';
-import { IN_APP_PROVIDER } from '../domain/notification-events.ts';
+import { storeDeliveredAlert } from '../projections/staff/staff-alerts.queries.ts';
+import { IN_APP_PROVIDER } from '../domain/notifications/notification-events.ts';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from './channel-port.ts';
 import type { StaffAlertHub } from './staff-alert-hub.ts';
 

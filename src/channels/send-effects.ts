@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNEL_EVENT_TYPES, type ChannelPaused } from '../domain/channel-events.ts';
+import { CHANNEL_EVENT_TYPES, type ChannelPaused } from '../domain/notifications/channel-events.ts';
 import type { Channel } from '../domain/event-catalogue.ts';
-import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/preference-events.ts';
+import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/notifications/preference-events.ts';
 import { streamName } from '../domain/stream-name.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import type { SendOutcome } from './channel-port.ts';

@@ -1,4 +1,4 @@
-import { ATTEMPT_TIMEOUT_CODE } from '../domain/notification-state.ts';
+import { ATTEMPT_TIMEOUT_CODE } from '../domain/notifications/notification-state.ts';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from './channel-port.ts';
 import type { ChannelLane } from './channel-lane.ts';
 

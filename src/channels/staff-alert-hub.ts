@@ -1,5 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import type { StaffAlert } from '../projections/staff-alerts.queries.ts';
+import type { StaffAlert } from '../projections/staff/staff-alerts.queries.ts';
 
 /**
  * Live in-app alerts inside one service instance: the in-app transport publishes each alert it

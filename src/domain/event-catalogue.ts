@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import * as P from './payload-schemas.ts';
+import * as P from './intake/payload-schemas.ts';
 
 export const CHANNELS = ['whatsapp', 'email', 'sms', 'push', 'in_app'] as const;
 export type Channel = (typeof CHANNELS)[number];

@@ -1,4 +1,4 @@
-import type { Slot } from './payload-parts.ts';
+import type { Slot } from './intake/payload-parts.ts';
 
 const partsFormats = new Map<string, Intl.DateTimeFormat>();
 

@@ -4,7 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ZodPlugin from '@pothos/plugin-zod';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
-import { toFieldIssues } from '../domain/envelope.ts';
+import { toFieldIssues } from '../domain/intake/envelope.ts';
 import { scopesOf, type AuthScopes } from './auth-scopes.ts';
 import type { GraphqlContext } from './context.ts';
 

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
-import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus, type StatusReported } from '../domain/notification-events.ts';
-import type { DeliveryChange } from '../projections/deliveries-projection.ts';
-import { statusAfterReport } from '../domain/notification-status.ts';
+import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type NotificationStatus, type StatusReported } from '../domain/notifications/notification-events.ts';
+import type { DeliveryChange } from '../projections/deliveries/deliveries-projection.ts';
+import { statusAfterReport } from '../domain/notifications/notification-status.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { FeedSubscription } from './feed-subscription.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_ENVELOPE_BYTES, parseEnvelopeBytes, type EnvelopeRejection } from '../domain/envelope.ts';
+import { MAX_ENVELOPE_BYTES, parseEnvelopeBytes, type EnvelopeRejection } from '../domain/intake/envelope.ts';
 import { maskContactsInText } from '../domain/mask-contacts-deep.ts';
 import { classifyFailure } from '../ledger/infrastructure-failure.ts';
 import type { Logger } from '../telemetry/logger.ts';

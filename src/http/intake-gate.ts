@@ -1,5 +1,5 @@
-import type { Envelope } from '../domain/envelope.ts';
-import type { IntakeVia } from '../domain/inbound-receipt.ts';
+import type { Envelope } from '../domain/intake/envelope.ts';
+import type { IntakeVia } from '../domain/intake/inbound-receipt.ts';
 import type { InboundOutcome } from '../commands/inbound/record-inbound.ts';
 
 /** The one path every inbound event takes into the ledger, whichever door it came through. */

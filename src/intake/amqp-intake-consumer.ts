@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Registry } from 'prom-client';
-import type { Envelope } from '../domain/envelope.ts';
+import type { Envelope } from '../domain/intake/envelope.ts';
 import { maskContactsInText } from '../domain/mask-contacts-deep.ts';
 import { LedgerInputError, WrongExpectedRevision } from '../ledger/event-store.ts';
 import { classifyFailure, retryingInPlace } from '../ledger/infrastructure-failure.ts';

@@ -1,4 +1,4 @@
-import { describeRejection, parseEnvelopeBytes, type Envelope, type EnvelopeRejection } from '../domain/envelope.ts';
+import { describeRejection, parseEnvelopeBytes, type Envelope, type EnvelopeRejection } from '../domain/intake/envelope.ts';
 import { err, type Result } from '../domain/result.ts';
 
 /**

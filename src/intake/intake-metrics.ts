@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { EnvelopeRejection } from '../domain/envelope.ts';
+import type { EnvelopeRejection } from '../domain/intake/envelope.ts';
 
 /**
  * Why a message went to the dead-letter queue: a rejection kind, the ledger refusing the event, or

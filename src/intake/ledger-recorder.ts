@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.ts';
-import type { Envelope } from '../domain/envelope.ts';
-import type { IntakeVia } from '../domain/inbound-receipt.ts';
+import type { Envelope } from '../domain/intake/envelope.ts';
+import type { IntakeVia } from '../domain/intake/inbound-receipt.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import { recordInbound, type InboundOutcome } from '../commands/inbound/record-inbound.ts';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { describeRejection, parseEnvelope } from '../domain/envelope.ts';
+import { describeRejection, parseEnvelope } from '../domain/intake/envelope.ts';
 import { AmqpPublisher, DEFAULT_AMQP_URL, type RoutableEnvelope } from './amqp-publisher.ts';
 import { Routable, parseEnvelopeInput } from './envelope-input.ts';
 import { DEFAULT_TOPOLOGY } from './topology.ts';

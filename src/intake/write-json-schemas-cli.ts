@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { jsonSchemaFiles } from '../domain/json-schemas.ts';
+import { jsonSchemaFiles } from '../domain/intake/json-schemas.ts';
 
 /*
  * Writes the upstream payload contract as JSON Schema files into schemas/ at the repository root:

@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Channel } from '../domain/event-catalogue.ts';
-import type { ContactBlock } from '../domain/preference-events.ts';
-import type { ReminderOffset } from '../domain/reminder-offsets.ts';
+import type { ContactBlock } from '../domain/notifications/preference-events.ts';
+import type { ReminderOffset } from '../domain/reminders/reminder-offsets.ts';
 import type { LedgerPosition } from '../ledger/event-store.ts';
 import { loadMissing } from './load-missing.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
-import { StaffRoutingState } from './staff-routing-batch-state.ts';
-import { WalkinQueues } from './walkin-batch-state.ts';
+import { StaffRoutingState } from './staff/staff-routing-batch-state.ts';
+import { WalkinQueues } from './walk-in/walkin-batch-state.ts';
 import {
   loadAppointmentStates,
   loadEmergencyLeaves,
@@ -14,7 +14,7 @@ import {
   recordEmergencyLeaves,
   saveAppointmentStates,
   type AppointmentStateRow,
-} from './reminder-state.queries.ts';
+} from './reminders/reminder-state.queries.ts';
 
 type Db = Kysely<ReadModelDatabase>;
 

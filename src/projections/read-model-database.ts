@@ -5,8 +5,8 @@ import type {
   StaffEventRoutingTable,
   StaffMemberVersionTable,
   UnroutedStaffEventTable,
-} from './staff-routing.tables.ts';
-import type { InboundMessageTable, PendingProviderReportTable, ProviderMessageTable } from './provider-callback.tables.ts';
+} from './staff/staff-routing.tables.ts';
+import type { InboundMessageTable, PendingProviderReportTable, ProviderMessageTable } from './provider-callbacks/provider-callback.tables.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** int8 columns come back as strings from pg; we write numbers or strings. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { patient, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChannelLane } from '../../src/channels/channel-lane.ts';
 import type { ChannelTransport, SendOutcome } from '../../src/channels/channel-port.ts';
 import { sendBudgetMs, sendWithinAttempt } from '../../src/channels/send-within-attempt.ts';
-import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notification-state.ts';
+import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notifications/notification-state.ts';
 
 const message = { notificationId: 'n-1', channel: 'whatsapp' as const, to: '+910000000000', rendered: { body: 'hi' } as never, attempt: 1 };
 const lane = (perSecond = 80) => new ChannelLane('whatsapp', { concurrency: 4, perSecond }, { claimBatch: 50, horizonMs: 1_000 });

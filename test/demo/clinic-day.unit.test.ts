@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { planClinicDay } from '../../src/demo/clinic-day.ts';
 
 const now = new Date('2026-11-24T04:07:20Z');

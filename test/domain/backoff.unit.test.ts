@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../../src/domain/backoff.ts';
-import { retryDelayMs } from '../../src/domain/notification-state.ts';
+import { retryDelayMs } from '../../src/domain/notifications/notification-state.ts';
 
 describe('the one backoff', () => {
   const backoff = { baseMs: 2_000, maxMs: 15 * 60_000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptFailed, AttemptStarted, NotificationPlanned } from '../../src/domain/notification-events.ts';
+import type { AttemptFailed, AttemptStarted, NotificationPlanned } from '../../src/domain/notifications/notification-events.ts';
 import {
   ATTEMPT_TIMEOUT_CODE,
   decideDispatch,
@@ -8,7 +8,7 @@ import {
   initialNotificationState,
   retryDelayMs,
   type NotificationState,
-} from '../../src/domain/notification-state.ts';
+} from '../../src/domain/notifications/notification-state.ts';
 
 const policy = { maxAttempts: 5, attemptTimeoutMs: 60_000 };
 const now = new Date('2026-11-24T09:00:00Z');

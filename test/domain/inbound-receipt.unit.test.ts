@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../src/domain/envelope.ts';
+import type { Envelope } from '../../src/domain/intake/envelope.ts';
 import {
   DUPLICATE_IGNORED,
   INBOUND_RECEIVED,
@@ -10,7 +10,7 @@ import {
   initialInboundState,
   type InboundDecision,
   type InboundState,
-} from '../../src/domain/inbound-receipt.ts';
+} from '../../src/domain/intake/inbound-receipt.ts';
 
 describe('the payload hash that tells a true repeat from a reused event id', () => {
   const payload = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope, parseEnvelopeBytes } from '../../src/domain/envelope.ts';
-import { canonicalJson, hashPayload } from '../../src/domain/inbound-receipt.ts';
-import { ENVELOPE_LIMITS, findJsonLimitViolation } from '../../src/domain/json-limits.ts';
+import { parseEnvelope, parseEnvelopeBytes } from '../../src/domain/intake/envelope.ts';
+import { canonicalJson, hashPayload } from '../../src/domain/intake/inbound-receipt.ts';
+import { ENVELOPE_LIMITS, findJsonLimitViolation } from '../../src/domain/intake/json-limits.ts';
 import { maskContactsDeep } from '../../src/domain/mask-contacts-deep.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 

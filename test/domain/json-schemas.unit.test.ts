@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_EVENT_TYPES, UPSTREAM_EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
-import { jsonSchemaFiles, jsonSchemasForUpstream } from '../../src/domain/json-schemas.ts';
+import { jsonSchemaFiles, jsonSchemasForUpstream } from '../../src/domain/intake/json-schemas.ts';
 
 interface ObjectSchema {
   properties: Record<string, ObjectSchema & { const?: string; minItems?: number; maxItems?: number; items?: ObjectSchema; description?: string }>;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deterministicUuid } from '../../src/domain/ids.ts';
-import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notification-state.ts';
-import { abandonedEvents, outcomeEvents, type DeliveryContext } from '../../src/domain/outcome-events.ts';
-import type { SendOutcome } from '../../src/domain/send-outcome.ts';
+import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notifications/notification-state.ts';
+import { abandonedEvents, outcomeEvents, type DeliveryContext } from '../../src/domain/notifications/outcome-events.ts';
+import type { SendOutcome } from '../../src/domain/notifications/send-outcome.ts';
 
 const context: DeliveryContext = { notificationId: 'n-1', correlationId: 'evt-1', actor: 'dispatcher-a' };
 const at = new Date('2026-11-24T09:00:00Z');

@@ -5,8 +5,8 @@ import {
   tokensReachingTurn,
   type QueueToken,
   type TokenTurnState,
-} from '../../src/domain/plan-approaching-turn.ts';
-import { planningTemplates } from '../../src/domain/planning-templates.ts';
+} from '../../src/domain/walk-in/plan-approaching-turn.ts';
+import { planningTemplates } from '../../src/domain/templates/planning-templates.ts';
 import { centre, patient, secondPatient, walkinQueue } from '../support/envelopes.ts';
 
 const token = (number: string, position: number): QueueToken => ({ number, position, patient });

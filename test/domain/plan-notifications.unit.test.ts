@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../src/domain/envelope.ts';
+import type { Envelope } from '../../src/domain/intake/envelope.ts';
 import { PATIENT_CHANNELS, type Channel, type PatientEventType } from '../../src/domain/event-catalogue.ts';
-import type { Patient } from '../../src/domain/payload-parts.ts';
-import { planPatientNotifications, type PlanDecision } from '../../src/domain/plan-notifications.ts';
-import { planningTemplates } from '../../src/domain/planning-templates.ts';
-import type { ContactBlock } from '../../src/domain/preference-events.ts';
+import type { Patient } from '../../src/domain/intake/payload-parts.ts';
+import { planPatientNotifications, type PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
+import { planningTemplates } from '../../src/domain/templates/planning-templates.ts';
+import type { ContactBlock } from '../../src/domain/notifications/preference-events.ts';
 import { appointment, centre, doctor, patient, validEnvelope, walkinQueue } from '../support/envelopes.ts';
 
 const now = new Date('2026-11-24T09:00:00Z');

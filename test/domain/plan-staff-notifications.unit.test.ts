@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../src/domain/envelope.ts';
+import type { Envelope } from '../../src/domain/intake/envelope.ts';
 import type { Channel, StaffEventType } from '../../src/domain/event-catalogue.ts';
 import { STAFF_EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
-import type { RoutedRecipient } from '../../src/domain/evaluate-staff-routing.ts';
-import { planStaffNotifications, staffNotificationIdFor, type StaffPlanningTemplates } from '../../src/domain/plan-staff-notifications.ts';
-import type { PlanDecision } from '../../src/domain/plan-notifications.ts';
-import type { ContactBlock } from '../../src/domain/preference-events.ts';
-import type { StaffContacts, StaffMember } from '../../src/domain/staff-directory.ts';
-import { staffPlanningTemplates } from '../../src/domain/staff-planning-templates.ts';
+import type { RoutedRecipient } from '../../src/domain/staff-routing/evaluate-staff-routing.ts';
+import { planStaffNotifications, staffNotificationIdFor, type StaffPlanningTemplates } from '../../src/domain/staff-routing/plan-staff-notifications.ts';
+import type { PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
+import type { ContactBlock } from '../../src/domain/notifications/preference-events.ts';
+import type { StaffContacts, StaffMember } from '../../src/domain/staff-routing/staff-directory.ts';
+import { staffPlanningTemplates } from '../../src/domain/templates/staff-planning-templates.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 
 const now = new Date('2026-11-24T09:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { providerCallbackId, type CallbackContent, type ProviderStatusReport } from '../../src/domain/provider-callback-events.ts';
+import { providerCallbackId, type CallbackContent, type ProviderStatusReport } from '../../src/domain/notifications/provider-callback-events.ts';
 
 const report = (status: ProviderStatusReport['status']): ProviderStatusReport => ({
   provider: '360dialog', providerMessageId: 'wamid.A', status, code: null, detail: null, reportId: `wamid.A:${status}`, occurredAt: '2026-11-24T09:00:00.000Z',

@@ -1,7 +1,7 @@
 import type { Channel, EventType } from '../../src/domain/event-catalogue.ts';
-import type { RenderedFor } from '../../src/domain/rendered-message.ts';
-import { renderTemplate } from '../../src/domain/render-template.ts';
-import { templateVariables } from '../../src/domain/template-variables.ts';
+import type { RenderedFor } from '../../src/domain/templates/rendered-message.ts';
+import { renderTemplate } from '../../src/domain/templates/render-template.ts';
+import { templateVariables } from '../../src/domain/templates/template-variables.ts';
 import { FULL, contextFor } from './template-fixtures.ts';
 
 /** Variables from a fixture payload, then the message; a template error fails the test with its message. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, templateFor } from '../../src/domain/render-template.ts';
-import { templateVariables } from '../../src/domain/template-variables.ts';
+import { renderTemplate, templateFor } from '../../src/domain/templates/render-template.ts';
+import { templateVariables } from '../../src/domain/templates/template-variables.ts';
 import { renderFrom } from './render-helper.ts';
 import { FULL, hindiPatient } from './template-fixtures.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, EVENT_TYPES, PATIENT_CHANNELS, STAFF_EVENT_TYPES, type PatientEventType } from '../../src/domain/event-catalogue.ts';
-import type { RenderedMessage } from '../../src/domain/rendered-message.ts';
-import { templateFor } from '../../src/domain/render-template.ts';
+import type { RenderedMessage } from '../../src/domain/templates/rendered-message.ts';
+import { templateFor } from '../../src/domain/templates/render-template.ts';
 import { renderFrom } from './render-helper.ts';
 import { FULL, MINIMAL } from './template-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import { renderText } from '../../src/domain/render-template.ts';
+import { renderText } from '../../src/domain/templates/render-template.ts';
 import { listTemplates } from '../../src/domain/templates/template-catalogue.ts';
 import type { ChannelTemplates } from '../../src/domain/templates/template-source.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countSmsSegments } from '../../src/domain/sms-segments.ts';
+import { countSmsSegments } from '../../src/domain/notifications/sms-segments.ts';
 
 const gsm = (n: number) => 'a'.repeat(n);
 const hindi = (n: number) => 'क'.repeat(n);

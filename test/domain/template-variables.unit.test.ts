@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, PAYLOAD_SCHEMAS } from '../../src/domain/event-catalogue.ts';
-import { formatMoney } from '../../src/domain/template-formatting.ts';
-import { formattingLocale, recipientLocale, templateLocale, templateVariables } from '../../src/domain/template-variables.ts';
+import { formatMoney } from '../../src/domain/templates/template-formatting.ts';
+import { formattingLocale, recipientLocale, templateLocale, templateVariables } from '../../src/domain/templates/template-variables.ts';
 import { FULL, MINIMAL, affected, appointment, contextFor, doctor, hindiPatient, kathmandu, kolkata, patient } from './template-fixtures.ts';
 
 describe('the template fixtures', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
-import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notification-state.ts';
+import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notifications/notification-state.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { validEnvelope } from '../support/envelopes.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_ENVELOPE_BYTES } from '../../src/domain/envelope.ts';
+import { MAX_ENVELOPE_BYTES } from '../../src/domain/intake/envelope.ts';
 import type { RecordInbound } from '../../src/intake/amqp-intake-consumer.ts';
 import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
 import { ledgerRecorder } from '../../src/intake/ledger-recorder.ts';

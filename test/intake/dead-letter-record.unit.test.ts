@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetteredEvent } from '../../src/domain/dead-letter-events.ts';
+import { deadLetteredEvent } from '../../src/domain/intake/dead-letter-events.ts';
 import { categoryOf, streamName } from '../../src/domain/stream-name.ts';
 import { unprocessableReason } from '../../src/intake/dead-letter.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { UPSTREAM_EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvelope, type Envelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope, type Envelope } from '../../src/domain/intake/envelope.ts';
 import { streamName, type StreamName } from '../../src/domain/stream-name.ts';
 import {
   LedgerInputError,

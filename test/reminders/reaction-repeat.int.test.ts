@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planningTemplates } from '../../src/domain/planning-templates.ts';
+import { planningTemplates } from '../../src/domain/templates/planning-templates.ts';
 import type { LedgerPosition, RecordedEvent } from '../../src/ledger/event-store.ts';
 import { runMigrations } from '../../src/ledger/run-migrations.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
@@ -9,8 +9,8 @@ import { readModelMigrations } from '../../src/projections/migrations/read-model
 import type { LedgerReaction, PendingAppend } from '../../src/projections/ledger-reaction.ts';
 import { PlannerBatchState } from '../../src/projections/planner-batch-state.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
-import { reminderScheduleReaction } from '../../src/projections/reminder-schedule-reaction.ts';
-import { walkinReaction } from '../../src/projections/walkin-reaction.ts';
+import { reminderScheduleReaction } from '../../src/projections/reminders/reminder-schedule-reaction.ts';
+import { walkinReaction } from '../../src/projections/walk-in/walkin-reaction.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { patient, walkinQueue } from '../support/envelopes.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decideReminderFate } from '../../src/domain/decide-reminder-fate.ts';
-import { initialAppointmentReminderState, planReminders, type AppointmentChange } from '../../src/domain/plan-reminders.ts';
-import { DEFAULT_REMINDER_OFFSETS, parseReminderOffsets } from '../../src/domain/reminder-offsets.ts';
+import { decideReminderFate } from '../../src/domain/reminders/decide-reminder-fate.ts';
+import { initialAppointmentReminderState, planReminders, type AppointmentChange } from '../../src/domain/reminders/plan-reminders.ts';
+import { DEFAULT_REMINDER_OFFSETS, parseReminderOffsets } from '../../src/domain/reminders/reminder-offsets.ts';
 import { localDateAt, slotInstant } from '../../src/domain/slot-instant.ts';
 
 describe('slot instants', () => {

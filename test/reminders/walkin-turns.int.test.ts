@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
-import { approachingTurnNotificationId } from '../../src/domain/plan-approaching-turn.ts';
+import { approachingTurnNotificationId } from '../../src/domain/walk-in/plan-approaching-turn.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { setWalkInThreshold } from '../../src/commands/centre-settings/set-walk-in-threshold.ts';

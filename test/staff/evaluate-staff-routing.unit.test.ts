@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StaffEventType } from '../../src/domain/event-catalogue.ts';
-import { evaluateStaffRouting, type StaffEventFacts } from '../../src/domain/evaluate-staff-routing.ts';
-import type { RoutingRule, RoutingRuleSpec } from '../../src/domain/routing-rule.ts';
-import type { StaffMember } from '../../src/domain/staff-directory.ts';
+import { evaluateStaffRouting, type StaffEventFacts } from '../../src/domain/staff-routing/evaluate-staff-routing.ts';
+import type { RoutingRule, RoutingRuleSpec } from '../../src/domain/staff-routing/routing-rule.ts';
+import type { StaffMember } from '../../src/domain/staff-routing/staff-directory.ts';
 
 const member = (id: string, roles: StaffMember['roles'], centreIds: string[], active = true): StaffMember => ({
   id,

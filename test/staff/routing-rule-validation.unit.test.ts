@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROUTING_RULES } from '../../src/domain/default-routing-rules.ts';
+import { DEFAULT_ROUTING_RULES } from '../../src/domain/staff-routing/default-routing-rules.ts';
 import {
   decideCreateRoutingRule,
   decideDeleteRoutingRule,
@@ -7,8 +7,8 @@ import {
   evolveRoutingRule,
   initialRoutingRuleState,
   ROUTING_RULE_EVENT_TYPES,
-} from '../../src/domain/routing-rule.ts';
-import { validateRoutingRule } from '../../src/domain/routing-rule-validation.ts';
+} from '../../src/domain/staff-routing/routing-rule.ts';
+import { validateRoutingRule } from '../../src/domain/staff-routing/routing-rule-validation.ts';
 
 const known = new Set(['cfo-hq']);
 const valid = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
-import { listStaffAlerts } from '../../src/projections/staff-alerts.queries.ts';
+import { listStaffAlerts } from '../../src/projections/staff/staff-alerts.queries.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { fixedClock } from '../support/clock.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { parseEnvelope } from '../../src/domain/envelope.ts';
+import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import type { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import type { InboundOutcome } from '../../src/commands/inbound/record-inbound.ts';
 import type { Service } from '../../src/service.ts';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../../domain/result.ts';
-import type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
+import type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/notifications/provider-callback-events.ts';
 
 import type { SesSnsWebhookConfig } from './ses-sns-webhook.ts';
 import type { TwilioWebhookConfig } from './twilio-webhook.ts';
@@ -13,7 +13,7 @@ export interface WebhookConfigs {
   sms: TwilioWebhookConfig | null;
 }
 
-export type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/provider-callback-events.ts';
+export type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/notifications/provider-callback-events.ts';
 
 /** An HTTP request as the webhook parsers need it: the body exactly as received, for signatures. */
 export interface WebhookRequest {

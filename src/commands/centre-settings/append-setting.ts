@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.ts';
-import type { FieldIssue } from '../../domain/envelope.ts';
+import type { FieldIssue } from '../../domain/intake/envelope.ts';
 import { err, ok } from '../../domain/result.ts';
 import type { StreamName } from '../../domain/stream-name.ts';
 import type { EventStore, LedgerPosition, NewEvent } from '../../ledger/event-store.ts';

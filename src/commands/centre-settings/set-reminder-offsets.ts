@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { REMINDER_EVENT_TYPES, type ReminderOffsetsSet } from '../../domain/reminder-events.ts';
-import { parseReminderOffsets, type ReminderOffset } from '../../domain/reminder-offsets.ts';
+import { REMINDER_EVENT_TYPES, type ReminderOffsetsSet } from '../../domain/reminders/reminder-events.ts';
+import { parseReminderOffsets, type ReminderOffset } from '../../domain/reminders/reminder-offsets.ts';
 import { ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import type { EventStore, LedgerPosition } from '../../ledger/event-store.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
-import { WALKIN_EVENT_TYPES, parseWalkInThreshold, type WalkInThresholdSet } from '../../domain/walkin-events.ts';
+import { WALKIN_EVENT_TYPES, parseWalkInThreshold, type WalkInThresholdSet } from '../../domain/walk-in/walkin-events.ts';
 import type { EventStore, LedgerPosition } from '../../ledger/event-store.ts';
 import { appendSetting, rejected, type SettingRejected } from './append-setting.ts';
 

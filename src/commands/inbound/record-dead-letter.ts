@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.ts';
-import { EVENT_DEAD_LETTERED, deadLetteredEvent, type DeadLetteredMessage } from '../../domain/dead-letter-events.ts';
+import { EVENT_DEAD_LETTERED, deadLetteredEvent, type DeadLetteredMessage } from '../../domain/intake/dead-letter-events.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { ok } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.ts';
-import type { Envelope } from '../../domain/envelope.ts';
+import type { Envelope } from '../../domain/intake/envelope.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { ok } from '../../domain/result.ts';
 import {
@@ -9,7 +9,7 @@ import {
   evolveInbound,
   initialInboundState,
   type IntakeVia,
-} from '../../domain/inbound-receipt.ts';
+} from '../../domain/intake/inbound-receipt.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { WrongExpectedRevision, type EventStore, type LedgerPosition } from '../../ledger/event-store.ts';
 import { countingEvents, handleCommand, isConflict } from '../handle-command.ts';

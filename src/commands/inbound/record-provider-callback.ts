@@ -4,7 +4,7 @@ import {
   PROVIDER_CALLBACK_EVENT_TYPES,
   providerCallbackId,
   type ProviderCallbackReceived,
-} from '../../domain/provider-callback-events.ts';
+} from '../../domain/notifications/provider-callback-events.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { WrongExpectedRevision, type EventStore, type LedgerPosition } from '../../ledger/event-store.ts';
 import { handleCommand, isConflict } from '../handle-command.ts';

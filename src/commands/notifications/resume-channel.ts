@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNEL_EVENT_TYPES, evolveChannelPause, initialChannelPauseState, type ChannelResumed } from '../../domain/channel-events.ts';
+import { CHANNEL_EVENT_TYPES, evolveChannelPause, initialChannelPauseState, type ChannelResumed } from '../../domain/notifications/channel-events.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import { err, ok, type Result } from '../../domain/result.ts';

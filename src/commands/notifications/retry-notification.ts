@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../domain/clock.ts';
-import { NOTIFICATION_EVENT_TYPES, type RetryRequested } from '../../domain/notification-events.ts';
-import { decideRetry, evolveNotification, initialNotificationState, type RetryRefusal } from '../../domain/notification-state.ts';
+import { NOTIFICATION_EVENT_TYPES, type RetryRequested } from '../../domain/notifications/notification-events.ts';
+import { decideRetry, evolveNotification, initialNotificationState, type RetryRefusal } from '../../domain/notifications/notification-state.ts';
 import { ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { formatPosition, type EventStore } from '../../ledger/event-store.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { err, type Result } from '../../domain/result.ts';
-import { ROUTING_RULE_EVENT_TYPES as T, decideCreateRoutingRule, type RoutingRuleRejection } from '../../domain/routing-rule.ts';
-import { StaffId } from '../../domain/staff-directory.ts';
+import { ROUTING_RULE_EVENT_TYPES as T, decideCreateRoutingRule, type RoutingRuleRejection } from '../../domain/staff-routing/routing-rule.ts';
+import { StaffId } from '../../domain/staff-routing/staff-directory.ts';
 import { changeRoutingRule, existingStaffIds, type CommandDeps, type RuleChanged } from './routing-rule-change.ts';
 
 /** Creates a rule at version 1. Refused with every problem in the input, nothing appended. */

@@ -1,5 +1,5 @@
 import type { Result } from '../../domain/result.ts';
-import { ROUTING_RULE_EVENT_TYPES as T, decideDeleteRoutingRule, type RoutingRuleRejection } from '../../domain/routing-rule.ts';
+import { ROUTING_RULE_EVENT_TYPES as T, decideDeleteRoutingRule, type RoutingRuleRejection } from '../../domain/staff-routing/routing-rule.ts';
 import { changeRoutingRule, type CommandDeps, type RuleChanged } from './routing-rule-change.ts';
 
 export async function deleteRoutingRule(

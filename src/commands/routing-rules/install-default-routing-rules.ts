@@ -1,7 +1,7 @@
-import { DEFAULT_ROUTING_RULES, SYSTEM_ACTOR } from '../../domain/default-routing-rules.ts';
+import { DEFAULT_ROUTING_RULES, SYSTEM_ACTOR } from '../../domain/staff-routing/default-routing-rules.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { ok } from '../../domain/result.ts';
-import { ROUTING_RULE_EVENT_TYPES as T, evolveRoutingRule, initialRoutingRuleState } from '../../domain/routing-rule.ts';
+import { ROUTING_RULE_EVENT_TYPES as T, evolveRoutingRule, initialRoutingRuleState } from '../../domain/staff-routing/routing-rule.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { handleCommand } from '../handle-command.ts';
 import type { CommandDeps } from './routing-rule-change.ts';

@@ -7,8 +7,8 @@ import {
   type RoutingRule,
   type RoutingRuleRejection,
   type RoutingRuleState,
-} from '../../domain/routing-rule.ts';
-import { StaffId } from '../../domain/staff-directory.ts';
+} from '../../domain/staff-routing/routing-rule.ts';
+import { StaffId } from '../../domain/staff-routing/staff-directory.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import type { EventStore, LedgerPosition } from '../../ledger/event-store.ts';
 import { handleCommand, isConflict, type Decided } from '../handle-command.ts';

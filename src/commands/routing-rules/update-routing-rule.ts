@@ -1,5 +1,5 @@
 import type { Result } from '../../domain/result.ts';
-import { ROUTING_RULE_EVENT_TYPES as T, decideUpdateRoutingRule, specOf, type RoutingRuleRejection, type RoutingRuleSpec } from '../../domain/routing-rule.ts';
+import { ROUTING_RULE_EVENT_TYPES as T, decideUpdateRoutingRule, specOf, type RoutingRuleRejection, type RoutingRuleSpec } from '../../domain/staff-routing/routing-rule.ts';
 import { changeRoutingRule, existingStaffIds, type CommandDeps, type RuleChanged } from './routing-rule-change.ts';
 
 /**

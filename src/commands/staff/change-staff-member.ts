@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { ok, type Result } from '../../domain/result.ts';
-import { evolveStaffMember, type StaffMember, type StaffMemberRejection } from '../../domain/staff-directory.ts';
+import { evolveStaffMember, type StaffMember, type StaffMemberRejection } from '../../domain/staff-routing/staff-directory.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { WrongExpectedRevision, type EventStore, type LedgerPosition } from '../../ledger/event-store.ts';
 import { countingEvents, handleCommand, isConflict } from '../handle-command.ts';

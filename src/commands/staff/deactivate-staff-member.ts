@@ -1,5 +1,5 @@
 import { err, type Result } from '../../domain/result.ts';
-import { STAFF_MEMBER_EVENT_TYPES as T, StaffId, decideDeactivateStaffMember, type StaffMemberRejection } from '../../domain/staff-directory.ts';
+import { STAFF_MEMBER_EVENT_TYPES as T, StaffId, decideDeactivateStaffMember, type StaffMemberRejection } from '../../domain/staff-routing/staff-directory.ts';
 import { changeStaffMember, type StaffCommandDeps, type StaffMemberChanged } from './change-staff-member.ts';
 
 /** Stops every alert to a member; their record and history stay. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
-import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type StatusReported } from '../../domain/notification-events.ts';
+import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type StatusReported } from '../../domain/notifications/notification-events.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { WrongExpectedRevision, type EventStore, type LedgerPosition, type RecordedEvent } from '../../ledger/event-store.ts';

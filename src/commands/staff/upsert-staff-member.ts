@@ -1,5 +1,5 @@
 import { err, type Result } from '../../domain/result.ts';
-import { STAFF_MEMBER_EVENT_TYPES as T, StaffId, decideUpsertStaffMember, type StaffMemberRejection } from '../../domain/staff-directory.ts';
+import { STAFF_MEMBER_EVENT_TYPES as T, StaffId, decideUpsertStaffMember, type StaffMemberRejection } from '../../domain/staff-routing/staff-directory.ts';
 import { changeStaffMember, type StaffCommandDeps, type StaffMemberChanged } from './change-staff-member.ts';
 
 /** Adds a staff member or replaces their record; refused with every problem, nothing appended. */

@@ -1,4 +1,4 @@
-import type { TemplateLocale } from '../template-locale.ts';
+import type { TemplateLocale } from './template-locale.ts';
 import type { EmailSource } from './template-source.ts';
 
 /** A paragraph of Liquid text, shown only when the variable named by `when` is present. */

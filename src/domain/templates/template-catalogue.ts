@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel, type EventType } from '../event-catalogue.ts';
-import { TEMPLATE_LOCALES, type TemplateLocale } from '../template-locale.ts';
+import { TEMPLATE_LOCALES, type TemplateLocale } from './template-locale.ts';
 import { APPOINTMENT_BOOKING_EN } from './appointment-booking-en.ts';
 import { APPOINTMENT_BOOKING_HI } from './appointment-booking-hi.ts';
 import { APPOINTMENT_VISIT_EN } from './appointment-visit-en.ts';

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { InboundMessageTable } from '../../projections/provider-callback.tables.ts';
+import type { InboundMessageTable } from '../../projections/provider-callbacks/provider-callback.tables.ts';
 import type { ReadModelDatabase } from '../../projections/read-model-database.ts';
 
 export type InboundMessagePageRow = Selectable<InboundMessageTable> & { received_at_micros: string };

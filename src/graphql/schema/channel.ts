@@ -1,4 +1,4 @@
-import type { ChannelResumed } from '../../domain/channel-events.ts';
+import type { ChannelResumed } from '../../domain/notifications/channel-events.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';

@@ -1,5 +1,5 @@
 import type { Channel } from '../../domain/event-catalogue.ts';
-import type { NotificationStatus } from '../../domain/notification-events.ts';
+import type { NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import { readers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { deliveryStats, type DeliveryStatsRow } from '../queries/notifications.queries.ts';

@@ -1,5 +1,5 @@
 import { CHANNELS } from '../../domain/event-catalogue.ts';
-import { NOTIFICATION_STATUSES } from '../../domain/notification-events.ts';
+import { NOTIFICATION_STATUSES } from '../../domain/notifications/notification-events.ts';
 import { builder } from '../builder.ts';
 
 // Values match the ledger's spelling, so filters and payloads read the same everywhere.

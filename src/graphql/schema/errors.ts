@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../../domain/envelope.ts';
+import type { FieldIssue } from '../../domain/intake/envelope.ts';
 import { builder } from '../builder.ts';
 
 /**

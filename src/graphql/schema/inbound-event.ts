@@ -1,4 +1,4 @@
-import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/inbound-receipt.ts';
+import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { maskContactsDeep } from '../../domain/mask-contacts-deep.ts';
 import { streamName, streamNameIfValid } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore } from '../../ledger/event-store.ts';

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { maskContactsDeep, maskContactsInText } from '../../domain/mask-contacts-deep.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
-import type { NotificationStatus } from '../../domain/notification-events.ts';
+import type { NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { formatPosition, readStreamToArray, type RecordedEvent } from '../../ledger/event-store.ts';
 import { auditors, readers, wholeForAuditors } from '../auth-scopes.ts';

@@ -1,4 +1,4 @@
-import { limitRejection, MAX_ENVELOPE_BYTES, parseEnvelope } from '../../domain/envelope.ts';
+import { limitRejection, MAX_ENVELOPE_BYTES, parseEnvelope } from '../../domain/intake/envelope.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
 import { publishers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';

@@ -1,4 +1,4 @@
-import type { RetryRequested } from '../../domain/notification-events.ts';
+import type { RetryRequested } from '../../domain/notifications/notification-events.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { retryNotification } from '../../commands/notifications/retry-notification.ts';

@@ -1,13 +1,13 @@
 import { STAFF_EVENT_TYPES } from '../../domain/event-catalogue.ts';
-import type { RoutingRuleRejection, RuleCondition } from '../../domain/routing-rule.ts';
-import { CONDITION_OPERATORS } from '../../domain/routing-rule-validation.ts';
+import type { RoutingRuleRejection, RuleCondition } from '../../domain/staff-routing/routing-rule.ts';
+import { CONDITION_OPERATORS } from '../../domain/staff-routing/routing-rule-validation.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
 import { createRoutingRule } from '../../commands/routing-rules/create-routing-rule.ts';
 import { deleteRoutingRule } from '../../commands/routing-rules/delete-routing-rule.ts';
 import type { RuleChanged } from '../../commands/routing-rules/routing-rule-change.ts';
 import { updateRoutingRule } from '../../commands/routing-rules/update-routing-rule.ts';
-import { listRoutingRules, routingRuleHistory, type RoutingRuleView } from '../../projections/routing-rules.queries.ts';
-import { listUnroutedStaffEvents, MAX_PAGE, type UnroutedStaffEvent } from '../../projections/staff-alerts.queries.ts';
+import { listRoutingRules, routingRuleHistory, type RoutingRuleView } from '../../projections/staff/routing-rules.queries.ts';
+import { listUnroutedStaffEvents, MAX_PAGE, type UnroutedStaffEvent } from '../../projections/staff/staff-alerts.queries.ts';
 import { admins, readers } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf, type GraphqlContext } from '../context.ts';

@@ -1,13 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { maskAddress } from '../../domain/mask-contact.ts';
-import { STAFF_ROLES, type StaffContacts, type StaffMemberRejection } from '../../domain/staff-directory.ts';
+import { STAFF_ROLES, type StaffContacts, type StaffMemberRejection } from '../../domain/staff-routing/staff-directory.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
 import { deactivateStaffMember } from '../../commands/staff/deactivate-staff-member.ts';
 import type { StaffMemberChanged } from '../../commands/staff/change-staff-member.ts';
 import { markStaffAlertRead } from '../../commands/staff/mark-staff-alert-read.ts';
 import { upsertStaffMember } from '../../commands/staff/upsert-staff-member.ts';
-import { listStaffAlerts, MAX_PAGE, staffAlertBook, type StaffAlert } from '../../projections/staff-alerts.queries.ts';
-import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff-directory.queries.ts';
+import { listStaffAlerts, MAX_PAGE, staffAlertBook, type StaffAlert } from '../../projections/staff/staff-alerts.queries.ts';
+import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff/staff-directory.queries.ts';
 import { admins, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf, type GraphqlContext } from '../context.ts';

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { sql as sqlTag } from 'kysely';
 import { Registry } from 'prom-client';
-import { INBOUND_RECEIVED, DUPLICATE_IGNORED } from '../../../src/domain/inbound-receipt.ts';
+import { INBOUND_RECEIVED, DUPLICATE_IGNORED } from '../../../src/domain/intake/inbound-receipt.ts';
 import { streamName } from '../../../src/domain/stream-name.ts';
 import { AmqpIntakeConsumer, type AmqpIntakeConsumerOptions } from '../../../src/intake/amqp-intake-consumer.ts';
 import { AmqpPublisher } from '../../../src/intake/amqp-publisher.ts';

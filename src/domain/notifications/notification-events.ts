@@ -1,0 +1,157 @@
+import type { Channel, EventType } from '../event-catalogue.ts';
+
+/** The provider name in-app sends and reads are recorded under. */
+export const IN_APP_PROVIDER = 'in-app';
+
+/**
+ * The life of one notification, recorded in `notification-<id>`:
+ *
+ *   NotificationPlanned -> AttemptStarted -> NotificationSent -> StatusReported(delivered) -> StatusReported(read)
+ *                                         -> AttemptFailed(retryable) -> AttemptStarted -> ...
+ *                                         -> AttemptFailed(permanent) / NotificationFailed
+ *   NotificationFailed -> RetryRequested (an admin) -> AttemptStarted -> ... with a fresh attempt budget
+ *   NotificationSuppressed (instead of NotificationPlanned) when it must not be sent.
+ *
+ * Status order: planned < sending < sent < delivered < read; failed, bounced and suppressed are terminal.
+ * A webhook never moves a status backwards.
+ */
+export const NOTIFICATION_STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+export type RecipientKind = 'patient' | 'staff';
+
+export interface Recipient {
+  kind: RecipientKind;
+  /** The person's id upstream (patient) or in the staff directory. */
+  id: string;
+  name?: string;
+  /** The address the message goes to: E.164 phone, email, push token or staff id for in-app. */
+  address: string;
+  locale: string;
+}
+
+/** Why a notification was selected: a catalogue entry for patients, a routing rule for staff. */
+export type Selection =
+  | { kind: 'catalogue'; eventType: string }
+  | { kind: 'routing-rule'; ruleId: string; ruleVersion: number }
+  | { kind: 'reminder'; offset: string; scheduledBy: string }
+  | { kind: 'walkin-threshold'; threshold: number }
+  | { kind: 'emergency-leave'; appointmentId: string };
+
+export interface NotificationPlanned {
+  notificationId: string;
+  /** The inbound eventId that caused it. */
+  eventId: string;
+  eventType: EventType;
+  centreId: string | null;
+  bookingReference: string | null;
+  appointmentId: string | null;
+  channel: Channel;
+  recipient: Recipient;
+  selection: Selection;
+  template: { key: string; version: number; locale: string };
+  variables: Record<string, string>;
+  /** When the dispatcher may send it (now, or a reminder's due time). */
+  dueAt: string;
+  plannedAt: string;
+}
+
+export const SUPPRESSION_REASONS = [
+  'no-contact',
+  'invalid-contact',
+  'opted-out',
+  'bounced-address',
+  'template-error',
+  'covered-by-emergency-leave',
+  'channel-paused',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export interface NotificationSuppressed {
+  notificationId: string;
+  eventId: string;
+  eventType: string;
+  centreId: string | null;
+  bookingReference: string | null;
+  appointmentId: string | null;
+  channel: Channel;
+  recipient: Omit<Recipient, 'address'> & { address: string | null };
+  selection: Selection;
+  reason: SuppressionReason;
+  /** Human-readable detail: which template and variable, which opt-out. Never a contact. */
+  detail: string;
+  suppressedAt: string;
+}
+
+export interface AttemptStarted {
+  notificationId: string;
+  attempt: number;
+  worker: string;
+  startedAt: string;
+  /** An earlier attempt was left open by a crash: it may already have reached the recipient. */
+  possibleDuplicate: boolean;
+}
+
+export interface NotificationSent {
+  notificationId: string;
+  attempt: number;
+  provider: string;
+  providerMessageId: string;
+  sentAt: string;
+}
+
+export interface AttemptFailed {
+  notificationId: string;
+  attempt: number;
+  provider: string;
+  retryable: boolean;
+  code: string;
+  message: string;
+  failedAt: string;
+  /** When the next attempt may start, for a retryable failure under the attempt limit. */
+  retryAt: string | null;
+}
+
+export interface NotificationFailed {
+  notificationId: string;
+  attempts: number;
+  code: string;
+  message: string;
+  failedAt: string;
+}
+
+/**
+ * An admin asked for another attempt at a failed notification. It plans it again, due now, with a
+ * fresh attempt budget; attempt numbers carry on from where they stopped.
+ */
+export interface RetryRequested {
+  notificationId: string;
+  /** Attempts made before this request. */
+  previousAttempts: number;
+  requestedAt: string;
+  actor: string;
+}
+
+/** A provider told us what happened after the send (a webhook). */
+export interface StatusReported {
+  notificationId: string;
+  provider: string;
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed' | 'bounced';
+  code: string | null;
+  detail: string | null;
+  reportedAt: string;
+  /** The webhook's own id for the report, for idempotence (SNS MessageId, ...). */
+  reportId: string;
+}
+
+export const NOTIFICATION_EVENT_TYPES = {
+  planned: 'NotificationPlanned',
+  suppressed: 'NotificationSuppressed',
+  attemptStarted: 'AttemptStarted',
+  sent: 'NotificationSent',
+  attemptFailed: 'AttemptFailed',
+  failed: 'NotificationFailed',
+  statusReported: 'StatusReported',
+  retryRequested: 'RetryRequested',
+} as const;

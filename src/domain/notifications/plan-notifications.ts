@@ -1,0 +1,144 @@
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
+import type { Envelope } from '../intake/envelope.ts';
+import { PATIENT_CHANNELS, isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
+import { deterministicUuid } from '../ids.ts';
+import type { NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
+import type { Patient } from '../intake/payload-parts.ts';
+import type { ContactBlock } from './preference-events.ts';
+import type { RenderedMessage } from '../templates/rendered-message.ts';
+import type { Result } from '../result.ts';
+
+export type PlanDecision =
+  | { kind: 'planned'; event: NotificationPlanned }
+  | { kind: 'suppressed'; event: NotificationSuppressed };
+
+export interface TemplateChoice {
+  key: string;
+  version: number;
+  locale: string;
+}
+
+/** The templates as the planner needs them; wired to the template catalogue by the caller. */
+export interface PlanningTemplates {
+  variables(eventType: EventType, data: Record<string, unknown>, target: PlanTarget & { locale: string }, template: TemplateChoice): Record<string, string>;
+  select(eventType: EventType, channel: Channel, locale: string): TemplateChoice | null;
+  render(input: { eventType: EventType; channel: Channel; locale: string; variables: Record<string, string> }): Result<RenderedMessage, { message: string }>;
+}
+
+/** One person an event concerns, with the part of the payload that is theirs (fan-out events). */
+export interface PlanTarget {
+  patient: Patient;
+  /** For doctor.emergency_leave: the index into `affected`. */
+  affectedIndex?: number;
+  appointmentId: string | null;
+  bookingReference: string | null;
+}
+
+export interface PlanningInput {
+  envelope: Envelope;
+  now: Date;
+  templates: PlanningTemplates;
+  /** What is known against a (channel, address, person), looked up before planning. */
+  blockFor(channel: Channel, address: string, personId: string): ContactBlock;
+  /**
+   * Messages generated here (reminders, approaching turn) name their notifications their own way;
+   * default: (eventId, person, channel) and the catalogue entry.
+   */
+  identify?(target: PlanTarget, channel: Channel): { notificationId: string; selection: Selection };
+  /** The emergency-leave event that already told this appointment's patient, if any. */
+  emergencyLeaveFor?(appointmentId: string): string | null;
+}
+
+const DEFAULT_LOCALE = 'en-IN';
+
+/** Who hears about a patient event, on which channels, or why not: one decision per (person, channel). */
+export function planPatientNotifications(input: PlanningInput): PlanDecision[] {
+  const { envelope } = input;
+  if (!isPatientEventType(envelope.type)) return [];
+  const channels = PATIENT_CHANNELS[envelope.type];
+  return targetsOf(envelope).flatMap((target) => channels.map((channel) => decide(input, target, channel)));
+}
+
+export function targetsOf(envelope: Envelope): PlanTarget[] {
+  const data = envelope.data as Record<string, unknown> & { patient?: Patient; appointment?: { id: string; bookingReference: string } };
+  if (envelope.type === 'doctor.emergency_leave') {
+    const affected = data.affected as { patient: Patient; appointment: { id: string; bookingReference: string } }[];
+    return affected.map((a, affectedIndex) => ({
+      patient: a.patient,
+      affectedIndex,
+      appointmentId: a.appointment.id,
+      bookingReference: a.appointment.bookingReference,
+    }));
+  }
+  if (!data.patient) return [];
+  return [{ patient: data.patient, appointmentId: data.appointment?.id ?? null, bookingReference: data.appointment?.bookingReference ?? null }];
+}
+
+/** Deterministic: the same event, person and channel always name the same notification. */
+export function notificationIdFor(eventId: string, personId: string, channel: Channel, appointmentId?: string | null): string {
+  return appointmentId == null
+    ? deterministicUuid('notification', eventId, personId, channel)
+    : deterministicUuid('notification', eventId, personId, channel, appointmentId);
+}
+
+function decide(input: PlanningInput, target: PlanTarget, channel: Channel): PlanDecision {
+  const { envelope, now, templates } = input;
+  const type = envelope.type;
+  const data = envelope.data as { centre?: { id: string; locale?: string } };
+  const fanOut = target.affectedIndex !== undefined;
+  const locale = target.patient.locale ?? data.centre?.locale ?? DEFAULT_LOCALE;
+  const { notificationId, selection } = input.identify?.(target, channel) ?? {
+    notificationId: notificationIdFor(envelope.eventId, target.patient.id, channel, fanOut ? target.appointmentId : null),
+    selection: fanOut ? { kind: 'emergency-leave', appointmentId: target.appointmentId! } : { kind: 'catalogue', eventType: type },
+  } satisfies { notificationId: string; selection: Selection };
+  const base = {
+    notificationId,
+    eventId: envelope.eventId,
+    eventType: type,
+    centreId: data.centre?.id ?? null,
+    bookingReference: target.bookingReference,
+    appointmentId: target.appointmentId,
+    channel,
+    selection,
+  };
+  const person = { kind: 'patient' as const, id: target.patient.id, name: target.patient.name, locale };
+  const suppress = (reason: SuppressionReason, detail: string, address: string | null): PlanDecision => ({
+    kind: 'suppressed',
+    event: { ...base, recipient: { ...person, address }, reason, detail, suppressedAt: now.toISOString() },
+  });
+
+  const address = addressFor(target.patient, channel);
+  const leave = type === 'appointment.cancelled' && target.appointmentId ? input.emergencyLeaveFor?.(target.appointmentId) : null;
+  if (leave) return suppress('covered-by-emergency-leave', `emergency leave ${leave} already told the patient and offered a refund`, address);
+  if (!address) return suppress('no-contact', `patient has no ${channel === 'email' ? 'email address' : 'phone number'}`, null);
+  if ((channel === 'whatsapp' || channel === 'sms') && !isValidPhoneNumber(address)) {
+    return suppress('invalid-contact', 'phone number is well-formed but not a valid number', address);
+  }
+  const block = input.blockFor(channel, address, target.patient.id);
+  if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
+
+  const template = templates.select(type, channel, locale);
+  if (!template) return suppress('template-error', `no template for ${type} on ${channel}`, address);
+  const variables = templates.variables(type, envelope.data, { ...target, locale }, template);
+  const rendered = templates.render({ eventType: type, channel, locale, variables });
+  if (!rendered.ok) return suppress('template-error', rendered.error.message, address);
+
+  const recipient: Recipient = { ...person, address };
+  return {
+    kind: 'planned',
+    event: { ...base, recipient, template, variables, dueAt: now.toISOString(), plannedAt: now.toISOString() },
+  };
+}
+
+function addressFor(patient: Patient, channel: Channel): string | null {
+  switch (channel) {
+    case 'whatsapp':
+    case 'sms':
+      return patient.phone ?? null;
+    case 'email':
+      return patient.email ?? null;
+    case 'push':
+    case 'in_app':
+      return null;
+  }
+}

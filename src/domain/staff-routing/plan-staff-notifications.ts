@@ -1,0 +1,91 @@
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
+import type { Envelope } from '../intake/envelope.ts';
+import type { Channel, EventType } from '../event-catalogue.ts';
+import type { RoutedRecipient } from './evaluate-staff-routing.ts';
+import { deterministicUuid } from '../ids.ts';
+import type { NotificationPlanned, Recipient, Selection, SuppressionReason } from '../notifications/notification-events.ts';
+import type { PlanDecision, TemplateChoice } from '../notifications/plan-notifications.ts';
+import type { ContactBlock } from '../notifications/preference-events.ts';
+import type { RenderedMessage } from '../templates/rendered-message.ts';
+import type { Result } from '../result.ts';
+import { staffAddressFor, type StaffMember } from './staff-directory.ts';
+import { DEFAULT_LOCALE } from '../templates/template-locale.ts';
+
+/** The templates as staff planning needs them; wired to the template catalogue by the caller. */
+export interface StaffPlanningTemplates {
+  select(eventType: EventType, channel: Channel, locale: string): TemplateChoice | null;
+  variables(eventType: EventType, data: Record<string, unknown>, recipient: { locale: string; staffName: string }, template: TemplateChoice): Record<string, string>;
+  render(input: { eventType: EventType; channel: Channel; locale: string; variables: Record<string, string> }): Result<RenderedMessage, { message: string }>;
+}
+
+export interface StaffPlanningInput {
+  envelope: Envelope;
+  recipients: readonly RoutedRecipient[];
+  now: Date;
+  templates: StaffPlanningTemplates;
+  /** Opt-outs and bounces against a (channel, address, staff id), looked up before planning. */
+  blockFor(channel: Channel, address: string, staffId: string): ContactBlock;
+}
+
+const BOUNCED: Partial<Record<Channel, string>> = {
+  email: 'email address bounced permanently',
+  push: 'every push token of the staff member was refused by the provider',
+};
+
+/** The newest push token the provider has not refused; the newest of all when every one was refused. */
+function livePushToken(member: StaffMember, blockFor: (token: string) => ContactBlock): string | null {
+  const tokens = member.contacts.pushTokens ?? [];
+  return [...tokens].reverse().find((t) => blockFor(t) === null) ?? tokens.at(-1) ?? null;
+}
+
+/** Deterministic: the same event, staff member and channel always name the same notification. */
+export function staffNotificationIdFor(eventId: string, staffId: string, channel: Channel): string {
+  return deterministicUuid('staff-notification', eventId, staffId, channel);
+}
+
+/** One NotificationPlanned or NotificationSuppressed per routed (staff member, channel). */
+export function planStaffNotifications(input: StaffPlanningInput): PlanDecision[] {
+  return input.recipients.map((r) => decide(input, r));
+}
+
+function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecision {
+  const { envelope, now, templates } = input;
+  const { member, channel } = routed;
+  const type = envelope.type;
+  const centre = envelope.data.centre as { id: string; locale?: string };
+  const locale = member.locale ?? centre.locale ?? DEFAULT_LOCALE;
+  const selection: Selection = { kind: 'routing-rule', ruleId: routed.ruleId, ruleVersion: routed.ruleVersion };
+  const base = {
+    notificationId: staffNotificationIdFor(envelope.eventId, member.id, channel),
+    eventId: envelope.eventId,
+    eventType: type,
+    centreId: centre.id,
+    bookingReference: null,
+    appointmentId: null,
+    channel,
+    selection,
+  };
+  const person = { kind: 'staff' as const, id: member.id, name: member.name, locale };
+  const suppress = (reason: SuppressionReason, detail: string, address: string | null): PlanDecision => ({
+    kind: 'suppressed',
+    event: { ...base, recipient: { ...person, address }, reason, detail, suppressedAt: now.toISOString() },
+  });
+
+  const address = channel === 'push' ? livePushToken(member, (token) => input.blockFor('push', token, member.id)) : staffAddressFor(member, channel);
+  if (!address) return suppress('no-contact', `staff member has no ${channel === 'push' ? 'push token' : `${channel} contact`}`, null);
+  if ((channel === 'whatsapp' || channel === 'sms') && !isValidPhoneNumber(address)) {
+    return suppress('invalid-contact', 'phone number is well-formed but not a valid number', address);
+  }
+  const block = channel === 'in_app' ? null : input.blockFor(channel, address, member.id);
+  if (block) return suppress(block, block === 'opted-out' ? `staff member opted out of ${channel}` : BOUNCED[channel] ?? 'address refused permanently', address);
+
+  const template = templates.select(type, channel, locale);
+  if (!template) return suppress('template-error', `no template for ${type} on ${channel}`, address);
+  const variables = templates.variables(type, envelope.data, { locale, staffName: member.name }, template);
+  const rendered = templates.render({ eventType: type, channel, locale, variables });
+  if (!rendered.ok) return suppress('template-error', rendered.error.message, address);
+
+  const recipient: Recipient = { ...person, address };
+  const planned: NotificationPlanned = { ...base, recipient, template, variables, dueAt: now.toISOString(), plannedAt: now.toISOString() };
+  return { kind: 'planned', event: planned };
+}

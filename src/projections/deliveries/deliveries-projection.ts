@@ -1,0 +1,46 @@
+import type { Transaction } from 'kysely';
+import { NOTIFICATION_EVENT_TYPES as T } from '../../domain/notifications/notification-events.ts';
+import { categoryOf, idOf } from '../../domain/stream-name.ts';
+import type { RecordedEvent } from '../../ledger/event-store.ts';
+import { applyFolded } from '../fold-rows.ts';
+import { foldNotificationEvent, type FoldedNotification } from './notification-row-fold.ts';
+import { insertNotificationRows, lockNotificationRows, updateNotificationRows } from './notification-rows.queries.ts';
+import type { Projection } from '../projection-runner.ts';
+import type { ReadModelDatabase } from '../read-model-database.ts';
+
+const HANDLED_TYPES = new Set<string>(Object.values(T));
+
+/** One applied event of a notification's stream, in ledger order. */
+export interface DeliveryChange {
+  notificationId: string;
+  type: string;
+  data: unknown;
+  recordedAt: Date;
+}
+
+export interface DeliveriesProjectionOptions {
+  /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
+  onChanged?: (changes: readonly DeliveryChange[]) => void;
+}
+
+/** The notifications read model: one row per notification, its status, attempts and provider ids. */
+export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): Projection {
+  return {
+    name: 'deliveries',
+    kind: 'read-model',
+    handles: (e) => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification',
+    applyAll: applyDeliveries,
+    afterCommit: (events) =>
+      options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }))),
+  };
+}
+
+/** The batch's events of each notification folded onto its row (locked), then one insert and one update. */
+const applyDeliveries = (trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]) =>
+  applyFolded<FoldedNotification>(trx, events, {
+    rowOf: (event) => idOf(event.stream)!,
+    fold: foldNotificationEvent,
+    lock: lockNotificationRows,
+    insert: insertNotificationRows,
+    update: updateNotificationRows,
+  });

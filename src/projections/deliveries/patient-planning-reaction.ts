@@ -1,0 +1,76 @@
+import type { Envelope } from '../../domain/intake/envelope.ts';
+import type { Channel } from '../../domain/event-catalogue.ts';
+import { deterministicUuid } from '../../domain/ids.ts';
+import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
+import { NOTIFICATION_EVENT_TYPES } from '../../domain/notifications/notification-events.ts';
+import { planPatientNotifications, targetsOf, type PlanDecision, type PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
+import type { ContactBlock } from '../../domain/notifications/preference-events.ts';
+import { categoryOf, streamName } from '../../domain/stream-name.ts';
+import type { RecordedEvent } from '../../ledger/event-store.ts';
+import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import type { PlannerBatchState } from '../planner-batch-state.ts';
+
+/** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
+export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
+  return {
+    name: 'patient-planning',
+    handles: (e) => e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound',
+    async prefetch(events, { state }) {
+      const envelopes = events.map(envelopeOf);
+      const targets = envelopes.flatMap(targetsOf);
+      await Promise.all([
+        loadPatientBlocks(state, targets.map((t) => t.patient)),
+        state.leaves.load(envelopes.flatMap((e) => cancelledAppointmentOf(e) ?? [])),
+      ]);
+    },
+    async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
+      const envelope = envelopeOf(event);
+      const blockFor = await loadBlocks(context, envelope);
+      const cancelled = cancelledAppointmentOf(envelope);
+      const leave = cancelled ? await context.state.leaves.of(cancelled) : null;
+      const decisions = planPatientNotifications({
+        envelope,
+        now: context.clock.now(),
+        templates,
+        blockFor,
+        emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),
+      });
+      return decisions.map((d) => toAppend(d, event));
+    },
+  };
+}
+
+export function toAppend(decision: PlanDecision, cause: RecordedEvent): PendingAppend {
+  const id = decision.event.notificationId;
+  return {
+    stream: streamName.notification(id),
+    expected: 'no-stream',
+    events: [{
+      id: deterministicUuid('notification-event', id, 0),
+      type: decision.kind === 'planned' ? NOTIFICATION_EVENT_TYPES.planned : NOTIFICATION_EVENT_TYPES.suppressed,
+      data: decision.event,
+      metadata: { correlationId: decision.event.eventId, causationId: cause.id },
+    }],
+  };
+}
+
+/** Who a block look-up is for: the planners ask by channel, address and person. */
+export type BlockLookup = (channel: Channel, address: string, personId: string) => ContactBlock;
+
+const envelopeOf = (event: RecordedEvent): Envelope => {
+  const received = event.data as InboundEventReceived;
+  return { eventId: received.eventId, type: received.type, occurredAt: received.occurredAt, data: received.data } as Envelope;
+};
+
+const cancelledAppointmentOf = (envelope: Envelope): string | null =>
+  envelope.type === 'appointment.cancelled' ? (envelope.data as { appointment: { id: string } }).appointment.id : null;
+
+/** Opt-outs and bounces of these patients, by their phone and email and by their id, into the batch's state. */
+export const loadPatientBlocks = (state: PlannerBatchState, patients: readonly { id: string; phone?: string; email?: string }[]): Promise<void> =>
+  state.blocks.load(patients.flatMap((p) => [p.phone, p.email].filter((a): a is string => !!a)), patients.map((p) => p.id));
+
+/** Opt-outs and bounces of everyone the event concerns, as of this event in the batch. */
+export async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<BlockLookup> {
+  await loadPatientBlocks(context.state, targetsOf(envelope).map((t) => t.patient));
+  return (channel, address, personId) => context.state.blocks.lookup(channel, address, personId);
+}

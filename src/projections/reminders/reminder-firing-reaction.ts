@@ -1,0 +1,39 @@
+import type { Envelope } from '../../domain/intake/envelope.ts';
+import type { PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
+import { planReminderNotifications } from '../../domain/reminders/plan-reminder-notifications.ts';
+import { REMINDER_EVENT_TYPES as R, type ReminderFired } from '../../domain/reminders/reminder-events.ts';
+import { categoryOf } from '../../domain/stream-name.ts';
+import type { RecordedEvent } from '../../ledger/event-store.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
+
+/**
+ * A fired reminder becomes appointment.reminder notifications (WhatsApp and email), planned in
+ * ledger order like every patient message: against the preferences and opt-outs known at that
+ * point, with the appointment's latest confirmed or rescheduled payload.
+ */
+export function reminderFiringReaction(templates: PlanningTemplates, logger: Logger): LedgerReaction {
+  return {
+    name: 'reminder-firing',
+    handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
+    async prefetch(events, { state }) {
+      const appointments = await state.appointments.get(events.map((e) => (e.data as ReminderFired).appointmentId));
+      await loadPatientBlocks(state, [...appointments.values()].flatMap((a) => (a.visit ? [a.visit.patient] : [])));
+    },
+    async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
+      const fired = event.data as ReminderFired;
+      const visit = (await context.state.appointments.get([fired.appointmentId])).get(fired.appointmentId)?.visit ?? null;
+      if (!visit) {
+        // Only a schedule made from a confirmed or rescheduled payload fires, so this is a read model
+        // out of step with the ledger (dropped without a replay): say so rather than guess a recipient.
+        logger.error({ reminderId: fired.reminderId, appointmentId: fired.appointmentId }, 'fired reminder has no appointment payload to plan from');
+        return [];
+      }
+      const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
+      const blockFor = await loadBlocks(context, envelope);
+      const decisions = planReminderNotifications({ fired, visit, templates, blockFor });
+      return decisions.map((d) => toAppend(d, event));
+    },
+  };
+}

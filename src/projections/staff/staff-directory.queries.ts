@@ -1,0 +1,108 @@
+import { sql, type Kysely } from 'kysely';
+import type { StaffMember, StaffRole } from '../../domain/staff-routing/staff-directory.ts';
+import type { LedgerPosition } from '../../ledger/event-store.ts';
+import type { ReadModelDatabase } from '../read-model-database.ts';
+
+type Db = Kysely<ReadModelDatabase>;
+
+export interface StaffMemberView extends StaffMember {
+  /** The stream revision of the latest change (0 for the first upsert). */
+  revision: number;
+  changedBy: string;
+  changedAt: Date;
+}
+
+/** Rows recorded before `position` in the ledger's order (a version is in effect after its event). */
+export const recordedBefore = (position: LedgerPosition) =>
+  sql<boolean>`(commit_position, prepare_position) < (cast(${position.commit.toString()} as numeric), cast(${position.prepare.toString()} as numeric))`;
+
+/** Keeps one version of a member's record; a repeated batch writes the same row again, harmlessly. */
+export async function recordStaffMemberVersion(
+  db: Db,
+  v: { member: StaffMember; revision: bigint; position: LedgerPosition; actor: string; at: string },
+): Promise<void> {
+  await db
+    .insertInto('staff_member_versions')
+    .values({
+      staff_id: v.member.id,
+      revision: v.revision.toString(),
+      commit_position: v.position.commit.toString(),
+      prepare_position: v.position.prepare.toString(),
+      record: JSON.stringify(v.member),
+      centre_ids: JSON.stringify(v.member.centreIds),
+      active: v.member.active,
+      actor: v.actor,
+      changed_at: v.at,
+    })
+    .onConflict((oc) => oc.columns(['staff_id', 'revision']).doNothing())
+    .execute();
+}
+
+/** The member's record just before `revision` of their stream, or null. */
+export async function staffMemberBefore(db: Db, staffId: string, revision: bigint): Promise<StaffMember | null> {
+  const row = await db
+    .selectFrom('staff_member_versions')
+    .select('record')
+    .where('staff_id', '=', staffId)
+    .where('revision', '<', revision.toString())
+    .orderBy('revision', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? (row.record as StaffMember) : null;
+}
+
+/**
+ * Everyone a staff event at `centreId` could reach, as the directory stood just before `position`:
+ * whoever ever worked at the centre, plus the members rules name. Evaluation then keeps those who
+ * are active, and at the centre for role targets.
+ */
+export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, centreId: string, namedIds: readonly string[]): Promise<StaffMember[]> {
+  const rows = await db
+    .selectFrom('staff_member_versions')
+    .distinctOn('staff_id')
+    .select('record')
+    .where(recordedBefore(position))
+    // Candidates are chosen over every version, then judged by their latest one before `position`:
+    // filtering versions first would judge someone who left the centre by their older record.
+    .where((eb) => {
+      const everAtCentre = eb('staff_id', 'in', eb.selectFrom('staff_member_versions')
+        .select('staff_id')
+        .where(sql<boolean>`centre_ids @> jsonb_build_array(cast(${centreId} as text))`));
+      return namedIds.length > 0 ? eb.or([everAtCentre, eb('staff_id', 'in', [...namedIds])]) : everAtCentre;
+    })
+    .orderBy('staff_id')
+    .orderBy('commit_position', 'desc')
+    .orderBy('prepare_position', 'desc')
+    .execute();
+  return rows.map((r) => r.record as StaffMember);
+}
+
+/** The directory as the planner has applied it so far: the API's view. */
+export async function listStaffMembers(
+  db: Db,
+  filter: { centreId?: string | null; role?: StaffRole | null; includeInactive?: boolean } = {},
+): Promise<StaffMemberView[]> {
+  const rows = await db
+    .selectFrom('staff_member_versions')
+    .distinctOn('staff_id')
+    .select(['record', 'revision', 'actor', 'changed_at'])
+    .orderBy('staff_id')
+    .orderBy('revision', 'desc')
+    .execute();
+  return rows
+    .map((r) => ({ ...(r.record as StaffMember), revision: Number(r.revision), changedBy: r.actor, changedAt: new Date(r.changed_at) }))
+    .filter((m) => (filter.includeInactive || m.active)
+      && (!filter.centreId || m.centreIds.includes(filter.centreId))
+      && (!filter.role || m.roles.includes(filter.role)));
+}
+
+export async function findStaffMember(db: Db, staffId: string): Promise<StaffMemberView | null> {
+  const row = await db
+    .selectFrom('staff_member_versions')
+    .select(['record', 'revision', 'actor', 'changed_at'])
+    .where('staff_id', '=', staffId)
+    .orderBy('revision', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { ...(row.record as StaffMember), revision: Number(row.revision), changedBy: row.actor, changedAt: new Date(row.changed_at) } : null;
+}
