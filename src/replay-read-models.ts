@@ -1,7 +1,8 @@
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import type { SqlConnection } from './ledger/sql-connection.ts';
 import { compareSchemas, dropSchema, rebuildReadModels, type RebuildResult, type TableDifference } from './projections/rebuild-read-models.ts';
-import { buildProjections, systemClock } from './service.ts';
+import { buildProjections } from './projections/build-projections.ts';
+import { systemClock } from './service.ts';
 import { silentLogger } from './telemetry/logger.ts';
 
 export interface ReplayReport extends RebuildResult {

@@ -19,15 +19,14 @@ import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/intake/envelope.ts';
 import type { IntakeVia } from './domain/intake/inbound-receipt.ts';
 import { planningTemplates } from './domain/templates/planning-templates.ts';
-import { staffPlanningTemplates } from './domain/templates/staff-planning-templates.ts';
 import { DeliveryFeed } from './graphql/delivery-feed.ts';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server.ts';
 import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
 import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './http/api-tokens.ts';
 import { eventsRoute } from './http/events-route.ts';
 import { mountWebhooks } from './http/webhook-routes.ts';
-import { readinessChecks } from './http/readiness.ts';
-import { HttpServer, sendJson } from './http/http-server.ts';
+import { mountHealthRoutes } from './http/health-routes.ts';
+import { HttpServer } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
 import { staticRoute } from './http/static-route.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
@@ -36,23 +35,10 @@ import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
-import { deliveriesProjection, type DeliveryChange } from './projections/deliveries/deliveries-projection.ts';
-import { inboundMessagesProjection } from './projections/inbound/inbound-messages-projection.ts';
-import { inboxProjection } from './projections/inbound/inbox-projection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
-import { patientPlanningReaction } from './projections/deliveries/patient-planning-reaction.ts';
-import { plannerProcessor } from './projections/planner-processor.ts';
-import { preferenceReaction } from './projections/deliveries/preference-reaction.ts';
-import { providerCallbackProcessor } from './projections/provider-callbacks/provider-callback-reaction.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
-import { staffAlertsProjection } from './projections/staff/staff-alerts-projection.ts';
-import { staffRoutingReaction } from './projections/staff/staff-routing-reaction.ts';
-import { unroutedStaffEventsProjection } from './projections/staff/unrouted-staff-events-projection.ts';
-import { reminderFiringReaction } from './projections/reminders/reminder-firing-reaction.ts';
-import { reminderScheduleReaction } from './projections/reminders/reminder-schedule-reaction.ts';
-import { remindersProjection } from './projections/reminders/reminders-projection.ts';
-import { walkinReaction } from './projections/walk-in/walkin-reaction.ts';
-import { ProjectionRunner, type Projection } from './projections/projection-runner.ts';
+import { buildProjections } from './projections/build-projections.ts';
+import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';
 import type { ReadModelDatabase } from './projections/read-model-database.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -213,21 +199,15 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     };
 
     const http = new HttpServer(logger.child({ component: 'http' }));
+    mountHealthRoutes(http, {
+      metrics,
+      readiness: {
+        database: () => sql`select 1`.execute(db),
+        ledger: () => store.headPosition(),
+        ...(config.AMQP_URL ? { broker: config.AMQP_URL } : {}),
+      },
+    });
     http
-      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
-      .route('GET', '/readyz', async (_req, res) => {
-        const checks = await readinessChecks({
-          database: () => sql`select 1`.execute(db),
-          ledger: () => store.headPosition(),
-          ...(config.AMQP_URL ? { broker: config.AMQP_URL } : {}),
-        });
-        sendJson(res, Object.values(checks).every(Boolean) ? 200 : 503, checks);
-      })
-      .route('GET', '/metrics', async (_req, res) => {
-        const body = await metrics.metrics();
-        res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(body);
-      })
       .route('POST', '/events', eventsRoute(tokens, intake, logger.child({ component: 'http' })));
     const dashboard = staticRoute(DASHBOARD_DIST);
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
@@ -296,48 +276,6 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   }
 }
 
-export interface ProjectionDeps {
-  store: EventStore;
-  clock: Clock;
-  logger: Logger;
-  metrics?: Registry;
-  onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
-  onRemindersChanged?: () => void;
-  /** Building read models for a replay: only what keeps state runs. */
-  rebuild?: boolean;
-}
-
-/**
- * Every projection and reaction of the service, in one list: the live service runs them, and a
- * replay runs the same list into a fresh schema (with a ledger that takes no appends) to compare.
- */
-export function buildProjections(deps: ProjectionDeps): Projection[] {
-  const { store, clock, logger } = deps;
-  return [
-    inboxProjection,
-    deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
-    remindersProjection({ onChanged: deps.onRemindersChanged }),
-    plannerProcessor({
-      store,
-      clock,
-      logger: logger.child({ component: 'planner' }),
-      // A rebuild takes no appends, so the reactions that keep no state and only decide appends
-      // (planning patient messages, firing reminders) would be work thrown away: leave them out.
-      reactions: [
-        preferenceReaction,
-        ...(deps.rebuild ? [] : [patientPlanningReaction(planningTemplates)]),
-        reminderScheduleReaction,
-        ...(deps.rebuild ? [] : [reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' }))]),
-        walkinReaction(planningTemplates),
-        staffRoutingReaction(staffPlanningTemplates),
-      ],
-    }),
-    staffAlertsProjection({ render: planningTemplates.render }),
-    unroutedStaffEventsProjection({ metrics: deps.metrics }),
-    inboundMessagesProjection,
-    providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
-  ];
-}
 
 async function resolveTokens(config: Config, embedded: boolean): Promise<{ tokens: ApiTokens; generated: { tokens: ApiToken[]; path: string } | null }> {
   if (config.API_TOKENS) {

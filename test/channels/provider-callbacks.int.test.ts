@@ -8,7 +8,8 @@ import { readStreamToArray, type RecordedEvent } from '../../src/ledger/event-st
 import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { connectPostgres } from '../../src/ledger/sql-connection.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
-import { buildProjections, systemClock } from '../../src/service.ts';
+import { buildProjections } from '../../src/projections/build-projections.ts';
+import { systemClock } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { patient, validEnvelope } from '../support/envelopes.ts';

@@ -1,0 +1,64 @@
+import type { Registry } from 'prom-client';
+import type { Clock } from '../domain/clock.ts';
+import { planningTemplates } from '../domain/templates/planning-templates.ts';
+import { staffPlanningTemplates } from '../domain/templates/staff-planning-templates.ts';
+import type { EventStore } from '../ledger/event-store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { deliveriesProjection, type DeliveryChange } from './deliveries/deliveries-projection.ts';
+import { patientPlanningReaction } from './deliveries/patient-planning-reaction.ts';
+import { preferenceReaction } from './deliveries/preference-reaction.ts';
+import { inboundMessagesProjection } from './inbound/inbound-messages-projection.ts';
+import { inboxProjection } from './inbound/inbox-projection.ts';
+import { plannerProcessor } from './planner-processor.ts';
+import type { Projection } from './projection-runner.ts';
+import { providerCallbackProcessor } from './provider-callbacks/provider-callback-reaction.ts';
+import { reminderFiringReaction } from './reminders/reminder-firing-reaction.ts';
+import { reminderScheduleReaction } from './reminders/reminder-schedule-reaction.ts';
+import { remindersProjection } from './reminders/reminders-projection.ts';
+import { staffAlertsProjection } from './staff/staff-alerts-projection.ts';
+import { staffRoutingReaction } from './staff/staff-routing-reaction.ts';
+import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
+import { walkinReaction } from './walk-in/walkin-reaction.ts';
+
+export interface ProjectionDeps {
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Registry;
+  onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
+  onRemindersChanged?: () => void;
+  /** Building read models for a replay: only what keeps state runs. */
+  rebuild?: boolean;
+}
+
+/**
+ * Every projection and reaction of the service, in one list: the live service runs them, and a
+ * replay runs the same list into a fresh schema (with a ledger that takes no appends) to compare.
+ */
+export function buildProjections(deps: ProjectionDeps): Projection[] {
+  const { store, clock, logger } = deps;
+  return [
+    inboxProjection,
+    deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
+    remindersProjection({ onChanged: deps.onRemindersChanged }),
+    plannerProcessor({
+      store,
+      clock,
+      logger: logger.child({ component: 'planner' }),
+      // A rebuild takes no appends, so the reactions that keep no state and only decide appends
+      // (planning patient messages, firing reminders) would be work thrown away: leave them out.
+      reactions: [
+        preferenceReaction,
+        ...(deps.rebuild ? [] : [patientPlanningReaction(planningTemplates)]),
+        reminderScheduleReaction,
+        ...(deps.rebuild ? [] : [reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' }))]),
+        walkinReaction(planningTemplates),
+        staffRoutingReaction(staffPlanningTemplates),
+      ],
+    }),
+    staffAlertsProjection({ render: planningTemplates.render }),
+    unroutedStaffEventsProjection({ metrics: deps.metrics }),
+    inboundMessagesProjection,
+    providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
+  ];
+}
