@@ -7,25 +7,31 @@ import { readStreamToArray, type EventStore } from '../ledger/event-store.ts';
 /**
  * Which channels are paused (by an admin, a policy restriction or a spent quota), as their streams
  * tell it. Read at most once a second per channel: the dispatcher asks before every claim, and a
- * pause that takes a second to be seen costs at most a second's sends.
+ * pause that takes a second to be seen costs at most a second's sends. Whether a pause is over is
+ * judged at the Clock's instant; an answer is kept for a second of the Clock's time and of real
+ * time both, so a clock that stands still (a test's) never keeps a resume from being seen.
  */
 export class ChannelPauses {
-  readonly #cache = new Map<Channel, { until: number; paused: boolean }>();
+  readonly #cache = new Map<Channel, { until: number; realUntil: number; paused: boolean }>();
 
-  constructor(private readonly store: EventStore, private readonly clock: Clock) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+    private readonly realNow: () => number = () => performance.now(),
+  ) {}
 
   async paused(): Promise<Set<Channel>> {
     const paused = new Set<Channel>();
     const now = this.clock.now();
     for (const channel of CHANNELS) {
       const cached = this.#cache.get(channel);
-      if (cached && cached.until > now.getTime()) {
+      if (cached && cached.until > now.getTime() && cached.realUntil > this.realNow()) {
         if (cached.paused) paused.add(channel);
         continue;
       }
       const events = await readStreamToArray(this.store, streamName.channel(channel));
       const isPaused = isChannelPausedAt(events.reduce(evolveChannelPause, initialChannelPauseState), now);
-      this.#cache.set(channel, { until: now.getTime() + 1000, paused: isPaused });
+      this.#cache.set(channel, { until: now.getTime() + 1000, realUntil: this.realNow() + 1000, paused: isPaused });
       if (isPaused) paused.add(channel);
     }
     return paused;
