@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEnvelope, parseEnvelopeBytes } from '../../src/domain/intake/envelope.ts';
 import { canonicalJson, hashPayload } from '../../src/domain/intake/inbound-receipt.ts';
 import { ENVELOPE_LIMITS, findJsonLimitViolation } from '../../src/domain/intake/json-limits.ts';
-import { maskContactsDeep } from '../../src/domain/mask-contacts-deep.ts';
+import { maskContactsDeep, maskContactsInText } from '../../src/domain/mask-contacts-deep.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 
 /** `levels` containers nested in one another: the outermost counts as level 1. */
@@ -86,5 +86,14 @@ describe('every recursive walk over received data', () => {
     expect(hashPayload(envelope)).toMatch(/^[0-9a-f]{64}$/);
     expect(canonicalJson(data).length).toBeGreaterThan(maxStringLength);
     expect(JSON.stringify(maskContactsDeep(data))).toContain('+91');
+  });
+});
+
+describe('masking contacts inside free text', () => {
+  it('masks an address whose local part runs on past 64 characters, at least up to its last 64', () => {
+    const text = `write to ${'a'.repeat(100)}@example.com today`;
+    const masked = maskContactsInText(text);
+    expect(masked).toContain('***@example.com today');
+    expect(masked).not.toContain(`${'a'.repeat(64)}@`);
   });
 });
