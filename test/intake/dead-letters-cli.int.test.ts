@@ -7,6 +7,7 @@ import { declareTopology } from '../../src/intake/topology.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
+import { deleteTopology } from '../support/amqp-names.ts';
 
 const CLI = fileURLToPath(new URL('../../src/intake/dead-letters-cli.ts', import.meta.url));
 const topology = uniqueTopology('dead-letters', 'classic');
@@ -19,10 +20,7 @@ beforeAll(async () => {
   await declareTopology(channel, topology);
 });
 afterAll(async () => {
-  await channel.deleteQueue(topology.queue);
-  await channel.deleteQueue(topology.deadLetterQueue);
-  await channel.deleteExchange(topology.exchange);
-  await channel.deleteExchange(topology.deadLetterExchange);
+  await deleteTopology(channel, topology);
   await connection.close();
 });
 

@@ -11,6 +11,7 @@ import { TEST_AMQP_URL } from '../support/env.ts';
 import { INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
+import { deleteTopology } from '../support/amqp-names.ts';
 
 /**
  * One table of bad messages, each sent over AMQP and over POST /events to the running service. A
@@ -56,10 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await admin?.deleteQueue(topology.queue).catch(() => undefined);
-  await admin?.deleteQueue(topology.deadLetterQueue).catch(() => undefined);
-  await admin?.deleteExchange(topology.exchange).catch(() => undefined);
-  await admin?.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
+  if (admin) await deleteTopology(admin, topology);
   await connection?.close().catch(() => undefined);
 });
 

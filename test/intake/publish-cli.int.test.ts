@@ -9,6 +9,7 @@ import { declareTopology } from '../../src/intake/topology.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
+import { deleteTopology } from '../support/amqp-names.ts';
 
 const CLI = fileURLToPath(new URL('../../src/intake/publish-cli.ts', import.meta.url));
 const topology = uniqueTopology('publish-cli', 'classic');
@@ -23,10 +24,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'publish-cli-'));
 });
 afterAll(async () => {
-  await channel.deleteQueue(topology.queue);
-  await channel.deleteQueue(topology.deadLetterQueue);
-  await channel.deleteExchange(topology.exchange);
-  await channel.deleteExchange(topology.deadLetterExchange);
+  await deleteTopology(channel, topology);
   await connection.close();
   await rm(dir, { recursive: true, force: true });
 });

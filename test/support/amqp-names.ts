@@ -24,3 +24,12 @@ export async function deleteAmqpNames(names: Record<string, string>): Promise<vo
     await connection.close();
   }
 }
+
+/** Removes a declared intake topology (both queues, both exchanges); what is already gone is passed over. */
+export async function deleteTopology(
+  channel: Pick<amqp.Channel, 'deleteQueue' | 'deleteExchange'>,
+  topology: { queue: string; deadLetterQueue: string; exchange: string; deadLetterExchange: string },
+): Promise<void> {
+  for (const queue of [topology.queue, topology.deadLetterQueue]) await channel.deleteQueue(queue).catch(() => undefined);
+  for (const exchange of [topology.exchange, topology.deadLetterExchange]) await channel.deleteExchange(exchange).catch(() => undefined);
+}

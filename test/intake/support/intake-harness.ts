@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../../../src/telemetry/logger.ts';
 import { fixedClock, type FixedClock } from '../../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { TEST_AMQP_URL } from '../../support/env.ts';
+import { deleteTopology } from '../../support/amqp-names.ts';
 
 const run = promisify(execFile);
 
@@ -143,10 +144,7 @@ export async function openIntakeHarness(tag: string, options: { queueType?: Queu
     async close() {
       for (const consumer of consumers) await consumer.stop();
       await publisher.close();
-      await admin.deleteQueue(topology.queue).catch(() => undefined);
-      await admin.deleteQueue(topology.deadLetterQueue).catch(() => undefined);
-      await admin.deleteExchange(topology.exchange).catch(() => undefined);
-      await admin.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
+      await deleteTopology(admin, topology);
       await adminConnection.close().catch(() => undefined);
       await sql.close();
       await database.drop();
