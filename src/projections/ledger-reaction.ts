@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import type { ExpectedRevision, NewEvent, RecordedEvent } from '../ledger/event-store.ts';
-import type { PlannerBatchState } from './planner-batch-state.ts';
+import type { BatchState } from './batch-state.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /** An append a reaction decided on. Its events have deterministic ids, so repeating it is harmless. */
@@ -15,8 +15,11 @@ export interface PendingAppend {
 export interface ReactionContext {
   db: Kysely<ReadModelDatabase>;
   clock: Clock;
-  /** What the reactions read, loaded once per batch and written through. */
-  state: PlannerBatchState;
+  /**
+   * What the reactions read, loaded once per batch and written through. Each reaction asks for the
+   * kinds it declares beside itself (`state.of(contactBlocks)`).
+   */
+  state: BatchState;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { BatchState } from './batch-state.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
-import { PlannerBatchState } from './planner-batch-state.ts';
 import type { ProcessorProjection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
@@ -50,7 +50,7 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
     kind: 'processor',
     handles: (event) => reactions.some((r) => r.handles(event)),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
-      const context: ReactionContext = { db, clock, state: new PlannerBatchState(db) };
+      const context: ReactionContext = { db, clock, state: new BatchState(db) };
       // The reactions' reads go out together: each is a round trip the batch would otherwise wait for in turn.
       await Promise.all(reactions.map(async (reaction) => {
         const handled = events.filter((e) => reaction.handles(e));

@@ -7,7 +7,7 @@ import { runMigrations } from '../../src/ledger/run-migrations.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
 import type { LedgerReaction, PendingAppend } from '../../src/projections/ledger-reaction.ts';
-import { PlannerBatchState } from '../../src/projections/planner-batch-state.ts';
+import { BatchState } from '../../src/projections/batch-state.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { reminderScheduleReaction } from '../../src/projections/reminders/reminder-schedule-reaction.ts';
 import { walkinReaction } from '../../src/projections/walk-in/walkin-reaction.ts';
@@ -24,7 +24,7 @@ let connection: SqlConnection;
 let db: Kysely<ReadModelDatabase>;
 /** One event as a batch of its own: react, then write what the batch left to write. */
 async function reactAlone(reaction: LedgerReaction, event: RecordedEvent): Promise<PendingAppend[]> {
-  const context = { db, clock, state: new PlannerBatchState(db) };
+  const context = { db, clock, state: new BatchState(db) };
   const appends = await reaction.react(event, context);
   await context.state.flush();
   return appends;

@@ -8,7 +8,9 @@ import type { ContactBlock } from '../../domain/notifications/preference-events.
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
-import type { PlannerBatchState } from '../planner-batch-state.ts';
+import type { BatchState } from '../batch-state.ts';
+import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
+import { contactBlocks } from './contact-blocks.ts';
 
 /** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
 export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
@@ -20,14 +22,14 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
       const targets = envelopes.flatMap(targetsOf);
       await Promise.all([
         loadPatientBlocks(state, targets.map((t) => t.patient)),
-        state.leaves.load(envelopes.flatMap((e) => cancelledAppointmentOf(e) ?? [])),
+        state.of(emergencyLeaves).load(envelopes.flatMap((e) => cancelledAppointmentOf(e) ?? [])),
       ]);
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const envelope = envelopeOf(event);
       const blockFor = await loadBlocks(context, envelope);
       const cancelled = cancelledAppointmentOf(envelope);
-      const leave = cancelled ? await context.state.leaves.of(cancelled) : null;
+      const leave = cancelled ? await context.state.of(emergencyLeaves).of(cancelled) : null;
       const decisions = planPatientNotifications({
         envelope,
         now: context.clock.now(),
@@ -66,11 +68,11 @@ const cancelledAppointmentOf = (envelope: Envelope): string | null =>
   envelope.type === 'appointment.cancelled' ? (envelope.data as { appointment: { id: string } }).appointment.id : null;
 
 /** Opt-outs and bounces of these patients, by their phone and email and by their id, into the batch's state. */
-export const loadPatientBlocks = (state: PlannerBatchState, patients: readonly { id: string; phone?: string; email?: string }[]): Promise<void> =>
-  state.blocks.load(patients.flatMap((p) => [p.phone, p.email].filter((a): a is string => !!a)), patients.map((p) => p.id));
+export const loadPatientBlocks = (state: BatchState, patients: readonly { id: string; phone?: string; email?: string }[]): Promise<void> =>
+  state.of(contactBlocks).load(patients.flatMap((p) => [p.phone, p.email].filter((a): a is string => !!a)), patients.map((p) => p.id));
 
 /** Opt-outs and bounces of everyone the event concerns, as of this event in the batch. */
 export async function loadBlocks(context: ReactionContext, envelope: Envelope): Promise<BlockLookup> {
   await loadPatientBlocks(context.state, targetsOf(envelope).map((t) => t.patient));
-  return (channel, address, personId) => context.state.blocks.lookup(channel, address, personId);
+  return (channel, address, personId) => context.state.of(contactBlocks).lookup(channel, address, personId);
 }

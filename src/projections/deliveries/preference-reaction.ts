@@ -1,6 +1,7 @@
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../domain/notifications/preference-events.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { contactBlocks } from './contact-blocks.ts';
 
 /** Folds opt-outs, opt-ins and permanent bounces into the planner's block tables, in ledger order. */
 export const preferenceReaction: LedgerReaction = {
@@ -19,13 +20,13 @@ export const preferenceReaction: LedgerReaction = {
         await db.insertInto('person_blocks').values({ channel: e.channel, person_id: e.personId, ...values })
           .onConflict((oc) => oc.columns(['channel', 'person_id']).doUpdateSet(values)).execute();
       }
-      state.blocks.wrote(e.channel, e.address, e.personId, block);
+      state.of(contactBlocks).wrote(e.channel, e.address, e.personId, block);
       return [];
     }
     const e = event.data as ContactOptedIn;
     if (e.address) await db.deleteFrom('contact_blocks').where('channel', '=', e.channel).where('address', '=', e.address).execute();
     if (e.personId) await db.deleteFrom('person_blocks').where('channel', '=', e.channel).where('person_id', '=', e.personId).execute();
-    state.blocks.wrote(e.channel, e.address, e.personId, null);
+    state.of(contactBlocks).wrote(e.channel, e.address, e.personId, null);
     return [];
   },
 };

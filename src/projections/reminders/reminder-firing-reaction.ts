@@ -6,6 +6,7 @@ import { categoryOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { appointmentStates } from './reminder-batch-state.ts';
 import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
 
 /**
@@ -18,12 +19,12 @@ export function reminderFiringReaction(templates: PlanningTemplates, logger: Log
     name: 'reminder-firing',
     handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
     async prefetch(events, { state }) {
-      const appointments = await state.appointments.get(events.map((e) => (e.data as ReminderFired).appointmentId));
+      const appointments = await state.of(appointmentStates).get(events.map((e) => (e.data as ReminderFired).appointmentId));
       await loadPatientBlocks(state, [...appointments.values()].flatMap((a) => (a.visit ? [a.visit.patient] : [])));
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const fired = event.data as ReminderFired;
-      const visit = (await context.state.appointments.get([fired.appointmentId])).get(fired.appointmentId)?.visit ?? null;
+      const visit = (await context.state.of(appointmentStates).get([fired.appointmentId])).get(fired.appointmentId)?.visit ?? null;
       if (!visit) {
         // Only a schedule made from a confirmed or rescheduled payload fires, so this is a read model
         // out of step with the ledger (dropped without a replay): say so rather than guess a recipient.

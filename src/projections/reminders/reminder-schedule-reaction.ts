@@ -7,6 +7,7 @@ import { slotInstant } from '../../domain/slot-instant.ts';
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { appointmentStates, centreOffsets, emergencyLeaves } from './reminder-batch-state.ts';
 import { hasApplied } from '../reaction-position.ts';
 import { decisionsAt, saveOffsets, withDecision, type AppointmentStateRow } from './reminder-state.queries.ts';
 
@@ -39,28 +40,28 @@ export const reminderScheduleReaction: LedgerReaction = {
   async prefetch(events, { state }) {
     const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap((e) => changesOf(e.data as InboundEventReceived));
     await Promise.all([
-      state.appointments.load(changes.map((c) => c.change.appointmentId)),
-      state.leaves.load(changes.filter((c) => c.change.kind === 'close' && c.change.reason === 'doctor.emergency_leave').map((c) => c.change.appointmentId)),
-      state.offsets.get(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId)),
+      state.of(appointmentStates).load(changes.map((c) => c.change.appointmentId)),
+      state.of(emergencyLeaves).load(changes.filter((c) => c.change.kind === 'close' && c.change.reason === 'doctor.emergency_leave').map((c) => c.change.appointmentId)),
+      state.of(centreOffsets).get(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId)),
     ]);
   },
   async react(event: RecordedEvent, { db, state }: ReactionContext): Promise<PendingAppend[]> {
     if (event.type === R.offsetsSet) {
       const set = event.data as ReminderOffsetsSet;
       await saveOffsets(db, set, event.position);
-      state.offsets.changed(set.centreId);
+      state.of(centreOffsets).changed(set.centreId);
       return [];
     }
     const received = event.data as InboundEventReceived;
     if (received.type === 'doctor.emergency_leave') {
       const leave = received.data as PayloadOf<'doctor.emergency_leave'>;
       const ids = [...new Set(leave.affected.map((a) => a.appointment.id))];
-      await state.leaves.record(received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
+      await state.of(emergencyLeaves).record(received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
     }
     const changes = changesOf(received);
-    const rows = await state.appointments.get(changes.map((c) => c.change.appointmentId));
+    const rows = await state.of(appointmentStates).get(changes.map((c) => c.change.appointmentId));
     const centres = [...new Set(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId))];
-    const offsets = await state.offsets.get(centres);
+    const offsets = await state.of(centreOffsets).get(centres);
 
     const decided = new Map<string, PendingAppend[]>();
     const writes: Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[] = [];
@@ -83,7 +84,7 @@ export const reminderScheduleReaction: LedgerReaction = {
         decisions: withDecision(row?.decisions ?? [], event.position, appends),
       });
     }
-    state.appointments.save(writes, event.position);
+    state.of(appointmentStates).save(writes, event.position);
     return [...decided.values()].flat();
   },
 };

@@ -4,6 +4,7 @@ import type { StaffMember } from '../../domain/staff-routing/staff-directory.ts'
 import type { LedgerPosition } from '../../ledger/event-store.ts';
 import { recordsetColumns, recordsetRows } from '../json-recordset.ts';
 import { loadMissing } from '../load-missing.ts';
+import { batchStateKind } from '../batch-state.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 import { positionKey } from '../reminders/reminder-state.queries.ts';
 import { routingRulesAsOf } from './routing-rules.queries.ts';
@@ -111,3 +112,6 @@ export class StaffRoutingState {
       .execute();
   }
 }
+
+/** The staff routing reaction's own state. */
+export const staffRoutingState = batchStateKind('staff-routing', (db) => new StaffRoutingState(db));

@@ -10,6 +10,8 @@ import { STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../../domain/staff-routi
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { contactBlocks } from '../deliveries/contact-blocks.ts';
+import { staffRoutingState } from './staff-routing-batch-state.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { positionKey } from '../reminders/reminder-state.queries.ts';
 import { recordRoutingRuleVersion, routingRuleVersion } from './routing-rules.queries.ts';
@@ -33,15 +35,15 @@ export function staffRoutingReaction(templates: StaffPlanningTemplates): LedgerR
       || (RULE_TYPES.includes(e.type) && categoryOf(e.stream) === 'routing-rule')
       || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isStaffEventType((e.data as InboundEventReceived).type)),
     async prefetch(events, { state }) {
-      await state.staffRouting.loadRouted(events.filter((e) => e.type === INBOUND_RECEIVED).map((e) => (e.data as InboundEventReceived).eventId));
+      await state.of(staffRoutingState).loadRouted(events.filter((e) => e.type === INBOUND_RECEIVED).map((e) => (e.data as InboundEventReceived).eventId));
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       if (STAFF_TYPES.includes(event.type)) {
         await applyStaffMember(event, context);
-        context.state.staffRouting.directoryChanged();
+        context.state.of(staffRoutingState).directoryChanged();
       } else if (RULE_TYPES.includes(event.type)) {
         await applyRoutingRule(event, context);
-        context.state.staffRouting.rulesChanged();
+        context.state.of(staffRoutingState).rulesChanged();
       } else return route(event, context, templates);
       return [];
     },
@@ -82,12 +84,12 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
 
   // A later receipt of the same eventId (after the dedup window) is not routed again: the first
   // receipt's routing stands, even if the rules changed since.
-  const earlier = await state.staffRouting.routedAt(received.eventId);
+  const earlier = await state.of(staffRoutingState).routedAt(received.eventId);
   if (earlier !== null && earlier !== positionKey(event.position)) return [];
 
-  const rules = await state.staffRouting.rulesAsOf(event.position);
+  const rules = await state.of(staffRoutingState).rulesAsOf(event.position);
   const named = [...new Set(rules.flatMap((r) => r.targets.staffIds))];
-  const staff = await state.staffRouting.candidatesAsOf(event.position, centreId, named);
+  const staff = await state.of(staffRoutingState).candidatesAsOf(event.position, centreId, named);
   const outcome = evaluateStaffRouting({ type, centreId, data: received.data }, rules, staff);
   const now = clock.now();
 
@@ -98,10 +100,10 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
     recipients: outcome.recipients,
     now,
     templates,
-    blockFor: (channel, address, staffId) => context.state.blocks.lookup(channel, address, staffId),
+    blockFor: (channel, address, staffId) => context.state.of(contactBlocks).lookup(channel, address, staffId),
   });
 
-  state.staffRouting.routed({
+  state.of(staffRoutingState).routed({
     event_id: received.eventId,
     commit_position: event.position.commit.toString(),
     prepare_position: event.position.prepare.toString(),
@@ -135,5 +137,5 @@ async function loadBlocks({ state }: ReactionContext, recipients: readonly Route
   // Every push token: planning picks the newest one the provider has not refused.
   const addresses = recipients.flatMap((r) => (r.channel === 'push' ? r.member.contacts.pushTokens ?? [] : r.channel === 'in_app' ? [] : [staffAddressFor(r.member, r.channel)]))
     .filter((a): a is string => a !== null);
-  await state.blocks.load(addresses, recipients.map((r) => r.member.id));
+  await state.of(contactBlocks).load(addresses, recipients.map((r) => r.member.id));
 }

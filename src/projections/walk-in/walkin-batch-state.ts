@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TokenTurnState } from '../../domain/walk-in/plan-approaching-turn.ts';
 import { comparePositions, type LedgerPosition } from '../../ledger/event-store.ts';
 import { positionOf } from '../reaction-position.ts';
+import { batchStateKind } from '../batch-state.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 import {
   loadQueues,
@@ -129,3 +130,6 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
   return [...seen.values()];
 }
+
+/** The walk-in reaction's own state. */
+export const walkinQueues = batchStateKind('walkin-queues', (db) => new WalkinQueues(db));

@@ -8,6 +8,7 @@ import { categoryOf } from '../../domain/stream-name.ts';
 import { DEFAULT_WALKIN_THRESHOLD, WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../../domain/walk-in/walkin-events.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
+import { walkinQueues } from './walkin-batch-state.ts';
 import { loadBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { notifiedAt, saveThreshold, type QueueKey } from './walkin-state.queries.ts';
 
@@ -28,7 +29,7 @@ export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
       const updates = events
         .filter((e) => e.type === INBOUND_RECEIVED && (e.data as InboundEventReceived).type === 'walkin.queue_updated')
         .map((e) => e.data as InboundEventReceived);
-      await state.walkin.load(
+      await state.of(walkinQueues).load(
         updates.map((r) => keyOf(r.data as PayloadOf<'walkin.queue_updated'>)),
         updates.flatMap((r) => {
           const update = r.data as PayloadOf<'walkin.queue_updated'>;
@@ -41,14 +42,14 @@ export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
       if (event.type === WALKIN_EVENT_TYPES.thresholdSet) {
         const set = event.data as WalkInThresholdSet;
         await saveThreshold(context.db, set, event.position);
-        context.state.walkin.thresholdChanged({ centreId: set.centreId, queueId: set.queueId });
+        context.state.of(walkinQueues).thresholdChanged({ centreId: set.centreId, queueId: set.queueId });
         return [];
       }
       const received = event.data as InboundEventReceived;
       if (received.type === 'walkin.token_called') {
         const called = received.data as PayloadOf<'walkin.token_called'>;
         const localDate = localDateAt(new Date(received.occurredAt), called.centre.timeZone);
-        context.state.walkin.called({ centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
+        context.state.of(walkinQueues).called({ centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
         return [];
       }
       return queueUpdated(templates, event, received, context);
@@ -61,7 +62,7 @@ const keyOf = (update: { centre: { id: string }; queue: { id: string } }): Queue
 async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, received: InboundEventReceived, context: ReactionContext): Promise<PendingAppend[]> {
   const update = received.data as PayloadOf<'walkin.queue_updated'>;
   const key = keyOf(update);
-  const { walkin } = context.state;
+  const walkin = context.state.of(walkinQueues);
   const before = await walkin.queue(key);
   const occurredAt = Date.parse(received.occurredAt);
   if (!(await walkin.advance(key, occurredAt, event.position))) {
