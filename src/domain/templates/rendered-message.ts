@@ -6,15 +6,26 @@ export type RenderedMessage =
       channel: 'whatsapp';
       /** The approved template's name at the provider, e.g. `appointment_confirmed`. */
       templateName: string;
-      /** WhatsApp's language code, e.g. `en`, `hi`. */
+      /** The language code exactly as approved, e.g. `en_US`, `hi`. */
       languageCode: string;
       /** Body parameters in the template's order. */
       bodyParameters: string[];
+      /** The dynamic URL button's parameter: the link with the approved base URL removed. */
+      buttonParameter?: string;
       /** The message as the patient reads it, for the dashboard and auditors. */
       previewText: string;
     }
   | { channel: 'email'; subject: string; html: string; text: string }
-  | { channel: 'sms'; text: string; segments: number; dltTemplateId?: string }
+  | {
+      channel: 'sms';
+      text: string;
+      segments: number;
+      /** The DLT registration the text matches, and its category. */
+      dltTemplateId?: string;
+      dltCategory?: string;
+      /** The provider's own template and its named variables, rendered (MSG91's flow API). */
+      providerTemplate?: { templateId: string; variables: Record<string, string> };
+    }
   | { channel: 'push'; title: string; body: string; data: Record<string, string> }
   | { channel: 'in_app'; title: string; body: string };
 
