@@ -32,11 +32,12 @@ export const STAFF_EVENT_TYPES = [
   'package.expired',
   'package.exhausted',
   'lab.test_requested',
+  'system.alert',
 ] as const;
 export type StaffEventType = (typeof STAFF_EVENT_TYPES)[number];
 
-/** Produced by this service (the reminder scheduler and the walk-in projection); refused from upstream. */
-export const GENERATED_EVENT_TYPES = ['appointment.reminder', 'walkin.approaching_turn'] as const;
+/** Produced by this service (the reminder scheduler, the walk-in projection, admin alerts); refused from upstream. */
+export const GENERATED_EVENT_TYPES = ['appointment.reminder', 'walkin.approaching_turn', 'system.alert'] as const;
 export type GeneratedEventType = (typeof GENERATED_EVENT_TYPES)[number];
 
 export const PAYLOAD_SCHEMAS = {
@@ -62,6 +63,7 @@ export const PAYLOAD_SCHEMAS = {
   'package.expired': P.PackageEvent,
   'package.exhausted': P.PackageEvent,
   'lab.test_requested': P.LabTestRequested,
+  'system.alert': P.SystemAlert,
 } as const;
 
 export type EventType = keyof typeof PAYLOAD_SCHEMAS;
@@ -69,7 +71,7 @@ export type PayloadOf<T extends EventType> = z.infer<(typeof PAYLOAD_SCHEMAS)[T]
 
 export const EVENT_TYPES = Object.keys(PAYLOAD_SCHEMAS) as EventType[];
 
-/** The 20 types upstream systems may publish: every catalogue type but the two generated here. */
+/** The 20 types upstream systems may publish: every catalogue type but those generated here. */
 export const UPSTREAM_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter(
   (t) => !(GENERATED_EVENT_TYPES as readonly string[]).includes(t),
 );

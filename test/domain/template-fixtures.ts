@@ -51,6 +51,7 @@ export const FULL: Payloads = {
   'package.expired': { centre: kolkata, package: { id: 'pkg-1', name: 'Physiotherapy x10', sessionsTotal: 10, sessionsUsed: 7, validUntil: '2027-05-31' }, patient, amount: inr('8000.00') },
   'package.exhausted': { centre: kolkata, package: { id: 'pkg-1', name: 'Physiotherapy x10', sessionsTotal: 10, sessionsUsed: 10, validUntil: '2027-05-31' }, patient, amount: inr('8000.00') },
   'lab.test_requested': { centre: kolkata, test: { id: 'test-1', name: 'HbA1c', priority: 'urgent' }, patient, doctor },
+  'system.alert': { alert: { kind: 'template-not-approved', subject: 'A WhatsApp template is not approved', message: 'appointment_confirmed (en) is pending at Meta' }, centre: kolkata },
 };
 
 const minimalPackage = { centre: kolkata, package: { id: 'pkg-1', name: 'Physiotherapy x10' }, patient: minimalPatient };
@@ -78,6 +79,7 @@ export const MINIMAL: Payloads = {
   'package.expired': minimalPackage,
   'package.exhausted': minimalPackage,
   'lab.test_requested': { centre: kolkata, test: { id: 'test-1', name: 'HbA1c', priority: 'stat' }, patient: minimalPatient },
+  'system.alert': { alert: { kind: 'template-not-approved', subject: 'A WhatsApp template is not approved', message: 'appointment_confirmed (en) is pending at Meta' } },
 };
 
 /** The recipient context a planner would pass: the first affected appointment for emergency leave, the first token for queue updates. */

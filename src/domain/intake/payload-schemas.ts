@@ -118,3 +118,18 @@ export const WalkinApproachingTurn = z.looseObject({
   position: z.int().min(1),
   threshold: z.int().min(1),
 });
+
+/**
+ * Generated here (refused from upstream): something an admin must act on, such as a WhatsApp
+ * template Meta no longer accepts. `centre` is set when it concerns one centre only.
+ */
+export const SystemAlert = z.looseObject({
+  alert: z.looseObject({
+    /** What kind of problem, e.g. `template-not-approved`; rules may route on it. */
+    kind: z.string().min(1).max(64),
+    subject: z.string().min(1).max(200),
+    message: z.string().min(1).max(2000),
+  }),
+  centre: Centre.optional(),
+});
+

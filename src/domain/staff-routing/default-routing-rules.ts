@@ -25,6 +25,8 @@ export const DEFAULT_ROUTING_RULES: readonly { id: string; rule: RoutingRuleSpec
   { id: 'default-deposit-received', rule: atTheCentre('Deposits received go to accounts', ['billing.deposit_received'], 'accounts') },
   { id: 'default-package-events', rule: atTheCentre('Package events go to the front desk', ['package.*'], 'front_desk') },
   { id: 'default-test-requested', rule: atTheCentre('Lab tests requested go to the lab', ['lab.test_requested'], 'lab') },
+  // A template Meta no longer accepts, and the like: admins, in-app and by email, wherever they work.
+  { id: 'default-system-alert', rule: atTheCentre('System alerts go to admins', ['system.alert'], 'admin') },
 ];
 
 export const SYSTEM_ACTOR = 'system';

@@ -45,6 +45,7 @@ export const STAFF_EVENT_FIELDS: Record<StaffEventType, Readonly<Record<string, 
     'test.priority': { kind: 'enum', values: ['routine', 'urgent', 'stat'] },
     'doctor.id': text,
   },
+  'system.alert': { 'alert.kind': text, 'centre.id': text, 'centre.name': text },
 };
 
 export const isNumericKind = (k: FieldKind): boolean => k.kind === 'decimal' || k.kind === 'integer';

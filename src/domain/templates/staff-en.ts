@@ -110,6 +110,16 @@ export const STAFF_EN: LocaleTemplates = {
       parameters: ['{{ testPriority }}', '{{ centreName }}', '{{ testName }}', '{{ patientName }}', orNotRecorded('doctorName')],
     },
   }),
+  'system.alert': staffAlert('system.alert', {
+    version: 1,
+    title: '{{ alertSubject }}',
+    summary: '{{ alertMessage }}',
+    details: [{ label: 'Kind', value: '{{ alertKind }}' }, { label: 'Centre', value: '{{ centreName }}', when: 'centreName' }],
+    whatsapp: {
+      body: 'System alert ({{1}}): {{2}}. Please check the admin console.',
+      parameters: ['{{ alertKind }}', '{{ alertSubject }}'],
+    },
+  }),
 };
 
 function packageDetails() {

@@ -57,4 +57,11 @@ export const STAFF_VARIABLE_BUILDERS: StaffBuilders = {
     testPriority: testPriorityWords(d.test.priority, formatting(ctx, undefined, d.centre).language),
     ...opt('doctorName', d.doctor?.name),
   }),
+  'system.alert': (d) => ({
+    alertKind: d.alert.kind,
+    alertSubject: d.alert.subject,
+    alertMessage: d.alert.message,
+    // Staff alerts name their centre; an alert about the whole service names no single one.
+    centreName: d.centre?.name ?? 'every centre',
+  }),
 };
