@@ -18,7 +18,7 @@ import type { Clock } from './domain/clock.ts';
 import { CHANNELS, type Channel } from './domain/event-catalogue.ts';
 import type { Envelope } from './domain/intake/envelope.ts';
 import type { IntakeVia } from './domain/intake/inbound-receipt.ts';
-import { planningTemplates } from './domain/templates/planning-templates.ts';
+import { renderRecordedVersion } from './domain/templates/recorded-content.ts';
 import { DeliveryFeed } from './graphql/delivery-feed.ts';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server.ts';
 import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
@@ -37,6 +37,7 @@ import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
+import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { buildProjections } from './projections/build-projections.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';
@@ -132,6 +133,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
+    // The templates we ship, as `system`; a clinic's own versions are never overwritten.
+    await installDefaultTemplates({ store, clock });
 
     const { tokens, generated } = await resolveTokens(config, embedded);
 
@@ -157,7 +160,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           clock,
           logger: logger.child({ component: 'dispatcher' }),
           transports,
-          render: planningTemplates.render,
+          render: renderRecordedVersion,
           metrics,
           maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
           attemptTimeoutMs: config.DISPATCH_ATTEMPT_TIMEOUT_MS,

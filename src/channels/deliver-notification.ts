@@ -13,7 +13,7 @@ import {
   type DispatchPolicy,
 } from '../domain/notifications/notification-state.ts';
 import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
-import type { PlanningTemplates } from '../domain/notifications/plan-notifications.ts';
+import { wordsOf, type RenderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import { streamName, type StreamName } from '../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
@@ -31,7 +31,8 @@ export interface DeliveryDeps {
   clock: Clock;
   logger: Logger;
   transports: Partial<Record<Channel, ChannelTransport>>;
-  render: PlanningTemplates['render'];
+  /** Only for notifications planned before their words were recorded; the rest are sent as recorded. */
+  render: RenderRecordedVersion;
   worker: string;
   policy: DispatchPolicy;
   backoff: { baseMs: number; maxMs: number; random: () => number };
@@ -111,12 +112,12 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   await release(retryAt);
 }
 
-/** Renders and sends within the attempt's time; what cannot be sent at all is a permanent failure. */
+/** Sends the recorded words within the attempt's time; what cannot be sent at all is a permanent failure. */
 async function send(deps: DeliveryDeps, planned: NonNullable<ReturnType<typeof evolveNotification>['planned']>, attempt: number): Promise<SendOutcome> {
   const channel = planned.channel;
   const transport = deps.transports[channel];
   if (!transport) return { kind: 'failed', provider: 'none', retryable: false, code: 'no-transport', message: `no transport is configured for ${channel}` };
-  const rendered = deps.render({ eventType: planned.eventType, channel, locale: planned.template.locale, variables: planned.variables });
+  const rendered = wordsOf(planned, deps.render);
   if (!rendered.ok) return { kind: 'failed', provider: transport.provider, retryable: false, code: 'template-error', message: rendered.error.message };
   return sendWithinAttempt(
     deps.lanes.get(channel)!,

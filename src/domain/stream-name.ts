@@ -21,6 +21,8 @@ export const STREAM_CATEGORIES = [
   'device',
   'dead-letter',
   'provider-callback',
+  'template',
+  'whatsapp-templates',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -41,6 +43,7 @@ const makeOrNull = (category: StreamCategory) => (id: string): StreamName | null
 
 const preference = make('preference');
 const walkinQueue = make('walkin-queue');
+const whatsappTemplates = make('whatsapp-templates');
 
 /**
  * One builder per kind of stream. A composite id is joined here, never at a call site, so every
@@ -70,6 +73,10 @@ export const streamName = {
   deadLetter: make('dead-letter'),
   /** A provider's callback as received, by an id derived from the provider's own ids (never an address). */
   providerCallback: make('provider-callback'),
+  /** A template's versions, by its key (`template-appointment.confirmed:whatsapp:hi@centre-blr`). */
+  template: make('template'),
+  /** What the WhatsApp provider said of the account's templates: one stream for the account. */
+  whatsappTemplates: (): StreamName => whatsappTemplates('account'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

@@ -1,7 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
-import { planningTemplates } from '../domain/templates/planning-templates.ts';
-import { staffPlanningTemplates } from '../domain/templates/staff-planning-templates.ts';
+import { renderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { deliveriesProjection, type DeliveryChange } from './deliveries/deliveries-projection.ts';
@@ -17,6 +16,7 @@ import { reminderScheduleReaction } from './reminders/reminder-schedule-reaction
 import { remindersProjection } from './reminders/reminders-projection.ts';
 import { staffAlertsProjection } from './staff/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './staff/staff-routing-reaction.ts';
+import { templateReaction } from './templates/template-reaction.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 
@@ -48,15 +48,16 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
       // A rebuild takes no appends, so the reactions that keep no state and only decide appends
       // (planning patient messages, firing reminders) would be work thrown away: leave them out.
       reactions: [
+        templateReaction,
         preferenceReaction,
-        ...(deps.rebuild ? [] : [patientPlanningReaction(planningTemplates)]),
+        ...(deps.rebuild ? [] : [patientPlanningReaction()]),
         reminderScheduleReaction,
-        ...(deps.rebuild ? [] : [reminderFiringReaction(planningTemplates, logger.child({ component: 'reminders' }))]),
-        walkinReaction(planningTemplates),
-        staffRoutingReaction(staffPlanningTemplates),
+        ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }))]),
+        walkinReaction(),
+        staffRoutingReaction(),
       ],
     }),
-    staffAlertsProjection({ render: planningTemplates.render }),
+    staffAlertsProjection({ render: renderRecordedVersion }),
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
     inboundMessagesProjection,
     providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),

@@ -178,5 +178,50 @@ export interface ReadModelDatabase {
   walkin_tokens: WalkinTokenTable;
   provider_messages: ProviderMessageTable;
   pending_provider_reports: PendingProviderReportTable;
+  template_history: TemplateHistoryTable;
+  template_versions: TemplateVersionTable;
+  whatsapp_template_observations: WhatsAppTemplateObservationTable;
+  whatsapp_template_refusals: WhatsAppTemplateRefusalTable;
   inbound_messages: InboundMessageTable;
 }
+
+export interface TemplateHistoryTable {
+  key: string;
+  commit_position: string;
+  prepare_position: string;
+  kind: 'published' | 'retired';
+  version: number;
+  event_type: string;
+  channel: string;
+  locale: string;
+  centre_id: string | null;
+  actor: string;
+  changed_at: Timestamp;
+}
+
+export interface TemplateVersionTable {
+  key: string;
+  version: number;
+  content: ColumnType<unknown, string, string>;
+  note: string | null;
+}
+
+export interface WhatsAppTemplateObservationTable {
+  commit_position: string;
+  prepare_position: string;
+  observed_by: string;
+  observed_at: Timestamp;
+  templates: ColumnType<unknown, string, string>;
+}
+
+export interface WhatsAppTemplateRefusalTable {
+  commit_position: string;
+  prepare_position: string;
+  name: string;
+  language: string;
+  state: string;
+  code: string;
+  notification_id: string;
+  refused_at: Timestamp;
+}
+

@@ -7,7 +7,7 @@ import { planStaffNotifications, staffNotificationIdFor, type StaffPlanningTempl
 import type { PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
 import type { ContactBlock } from '../../src/domain/notifications/preference-events.ts';
 import type { StaffContacts, StaffMember } from '../../src/domain/staff-routing/staff-directory.ts';
-import { staffPlanningTemplates } from '../../src/domain/templates/staff-planning-templates.ts';
+import { staffPlanningTemplates } from '../../src/domain/templates/planning-templates.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 
 const now = new Date('2026-11-24T09:00:00Z');

@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationSuppressed } from '../../src/domain/notifications/notification-events.ts';
-import { planningTemplates } from '../../src/domain/templates/planning-templates.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/notifications/preference-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
@@ -16,7 +15,6 @@ import { updateRoutingRule } from '../../src/commands/routing-rules/update-routi
 import { deactivateStaffMember } from '../../src/commands/staff/deactivate-staff-member.ts';
 import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
 import { staffRoutingReaction } from '../../src/projections/staff/staff-routing-reaction.ts';
-import { staffPlanningTemplates } from '../../src/domain/templates/staff-planning-templates.ts';
 import { walkinReaction } from '../../src/projections/walk-in/walkin-reaction.ts';
 import { approachingTurnNotificationId } from '../../src/domain/walk-in/plan-approaching-turn.ts';
 import { preferenceReaction } from '../../src/projections/deliveries/preference-reaction.ts';
@@ -40,7 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ledger?.close());
 
-const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction, patientPlanningReaction(planningTemplates)] });
+const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction, patientPlanningReaction()] });
 
 async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<LedgerPosition> {
   const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'
@@ -136,7 +134,7 @@ describe('the planner within one batch', () => {
     if (!deactivated.ok) throw new Error('deactivation refused');
     const toNobody = await record(validEnvelope('lab.test_requested'));
 
-    const staffPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [staffRoutingReaction(staffPlanningTemplates)] });
+    const staffPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [staffRoutingReaction()] });
     await staffPlanner.applyBatch!(db, await batchBetween(start, toNobody.position));
 
     const routed = async (eventId: string) => (await notificationsOf(eventId))
@@ -165,7 +163,7 @@ describe('the planner within one batch', () => {
     await record({ eventId: `his:${randomUUID()}`, type: 'walkin.token_called', occurredAt: occurredAt(5), data: { centre, queue, token: { number: 'W-3', room: 'Room 1' }, patient } });
     const last = await update(6, [['W-1', 1], ['W-2', 2], ['W-3', 1]]);
 
-    const walkinPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [walkinReaction(planningTemplates)] });
+    const walkinPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [walkinReaction()] });
     await walkinPlanner.applyBatch!(db, await batchBetween(start, last.position));
 
     const tokens = await db.selectFrom('walkin_tokens').selectAll().where('queue_id', '=', queue.id).orderBy('token_number').execute();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planningTemplates } from '../../src/domain/templates/planning-templates.ts';
 import type { LedgerPosition, RecordedEvent } from '../../src/ledger/event-store.ts';
 import { runMigrations } from '../../src/ledger/run-migrations.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
@@ -75,7 +74,7 @@ describe('reactions repeating an event', () => {
   });
 
   it('plans the approaching-turn message again for a repeated queue update, and only for it', async () => {
-    const reaction = walkinReaction(planningTemplates);
+    const reaction = walkinReaction();
     const queue = { ...walkinQueue, id: `queue-${randomUUID().slice(0, 8)}` };
     const update = (position: number, minute: number) => inbound({
       eventId: `his:${randomUUID()}`,

@@ -3,6 +3,8 @@ import type { Envelope } from './envelope.ts';
 
 /** How an inbound event reached us. */
 export type IntakeVia = 'amqp' | 'http' | 'graphql';
+/** How a receipt came in: through an intake, or generated here (`system.alert`). */
+export type ReceiptVia = IntakeVia | 'system';
 
 export const INBOUND_RECEIVED = 'InboundEventReceived';
 export const DUPLICATE_IGNORED = 'DuplicateIgnored';
@@ -14,7 +16,7 @@ export interface InboundEventReceived {
   /** The payload exactly as received, unknown fields included. */
   data: Record<string, unknown>;
   receivedAt: string;
-  via: IntakeVia;
+  via: ReceiptVia;
   /** sha256 of the canonical JSON of type, occurredAt and data: tells a true repeat from a reused id. */
   payloadHash: string;
 }

@@ -1,4 +1,5 @@
 import type { Channel, EventType } from '../event-catalogue.ts';
+import type { RenderedMessage } from '../templates/rendered-message.ts';
 
 /** The provider name in-app sends and reads are recorded under. */
 export const IN_APP_PROVIDER = 'in-app';
@@ -51,6 +52,11 @@ export interface NotificationPlanned {
   selection: Selection;
   template: { key: string; version: number; locale: string };
   variables: Record<string, string>;
+  /**
+   * The words, rendered once at planning and sent exactly as recorded. Absent on notifications
+   * planned before templates were ledger data: those are rendered once, with their recorded version.
+   */
+  content?: RenderedMessage;
   /** When the dispatcher may send it (now, or a reminder's due time). */
   dueAt: string;
   plannedAt: string;
@@ -64,6 +70,7 @@ export const SUPPRESSION_REASONS = [
   'template-error',
   'covered-by-emergency-leave',
   'channel-paused',
+  'template-not-approved',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

@@ -7,22 +7,52 @@ import type { Patient } from '../intake/payload-parts.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
+import type { TemplateVersionRef } from '../templates/choose-template.ts';
+import { isSendable, type TemplateApprovalState } from '../templates/template-events.ts';
 
 export type PlanDecision =
   | { kind: 'planned'; event: NotificationPlanned }
   | { kind: 'suppressed'; event: NotificationSuppressed };
 
+/** Which template version a notification was planned with, as NotificationPlanned records it. */
 export interface TemplateChoice {
   key: string;
   version: number;
   locale: string;
 }
 
-/** The templates as the planner needs them; wired to the template catalogue by the caller. */
+/** The templates as the planner needs them, as they stood before the event planned; wired by the caller. */
 export interface PlanningTemplates {
+  /** The best template for these locales (the recipient's, then the centre's; `en` last), the centre's own first. */
+  select(eventType: EventType, channel: Channel, locales: readonly (string | undefined)[], centreId: string | null): TemplateVersionRef | null;
+  /** The version's state at the provider: only `approved` and `unknown` (never synced) are sent. */
+  approval(template: TemplateVersionRef): TemplateApprovalState;
   variables(eventType: EventType, data: Record<string, unknown>, target: PlanTarget & { locale: string }, template: TemplateChoice): Record<string, string>;
-  select(eventType: EventType, channel: Channel, locale: string): TemplateChoice | null;
-  render(input: { eventType: EventType; channel: Channel; locale: string; variables: Record<string, string> }): Result<RenderedMessage, { message: string }>;
+  render(template: TemplateVersionRef, variables: Record<string, string>): Result<RenderedMessage, { message: string }>;
+}
+
+/**
+ * The template step shared by patient and staff planning: choose, check it is approved, render once.
+ * What it renders is recorded on NotificationPlanned and sent as recorded.
+ */
+export function chooseAndRender(
+  templates: Pick<PlanningTemplates, 'select' | 'approval' | 'render'>,
+  input: { eventType: EventType; channel: Channel; locales: readonly (string | undefined)[]; centreId: string | null },
+  variablesFor: (template: TemplateChoice) => Record<string, string>,
+): { ok: true; template: TemplateChoice; variables: Record<string, string>; content: RenderedMessage } | { ok: false; reason: SuppressionReason; detail: string } {
+  const { eventType, channel } = input;
+  const chosen = templates.select(eventType, channel, input.locales, input.centreId);
+  if (!chosen) return { ok: false, reason: 'template-error', detail: `no template for ${eventType} on ${channel}` };
+  const approval = templates.approval(chosen);
+  if (!isSendable(approval) && chosen.content.channel === 'whatsapp') {
+    const { name, language } = chosen.content;
+    return { ok: false, reason: 'template-not-approved', detail: `template ${chosen.key} v${chosen.version} maps to ${name} (${language}), which is ${approval} at WhatsApp` };
+  }
+  const template: TemplateChoice = { key: chosen.key, version: chosen.version, locale: chosen.locale };
+  const variables = variablesFor(template);
+  const rendered = templates.render(chosen, variables);
+  if (!rendered.ok) return { ok: false, reason: 'template-error', detail: rendered.error.message };
+  return { ok: true, template, variables, content: rendered.value };
 }
 
 /** One person an event concerns, with the part of the payload that is theirs (fan-out events). */
@@ -117,16 +147,18 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const block = input.blockFor(channel, address, target.patient.id);
   if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
 
-  const template = templates.select(type, channel, locale);
-  if (!template) return suppress('template-error', `no template for ${type} on ${channel}`, address);
-  const variables = templates.variables(type, envelope.data, { ...target, locale }, template);
-  const rendered = templates.render({ eventType: type, channel, locale, variables });
-  if (!rendered.ok) return suppress('template-error', rendered.error.message, address);
+  const chosen = chooseAndRender(
+    templates,
+    { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null },
+    (template) => templates.variables(type, envelope.data, { ...target, locale }, template),
+  );
+  if (!chosen.ok) return suppress(chosen.reason, chosen.detail, address);
 
   const recipient: Recipient = { ...person, address };
+  const { template, variables, content } = chosen;
   return {
     kind: 'planned',
-    event: { ...base, recipient, template, variables, dueAt: now.toISOString(), plannedAt: now.toISOString() },
+    event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), plannedAt: now.toISOString() },
   };
 }
 

@@ -8,7 +8,8 @@ import { STAFF_EVENT_FIELDS, fieldValue, isNumericKind } from './staff-event-fie
 /** What routing needs to know about a staff event. */
 export interface StaffEventFacts {
   type: StaffEventType;
-  centreId: string;
+  /** Null for an event about the whole service (a `system.alert` naming no centre). */
+  centreId: string | null;
   data: Record<string, unknown>;
 }
 
@@ -61,13 +62,15 @@ export function evaluateStaffRouting(event: StaffEventFacts, rules: readonly Rou
 
 export function ruleMatches(rule: RoutingRule, event: StaffEventFacts): boolean {
   if (!rule.eventTypes.some((p) => matchesEventType(p, event.type))) return false;
-  if (rule.centreIds.length > 0 && !rule.centreIds.includes(event.centreId)) return false;
+  // A rule scoped to centres hears only of events at them; a service-wide event reaches unscoped rules.
+  if (rule.centreIds.length > 0 && (event.centreId === null || !rule.centreIds.includes(event.centreId))) return false;
   return rule.conditions.every((c) => conditionHolds(c, event));
 }
 
-function isTargeted(rule: RoutingRule, member: StaffMember, centreId: string): boolean {
+function isTargeted(rule: RoutingRule, member: StaffMember, centreId: string | null): boolean {
   if (rule.targets.staffIds.includes(member.id)) return true;
-  return member.centreIds.includes(centreId) && member.roles.some((r) => rule.targets.roles.includes(r));
+  // Role targets are scoped to the event's centre; a service-wide event reaches the role wherever it works.
+  return (centreId === null || member.centreIds.includes(centreId)) && member.roles.some((r) => rule.targets.roles.includes(r));
 }
 
 /** A field the event lacks, or holds in a form the condition cannot compare, does not match. */

@@ -4,18 +4,14 @@ import type { Channel, EventType } from '../event-catalogue.ts';
 import type { RoutedRecipient } from './evaluate-staff-routing.ts';
 import { deterministicUuid } from '../ids.ts';
 import type { NotificationPlanned, Recipient, Selection, SuppressionReason } from '../notifications/notification-events.ts';
-import type { PlanDecision, TemplateChoice } from '../notifications/plan-notifications.ts';
+import { chooseAndRender, type PlanDecision, type PlanningTemplates, type TemplateChoice } from '../notifications/plan-notifications.ts';
 import type { ContactBlock } from '../notifications/preference-events.ts';
-import type { RenderedMessage } from '../templates/rendered-message.ts';
-import type { Result } from '../result.ts';
 import { staffAddressFor, type StaffMember } from './staff-directory.ts';
 import { DEFAULT_LOCALE } from '../templates/template-locale.ts';
 
 /** The templates as staff planning needs them; wired to the template catalogue by the caller. */
-export interface StaffPlanningTemplates {
-  select(eventType: EventType, channel: Channel, locale: string): TemplateChoice | null;
+export interface StaffPlanningTemplates extends Pick<PlanningTemplates, 'select' | 'approval' | 'render'> {
   variables(eventType: EventType, data: Record<string, unknown>, recipient: { locale: string; staffName: string }, template: TemplateChoice): Record<string, string>;
-  render(input: { eventType: EventType; channel: Channel; locale: string; variables: Record<string, string> }): Result<RenderedMessage, { message: string }>;
 }
 
 export interface StaffPlanningInput {
@@ -52,14 +48,15 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
   const { envelope, now, templates } = input;
   const { member, channel } = routed;
   const type = envelope.type;
-  const centre = envelope.data.centre as { id: string; locale?: string };
-  const locale = member.locale ?? centre.locale ?? DEFAULT_LOCALE;
+  // A service-wide event (a system alert) names no centre.
+  const centre = envelope.data.centre as { id: string; locale?: string } | undefined;
+  const locale = member.locale ?? centre?.locale ?? DEFAULT_LOCALE;
   const selection: Selection = { kind: 'routing-rule', ruleId: routed.ruleId, ruleVersion: routed.ruleVersion };
   const base = {
     notificationId: staffNotificationIdFor(envelope.eventId, member.id, channel),
     eventId: envelope.eventId,
     eventType: type,
-    centreId: centre.id,
+    centreId: centre?.id ?? null,
     bookingReference: null,
     appointmentId: null,
     channel,
@@ -79,13 +76,15 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
   const block = channel === 'in_app' ? null : input.blockFor(channel, address, member.id);
   if (block) return suppress(block, block === 'opted-out' ? `staff member opted out of ${channel}` : BOUNCED[channel] ?? 'address refused permanently', address);
 
-  const template = templates.select(type, channel, locale);
-  if (!template) return suppress('template-error', `no template for ${type} on ${channel}`, address);
-  const variables = templates.variables(type, envelope.data, { locale, staffName: member.name }, template);
-  const rendered = templates.render({ eventType: type, channel, locale, variables });
-  if (!rendered.ok) return suppress('template-error', rendered.error.message, address);
+  const chosen = chooseAndRender(
+    templates,
+    { eventType: type, channel, locales: [member.locale ?? undefined, centre?.locale, DEFAULT_LOCALE], centreId: centre?.id ?? null },
+    (template) => templates.variables(type, envelope.data, { locale, staffName: member.name }, template),
+  );
+  if (!chosen.ok) return suppress(chosen.reason, chosen.detail, address);
 
   const recipient: Recipient = { ...person, address };
-  const planned: NotificationPlanned = { ...base, recipient, template, variables, dueAt: now.toISOString(), plannedAt: now.toISOString() };
+  const { template, variables, content } = chosen;
+  const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), plannedAt: now.toISOString() };
   return { kind: 'planned', event: planned };
 }

@@ -3,7 +3,7 @@ import type { Channel } from '../../domain/event-catalogue.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { NOTIFICATION_EVENT_TYPES } from '../../domain/notifications/notification-events.ts';
-import { planPatientNotifications, targetsOf, type PlanDecision, type PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
+import { planPatientNotifications, targetsOf, type PlanDecision } from '../../domain/notifications/plan-notifications.ts';
 import type { ContactBlock } from '../../domain/notifications/preference-events.ts';
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
@@ -11,9 +11,12 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-r
 import type { BatchState } from '../batch-state.ts';
 import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
 import { contactBlocks } from './contact-blocks.ts';
+import { templateCatalogue } from '../templates/template-catalogue-state.ts';
+import { notApprovedAlerts } from '../templates/template-reaction.ts';
+import { planningTemplatesAt } from '../templates/templates-at.ts';
 
 /** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
-export function patientPlanningReaction(templates: PlanningTemplates): LedgerReaction {
+export function patientPlanningReaction(): LedgerReaction {
   return {
     name: 'patient-planning',
     handles: (e) => e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound',
@@ -21,6 +24,7 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
       const envelopes = events.map(envelopeOf);
       const targets = envelopes.flatMap(targetsOf);
       await Promise.all([
+        state.of(templateCatalogue).asOf(events[0]!.position),
         loadPatientBlocks(state, targets.map((t) => t.patient)),
         state.of(emergencyLeaves).load(envelopes.flatMap((e) => cancelledAppointmentOf(e) ?? [])),
       ]);
@@ -30,6 +34,7 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
       const blockFor = await loadBlocks(context, envelope);
       const cancelled = cancelledAppointmentOf(envelope);
       const leave = cancelled ? await context.state.of(emergencyLeaves).of(cancelled) : null;
+      const templates = await planningTemplatesAt(context, event.position);
       const decisions = planPatientNotifications({
         envelope,
         now: context.clock.now(),
@@ -37,7 +42,7 @@ export function patientPlanningReaction(templates: PlanningTemplates): LedgerRea
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),
       });
-      return decisions.map((d) => toAppend(d, event));
+      return [...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context))];
     },
   };
 }

@@ -6,12 +6,13 @@ import * as m0004 from './0004_create_reminders_and_walkin.ts';
 import * as m0005 from './0005_create_staff_alerts.ts';
 import * as m0006 from './0006_create_provider_callbacks.ts';
 import * as m0007 from './0007_index_due_by_channel.ts';
+import * as m0008 from './0008_create_templates.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
  * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
  * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
- * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel.
+ * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel, 0008 templates.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -21,4 +22,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0005_create_staff_alerts': m0005,
   '0006_create_provider_callbacks': m0006,
   '0007_index_due_by_channel': m0007,
+  '0008_create_templates': m0008,
 };

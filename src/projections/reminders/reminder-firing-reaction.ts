@@ -1,5 +1,4 @@
 import type { Envelope } from '../../domain/intake/envelope.ts';
-import type { PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
 import { planReminderNotifications } from '../../domain/reminders/plan-reminder-notifications.ts';
 import { REMINDER_EVENT_TYPES as R, type ReminderFired } from '../../domain/reminders/reminder-events.ts';
 import { categoryOf } from '../../domain/stream-name.ts';
@@ -7,6 +6,8 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { appointmentStates } from './reminder-batch-state.ts';
+import { notApprovedAlerts } from '../templates/template-reaction.ts';
+import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
 
 /**
@@ -14,7 +15,7 @@ import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-p
  * ledger order like every patient message: against the preferences and opt-outs known at that
  * point, with the appointment's latest confirmed or rescheduled payload.
  */
-export function reminderFiringReaction(templates: PlanningTemplates, logger: Logger): LedgerReaction {
+export function reminderFiringReaction(logger: Logger): LedgerReaction {
   return {
     name: 'reminder-firing',
     handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
@@ -33,8 +34,9 @@ export function reminderFiringReaction(templates: PlanningTemplates, logger: Log
       }
       const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
       const blockFor = await loadBlocks(context, envelope);
+      const templates = await planningTemplatesAt(context, event.position);
       const decisions = planReminderNotifications({ fired, visit, templates, blockFor });
-      return decisions.map((d) => toAppend(d, event));
+      return [...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context))];
     },
   };
 }

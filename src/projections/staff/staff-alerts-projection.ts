@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
-import type { EventType } from '../../domain/event-catalogue.ts';
 import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type NotificationPlanned, type NotificationSent, type StatusReported } from '../../domain/notifications/notification-events.ts';
-import type { PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
+import { wordsOf, type RenderRecordedVersion } from '../../domain/templates/recorded-content.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { Projection } from '../projection-runner.ts';
@@ -15,7 +14,7 @@ export { IN_APP_PROVIDER } from '../../domain/notifications/notification-events.
  * delivered, read once a StatusReported(read) says so. The in-app transport writes the same row
  * the moment it delivers; this projection makes it rebuildable by replay.
  */
-export function staffAlertsProjection(options: { render: PlanningTemplates['render'] }): Projection {
+export function staffAlertsProjection(options: { render: RenderRecordedVersion }): Projection {
   return {
     name: 'staff-alerts',
     kind: 'read-model',
@@ -30,12 +29,12 @@ export function staffAlertsProjection(options: { render: PlanningTemplates['rend
   };
 }
 
-async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: RecordedEvent, render: PlanningTemplates['render']): Promise<void> {
+async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: RecordedEvent, render: RenderRecordedVersion): Promise<void> {
   const notificationId = idOf(event.stream)!;
   if (event.type === T.planned) {
     const p = event.data as NotificationPlanned;
-    const rendered = render({ eventType: p.eventType as EventType, channel: 'in_app', locale: p.template.locale, variables: p.variables });
-    // The planner rendered the same template before planning it, so this cannot fail short of a bug.
+    const rendered = wordsOf(p, render);
+    // The planner rendered it before planning it (and recorded it since templates are ledger data), so this cannot fail short of a bug.
     if (!rendered.ok || rendered.value.channel !== 'in_app') throw new Error(`in-app alert ${notificationId} does not render: ${rendered.ok ? 'wrong channel' : rendered.error.message}`);
     await trx
       .insertInto('staff_alerts')

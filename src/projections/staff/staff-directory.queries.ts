@@ -56,7 +56,7 @@ export async function staffMemberBefore(db: Db, staffId: string, revision: bigin
  * whoever ever worked at the centre, plus the members rules name. Evaluation then keeps those who
  * are active, and at the centre for role targets.
  */
-export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, centreId: string, namedIds: readonly string[]): Promise<StaffMember[]> {
+export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, centreId: string | null, namedIds: readonly string[]): Promise<StaffMember[]> {
   const rows = await db
     .selectFrom('staff_member_versions')
     .distinctOn('staff_id')
@@ -67,7 +67,7 @@ export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, cent
     .where((eb) => {
       const everAtCentre = eb('staff_id', 'in', eb.selectFrom('staff_member_versions')
         .select('staff_id')
-        .where(sql<boolean>`centre_ids @> jsonb_build_array(cast(${centreId} as text))`));
+        .where(centreId === null ? sql<boolean>`true` : sql<boolean>`centre_ids @> jsonb_build_array(cast(${centreId} as text))`));
       return namedIds.length > 0 ? eb.or([everAtCentre, eb('staff_id', 'in', [...namedIds])]) : everAtCentre;
     })
     .orderBy('staff_id')

@@ -83,7 +83,7 @@ export class StaffRoutingState {
     return this.#rules;
   }
 
-  async candidatesAsOf(position: LedgerPosition, centreId: string, namedIds: readonly string[]): Promise<StaffMember[]> {
+  async candidatesAsOf(position: LedgerPosition, centreId: string | null, namedIds: readonly string[]): Promise<StaffMember[]> {
     const key = JSON.stringify([centreId, [...namedIds].sort()]);
     let found = this.#candidates.get(key);
     if (!found) {

@@ -3,7 +3,7 @@ import { isStaffEventType, type StaffEventType } from '../../domain/event-catalo
 import { evaluateStaffRouting, type RoutedRecipient } from '../../domain/staff-routing/evaluate-staff-routing.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
-import { planStaffNotifications, type StaffPlanningTemplates } from '../../domain/staff-routing/plan-staff-notifications.ts';
+import { planStaffNotifications } from '../../domain/staff-routing/plan-staff-notifications.ts';
 import { ROUTING_RULE_EVENT_TYPES, type RoutingRuleCreated, type RoutingRuleDeleted } from '../../domain/staff-routing/routing-rule.ts';
 import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMemberDeactivated, type StaffMemberUpserted } from '../../domain/staff-routing/staff-directory.ts';
 import { STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../../domain/staff-routing/staff-routing-events.ts';
@@ -12,6 +12,8 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { contactBlocks } from '../deliveries/contact-blocks.ts';
 import { staffRoutingState } from './staff-routing-batch-state.ts';
+import { notApprovedAlerts } from '../templates/template-reaction.ts';
+import { staffPlanningTemplatesAt } from '../templates/templates-at.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { positionKey } from '../reminders/reminder-state.queries.ts';
 import { recordRoutingRuleVersion, routingRuleVersion } from './routing-rules.queries.ts';
@@ -27,7 +29,7 @@ const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
  * records recorded before it: a rule changed between two events routes the first by the old
  * version and the second by the new, on replay too.
  */
-export function staffRoutingReaction(templates: StaffPlanningTemplates): LedgerReaction {
+export function staffRoutingReaction(): LedgerReaction {
   return {
     name: 'staff-routing',
     handles: (e) =>
@@ -44,7 +46,7 @@ export function staffRoutingReaction(templates: StaffPlanningTemplates): LedgerR
       } else if (RULE_TYPES.includes(event.type)) {
         await applyRoutingRule(event, context);
         context.state.of(staffRoutingState).rulesChanged();
-      } else return route(event, context, templates);
+      } else return route(event, context);
       return [];
     },
   };
@@ -76,11 +78,14 @@ async function applyRoutingRule(event: RecordedEvent, { db }: ReactionContext): 
   await recordRoutingRuleVersion(db, { ruleId: e.ruleId, version: e.version, rule: e.rule, deleted: false, position, actor: e.actor, at: e.at });
 }
 
-async function route(event: RecordedEvent, context: ReactionContext, templates: StaffPlanningTemplates): Promise<PendingAppend[]> {
+/** The centre recorded for an event about the whole service (a `system.alert` naming no centre). */
+const SERVICE_WIDE = '*';
+
+async function route(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
   const { clock, state } = context;
   const received = event.data as InboundEventReceived;
   const type = received.type as StaffEventType;
-  const centreId = (received.data.centre as { id: string }).id;
+  const centreId = (received.data.centre as { id: string } | undefined)?.id ?? null;
 
   // A later receipt of the same eventId (after the dedup window) is not routed again: the first
   // receipt's routing stands, even if the rules changed since.
@@ -95,6 +100,7 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
 
   const envelope: Envelope = { eventId: received.eventId, type, occurredAt: received.occurredAt, data: received.data };
   await loadBlocks(context, outcome.recipients);
+  const templates = await staffPlanningTemplatesAt(context, event.position);
   const decisions = planStaffNotifications({
     envelope,
     recipients: outcome.recipients,
@@ -108,14 +114,16 @@ async function route(event: RecordedEvent, context: ReactionContext, templates: 
     commit_position: event.position.commit.toString(),
     prepare_position: event.position.prepare.toString(),
     event_type: type,
-    centre_id: centreId,
+    centre_id: centreId ?? SERVICE_WIDE,
     recipients: outcome.recipients.length,
     // The receipt's time, not the clock's: a rebuild by replay must write the same row.
     decided_at: event.recordedAt,
   });
 
   const appends = decisions.map((d) => toAppend(d, event));
-  const unrouted = unroutedFor({ eventId: received.eventId, eventType: type, centreId }, outcome, now);
+  // An alert about an alert's own template would loop: system alerts raise none.
+  if (type !== 'system.alert') appends.push(...(await notApprovedAlerts(decisions, event, context)));
+  const unrouted = unroutedFor({ eventId: received.eventId, eventType: type, centreId: centreId ?? SERVICE_WIDE }, outcome, now);
   if (unrouted) {
     appends.push({
       stream: streamName.staffRouting(received.eventId),

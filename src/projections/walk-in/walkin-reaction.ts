@@ -2,13 +2,14 @@ import type { Envelope } from '../../domain/intake/envelope.ts';
 import type { PayloadOf } from '../../domain/event-catalogue.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { planApproachingTurn, tokensReachingTurn, type QueueToken } from '../../domain/walk-in/plan-approaching-turn.ts';
-import type { PlanningTemplates } from '../../domain/notifications/plan-notifications.ts';
 import { localDateAt } from '../../domain/slot-instant.ts';
 import { categoryOf } from '../../domain/stream-name.ts';
 import { DEFAULT_WALKIN_THRESHOLD, WALKIN_EVENT_TYPES, type WalkInThresholdSet } from '../../domain/walk-in/walkin-events.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { walkinQueues } from './walkin-batch-state.ts';
+import { notApprovedAlerts } from '../templates/template-reaction.ts';
+import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { notifiedAt, saveThreshold, type QueueKey } from './walkin-state.queries.ts';
 
@@ -19,7 +20,7 @@ const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
  * event's position) that their turn is near, once per token per day, never a token already
  * called; an update older (occurredAt) than the last applied one is ignored.
  */
-export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
+export function walkinReaction(): LedgerReaction {
   return {
     name: 'walkin-turns',
     handles: (e) =>
@@ -52,14 +53,14 @@ export function walkinReaction(templates: PlanningTemplates): LedgerReaction {
         context.state.of(walkinQueues).called({ centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
         return [];
       }
-      return queueUpdated(templates, event, received, context);
+      return queueUpdated(event, received, context);
     },
   };
 }
 
 const keyOf = (update: { centre: { id: string }; queue: { id: string } }): QueueKey => ({ centreId: update.centre.id, queueId: update.queue.id });
 
-async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, received: InboundEventReceived, context: ReactionContext): Promise<PendingAppend[]> {
+async function queueUpdated(event: RecordedEvent, received: InboundEventReceived, context: ReactionContext): Promise<PendingAppend[]> {
   const update = received.data as PayloadOf<'walkin.queue_updated'>;
   const key = keyOf(update);
   const walkin = context.state.of(walkinQueues);
@@ -73,7 +74,7 @@ async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, 
       const token = byNumber.get(t.token_number);
       return token ? [{ token, threshold: t.notified_threshold ?? token.position, localDate: t.local_date }] : [];
     });
-    return planAll(templates, event, received, update, again, context);
+    return planAll(event, received, update, again, context);
   }
   if (before && occurredAt < before.lastOccurredAt) return [];
 
@@ -84,11 +85,10 @@ async function queueUpdated(templates: PlanningTemplates, event: RecordedEvent, 
   const reaching = tokensReachingTurn(update.tokens, threshold, (n) => known.get(n));
   walkin.told(reaching.map((t) => ({ key, localDate, token: t.number, queuePosition: t.position, threshold, position: event.position })));
   const told = reaching.map((token) => ({ token, threshold, localDate }));
-  return planAll(templates, event, received, update, told, context);
+  return planAll(event, received, update, told, context);
 }
 
 async function planAll(
-  templates: PlanningTemplates,
   event: RecordedEvent,
   received: InboundEventReceived,
   update: PayloadOf<'walkin.queue_updated'>,
@@ -96,6 +96,8 @@ async function planAll(
   context: ReactionContext,
 ): Promise<PendingAppend[]> {
   const appends: PendingAppend[] = [];
+  if (told.length === 0) return appends;
+  const templates = await planningTemplatesAt(context, event.position);
   for (const { token, threshold, localDate } of told) {
     const envelope: Envelope = { eventId: received.eventId, type: 'walkin.approaching_turn', occurredAt: received.occurredAt, data: { patient: token.patient } };
     const blockFor = await loadBlocks(context, envelope);
@@ -111,7 +113,7 @@ async function planAll(
       templates,
       blockFor,
     });
-    appends.push(...decisions.map((d) => toAppend(d, event)));
+    appends.push(...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context)));
   }
   return appends;
 }
