@@ -16,6 +16,9 @@ import './reminders.ts';
 import './routing-rules.ts';
 import './staff.ts';
 import './inbound-message.ts';
+import './templates.ts';
+import './template-preview.ts';
+import './template-mutations.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();

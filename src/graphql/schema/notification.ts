@@ -39,7 +39,8 @@ const Recipient = builder.objectRef<RecipientSource>('Recipient').implement({
   }),
 });
 
-const Template = builder.objectRef<{ key: string; version: number; locale: string }>('Template').implement({
+const NotificationTemplate = builder.objectRef<{ key: string; version: number; locale: string }>('NotificationTemplate').implement({
+  description: 'The template version planning chose; `template(key:)` has its content and history.',
   fields: (t) => ({
     key: t.exposeString('key'),
     version: t.exposeInt('version'),
@@ -96,7 +97,7 @@ export const Notification = builder.objectRef<NotificationRow>('Notification').i
       resolve: (n) => n.last_error,
     }),
     template: t.field({
-      type: Template,
+      type: NotificationTemplate,
       nullable: true,
       resolve: (n) => (n.template_key === null || n.template_version === null ? null : { key: n.template_key, version: n.template_version, locale: n.locale }),
     }),
