@@ -65,7 +65,7 @@ export interface ServiceOverrides {
   webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
-  dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock'>>;
+  dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock' | 'render'>>;
   /** How many sent messages each sandbox transport keeps for inspection (default none; tests read them). */
   sandboxKeep?: number;
   /** Run the reminder scheduler (default true). */

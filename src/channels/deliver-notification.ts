@@ -14,6 +14,9 @@ import {
 } from '../domain/notifications/notification-state.ts';
 import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
 import { wordsOf, type RenderRecordedVersion } from '../domain/templates/recorded-content.ts';
+import { templateRefusalOf } from '../domain/templates/template-events.ts';
+import type { NotificationPlanned } from '../domain/notifications/notification-events.ts';
+import { recordWhatsAppTemplateRefused } from '../commands/templates/record-whatsapp-template-state.ts';
 import { streamName, type StreamName } from '../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type RecordedEvent } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
@@ -104,6 +107,7 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
     return;
   }
   logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
+  await recordTemplateRefusal(deps, planned, outcome.code, decision.attempt, at);
   const paused = await applySendEffect(store, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
   if (paused) {
     deps.pauses.forget(channel);
@@ -137,3 +141,17 @@ async function appendInTurn(store: EventStore, stream: StreamName, events: reado
     if (!result.ok) await store.append(stream, [event], 'any');
   }
 }
+
+/**
+ * A send WhatsApp refused for its template (a mismatch, a pause, a disablement) marks that template
+ * for planning, which then suppresses its later messages and alerts the admins, instead of failing
+ * them at Meta one by one. Recorded after the attempt's outcome; if it is lost, the next sync tells.
+ */
+async function recordTemplateRefusal(deps: DeliveryDeps, planned: NotificationPlanned, code: string, attempt: number, at: Date): Promise<void> {
+  const state = planned.channel === 'whatsapp' ? templateRefusalOf(code) : null;
+  const words = state ? wordsOf(planned, deps.render) : null;
+  if (!state || !words?.ok || words.value.channel !== 'whatsapp') return;
+  const { templateName: name, languageCode: language } = words.value;
+  await recordWhatsAppTemplateRefused(deps, { name, language, state, code, notificationId: planned.notificationId, refusedAt: at.toISOString() }, attempt);
+}
+

@@ -160,7 +160,7 @@ export function renderText(source: string, vars: Readonly<Record<string, string>
 }
 
 /** An HTML source: always Liquid, which escapes every output. */
-function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
+export function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
   let templates = htmlCache.get(source);
   if (!templates) htmlCache.set(source, (templates = htmlEngine.parse(source)));
   return htmlEngine.renderSync(templates, vars) as string;
@@ -173,7 +173,7 @@ class MissingVariableError extends Error {
 }
 
 // Meta refuses a body parameter that is empty or holds a newline, a tab or more than four spaces in a row.
-function whatsAppParameter(value: string, position: number): string {
+export function whatsAppParameter(value: string, position: number): string {
   const clean = value.replace(/[\r\n\t]+/g, ' ').replace(/ {4,}/g, '   ').trim();
   if (!clean) throw new EmptyParameterError(position);
   return clean;
@@ -185,7 +185,7 @@ class EmptyParameterError extends Error {
   }
 }
 
-function toTemplateError(key: string, error: unknown): TemplateError {
+export function toTemplateError(key: string, error: unknown): TemplateError {
   const message = error instanceof Error ? error.message : String(error);
   // liquidjs names the variable only in its message: "undefined variable: doctorName, line:1, col:4".
   const variable = error instanceof MissingVariableError ? error.variable : /undefined variable: ([^\s,]+)/.exec(message)?.[1];
