@@ -2,9 +2,11 @@ import { GraphQLError } from 'graphql';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { maskContactsDeep, maskContactsInText } from '../../domain/mask-contacts-deep.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
-import type { NotificationStatus } from '../../domain/notifications/notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import { streamName } from '../../domain/stream-name.ts';
-import { formatPosition, readStreamToArray, type RecordedEvent } from '../../ledger/event-store.ts';
+import { wordsOf } from '../../domain/templates/recorded-content.ts';
+import type { RenderedMessage } from '../../domain/templates/rendered-message.ts';
+import { formatPosition, readStreamToArray, type EventStore, type RecordedEvent } from '../../ledger/event-store.ts';
 import { auditors, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import {
@@ -15,6 +17,7 @@ import {
   type NotificationRow,
 } from '../queries/notifications.queries.ts';
 import { ChannelEnum, NotificationStatusEnum } from './enums.ts';
+import { RenderedMessageRef } from './template-content.ts';
 
 export const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
@@ -47,6 +50,15 @@ const NotificationTemplate = builder.objectRef<{ key: string; version: number; l
     locale: t.exposeString('locale'),
   }),
 });
+
+/** The words a notification carries: as planning recorded them, or for an older one, its recorded version rendered once. */
+async function wordsOfNotification(store: EventStore, notificationId: string): Promise<RenderedMessage | null> {
+  const events = await readStreamToArray(store, streamName.notification(notificationId));
+  const planned = events.find((e) => e.type === NOTIFICATION_EVENT_TYPES.planned);
+  if (!planned) return null;
+  const words = wordsOf(planned.data as NotificationPlanned);
+  return words.ok ? words.value : null;
+}
 
 /** One ledger entry of a notification's own stream; contacts in its data are masked for dashboards. */
 export const TimelineEntry = builder.objectRef<RecordedEvent>('TimelineEntry').implement({
@@ -109,6 +121,17 @@ export const Notification = builder.objectRef<NotificationRow>('Notification').i
     dueAt: t.field({ type: 'DateTime', nullable: true, resolve: (n) => n.due_at }),
     createdAt: t.field({ type: 'DateTime', resolve: (n) => n.created_at }),
     updatedAt: t.field({ type: 'DateTime', resolve: (n) => n.updated_at }),
+    content: t.field({
+      type: RenderedMessageRef,
+      nullable: true,
+      description: 'The words it carries, exactly as they go (went) to the provider; null when it was suppressed before planning. Contacts masked for dashboards.',
+      ...wholeForAuditors,
+      unauthorizedResolver: async (n, _args, ctx) => {
+        const words = await wordsOfNotification(ctx.services.store, n.notification_id);
+        return words && (maskContactsDeep(words) as RenderedMessage);
+      },
+      resolve: (n, _args, ctx) => wordsOfNotification(ctx.services.store, n.notification_id),
+    }),
     timeline: t.field({
       type: [TimelineEntry],
       description: 'Its ledger entries in order: planned, attempts, sends, provider reports, retries.',
