@@ -14,6 +14,7 @@ import { DEFAULT_ROW_BOUND, PAGE_SIZE, Store, countByChannelAndStatus } from './
 import { renderFilters } from './views/filters-view.ts';
 import { renderStats } from './views/stats-view.ts';
 import { TableView } from './views/table-view.ts';
+import { TemplatesPage } from './views/templates-view.ts';
 
 const STATS_REFRESH_MS = 400;
 
@@ -27,6 +28,12 @@ export class DashboardApp {
   readonly #live = h('span', { class: 'live-indicator', 'data-state': 'connecting' });
   readonly #drawer: DetailDrawer;
   readonly #banner = h('p', { class: 'banner', hidden: true, role: 'status' });
+  readonly #deliveries = h('main', { class: 'page' });
+  readonly #templates: TemplatesPage;
+  readonly #tabs = {
+    deliveries: h('button', { type: 'button', class: 'tab', 'aria-pressed': 'true' }, 'Live deliveries'),
+    templates: h('button', { type: 'button', class: 'tab', 'aria-pressed': 'false' }, 'Templates'),
+  };
   #unsubscribe: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -42,6 +49,7 @@ export class DashboardApp {
       onSelect: (id) => this.#table.select(id),
       onUnauthorized: (error) => this.#fail(error),
     });
+    this.#templates = new TemplatesPage(client, (error) => this.#fail(error));
   }
 
   start(): void {
@@ -55,18 +63,20 @@ export class DashboardApp {
         'header',
         { class: 'topbar' },
         h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }), 'Clinic notification ledger'),
-        h('span', { class: 'topbar-title' }, 'Live deliveries'),
+        h('nav', { class: 'tabs', 'aria-label': 'Pages' }, this.#tabs.deliveries, this.#tabs.templates),
         h('div', { class: 'topbar-end' }, this.#live, signOut),
       ),
-      h(
-        'main',
-        { class: 'page' },
-        this.#banner,
-        h('div', { class: 'overview' }, this.#cards, this.#chart),
-        h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element),
-      ),
+      this.#banner,
+      this.#deliveries,
+      this.#templates.element,
       this.#drawer.element,
     );
+    this.#deliveries.append(
+      h('div', { class: 'overview' }, this.#cards, this.#chart),
+      h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element),
+    );
+    this.#tabs.deliveries.addEventListener('click', () => this.#showPage('deliveries'));
+    this.#tabs.templates.addEventListener('click', () => this.#showPage('templates'));
     this.#store.listen((change) => {
       switch (change.kind) {
         case 'reset':
@@ -106,6 +116,22 @@ export class DashboardApp {
     this.#subscribe();
     const linked = /^#notification=([\w-]+)$/.exec(location.hash)?.[1];
     if (linked) void this.#drawer.open(linked);
+    if (location.hash === '#templates') this.#showPage('templates');
+  }
+
+  /** The live list keeps running behind the Templates page, so coming back shows it current. */
+  #showPage(page: 'deliveries' | 'templates'): void {
+    this.#deliveries.hidden = page !== 'deliveries';
+    if (page === 'templates') {
+      this.#drawer.close();
+      this.#templates.show();
+      if (location.hash !== '#templates') history.replaceState(null, '', '#templates');
+    } else {
+      this.#templates.hide();
+      if (location.hash === '#templates') history.replaceState(null, '', location.pathname);
+    }
+    this.#tabs.deliveries.setAttribute('aria-pressed', String(page === 'deliveries'));
+    this.#tabs.templates.setAttribute('aria-pressed', String(page === 'templates'));
   }
 
   stop(): void {

@@ -107,3 +107,62 @@ export const InboundEvent = z.object({
 });
 export type InboundEvent = z.infer<typeof InboundEvent>;
 export const InboundEventAnswer = z.object({ inboundEvent: InboundEvent.nullable() });
+
+// Templates (read-only here; editing is over GraphQL).
+
+const NamedValue = z.object({ name: z.string(), value: z.string() });
+export const RenderedMessage = z.discriminatedUnion('__typename', [
+  z.object({ __typename: z.literal('RenderedWhatsApp'), templateName: z.string(), languageCode: z.string(), bodyParameters: z.array(z.string()), buttonParameter: z.string().nullable(), previewText: z.string() }),
+  z.object({ __typename: z.literal('RenderedEmail'), subject: z.string(), text: z.string() }),
+  z.object({ __typename: z.literal('RenderedSms'), text: z.string(), segments: z.number(), dltTemplateId: z.string().nullable() }),
+  z.object({ __typename: z.literal('RenderedPush'), title: z.string(), body: z.string(), data: z.array(NamedValue) }),
+  z.object({ __typename: z.literal('RenderedInApp'), title: z.string(), body: z.string() }),
+]);
+export type RenderedMessage = z.infer<typeof RenderedMessage>;
+const RENDERED_FIELDS = `__typename
+  ... on RenderedWhatsApp { templateName languageCode bodyParameters buttonParameter previewText }
+  ... on RenderedEmail { subject text }
+  ... on RenderedSms { text segments dltTemplateId }
+  ... on RenderedPush { title body data { name value } }
+  ... on RenderedInApp { title body }`;
+
+const TEMPLATE_FIELDS = 'key eventType channel locale centreId version retired shippedOnly approval';
+export const TemplateSummary = z.object({
+  key: z.string(),
+  eventType: z.string(),
+  channel: z.string(),
+  locale: z.string(),
+  centreId: z.string().nullable(),
+  version: z.number(),
+  retired: z.boolean(),
+  shippedOnly: z.boolean(),
+  approval: z.string().nullable(),
+});
+export type TemplateSummary = z.infer<typeof TemplateSummary>;
+
+export const LIST_TEMPLATES = `query Templates($filter: TemplateFilter) {
+  templates(filter: $filter) { ${TEMPLATE_FIELDS} }
+  whatsappTemplateSnapshot { configured syncedAt }
+}`;
+export const ListTemplatesAnswer = z.object({
+  templates: z.array(TemplateSummary),
+  whatsappTemplateSnapshot: z.object({ configured: z.boolean(), syncedAt: z.string().nullable() }),
+});
+
+export const TEMPLATE_DETAIL = `query Template($key: String!) {
+  template(key: $key) {
+    ${TEMPLATE_FIELDS}
+    sample { ${RENDERED_FIELDS} }
+    sampleError
+    history { version kind actor at position }
+  }
+}`;
+export const TemplateChange = z.object({ version: z.number(), kind: z.string(), actor: z.string(), at: z.string(), position: z.string() });
+export type TemplateChange = z.infer<typeof TemplateChange>;
+export const TemplateDetail = TemplateSummary.extend({
+  sample: RenderedMessage.nullable(),
+  sampleError: z.string().nullable(),
+  history: z.array(TemplateChange),
+});
+export type TemplateDetail = z.infer<typeof TemplateDetail>;
+export const TemplateDetailAnswer = z.object({ template: TemplateDetail.nullable() });

@@ -161,5 +161,21 @@ describe('the live dashboard', () => {
     await bounded.screenshot({ path: `${ARTIFACTS}/dashboard-bounded.png`, fullPage: true });
     await bounded.close();
   }, 60_000);
+
+  it('lists the templates with their approval state, and opens one to its preview and history', async () => {
+    await page.getByRole('button', { name: 'Templates' }).click();
+    const rows = page.locator('[data-testid=templates-page] tbody tr');
+    await rows.first().waitFor({ timeout: 10_000 });
+    await page.selectOption('#template-filter-eventType', 'appointment.confirmed');
+    await expect.poll(async () => [...new Set(await rows.locator('.event').evaluateAll((cells) => cells.map((c) => c.firstChild?.textContent)))]).toEqual(['Appointment confirmed']);
+    const whatsapp = rows.filter({ hasText: 'appointment.confirmed:whatsapp:en' });
+    expect(await whatsapp.count()).toBe(1);
+    expect(await whatsapp.locator('[data-approval]').getAttribute('data-approval')).toBe('unknown');
+    await whatsapp.click();
+    await page.locator('[data-testid=template-preview] .message-preview').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid=template-history] li').count()).toBeGreaterThanOrEqual(1);
+    expect(new URL(page.url()).hash).toBe('#templates');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-templates.png` });
+  }, 60_000);
 });
 
