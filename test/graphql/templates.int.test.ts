@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WhatsAppTemplateLister } from '../../src/channels/whatsapp-template-sync.ts';
+import type { ObservedWhatsAppTemplate } from '../../src/domain/templates/template-events.ts';
+import type { GraphqlContext } from '../../src/graphql/context.ts';
+import { DeliveryFeed } from '../../src/graphql/delivery-feed.ts';
+import { schema } from '../../src/graphql/schema/index.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
@@ -190,12 +197,68 @@ describe('templateVariables', () => {
 
 describe('syncWhatsAppTemplates', () => {
   it('says so when 360dialog is not configured, and records nothing', async () => {
+    const before = await readStreamToArray(service.store, streamName.whatsappTemplates());
     const SYNC = 'mutation { syncWhatsAppTemplates { __typename ... on ProviderUnavailableError { reason message } } }';
     const answer = await gqlData<{ syncWhatsAppTemplates: Record<string, unknown> }>(service, ADMIN_TOKEN, SYNC);
     expect(answer.syncWhatsAppTemplates).toMatchObject({ __typename: 'ProviderUnavailableError', reason: 'not-configured' });
-    expect(await readStreamToArray(service.store, streamName.whatsappTemplates())).toEqual([]);
-    const { whatsappTemplateSnapshot } = await gqlData<{ whatsappTemplateSnapshot: unknown }>(service, DASHBOARD_TOKEN, 'query { whatsappTemplateSnapshot { configured syncedAt templates { name } } }');
-    expect(whatsappTemplateSnapshot).toEqual({ configured: false, syncedAt: null, templates: [] });
+    expect(await readStreamToArray(service.store, streamName.whatsappTemplates())).toEqual(before);
+    const { whatsappTemplateSnapshot } = await gqlData<{ whatsappTemplateSnapshot: unknown }>(service, DASHBOARD_TOKEN, 'query { whatsappTemplateSnapshot { configured } }');
+    expect(whatsappTemplateSnapshot).toEqual({ configured: false });
+  });
+});
+
+describe('syncWhatsAppTemplates, with the account\'s list', () => {
+  type Mapped = { key: string; name: string; language: string; state: string };
+  const WHATSAPP = `query { templates(filter: { channel: whatsapp, locale: "en" }) {
+    key content { ... on WhatsAppTemplateContent { name language body parameters button { baseUrl } } } } }`;
+
+  // The account's list comes through the lister port, as 360dialog's template list would give it.
+  const contextWith = (list: WhatsAppTemplateLister): GraphqlContext => ({
+    caller: { name: 'alice-admin', role: 'admin' },
+    services: { store: service.store, db: service.db, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger(), whatsappTemplates: list },
+  });
+
+  it('records what the provider lists and shows each mapped version approved, pending, mismatched or missing', async () => {
+    type Content = { name: string; language: string; body: string; parameters: string[]; button: { baseUrl: string } | null };
+    const { templates } = await gqlData<{ templates: { key: string; content: Content }[] }>(service, ADMIN_TOKEN, WHATSAPP);
+    const contentOf = (key: string) => templates.find((t) => t.key === key)!.content;
+    const listed = (key: string, status: ObservedWhatsAppTemplate['status'], extraParameters = 0): ObservedWhatsAppTemplate => {
+      const c = contentOf(key);
+      return { name: c.name, language: c.language, status, category: 'UTILITY', body: c.body, bodyParameters: c.parameters.length + extraParameters, urlButton: c.button ? `${c.button.baseUrl}{{1}}` : null };
+    };
+    const account = [
+      listed('appointment.confirmed:whatsapp:en', 'approved'),
+      listed('appointment.cancelled:whatsapp:en', 'approved', 1),
+      listed('appointment.completed:whatsapp:en', 'pending'),
+    ];
+    const SYNC = 'mutation { syncWhatsAppTemplates { __typename ... on WhatsAppTemplatesSynced { templates position mapped { key version name language state } } } }';
+    const result = await execute({ schema, document: parse(SYNC), contextValue: contextWith(async () => ({ ok: true, value: account })) });
+    expect(result.errors).toBeUndefined();
+    const synced = (result.data as { syncWhatsAppTemplates: { __typename: string; templates: number; mapped: Mapped[] } }).syncWhatsAppTemplates;
+    expect(synced).toMatchObject({ __typename: 'WhatsAppTemplatesSynced', templates: 3 });
+    const stateOf = (key: string) => synced.mapped.find((m) => m.key === key)?.state;
+    expect(stateOf('appointment.confirmed:whatsapp:en')).toBe('approved');
+    expect(stateOf('appointment.cancelled:whatsapp:en')).toBe('mismatched');
+    expect(stateOf('appointment.completed:whatsapp:en')).toBe('pending');
+    expect(stateOf('appointment.rejected:whatsapp:en')).toBe('missing');
+
+    // The read model follows: the listing shows the same states, and when the account was synced.
+    await until(async () => {
+      const { template } = await gqlData<{ template: { approval: string } }>(service, DASHBOARD_TOKEN, 'query { template(key: "appointment.cancelled:whatsapp:en") { approval } }');
+      return template.approval === 'mismatched';
+    }, { what: 'the sync in the read model' });
+    const { whatsappTemplateSnapshot } = await gqlData<{ whatsappTemplateSnapshot: { syncedAt: string; templates: { name: string; status: string }[] } }>(
+      service, DASHBOARD_TOKEN, 'query { whatsappTemplateSnapshot { syncedAt templates { name status } } }');
+    expect(whatsappTemplateSnapshot.syncedAt).toBe(clock.now().toISOString());
+    expect(whatsappTemplateSnapshot.templates.map((t) => t.status)).toEqual(['approved', 'approved', 'pending']);
+  });
+
+  it('answers a provider that does not answer with a typed error, and records nothing', async () => {
+    const before = await readStreamToArray(service.store, streamName.whatsappTemplates());
+    const SYNC = 'mutation { syncWhatsAppTemplates { __typename ... on ProviderUnavailableError { reason message } } }';
+    const result = await execute({ schema, document: parse(SYNC), contextValue: contextWith(async () => ({ ok: false, error: { code: '503', message: 'unavailable' } })) });
+    expect(result.data).toEqual({ syncWhatsAppTemplates: { __typename: 'ProviderUnavailableError', reason: 'provider-unavailable', message: '360dialog answered 503: unavailable' } });
+    expect(await readStreamToArray(service.store, streamName.whatsappTemplates())).toEqual(before);
   });
 });
 
