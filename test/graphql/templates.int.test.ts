@@ -175,6 +175,18 @@ describe('previewTemplate', () => {
     expect(answer.previewTemplate.issues.every((i) => i.field.startsWith('sample.payload.'))).toBe(true);
   });
 
+  it('renders the current version with a recorded event, and refuses an event of another type', async () => {
+    const { raw } = confirmedAtNewCentre();
+    await publishOverGraphql(service, raw);
+    const answer = await gqlData<{ previewTemplate: { sample: string; version: number; message: { bodyParameters: string[] } } }>(
+      service, ADMIN_TOKEN, PREVIEW, { key: 'appointment.confirmed:whatsapp:en', sample: { eventId: raw.eventId } });
+    expect(answer.previewTemplate).toMatchObject({ sample: 'event', version: expect.any(Number) });
+    expect(answer.previewTemplate.message.bodyParameters).toContain((raw.data as { patient: { name: string } }).patient.name);
+
+    const other = await gqlData<{ previewTemplate: unknown }>(service, ADMIN_TOKEN, PREVIEW, { key: 'appointment.cancelled:whatsapp:en', sample: { eventId: raw.eventId } });
+    expect(other.previewTemplate).toEqual({ __typename: 'InputRejected', issues: [{ field: 'sample.eventId', code: 'wrong-event-type' }] });
+  });
+
   it('is for admins only', async () => {
     const refused = await gql(service, DASHBOARD_TOKEN, PREVIEW, { key: 'appointment.confirmed:whatsapp:en', draft });
     expect(refused.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);

@@ -40,7 +40,7 @@ export function sampleVariables(key: TemplateKey, data: unknown, field: string):
 /** The current version rendered with its event type's example payload: what the Templates page previews. */
 export function renderExample(key: TemplateKey, content: TemplateContent): Result<RenderedMessage, { message: string }> {
   const variables = sampleVariables(key, EXAMPLE_PAYLOADS[key.eventType], 'example');
-  if (!variables.ok) return err({ message: `the example payload does not parse: ${variables.error.map((i) => i.field).join(', ')}` });
+  if (!variables.ok) return err({ message: `the example payload does not parse: ${variables.error.map((i) => `${i.field}: ${i.message}`).join('; ')}` });
   return renderContent(formatTemplateKey(key), content, variables.value);
 }
 

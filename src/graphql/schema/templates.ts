@@ -34,10 +34,14 @@ const keyOf = (t: TemplateListing): TemplateKey | null => {
   return parsed.ok && isEventType(parsed.key.eventType) ? { ...parsed.key, eventType: parsed.key.eventType } : null;
 };
 
-function sampleOf(t: TemplateListing) {
-  const key = keyOf(t);
-  if (!key || !t.content) return null;
-  return renderExample(key, t.content);
+// `sample` and `sampleError` come from one render per template and request.
+const samples = new WeakMap<TemplateListing, ReturnType<typeof renderExample> | null>();
+function sampleOf(t: TemplateListing): ReturnType<typeof renderExample> | null {
+  if (!samples.has(t)) {
+    const key = keyOf(t);
+    samples.set(t, key && t.content ? renderExample(key, t.content) : null);
+  }
+  return samples.get(t) ?? null;
 }
 
 export const TemplateRef = builder.objectRef<TemplateListing>('Template').implement({
