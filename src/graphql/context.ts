@@ -6,6 +6,7 @@ import type { EventStore } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
+import type { WhatsAppTemplateLister } from '../channels/whatsapp-template-sync.ts';
 import type { DeliveryFeed } from './delivery-feed.ts';
 
 /** Who is calling: the token's name is the identity recorded on every change it makes. */
@@ -24,6 +25,8 @@ export interface GraphqlServices {
   logger: Logger;
   /** Live in-app staff alerts (the `staffAlerts` subscription). */
   staffAlerts?: StaffAlertHub;
+  /** The WhatsApp provider's template list; null when 360dialog is not configured (nothing to sync with). */
+  whatsappTemplates?: WhatsAppTemplateLister | null;
 }
 
 export interface GraphqlContext {

@@ -6,6 +6,7 @@ import { createProviderHttpClient, headerValue, type HttpResponse } from './prov
 import { parseJson } from './parse-json.ts';
 import { excerpt, parseRetryAfterMs } from './send-failure.ts';
 import { DEFAULT_360DIALOG_BASE_URL } from './whatsapp-360dialog.ts';
+import type { WhatsAppTemplateLister } from '../whatsapp-template-sync.ts';
 
 export interface WhatsAppTemplateListOptions {
   /** The channel's D360-API-KEY. */
@@ -169,3 +170,17 @@ export function templateStatusOf(status: string): WhatsAppTemplateStatus {
       return 'other';
   }
 }
+
+/**
+ * The lister the template sync runs: a list read only in part (it changed while it was read) is a
+ * failure, since a template absent from it may still exist and must not be called missing.
+ */
+export function whatsAppTemplateLister(options: Omit<WhatsAppTemplateListOptions, 'signal'>): WhatsAppTemplateLister {
+  return async (signal) => {
+    const listed = await listWhatsAppTemplates({ ...options, ...(signal ? { signal } : {}) });
+    if (!listed.ok) return err({ code: listed.error.reason, message: listed.error.message });
+    if (!listed.value.complete) return err({ code: 'incomplete', message: `the list changed while it was read (${listed.value.templates.length} of ${listed.value.total}); try again` });
+    return ok(listed.value.templates);
+  };
+}
+
