@@ -39,7 +39,7 @@ import { readModelMigrations } from './projections/migrations/read-model-migrati
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
-import { WhatsAppTemplateSyncLoop } from './channels/whatsapp-template-sync.ts';
+import { WhatsAppTemplateSyncLoop, type WhatsAppTemplateLister } from './channels/whatsapp-template-sync.ts';
 import { buildProjections } from './projections/build-projections.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';
@@ -99,6 +99,8 @@ export interface Service {
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
   readonly generatedTokens: { tokens: ApiToken[]; path: string } | null;
+  /** The WhatsApp provider's template list, when 360dialog is configured. */
+  readonly whatsappTemplates: WhatsAppTemplateLister | null;
   readonly metrics: Registry;
   readonly intake: IntakeGate;
   readonly embedded: boolean;
@@ -279,6 +281,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       sandboxed,
       tokens,
       generatedTokens: generated,
+      whatsappTemplates,
       metrics,
       intake,
       embedded,
