@@ -74,6 +74,17 @@ describe('listing the account\'s templates from 360dialog', () => {
     expect(standin.requests).toHaveLength(2);
   });
 
+  it('without a total, reads on until a page comes back short', async () => {
+    const page = (items: WabaTemplate[]) => ({ status: 200, body: { count: items.length, limit: 2, offset: 0, waba_templates: items } });
+    standin.failNext(1, page([confirmed, reportReady]));
+    standin.failNext(1, page([wabaTemplate('visit_reminder', 'hi', 'नमस्ते {{1}}, कल आपकी विज़िट है।')]));
+
+    const listed = await listWhatsAppTemplates({ apiKey: STANDIN_360DIALOG_KEY, baseUrl: standin.url, pageSize: 2 });
+
+    expect(listed).toMatchObject({ ok: true, value: { total: 3, complete: true } });
+    expect(standin.requests.map((r) => r.path)).toEqual(['/v1/configs/templates?limit=2&offset=0', '/v1/configs/templates?limit=2&offset=2']);
+  });
+
   it('maps each template to what sending depends on', async () => {
     standin.setTemplates([confirmed, { ...reportReady, rejected_reason: 'NONE' }]);
 
