@@ -108,10 +108,11 @@ export async function listWhatsAppTemplates(options: WhatsAppTemplateListOptions
         byKey.set(`${item.data.name}\u0000${item.data.language}`, observedTemplate(item.data));
       }
       offset += body.waba_templates.length;
-      const total = body.total ?? offset;
-      const empty = body.waba_templates.length === 0;
-      if (offset >= total || empty || (body.total === undefined && body.waba_templates.length < limit)) {
-        return ok({ templates: [...byKey.values()], total, complete: offset >= total, unreadable });
+      const reported = body.total;
+      // Without a total, a short page is the last one.
+      const done = reported === undefined ? body.waba_templates.length < limit : offset >= reported || body.waba_templates.length === 0;
+      if (done) {
+        return ok({ templates: [...byKey.values()], total: reported ?? offset, complete: reported === undefined || offset >= reported, unreadable });
       }
     }
     return err({ reason: 'unrecognised-response', status: 200, message: `still short of total after ${MAX_PAGES} pages` });
