@@ -16,11 +16,13 @@ export interface TemplateRef {
 }
 
 export interface TemplateError {
-  kind: 'missing-variable' | 'no-template' | 'render-failed';
+  kind: 'missing-variable' | 'no-template' | 'render-failed' | 'invalid-parameter';
   /** The template key (for no-template: the key that was looked for). */
   template: string;
   /** For missing-variable: the variable the template needs and did not get. */
   variable?: string;
+  /** For invalid-parameter: the WhatsApp placeholder, `{{2}}`. */
+  parameter?: string;
   message: string;
 }
 
@@ -160,7 +162,7 @@ export function renderText(source: string, vars: Readonly<Record<string, string>
 }
 
 /** An HTML source: always Liquid, which escapes every output. */
-function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
+export function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
   let templates = htmlCache.get(source);
   if (!templates) htmlCache.set(source, (templates = htmlEngine.parse(source)));
   return htmlEngine.renderSync(templates, vars) as string;
@@ -173,19 +175,19 @@ class MissingVariableError extends Error {
 }
 
 // Meta refuses a body parameter that is empty or holds a newline, a tab or more than four spaces in a row.
-function whatsAppParameter(value: string, position: number): string {
+export function whatsAppParameter(value: string, position: number): string {
   const clean = value.replace(/[\r\n\t]+/g, ' ').replace(/ {4,}/g, '   ').trim();
   if (!clean) throw new EmptyParameterError(position);
   return clean;
 }
 
-class EmptyParameterError extends Error {
+export class EmptyParameterError extends Error {
   constructor(readonly position: number) {
     super(`WhatsApp body parameter {{${position}}} rendered empty`);
   }
 }
 
-function toTemplateError(key: string, error: unknown): TemplateError {
+export function toTemplateError(key: string, error: unknown): TemplateError {
   const message = error instanceof Error ? error.message : String(error);
   // liquidjs names the variable only in its message: "undefined variable: doctorName, line:1, col:4".
   const variable = error instanceof MissingVariableError ? error.variable : /undefined variable: ([^\s,]+)/.exec(message)?.[1];
