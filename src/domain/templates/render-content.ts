@@ -66,6 +66,7 @@ function renderWhatsApp(key: string, content: WhatsAppContent, vars: Readonly<Re
     return err({
       kind: 'render-failed',
       template: key,
+      parameter: 'button',
       message: `template ${key}: the URL button's link must start with its base URL ${baseUrl} and add to it`,
     });
   }

@@ -21,7 +21,7 @@ export interface TemplateError {
   template: string;
   /** For missing-variable: the variable the template needs and did not get. */
   variable?: string;
-  /** For invalid-parameter: the WhatsApp placeholder, `{{2}}`. */
+  /** Which WhatsApp parameter failed: `{{2}}` (invalid-parameter) or `button` (a link outside the button's base URL). */
   parameter?: string;
   message: string;
 }
@@ -42,7 +42,7 @@ const WHATSAPP_LANGUAGE_CODES: Record<TemplateLocale, string> = { en: 'en', hi: 
 // evaluation (Liquid has none), and a missing variable or filter is an error rather than "".
 // lenientIf lets `{% if reason %}` test an optional variable without tripping strictVariables.
 const baseOptions = { strictVariables: true, strictFilters: true, lenientIf: true, ownPropertyOnly: true, templates: {} };
-const textEngine = new Liquid(baseOptions);
+export const textEngine = new Liquid(baseOptions);
 const htmlEngine = new Liquid({ ...baseOptions, outputEscape: 'escape' });
 // Our sources are fixed, so each is parsed once.
 const textCache = new Map<string, PlainSource | Template[]>();
