@@ -38,6 +38,8 @@ import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnecti
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
+import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
+import { WhatsAppTemplateSyncLoop, type WhatsAppTemplateLister } from './channels/whatsapp-template-sync.ts';
 import { buildProjections } from './projections/build-projections.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';
@@ -65,6 +67,8 @@ export interface ServiceOverrides {
   webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
+  /** false: no WhatsApp template sync at start and every 6 hours (`syncWhatsAppTemplates` still works). */
+  templateSync?: false;
   dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock' | 'render'>>;
   /** How many sent messages each sandbox transport keeps for inspection (default none; tests read them). */
   sandboxKeep?: number;
@@ -95,6 +99,8 @@ export interface Service {
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
   readonly generatedTokens: { tokens: ApiToken[]; path: string } | null;
+  /** The WhatsApp provider's template list, when 360dialog is configured. */
+  readonly whatsappTemplates: WhatsAppTemplateLister | null;
   readonly metrics: Registry;
   readonly intake: IntakeGate;
   readonly embedded: boolean;
@@ -221,7 +227,16 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       const stopReceipts = simulateSandboxReceipts(sandboxes, webhookRecorder, logger.child({ component: 'sandbox' }));
       cleanup.push(async () => stopReceipts());
     }
-    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    // With 360dialog configured, what Meta approved is read at start and every 6 hours (and on demand).
+    const whatsappTemplates = config.providers.channels.whatsapp.enabled
+      ? whatsAppTemplateLister({ ...config.providers.channels.whatsapp.options, clock })
+      : null;
+    if (whatsappTemplates && overrides.templateSync !== false) {
+      const sync = new WhatsAppTemplateSyncLoop({ store, clock, list: whatsappTemplates, logger: logger.child({ component: 'template-sync' }) });
+      sync.start();
+      cleanup.push(() => sync.stop());
+    }
+    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, whatsappTemplates }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
@@ -266,6 +281,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       sandboxed,
       tokens,
       generatedTokens: generated,
+      whatsappTemplates,
       metrics,
       intake,
       embedded,

@@ -14,7 +14,7 @@ import {
 } from '../domain/notifications/notification-state.ts';
 import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
 import { wordsOf, type RenderRecordedVersion } from '../domain/templates/recorded-content.ts';
-import { templateRefusalOf } from '../domain/templates/template-events.ts';
+import { templateRefusalOf } from '../domain/templates/whatsapp-template-refusal.ts';
 import type { NotificationPlanned } from '../domain/notifications/notification-events.ts';
 import { recordWhatsAppTemplateRefused } from '../commands/templates/record-whatsapp-template-state.ts';
 import { streamName, type StreamName } from '../domain/stream-name.ts';

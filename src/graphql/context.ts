@@ -25,7 +25,7 @@ export interface GraphqlServices {
   logger: Logger;
   /** Live in-app staff alerts (the `staffAlerts` subscription). */
   staffAlerts?: StaffAlertHub;
-  /** The WhatsApp account's template list at 360dialog; null or absent when 360dialog is not configured. */
+  /** The WhatsApp provider's template list; null when 360dialog is not configured (nothing to sync with). */
   whatsappTemplates?: WhatsAppTemplateLister | null;
 }
 

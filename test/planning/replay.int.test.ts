@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
 import { recordProviderCallback } from '../../src/commands/inbound/record-provider-callback.ts';
+import { publishTemplateVersion, retireTemplate } from '../../src/commands/templates/template-commands.ts';
+import { recordWhatsAppTemplateRefused, recordWhatsAppTemplatesObserved } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';
@@ -25,7 +27,34 @@ beforeAll(async () => {
     return open.length === 0;
   }, { what: 'every notification to be sent', timeoutMs: 30_000 });
   await recordCallbacks();
+  await recordTemplateChanges();
 }, 120_000);
+
+/**
+ * Templates in the ledger: a centre's own version, a retirement, what a sync saw and a refused send,
+ * then an event planned under them, so replay must fold the template tables the same way.
+ */
+async function recordTemplateChanges(): Promise<void> {
+  const deps = { store: service.store, clock: systemClock };
+  const key = { eventType: 'appointment.pending_approval' as const, channel: 'whatsapp' as const, locale: 'en', centreId: 'centre-blr' };
+  const content = { channel: 'whatsapp' as const, name: 'own_booking_received', language: 'en_US', category: 'UTILITY' as const, body: 'Welcome {{1}}, we have request {{2}}.', parameters: ['{{ patientName }}', '{{ bookingReference }}'] };
+  const published = await publishTemplateVersion(deps, { key, content, actor: 'alice-admin' });
+  if (!published.ok) throw new Error(`template refused: ${JSON.stringify(published.error)}`);
+  await publishTemplateVersion(deps, { key: { ...key, locale: 'ta' }, content: { ...content, name: 'own_booking_received_ta', language: 'ta' }, actor: 'alice-admin' });
+  await retireTemplate(deps, { key: 'appointment.pending_approval:whatsapp:ta@centre-blr', actor: 'alice-admin' });
+  await recordWhatsAppTemplatesObserved(deps, {
+    actor: 'alice-admin',
+    templates: [{ name: 'own_booking_received', language: 'en_US', status: 'approved', category: 'UTILITY', body: content.body, bodyParameters: 2, urlButton: null }],
+  });
+  await recordWhatsAppTemplateRefused(deps, { name: 'appointment_confirmed', language: 'en', state: 'paused', code: '132015', notificationId: 'n-replay', refusedAt: '2026-11-24T09:10:00.000Z' }, 1);
+  const raw = validEnvelope('appointment.pending_approval');
+  await recordAndProject(service, raw);
+  await until(async () => {
+    const rows = await service.db.selectFrom('notifications').select(['template_key', 'status']).where('event_id', '=', raw.eventId).execute();
+    return rows.length === 1 && rows[0]!.status === 'sent' && rows[0]!.template_key === 'appointment.pending_approval:whatsapp:en@centre-blr';
+  }, { what: 'an event planned with the centre\'s own template' });
+  expect(await service.db.selectFrom('template_history').select('key').where('key', 'like', '%@centre-blr').execute()).toHaveLength(3);
+}
 
 /**
  * Provider callbacks in the ledger: reports of sent messages (applied), one of a message we never

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../domain/clock.ts';
 import { maskAddress } from '../../domain/mask-contact.ts';
+import type { RenderedFor } from '../../domain/templates/rendered-message.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from '../channel-port.ts';
 import { createProviderHttpClient } from './provider-http-client.ts';
@@ -74,9 +75,19 @@ export function templateMessageBody(message: OutboundMessage): Record<string, un
     template: {
       name: rendered.templateName,
       language: { code: rendered.languageCode },
-      components: rendered.bodyParameters.length === 0
-        ? []
-        : [{ type: 'body', parameters: rendered.bodyParameters.map((text) => ({ type: 'text', text })) }],
+      components: templateComponents(rendered),
     },
   };
+}
+
+/** The body's parameters, then the dynamic URL button's (our templates have one URL button, the first). */
+function templateComponents(rendered: RenderedFor<'whatsapp'>): Record<string, unknown>[] {
+  const components: Record<string, unknown>[] = [];
+  if (rendered.bodyParameters.length > 0) {
+    components.push({ type: 'body', parameters: rendered.bodyParameters.map((text) => ({ type: 'text', text })) });
+  }
+  if (rendered.buttonParameter !== undefined) {
+    components.push({ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: rendered.buttonParameter }] });
+  }
+  return components;
 }

@@ -21,6 +21,9 @@ const ACCOUNT_RESTRICTED = new Set([368, 131031, 131042]);
 const OPTED_OUT = 131050;
 const UNDELIVERABLE = 131026;
 const INVALID_PARAMETER = 100;
+// The template or its parameters: the same send can never succeed, whatever the status. The code is kept
+// as the failure's `code`, so `templateRefusalOf` (src/domain/templates) can tell a template refusal from the rest.
+const TEMPLATE_PROBLEM = new Set([132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018]);
 
 // Code 100 is any invalid parameter. Only when Meta names the recipient is the address itself at fault;
 // a template or payload mistake must not mark every patient's number invalid.
@@ -38,6 +41,7 @@ export function mapWhatsAppError(response: HttpResponse, now: Date): SendFailure
     const id = String(code);
     if (THROTTLED.has(code)) return retryable(WHATSAPP_PROVIDER, id, message, wait);
     if (TRANSIENT.has(code)) return retryable(WHATSAPP_PROVIDER, id, message, wait);
+    if (TEMPLATE_PROBLEM.has(code)) return permanent(WHATSAPP_PROVIDER, id, message);
     if (ACCOUNT_RESTRICTED.has(code)) return permanent(WHATSAPP_PROVIDER, id, message, { effect: 'pause-channel' });
     if (code === OPTED_OUT) return permanent(WHATSAPP_PROVIDER, id, message, { effect: 'opt-out' });
     if (code === UNDELIVERABLE) return permanent(WHATSAPP_PROVIDER, id, message, { effect: 'invalid-address' });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Bcp47, IanaTimeZone, IsoDateTime } from '../contact-schemas.ts';
 import { EventId } from './envelope.ts';
 import { PAYLOAD_SCHEMAS, UPSTREAM_EVENT_TYPES } from '../event-catalogue.ts';
+import { exampleEnvelope } from './example-payloads.ts';
 
 /*
  * The payload contract as JSON Schema (draft 2020-12) for upstream integrators, generated from the
@@ -33,6 +34,7 @@ function envelopeFor(type: (typeof UPSTREAM_EVENT_TYPES)[number]): z.ZodType {
     title: type,
     description: `A ${type} event as published to the clinic.events exchange (routing key "${type}") or POSTed to /events. `
       + 'A whole message is at most 1 MiB.',
+    examples: [exampleEnvelope(type)],
   });
 }
 
@@ -44,6 +46,7 @@ const genericEnvelope = z.object({
 }).meta({
   title: 'Event envelope',
   description: 'The envelope every upstream event shares. Validate against <type>.json for the full contract of one type.',
+  examples: [exampleEnvelope('appointment.confirmed')],
 });
 
 /** One JSON Schema per upstream event type (`<type>.json`, the whole envelope) plus `envelope.json`, by file name. */

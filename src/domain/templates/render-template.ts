@@ -16,11 +16,13 @@ export interface TemplateRef {
 }
 
 export interface TemplateError {
-  kind: 'missing-variable' | 'no-template' | 'render-failed';
+  kind: 'missing-variable' | 'no-template' | 'render-failed' | 'invalid-parameter';
   /** The template key (for no-template: the key that was looked for). */
   template: string;
   /** For missing-variable: the variable the template needs and did not get. */
   variable?: string;
+  /** Which WhatsApp parameter failed: `{{2}}` (invalid-parameter) or `button` (a link outside the button's base URL). */
+  parameter?: string;
   message: string;
 }
 
@@ -40,7 +42,7 @@ const WHATSAPP_LANGUAGE_CODES: Record<TemplateLocale, string> = { en: 'en', hi: 
 // evaluation (Liquid has none), and a missing variable or filter is an error rather than "".
 // lenientIf lets `{% if reason %}` test an optional variable without tripping strictVariables.
 const baseOptions = { strictVariables: true, strictFilters: true, lenientIf: true, ownPropertyOnly: true, templates: {} };
-const textEngine = new Liquid(baseOptions);
+export const textEngine = new Liquid(baseOptions);
 const htmlEngine = new Liquid({ ...baseOptions, outputEscape: 'escape' });
 // Our sources are fixed, so each is parsed once.
 const textCache = new Map<string, PlainSource | Template[]>();
@@ -179,7 +181,7 @@ export function whatsAppParameter(value: string, position: number): string {
   return clean;
 }
 
-class EmptyParameterError extends Error {
+export class EmptyParameterError extends Error {
   constructor(readonly position: number) {
     super(`WhatsApp body parameter {{${position}}} rendered empty`);
   }

@@ -76,23 +76,3 @@ export const TEMPLATE_APPROVAL_STATES = ['unknown', 'approved', 'pending', 'reje
 export type TemplateApprovalState = (typeof TEMPLATE_APPROVAL_STATES)[number];
 export const isSendable = (state: TemplateApprovalState): boolean => state === 'approved' || state === 'unknown';
 
-/**
- * What a WhatsApp error code says of the template itself (PROVIDERS-2.md §2): the parameters,
- * name, language or format do not match what Meta approved, or Meta paused or disabled it.
- */
-export function templateRefusalOf(code: string): WhatsAppTemplateRefused['state'] | null {
-  switch (code) {
-    case '132000':
-    case '132001':
-    case '132005':
-    case '132007':
-    case '132012':
-      return 'mismatched';
-    case '132015':
-      return 'paused';
-    case '132016':
-      return 'disabled';
-    default:
-      return null;
-  }
-}
