@@ -244,6 +244,17 @@ const INPUT_FIELDS = { whatsapp: 'whatsapp', email: 'email', sms: 'sms', push: '
 /** The GraphQL field (`content.inApp`) of a channel's input: issues name the field the admin filled in. */
 export const inputFieldOf = (channel: TemplateContent['channel']): string => `content.${INPUT_FIELDS[channel]}`;
 
+/**
+ * A validation issue's path (`content.parameters[0]`, relative to the domain's content) as the
+ * GraphQL input's field (`content.whatsapp.parameters.0`), so an admin UI can point at what to fix.
+ */
+export function toInputPath(path: string, channel: TemplateContent['channel']): string {
+  const dotted = path.replace(/\[(\d+)\]/g, '.$1');
+  if (dotted.startsWith('key.')) return 'key';
+  if (dotted === 'content' || dotted === 'content.channel') return inputFieldOf(channel);
+  return dotted.startsWith('content.') ? `${inputFieldOf(channel)}.${dotted.slice('content.'.length)}` : dotted;
+}
+
 /** A map given as a list of names and values; a name given twice is refused. */
 function toRecord(entries: readonly NamedValueArg[], field: string): Result<Record<string, string>, InputIssue[]> {
   const record: Record<string, string> = {};

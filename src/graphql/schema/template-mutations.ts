@@ -4,6 +4,7 @@ import { publishTemplateVersion, retireTemplate } from '../../commands/templates
 import type { CommandConflict } from '../../commands/handle-command.ts';
 import { approvalOf, whatsAppTemplateId } from '../../domain/templates/choose-template.ts';
 import type { RenderedMessage } from '../../domain/templates/rendered-message.ts';
+import type { TemplateContent } from '../../domain/templates/template-content.ts';
 import type { ObservedWhatsAppTemplate, TemplateApprovalState } from '../../domain/templates/template-events.ts';
 import { templateKeyOf, type TemplateRejection } from '../../domain/templates/template-stream.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
@@ -13,7 +14,7 @@ import { actorOf, type GraphqlContext } from '../context.ts';
 import { listTemplates } from '../queries/templates.queries.ts';
 import { ErrorInterface, NotFoundError, StateConflictError } from './errors.ts';
 import { InputRejected } from './input-rejected.ts';
-import { inputFieldOf, RenderedMessageRef, TemplateContentInput, toTemplateContent } from './template-content.ts';
+import { inputFieldOf, RenderedMessageRef, TemplateContentInput, toInputPath, toTemplateContent } from './template-content.ts';
 import { TemplateApprovalStateEnum } from './templates.ts';
 
 /** The WhatsApp provider could not be asked: it is not configured here, or it did not answer. Nothing was recorded. */
@@ -93,12 +94,12 @@ const PublishInput = builder.inputType('PublishTemplateVersionInput', {
   }),
 });
 
-function toGraphqlError(e: TemplateRejection | CommandConflict): Error {
+function toGraphqlError(e: TemplateRejection | CommandConflict, channel?: TemplateContent['channel']): Error {
   switch (e.kind) {
     case 'invalid-key':
       return new InputRejected([{ field: 'key', code: 'invalid-key', message: e.message }]);
     case 'invalid-template':
-      return new InputRejected(e.issues.map((i) => ({ field: i.path, code: 'invalid-template', message: i.message })));
+      return new InputRejected(e.issues.map((i) => ({ field: channel ? toInputPath(i.path, channel) : i.path, code: 'invalid-template', message: i.message })));
     case 'version-conflict':
       return new StateConflictError('version-conflict', `the template is at version ${e.currentVersion}, not ${e.expectedVersion}; read it again`);
     case 'template-not-found':
@@ -149,7 +150,7 @@ builder.mutationFields((t) => ({
         ...(input.note ? { note: input.note } : {}),
         expectedVersion: input.expectedVersion ?? null,
       });
-      if (!result.ok) throw toGraphqlError(result.error);
+      if (!result.ok) throw toGraphqlError(result.error, content.value.channel);
       const { check, ...published } = result.value;
       return { ...published, smsSegments: check.smsSegments ?? null, sample: check.sample };
     },
