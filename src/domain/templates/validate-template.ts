@@ -51,6 +51,10 @@ export function validateTemplateVersion(key: TemplateKey, content: TemplateConte
     return err([...issues, { path: 'content.channel', message: `"${String(content.channel)}" is not a channel (${CHANNELS.join(', ')})` }]);
   }
   if (content.channel !== key.channel) issues.push({ path: 'content.channel', message: `is ${content.channel}, but the key is for ${key.channel}` });
+  // A Hindi key mapped to an English template would send English to every Hindi reader.
+  if (content.channel === 'whatsapp' && isLocaleTag(key.locale) && languageOf(content.language) !== languageOf(key.locale)) {
+    issues.push({ path: 'content.language', message: `"${content.language}" is not in the language of the key's locale ${key.locale}` });
+  }
   issues.push(...channelIssues(content));
 
   let sourcesAreSound = eventType !== null;
@@ -177,6 +181,8 @@ function whatsAppIssues(content: WhatsAppContent): TemplateIssue[] {
   if (content.button && !isHttpsUrl(content.button.baseUrl)) issues.push({ path: 'content.button.baseUrl', message: 'must be an https URL, as approved before its {{1}}' });
   return issues;
 }
+
+const languageOf = (code: string): string => code.split(/[-_]/)[0]!.toLowerCase();
 
 function isHttpsUrl(text: string): boolean {
   try {
