@@ -184,7 +184,13 @@ function whatsAppIssues(content: WhatsAppContent): TemplateIssue[] {
 
 const languageOf = (code: string): string => code.split(/[-_]/)[0]!.toLowerCase();
 
+/**
+ * The part of an https URL before the button's {{1}}: a whole URL (`https://clinic.example/r/`), or
+ * as little as `https://` (our defaults, where the link's host varies by clinic) -- never a space.
+ */
 function isHttpsUrl(text: string): boolean {
+  if (text === 'https://') return true;
+  if (/\s/.test(text)) return false;
   try {
     return new URL(text).protocol === 'https:';
   } catch {
