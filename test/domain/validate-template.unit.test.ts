@@ -55,6 +55,7 @@ describe('validateTemplateVersion: each rule refuses with its path', () => {
     ['a parameter reads a variable the event type lacks', confirmedKey('whatsapp'), whatsApp({ parameters: goodWhatsApp.parameters.with(2, '{{ clinicName }}') }), 'content.parameters[2]'],
     ['the name is not a Meta template name', confirmedKey('whatsapp'), whatsApp({ name: 'Appointment Confirmed' }), 'content.name'],
     ['the language is not in Meta\'s list', confirmedKey('whatsapp'), whatsApp({ language: 'en-US' }), 'content.language'],
+    ['the language is not the key locale\'s', confirmedKey('whatsapp', 'hi'), goodWhatsApp, 'content.language'],
     ['the category is not Meta\'s', confirmedKey('whatsapp'), whatsApp({ category: 'TRANSACTIONAL' as WhatsAppContent['category'] }), 'content.category'],
     ['the placeholders have a gap', confirmedKey('whatsapp'), whatsApp({ body: goodWhatsApp.body.replace('{{6}}', '{{7}}') }), 'content.body'],
     ['a placeholder repeats', confirmedKey('whatsapp'), whatsApp({ body: `${goodWhatsApp.body} Again, {{1}}: thank you.`, parameters: [...goodWhatsApp.parameters, '{{ patientName }}'] }), 'content.body'],

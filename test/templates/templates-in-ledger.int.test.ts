@@ -135,7 +135,7 @@ describe('templates versioned in the ledger', () => {
   });
 
   it('prefers a centre\'s own template at that centre only', async () => {
-    await publish('appointment.pending_approval:whatsapp:en@centre-own', whatsapp('own_booking_received', 'Welcome {{1}}, our front desk has request {{2}}.', ['{{ patientName }}', '{{ bookingReference }}']));
+    await publish('appointment.pending_approval:whatsapp:en@centre-own', whatsapp('own_booking_received', 'Welcome {{1}}, our front desk has request {{2}} in hand.', ['{{ patientName }}', '{{ bookingReference }}']));
     const own = pendingApproval({ centre: { ...centre, id: 'centre-own' } });
     const other = pendingApproval();
     await recordAndProject(service, own);

@@ -89,6 +89,14 @@ export const EXAMPLE_PAYLOADS: ExamplePayloads = {
   'package.expired': { centre, package: { ...physiotherapy, sessionsUsed: 7, validUntil: '2026-11-30T18:29:59Z' }, patient, amount: inr('8000.00') },
   'package.exhausted': { centre, package: { ...physiotherapy, sessionsUsed: 10 }, patient, amount: inr('8000.00') },
   'lab.test_requested': { centre, test: { id: 'test-6612', name: 'HbA1c', priority: 'urgent' }, patient, doctor },
+  'system.alert': {
+    alert: {
+      kind: 'template-not-approved',
+      subject: 'A WhatsApp template is not approved as mapped',
+      message: 'appointment.confirmed:whatsapp:en v2 (appointment_confirmed, en_US): pending. Messages that use it are suppressed until fixed.',
+    },
+    centre,
+  },
 };
 
 export interface ExampleEnvelope<K extends EventType> {

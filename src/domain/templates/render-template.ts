@@ -44,9 +44,16 @@ const WHATSAPP_LANGUAGE_CODES: Record<TemplateLocale, string> = { en: 'en', hi: 
 const baseOptions = { strictVariables: true, strictFilters: true, lenientIf: true, ownPropertyOnly: true, templates: {} };
 export const textEngine = new Liquid(baseOptions);
 const htmlEngine = new Liquid({ ...baseOptions, outputEscape: 'escape' });
-// Our sources are fixed, so each is parsed once.
+// Each source is parsed once. Sources are template versions (a few hundred), but previews parse
+// drafts too: the caches are bounded, and start over when full.
+const MAX_PARSED = 2_000;
 const textCache = new Map<string, PlainSource | Template[]>();
 const htmlCache = new Map<string, Template[]>();
+const remember = <V>(cache: Map<string, V>, source: string, parsed: V): V => {
+  if (cache.size >= MAX_PARSED) cache.clear();
+  cache.set(source, parsed);
+  return parsed;
+};
 
 /** The template for this event, channel and recipient locale (English when the locale's language has none); null when none exists. */
 export function templateFor(eventType: string, channel: Channel, locale: string): TemplateRef | null {
@@ -157,14 +164,14 @@ function fillPlain({ text, variables }: PlainSource, vars: Readonly<Record<strin
 /** One plain-text source with these variables, exactly as a message's text parts are rendered. */
 export function renderText(source: string, vars: Readonly<Record<string, string>>): string {
   let compiled = textCache.get(source);
-  if (!compiled) textCache.set(source, (compiled = plainSource(source) ?? textEngine.parse(source)));
+  compiled ??= remember(textCache, source, plainSource(source) ?? textEngine.parse(source));
   return Array.isArray(compiled) ? (textEngine.renderSync(compiled, vars) as string) : fillPlain(compiled, vars);
 }
 
 /** An HTML source: always Liquid, which escapes every output. */
 export function renderHtml(source: string, vars: Readonly<Record<string, string>>): string {
   let templates = htmlCache.get(source);
-  if (!templates) htmlCache.set(source, (templates = htmlEngine.parse(source)));
+  templates ??= remember(htmlCache, source, htmlEngine.parse(source));
   return htmlEngine.renderSync(templates, vars) as string;
 }
 

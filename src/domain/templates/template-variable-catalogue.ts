@@ -129,6 +129,12 @@ const CATALOGUE: { [K in EventType]: readonly Entry[] } = {
     required('testPriority', 'Its priority in words, e.g. "Urgent"'),
     optional('doctorName', 'The requesting doctor, when named'),
   ],
+  'system.alert': [
+    required('alertKind', 'What kind of problem, e.g. "template-not-approved"'),
+    required('alertSubject', 'A one-line summary'),
+    required('alertMessage', 'What happened and what to do'),
+    required('centreName', 'The centre it concerns, or "every centre"'),
+  ],
 };
 
 // Any message may go to a staff member through a routing rule; their name is given when it does.

@@ -51,6 +51,10 @@ export function validateTemplateVersion(key: TemplateKey, content: TemplateConte
     return err([...issues, { path: 'content.channel', message: `"${String(content.channel)}" is not a channel (${CHANNELS.join(', ')})` }]);
   }
   if (content.channel !== key.channel) issues.push({ path: 'content.channel', message: `is ${content.channel}, but the key is for ${key.channel}` });
+  // A Hindi key mapped to an English template would send English to every Hindi reader.
+  if (content.channel === 'whatsapp' && isLocaleTag(key.locale) && languageOf(content.language) !== languageOf(key.locale)) {
+    issues.push({ path: 'content.language', message: `"${content.language}" is not in the language of the key's locale ${key.locale}` });
+  }
   issues.push(...channelIssues(content));
 
   let sourcesAreSound = eventType !== null;
@@ -178,7 +182,15 @@ function whatsAppIssues(content: WhatsAppContent): TemplateIssue[] {
   return issues;
 }
 
+const languageOf = (code: string): string => code.split(/[-_]/)[0]!.toLowerCase();
+
+/**
+ * The part of an https URL before the button's {{1}}: a whole URL (`https://clinic.example/r/`), or
+ * as little as `https://` (our defaults, where the link's host varies by clinic) -- never a space.
+ */
 function isHttpsUrl(text: string): boolean {
+  if (text === 'https://') return true;
+  if (/\s/.test(text)) return false;
   try {
     return new URL(text).protocol === 'https:';
   } catch {

@@ -62,11 +62,14 @@ export const templateReaction: LedgerReaction = {
           .map((t) => ({ ...t, state: approvalOf(t.content, { observed, refused: new Map() }) }))
           .filter((t) => t.state !== 'approved');
         if (problems.length === 0) return [];
+        const counts = new Map<string, number>();
+        for (const p of problems) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
+        const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
         const lines = problems.map((p) => `${p.key} v${p.version} (${p.content.name}, ${p.content.language}): ${p.state}`);
         return [alertAppend(`system:whatsapp-sync:${event.id}`, {
           kind: 'template-not-approved',
           subject: `${problems.length} WhatsApp template${problems.length === 1 ? ' is' : 's are'} not approved as mapped`,
-          message: `Messages that use them are suppressed until fixed. ${lines.slice(0, 20).join('; ')}${lines.length > 20 ? `; and ${lines.length - 20} more` : ''}.`,
+          message: fitAlert(`${summary}. Messages that use them are suppressed until fixed.`, lines),
         }, event, context)];
       }
       case W.refused: {
@@ -112,5 +115,20 @@ export async function notApprovedAlerts(decisions: readonly PlanDecision[], caus
     subject: 'WhatsApp messages suppressed: template not approved',
     message: `${detail}. Messages that use it are suppressed; publish a version that matches an approved template, or sync again once Meta approves it.`,
   }, cause, context));
+}
+
+const MAX_ALERT_MESSAGE = 2_000;
+
+/** The lead, then as many lines as fit the alert's length, and how many were left out. */
+function fitAlert(lead: string, lines: readonly string[]): string {
+  let message = lead;
+  for (const [i, line] of lines.entries()) {
+    const rest = lines.length - i - 1;
+    const tail = rest > 0 ? `; and ${rest} more` : '';
+    const next = `${message}${i === 0 ? ' ' : '; '}${line}`;
+    if (next.length + tail.length + 1 > MAX_ALERT_MESSAGE) return `${message}; and ${lines.length - i} more.`;
+    message = next;
+  }
+  return `${message}.`;
 }
 
