@@ -38,7 +38,9 @@ async function publishAndSettle(raw: RawEnvelope, expectedRows: number) {
 const sentText = (channel: Channel, notificationId: string) => {
   const message = (service.transports[channel] as SandboxTransport).sent.find((m) => m.notificationId === notificationId)!;
   const r = message.rendered;
-  return r.channel === 'whatsapp' ? r.previewText : r.channel === 'email' ? `${r.subject}\n${r.text}` : '';
+  // A link goes in the WhatsApp template's URL button: the defaults' base is `https://`, the rest is the parameter.
+  if (r.channel === 'whatsapp') return r.buttonParameter === undefined ? r.previewText : `${r.previewText}\nhttps://${r.buttonParameter}`;
+  return r.channel === 'email' ? `${r.subject}\n${r.text}` : '';
 };
 
 /** Per type: each (recipient, channel, template) planned, and a phrase its English and Hindi texts must carry. */

@@ -37,7 +37,7 @@ beforeAll(async () => {
 async function recordTemplateChanges(): Promise<void> {
   const deps = { store: service.store, clock: systemClock };
   const key = { eventType: 'appointment.pending_approval' as const, channel: 'whatsapp' as const, locale: 'en', centreId: 'centre-blr' };
-  const content = { channel: 'whatsapp' as const, name: 'own_booking_received', language: 'en_US', category: 'UTILITY' as const, body: 'Welcome {{1}}, we have request {{2}}.', parameters: ['{{ patientName }}', '{{ bookingReference }}'] };
+  const content = { channel: 'whatsapp' as const, name: 'own_booking_received', language: 'en_US', category: 'UTILITY' as const, body: 'Welcome {{1}}, we have request {{2}} in hand.', parameters: ['{{ patientName }}', '{{ bookingReference }}'] };
   const published = await publishTemplateVersion(deps, { key, content, actor: 'alice-admin' });
   if (!published.ok) throw new Error(`template refused: ${JSON.stringify(published.error)}`);
   await publishTemplateVersion(deps, { key: { ...key, locale: 'ta' }, content: { ...content, name: 'own_booking_received_ta', language: 'ta' }, actor: 'alice-admin' });
