@@ -6,7 +6,16 @@ import type { ObservedWhatsAppTemplate, TemplateApprovalState } from '../../doma
 import type { LedgerPosition } from '../../ledger/event-store.ts';
 import { batchStateKind } from '../batch-state.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
-import { observationHeadAsOf, observationTemplates, templateContents, templateHeadsAsOf, versionId, type TemplateHead } from './templates.queries.ts';
+import {
+  observationHeadAsOf,
+  observationTemplates,
+  recordTemplateChanges,
+  templateContents,
+  templateHeadsAsOf,
+  versionId,
+  type RecordedTemplateChange,
+  type TemplateHead,
+} from './templates.queries.ts';
 
 type Db = Kysely<ReadModelDatabase>;
 
@@ -42,19 +51,33 @@ const cacheOf = <V>(caches: WeakMap<Db, Map<string, V>>, db: Db): Map<string, V>
 export class TemplateCatalogue {
   readonly #db: Db;
   #view: Promise<TemplateCatalogueView> | null = null;
+  /** Template changes of the batch not written yet: written together before the next read, or at `flush`. */
+  #pending: RecordedTemplateChange[] = [];
 
   constructor(db: Db) {
     this.#db = db;
   }
 
   asOf(position: LedgerPosition): Promise<TemplateCatalogueView> {
-    this.#view ??= loadView(this.#db, position);
+    this.#view ??= this.flush().then(() => loadView(this.#db, position));
     return this.#view;
   }
 
-  /** A template or approval event was applied: the next ask reads again. */
+  /** A template was published or retired: written with the batch's others, and the next ask reads again. */
+  recorded(change: RecordedTemplateChange): void {
+    this.#pending.push(change);
+    this.#view = null;
+  }
+
+  /** What the provider said was applied: the next ask reads again. */
   changed(): void {
     this.#view = null;
+  }
+
+  async flush(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    await recordTemplateChanges(this.#db, pending);
   }
 }
 

@@ -16,7 +16,7 @@ import type { PlanDecision } from '../../domain/notifications/plan-notifications
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { templateCatalogue } from './template-catalogue-state.ts';
-import { recordTemplateChange, recordWhatsAppObservation, recordWhatsAppRefusal } from './templates.queries.ts';
+import { recordWhatsAppObservation, recordWhatsAppRefusal } from './templates.queries.ts';
 
 /**
  * Templates and their state at the WhatsApp provider, folded with the ledger position each took
@@ -35,19 +35,19 @@ export const templateReaction: LedgerReaction = {
     switch (event.type) {
       case T.published: {
         const e = event.data as TemplateVersionPublished;
-        await recordTemplateChange(db, { ...e, kind: 'published', actor: e.publishedBy, at: e.publishedAt }, event.position, {
-          content: e.content,
-          ...(e.note === undefined ? {} : { note: e.note }),
+        const change = { key: e.key, eventType: e.eventType, channel: e.channel, locale: e.locale, centreId: e.centreId, version: e.version };
+        catalogue.recorded({
+          change: { ...change, kind: 'published', actor: e.publishedBy, at: e.publishedAt },
+          position: event.position,
+          content: { content: e.content, ...(e.note === undefined ? {} : { note: e.note }) },
         });
-        catalogue.changed();
         return [];
       }
       case T.retired: {
         const e = event.data as TemplateRetired;
         const parsed = parseTemplateKey(e.key);
         if (!parsed.ok) return [];
-        await recordTemplateChange(db, { ...parsed.key, key: e.key, kind: 'retired', version: e.version, actor: e.retiredBy, at: e.retiredAt }, event.position);
-        catalogue.changed();
+        catalogue.recorded({ change: { ...parsed.key, key: e.key, kind: 'retired', version: e.version, actor: e.retiredBy, at: e.retiredAt }, position: event.position });
         return [];
       }
       case W.observed: {

@@ -21,11 +21,19 @@ export interface TemplateChange {
   at: string;
 }
 
-/** One publication or retirement, and a published version's content; a repeated batch writes the same rows again, harmlessly. */
-export async function recordTemplateChange(db: Db, change: TemplateChange, position: LedgerPosition, content?: { content: TemplateContent; note?: string }): Promise<void> {
+/** A publication or retirement at its ledger position, and a published version's content. */
+export interface RecordedTemplateChange {
+  change: TemplateChange;
+  position: LedgerPosition;
+  content?: { content: TemplateContent; note?: string };
+}
+
+/** Publications and retirements, in one statement per table; a repeated batch writes the same rows again, harmlessly. */
+export async function recordTemplateChanges(db: Db, changes: readonly RecordedTemplateChange[]): Promise<void> {
+  if (changes.length === 0) return;
   await db
     .insertInto('template_history')
-    .values({
+    .values(changes.map(({ change, position }) => ({
       key: change.key,
       ...positionColumns(position),
       kind: change.kind,
@@ -36,16 +44,16 @@ export async function recordTemplateChange(db: Db, change: TemplateChange, posit
       centre_id: change.centreId,
       actor: change.actor,
       changed_at: change.at,
-    })
+    })))
     .onConflict((oc) => oc.columns(['key', 'commit_position', 'prepare_position']).doNothing())
     .execute();
-  if (content) {
-    await db
-      .insertInto('template_versions')
-      .values({ key: change.key, version: change.version, content: JSON.stringify(content.content), note: content.note ?? null })
-      .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
-      .execute();
-  }
+  const versions = changes.flatMap(({ change, content }) => (content ? [{ key: change.key, version: change.version, content: JSON.stringify(content.content), note: content.note ?? null }] : []));
+  if (versions.length === 0) return;
+  await db
+    .insertInto('template_versions')
+    .values(versions)
+    .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
+    .execute();
 }
 
 export interface TemplateHead {
