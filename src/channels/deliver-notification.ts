@@ -12,7 +12,7 @@ import {
   retryDelayMs,
   type DispatchPolicy,
 } from '../domain/notifications/notification-state.ts';
-import { abandonedEvents, deliveryEvent, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
+import { abandonedEvents, deliveryEvent, expiredEvents, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
 import { wordsOf, type RenderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import { templateRefusalOf } from '../domain/templates/whatsapp-template-refusal.ts';
 import type { NotificationPlanned } from '../domain/notifications/notification-events.ts';
@@ -72,6 +72,12 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
     if (dueAt !== undefined) await release(dueAt);
     return;
   }
+  if (decision.kind === 'expire') {
+    await appendInTurn(store, stream, expiredEvents(context, revision + 1n, decision, now), revision + 1n);
+    logger.info({ notificationId: row.notification_id, channel: state.planned?.channel, sendBy: decision.sendBy }, 'notification expired: past its relevance deadline');
+    await release(null);
+    return;
+  }
   if (decision.kind === 'give-up') {
     await appendInTurn(store, stream, abandonedEvents(context, revision, decision.attempts, state.lastFailure, now), revision);
     await release(null);
@@ -95,9 +101,11 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   const after = revision + 2n;
   const at = clock.now();
   const willRetry = outcome.kind === 'failed' && outcome.retryable && hasAttemptsLeft(state, decision.attempt, deps.policy);
-  const retryAt = willRetry
-    ? new Date(at.getTime() + retryDelayMs(decision.attempt, { ...deps.backoff, retryAfterMs: outcome.retryAfterMs, random: deps.backoff.random() }))
+  const backoffUntil = willRetry
+    ? at.getTime() + retryDelayMs(decision.attempt, { ...deps.backoff, retryAfterMs: outcome.retryAfterMs, random: deps.backoff.random() })
     : null;
+  // Retries stop at the deadline: a retry due after it comes due at it, and is expired then.
+  const retryAt = backoffUntil === null ? null : new Date(planned.sendBy ? Math.min(backoffUntil, new Date(planned.sendBy).getTime()) : backoffUntil);
   await appendInTurn(store, stream, outcomeEvents(context, after, { attempt: decision.attempt, outcome, at, retryAt }), after);
 
   if (outcome.kind === 'sent') {

@@ -1,7 +1,7 @@
 import type { StatRow } from './demo-reads.ts';
 import type { DemoTally } from './run-clinic-day.ts';
 
-const STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed'];
+const STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'];
 
 export interface SummaryFacts {
   via: string;

@@ -170,6 +170,8 @@ function statusAfter(change: DeliveryChange, row: NotificationRow, previous: Not
       return 'sent';
     case T.failed:
       return 'failed';
+    case T.expired:
+      return 'expired';
     case T.attemptFailed: {
       const failed = change.data as AttemptFailed;
       return failed.retryable && failed.retryAt !== null ? 'planned' : null;

@@ -13,10 +13,10 @@ export const IN_APP_PROVIDER = 'in-app';
  *   NotificationFailed -> RetryRequested (an admin) -> AttemptStarted -> ... with a fresh attempt budget
  *   NotificationSuppressed (instead of NotificationPlanned) when it must not be sent.
  *
- * Status order: planned < sending < sent < delivered < read; failed, bounced and suppressed are terminal.
+ * Status order: planned < sending < sent < delivered < read; failed, bounced, suppressed and expired are terminal.
  * A webhook never moves a status backwards.
  */
-export const NOTIFICATION_STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed'] as const;
+export const NOTIFICATION_STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export type RecipientKind = 'patient' | 'staff';
@@ -59,6 +59,11 @@ export interface NotificationPlanned {
   content?: RenderedMessage;
   /** When the dispatcher may send it (now, or a reminder's due time). */
   dueAt: string;
+  /**
+   * After this it is not sent at all (`NotificationExpired`): its relevance deadline. Absent on
+   * notifications planned before deadlines existed, which have none.
+   */
+  sendBy?: string;
   plannedAt: string;
 }
 
@@ -152,6 +157,16 @@ export interface StatusReported {
   reportId: string;
 }
 
+/** Not sent by its relevance deadline (`sendBy`): it is never sent late, whatever held it up. */
+export interface NotificationExpired {
+  notificationId: string;
+  sendBy: string;
+  /** What held it up: never tried, or the attempts that failed before the deadline. */
+  reason: 'not-sent-in-time' | 'retries-ran-past-deadline';
+  attempts: number;
+  expiredAt: string;
+}
+
 export const NOTIFICATION_EVENT_TYPES = {
   planned: 'NotificationPlanned',
   suppressed: 'NotificationSuppressed',
@@ -161,4 +176,5 @@ export const NOTIFICATION_EVENT_TYPES = {
   failed: 'NotificationFailed',
   statusReported: 'StatusReported',
   retryRequested: 'RetryRequested',
+  expired: 'NotificationExpired',
 } as const;

@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../result.ts';
 /** A notification as its own stream tells it; what the dispatcher decides from. */
 export interface NotificationState {
   planned: NotificationPlanned | null;
-  phase: 'none' | 'suppressed' | 'planned' | 'attempting' | 'retry-wait' | 'sent' | 'failed';
+  phase: 'none' | 'suppressed' | 'planned' | 'attempting' | 'retry-wait' | 'sent' | 'failed' | 'expired';
   attempts: number;
   openAttempt: AttemptStarted | null;
   lastFailure: AttemptFailed | null;
@@ -38,6 +38,8 @@ export function evolveNotification(state: NotificationState, event: { type: stri
     }
     case T.failed:
       return { ...state, phase: 'failed', openAttempt: null };
+    case T.expired:
+      return { ...state, phase: 'expired', openAttempt: null };
     case T.retryRequested:
       return { ...state, phase: 'planned', openAttempt: null, lastFailure: null, retryFloor: state.attempts };
     default:
@@ -49,7 +51,9 @@ export function evolveNotification(state: NotificationState, event: { type: stri
 export type DispatchDecision =
   | { kind: 'skip'; reason: 'not-planned' | 'finished' | 'owned-by-another' | 'not-due' }
   | { kind: 'attempt'; attempt: number; possibleDuplicate: boolean }
-  | { kind: 'give-up'; attempts: number };
+  | { kind: 'give-up'; attempts: number }
+  /** Past its relevance deadline: recorded as expired, never sent late. */
+  | { kind: 'expire'; sendBy: string; attempts: number };
 
 export interface DispatchPolicy {
   maxAttempts: number;
@@ -70,12 +74,15 @@ export const ATTEMPT_TIMEOUT_CODE = 'attempt-timeout';
  */
 export function decideDispatch(state: NotificationState, now: Date, policy: DispatchPolicy): DispatchDecision {
   if (state.phase === 'none' || state.phase === 'suppressed') return { kind: 'skip', reason: 'not-planned' };
-  if (state.phase === 'sent' || state.phase === 'failed') return { kind: 'skip', reason: 'finished' };
+  if (state.phase === 'sent' || state.phase === 'failed' || state.phase === 'expired') return { kind: 'skip', reason: 'finished' };
+  const open = state.openAttempt;
+  if (open && now.getTime() - new Date(open.startedAt).getTime() < policy.attemptTimeoutMs) return { kind: 'skip', reason: 'owned-by-another' };
+  // Checked before any wait: a retry, a pause or an outage never makes a message go out late.
+  const sendBy = state.planned?.sendBy;
+  if (sendBy && now.getTime() >= new Date(sendBy).getTime()) return { kind: 'expire', sendBy, attempts: state.attempts };
   if (state.phase === 'retry-wait' && state.lastFailure?.retryAt && new Date(state.lastFailure.retryAt) > now) {
     return { kind: 'skip', reason: 'not-due' };
   }
-  const open = state.openAttempt;
-  if (open && now.getTime() - new Date(open.startedAt).getTime() < policy.attemptTimeoutMs) return { kind: 'skip', reason: 'owned-by-another' };
   if (state.attempts - state.retryFloor >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
   // An attempt left open, or one that timed out waiting for the answer, may have reached the recipient.
   const mayHaveSent = open !== null || state.lastFailure?.code === ATTEMPT_TIMEOUT_CODE;

@@ -1,7 +1,7 @@
 import type { NotificationStatus, StatusReported } from './notification-events.ts';
 
-const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5 };
-const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed']);
+const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5, expired: 5 };
+const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed', 'expired']);
 
 /**
  * The status a provider report moves a notification to, or null when it would move it backwards.

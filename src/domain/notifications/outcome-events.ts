@@ -1,5 +1,5 @@
 import { deterministicUuid } from '../ids.ts';
-import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type AttemptStarted, type NotificationFailed, type NotificationSent } from './notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type AttemptStarted, type NotificationExpired, type NotificationFailed, type NotificationSent } from './notification-events.ts';
 import type { SendOutcome } from './send-outcome.ts';
 
 /** Who appends a notification's events and why: the same for every event of one delivery. */
@@ -16,7 +16,8 @@ export type NotificationDeliveryEvent =
   | DeliveryEvent<typeof T.attemptStarted, AttemptStarted>
   | DeliveryEvent<typeof T.sent, NotificationSent>
   | DeliveryEvent<typeof T.attemptFailed, AttemptFailed>
-  | DeliveryEvent<typeof T.failed, NotificationFailed>;
+  | DeliveryEvent<typeof T.failed, NotificationFailed>
+  | DeliveryEvent<typeof T.expired, NotificationExpired>;
 
 interface DeliveryEvent<Type extends string, Data> {
   id: string;
@@ -94,3 +95,15 @@ export function abandonedEvents(context: DeliveryContext, revision: bigint, atte
     failedAt: at.toISOString(),
   })];
 }
+
+/** The notification passed its relevance deadline before it could be sent. */
+export function expiredEvents(context: DeliveryContext, revision: bigint, expiry: { sendBy: string; attempts: number }, at: Date): NotificationDeliveryEvent[] {
+  return [deliveryEvent(context, revision, T.expired, {
+    notificationId: context.notificationId,
+    sendBy: expiry.sendBy,
+    reason: expiry.attempts > 0 ? 'retries-ran-past-deadline' : 'not-sent-in-time',
+    attempts: expiry.attempts,
+    expiredAt: at.toISOString(),
+  })];
+}
+

@@ -3,7 +3,9 @@ import type { Envelope } from '../intake/envelope.ts';
 import { PATIENT_CHANNELS, isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
 import { deterministicUuid } from '../ids.ts';
 import type { NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
-import type { Patient } from '../intake/payload-parts.ts';
+import type { Patient, Slot } from '../intake/payload-parts.ts';
+import { slotInstant } from '../slot-instant.ts';
+import { DEFAULT_DEADLINE_RULES, sendByFor } from './relevance-deadline.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
@@ -77,6 +79,10 @@ export interface PlanningInput {
   identify?(target: PlanTarget, channel: Channel): { notificationId: string; selection: Selection };
   /** The emergency-leave event that already told this appointment's patient, if any. */
   emergencyLeaveFor?(appointmentId: string): string | null;
+  /** When we recorded the event that causes these messages (default: now); deadlines count from it. */
+  receivedAt?: Date;
+  /** For a reminder: when it was due and its offset, so its deadline is half the offset after. */
+  reminder?: { dueAt: Date; offsetMs: number };
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -147,6 +153,11 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const block = input.blockFor(channel, address, target.patient.id);
   if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
 
+  const sendBy = sendByFor(DEFAULT_DEADLINE_RULES[type], {
+    receivedAt: input.receivedAt ?? now,
+    slotStart: slotStartOf(envelope, target),
+    ...(input.reminder ? { reminder: input.reminder } : {}),
+  });
   const chosen = chooseAndRender(
     templates,
     { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null },
@@ -158,8 +169,15 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const { template, variables, content } = chosen;
   return {
     kind: 'planned',
-    event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), plannedAt: now.toISOString() },
+    event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() },
   };
+}
+
+/** The slot a message to this target is about: the appointment's, or for a fan-out, the affected one's. */
+function slotStartOf(envelope: Envelope, target: PlanTarget): Date | null {
+  const data = envelope.data as { centre?: { timeZone: string }; appointment?: Slot; affected?: { appointment: Slot }[] };
+  const slot = target.affectedIndex !== undefined ? data.affected?.[target.affectedIndex]?.appointment : data.appointment;
+  return slot && data.centre ? slotInstant(slot, data.centre.timeZone) : null;
 }
 
 function addressFor(patient: Patient, channel: Channel): string | null {

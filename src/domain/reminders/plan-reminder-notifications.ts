@@ -1,3 +1,4 @@
+import { offsetMs } from './reminder-offsets.ts';
 import type { Envelope } from '../intake/envelope.ts';
 import type { Channel } from '../event-catalogue.ts';
 import { deterministicUuid } from '../ids.ts';
@@ -35,6 +36,9 @@ export function planReminderNotifications(
   return planPatientNotifications({
     envelope,
     now: new Date(fired.firedAt),
+    // Its deadline counts from when it was due, not from when it fired (after downtime, later).
+    receivedAt: new Date(fired.dueAt),
+    reminder: { dueAt: new Date(fired.dueAt), offsetMs: offsetMs(fired.offset) },
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({

@@ -7,6 +7,7 @@ import type { NotificationPlanned, Recipient, Selection, SuppressionReason } fro
 import { chooseAndRender, type PlanDecision, type PlanningTemplates, type TemplateChoice } from '../notifications/plan-notifications.ts';
 import type { ContactBlock } from '../notifications/preference-events.ts';
 import { staffAddressFor, type StaffMember } from './staff-directory.ts';
+import { DEFAULT_DEADLINE_RULES, sendByFor } from '../notifications/relevance-deadline.ts';
 import { DEFAULT_LOCALE } from '../templates/template-locale.ts';
 
 /** The templates as staff planning needs them; wired to the template catalogue by the caller. */
@@ -21,6 +22,8 @@ export interface StaffPlanningInput {
   templates: StaffPlanningTemplates;
   /** Opt-outs and bounces against a (channel, address, staff id), looked up before planning. */
   blockFor(channel: Channel, address: string, staffId: string): ContactBlock;
+  /** When we recorded the staff event (default: now); its deadline counts from it. */
+  receivedAt?: Date;
 }
 
 const BOUNCED: Partial<Record<Channel, string>> = {
@@ -85,6 +88,7 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
 
   const recipient: Recipient = { ...person, address };
   const { template, variables, content } = chosen;
-  const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), plannedAt: now.toISOString() };
+  const sendBy = sendByFor(DEFAULT_DEADLINE_RULES[type], { receivedAt: input.receivedAt ?? now, slotStart: null });
+  const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() };
   return { kind: 'planned', event: planned };
 }

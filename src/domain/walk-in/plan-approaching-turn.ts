@@ -47,7 +47,7 @@ export function planApproachingTurn(
     threshold: number;
     localDate: string;
     now: Date;
-  } & Pick<PlanningInput, 'templates' | 'blockFor'>,
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt'>,
 ): PlanDecision[] {
   const { centre, queue, token, threshold } = input;
   const envelope: Envelope = {
@@ -66,6 +66,7 @@ export function planApproachingTurn(
   return planPatientNotifications({
     envelope,
     now: input.now,
+    ...(input.receivedAt ? { receivedAt: input.receivedAt } : {}),
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({

@@ -3,6 +3,7 @@ import {
   NOTIFICATION_EVENT_TYPES as T,
   type AttemptFailed,
   type AttemptStarted,
+  type NotificationExpired,
   type NotificationFailed,
   type NotificationPlanned,
   type NotificationSent,
@@ -143,6 +144,10 @@ function progressOf(row: FoldedNotification, event: RecordedEvent): Progress | n
     case T.failed: {
       const f = event.data as NotificationFailed;
       return { status: isOpen || status === 'sent' ? 'failed' : status, last_error_code: f.code, last_error: f.message, due_at: null };
+    }
+    case T.expired: {
+      const e = event.data as NotificationExpired;
+      return { status: isOpen ? 'expired' : status, last_error_code: 'expired', last_error: `not sent by its deadline ${e.sendBy}`, due_at: null };
     }
     case T.retryRequested: {
       const r = event.data as RetryRequested;

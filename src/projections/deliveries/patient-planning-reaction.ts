@@ -38,6 +38,7 @@ export function patientPlanningReaction(): LedgerReaction {
       const decisions = planPatientNotifications({
         envelope,
         now: context.clock.now(),
+        receivedAt: new Date((event.data as InboundEventReceived).receivedAt),
         templates,
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),

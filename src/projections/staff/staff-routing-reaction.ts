@@ -105,6 +105,7 @@ async function route(event: RecordedEvent, context: ReactionContext): Promise<Pe
     envelope,
     recipients: outcome.recipients,
     now,
+    receivedAt: new Date(received.receivedAt),
     templates,
     blockFor: (channel, address, staffId) => context.state.of(contactBlocks).lookup(channel, address, staffId),
   });

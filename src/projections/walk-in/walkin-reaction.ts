@@ -110,6 +110,7 @@ async function planAll(
       threshold,
       localDate,
       now: context.clock.now(),
+      receivedAt: new Date(received.receivedAt),
       templates,
       blockFor,
     });
