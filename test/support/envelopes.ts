@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../src/domain/clock.ts';
 import type { EventType, GeneratedEventType } from '../../src/domain/event-catalogue.ts';
 import { FIXTURE_NOW, instantOf, localDateAfter, localMidnight, slotAfter, slotPlus, type Now } from './slots.ts';
 
@@ -152,3 +153,9 @@ export function validEnvelope(type: UpstreamEventType, overrides: Partial<RawEnv
 export function confirmedEnvelope(overrides: Partial<RawEnvelope> = {}, now: Now = FIXTURE_NOW): RawEnvelope {
   return validEnvelope('appointment.confirmed', overrides, now);
 }
+
+/** The builders for a test on `clock` (the real one included): each envelope is built for the clock's now when built. */
+export const envelopesOn = (clock: Clock) => ({
+  validEnvelope: (type: UpstreamEventType, overrides: Partial<RawEnvelope> = {}) => validEnvelope(type, overrides, clock),
+  confirmedEnvelope: (overrides: Partial<RawEnvelope> = {}) => confirmedEnvelope(overrides, clock),
+});
