@@ -5,7 +5,7 @@ export interface FixedClock extends Clock {
   advance(ms: number): void;
 }
 
-/** A clock that moves only when the test moves it. */
+/** A clock that moves only when the test moves it; by default half an hour before the fixtures' FIXTURE_NOW. */
 export function fixedClock(start: Date | string = '2026-11-24T09:00:00Z'): FixedClock {
   let now = new Date(start).getTime();
   return {
