@@ -9,7 +9,8 @@ import { resolveTopology } from '../src/intake/topology.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
-import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
+import { realClock } from '../test/support/clock.ts';
+import { envelopesOn, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
 import { measureMixedBacklog } from './support/e2e-mixed-backlog.ts';
 import { E2eFloor } from './support/e2e-floor.ts';
@@ -28,6 +29,8 @@ const PREFETCH = String(process.env.E2E_PREFETCH ?? 10);
 const MIXED_AFFECTED = Number(process.env.E2E_MIXED_AFFECTED ?? 2_000);
 // E2E_ONLY=mixed runs the mixed-backlog phase alone (it needs no AMQP and takes about half a minute).
 const ONLY = process.env.E2E_ONLY;
+// The service runs on the real clock; every event is built for the real now, its slots ahead of it.
+const { validEnvelope } = envelopesOn(realClock);
 const TYPES: (PatientEventType & UpstreamEventType)[] = ['appointment.pending_approval', 'appointment.confirmed', 'appointment.cancelled', 'walkin.token_called', 'clinical.report_ready'];
 
 /** Publish times by notification id, and what the transport calls say of them. */
@@ -174,7 +177,7 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
   console.log(`The service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH}):`);
   const service = await startService(
     loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
-    { logger: silentLogger(), port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
+    { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   let serviceStopped: Promise<void> | null = null;
   const stopService = () => (serviceStopped ??= service.stop());

@@ -36,7 +36,7 @@ function workload(): RawEnvelope[] {
   const messages: RawEnvelope[] = [];
   for (let i = 0; i < TOTAL; i++) {
     const repeat = i > 100 && Math.random() < DUPLICATE_SHARE;
-    messages.push(repeat ? messages[Math.floor(Math.random() * i)]! : validEnvelope(UPSTREAM_TYPES[i % UPSTREAM_TYPES.length]!));
+    messages.push(repeat ? messages[Math.floor(Math.random() * i)]! : validEnvelope(UPSTREAM_TYPES[i % UPSTREAM_TYPES.length]!, {}, systemClock));
   }
   return messages;
 }

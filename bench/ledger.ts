@@ -17,12 +17,14 @@ const CATCHUP_EVENTS = 100_000;
 const CATCHUP_EVENTS_PER_APPEND = 500;
 const CATCHUP_LOADERS = 4;
 
+// A day after the bench starts, as a planned notification's would be.
+const dueAt = new Date(Date.now() + 86_400_000).toISOString();
 const payload = (i: number) => ({
   notificationId: randomUUID(),
   channel: 'whatsapp',
   recipientId: `pat-${i % 997}`,
   template: { name: 'appointment_confirmed', version: 3 },
-  dueAt: '2026-11-25T09:30:00Z',
+  dueAt,
 });
 const metadata = { correlationId: 'his:bench', actor: 'system' };
 

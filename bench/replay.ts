@@ -3,6 +3,7 @@ import { parseEnvelope } from '../src/domain/intake/envelope.ts';
 import { replayReadModels } from '../src/replay-read-models.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
+import { realClock } from '../test/support/clock.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../test/support/envelopes.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
 import { rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
@@ -30,7 +31,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     console.log(`Writing a ledger: ${EVENTS} inbound events of every type, planned and sent...`);
     for (let i = 0; i < EVENTS; i += 200) {
       await Promise.all(Array.from({ length: Math.min(200, EVENTS - i) }, async (_, j) => {
-        const parsed = parseEnvelope(validEnvelope(UPSTREAM_TYPES[(i + j) % UPSTREAM_TYPES.length]!));
+        const parsed = parseEnvelope(validEnvelope(UPSTREAM_TYPES[(i + j) % UPSTREAM_TYPES.length]!, {}, realClock));
         if (!parsed.ok) throw new Error('invalid fixture');
         await service.intake.record(parsed.value, 'http');
       }));

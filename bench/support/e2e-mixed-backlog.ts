@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { startService } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { realClock } from '../../test/support/clock.ts';
 import { validEnvelope, type RawEnvelope } from '../../test/support/envelopes.ts';
 import { createBenchDatabase } from './bench-database.ts';
 
@@ -20,7 +21,8 @@ export interface MixedBacklogFigures {
 
 /** A doctor's emergency leave that affects `count` patients, each with a phone and an email address. */
 export function emergencyLeave(count: number): RawEnvelope {
-  const raw = validEnvelope('doctor.emergency_leave');
+  // Built for the real now, the clock the service runs on: the affected slots lie ahead of it.
+  const raw = validEnvelope('doctor.emergency_leave', {}, realClock);
   const data = raw.data as { affected: { appointment: Record<string, unknown>; patient: Record<string, unknown> }[] };
   const [template] = data.affected;
   data.affected = Array.from({ length: count }, (_, i) => ({
@@ -57,7 +59,7 @@ export async function measureMixedBacklog(options: { affected: number; limits: {
   const database = await createBenchDatabase('e2e_mixed');
   const service = await startService(
     loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
-    { logger: silentLogger(), port: 0, dispatcher: { limits } },
+    { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits } },
   );
   try {
     const whatsapp = new Sends();

@@ -48,7 +48,8 @@ export class SoakEvents {
   next(): RawEnvelope {
     const n = ++this.#n;
     const type = this.#pickType();
-    const envelope = validEnvelope(type, { eventId: `soak:${randomUUID()}`, occurredAt: new Date(this.#now()).toISOString() });
+    // Built for the soak's now, so the slots of types it does not book itself lie ahead too.
+    const envelope = validEnvelope(type, { eventId: `soak:${randomUUID()}` }, new Date(this.#now()));
     const data = envelope.data as Record<string, unknown>;
     const patient = this.#patient(n);
     if (type.startsWith('appointment.')) {

@@ -12,11 +12,15 @@ import { buildProjections } from '../../src/projections/build-projections.ts';
 import { systemClock } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { createTestDatabase } from '../support/databases.ts';
-import { patient, validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { patient, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { gql } from '../graphql/support/graphql-client.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const WEBHOOK_SECRET = 'provider-callbacks-secret-42';
 

@@ -5,7 +5,7 @@ import { createWhatsApp360DialogTransport } from '../../src/channels/providers/w
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { sesError, startSesLocal, type SesLocal } from '../support/standins/ses-local.ts';
@@ -14,6 +14,8 @@ import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../supp
 import { until } from '../support/until.ts';
 
 const clock = fixedClock(new Date());
+// The service runs on `clock`: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(clock);
 let whatsapp: StandinServer;
 let ses: SesLocal;
 let service: TestService;

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { patient, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { patient, type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { startSesLocal, type SesLocal } from '../support/standins/ses-local.ts';
@@ -11,6 +12,9 @@ import { makeSnsSigningIdentity, signSnsMessage, snsNotification, TEST_CERT_URL,
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const WEBHOOK_SECRET = 'clinic-webhook-secret-123';
 const sns = makeSnsSigningIdentity();

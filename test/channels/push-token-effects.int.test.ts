@@ -6,7 +6,7 @@ import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { createRoutingRule } from '../../src/commands/routing-rules/create-routing-rule.ts';
 import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
 import { fixedClock } from '../support/clock.ts';
-import { centre, validEnvelope } from '../support/envelopes.ts';
+import { centre, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { makeServiceAccount, startFcmStandin, type FcmStandin } from '../support/standins/fcm-standin.ts';
@@ -16,6 +16,8 @@ import { until } from '../support/until.ts';
 // the ledger), and the staff member's next push goes to their newest device still registered.
 
 const clock = fixedClock(new Date());
+// The service runs on `clock`: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(clock);
 const account = makeServiceAccount();
 let fcm: FcmStandin;
 let service: TestService;

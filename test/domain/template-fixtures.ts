@@ -1,6 +1,9 @@
 import type { EventType, PayloadOf } from '../../src/domain/event-catalogue.ts';
 
 /** Valid payloads per DESIGN.md's contract, for template tests: every optional field set (`full`) or none (`minimal`). */
+// Rendered only, never planned under a clock: their dates stay fixed (the rendered strings are the
+// assertions), all after test/support/slots.ts's FIXTURE_NOW. A test that plans from them builds its
+// slots with slotAfter instead.
 
 export const kolkata = { id: 'centre-blr', name: 'Leap Clinic Indiranagar', timeZone: 'Asia/Kolkata' };
 export const kathmandu = { id: 'centre-ktm', name: 'Leap Clinic Thamel', timeZone: 'Asia/Kathmandu', locale: 'en-IN' };

@@ -6,11 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../first-run/support/fresh-clone.ts';
 import { ChildCommand, cleanEnv, freePort } from '../first-run/support/service-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { INGEST_TOKEN, TEST_API_TOKENS } from '../support/service.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 import { FAULT_TIMEOUTS } from './support/fault-harness.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 // In a test's own process a crash is an error vitest reports; here it is what an operator sees:
 // the process gone. The service runs as `node src/main.ts` would, on PostgreSQL through the proxy.

@@ -3,12 +3,16 @@ import { createWhatsApp360DialogTransport } from '../../src/channels/providers/w
 import { ATTEMPT_TIMEOUT_CODE } from '../../src/domain/notifications/notification-state.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 // Every timeout this test depends on, set here: the attempt timeout short, the transport's own
 // request timeout far longer, so that it is the dispatcher's attempt timeout that ends the wait.

@@ -2,11 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardBuilt } from '../../src/dashboard/build-dashboard.ts';
-import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { type RawEnvelope, type UpstreamEventType, envelopesOn } from '../support/envelopes.ts';
 import { DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { GatedTransport } from './support/gated-transport.ts';
 import { launchChromium } from './support/headless-chromium.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 // The dashboard in real headless Chromium against the service on this machine's PostgreSQL:
 // sign in, watch a notification arrive and change status live, open its ledger timeline.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
+import { realClock } from '../support/clock.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
@@ -57,7 +58,7 @@ async function untilHeardEveryStep(subscription: LiveSubscription<Update>, where
 }
 
 it('a dashboard hears planned, sending, sent, delivered and read for an event published over AMQP, on this instance and another', async () => {
-  const { raw, centreId } = confirmedAtNewCentre();
+  const { raw, centreId } = confirmedAtNewCentre(realClock);
   const here = subscribeOverWebSocket<Update>(first, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });
   const elsewhere = subscribeOverWebSocket<Update>(second, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });
   const elsewhereOverSse = subscribeOverSse<Update>(second, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../support/clock.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
 import { DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { subscribeOverSse, subscribeOverWebSocket, untilSubscribed, type LiveSubscription } from './support/graphql-client.ts';
 import { confirmedAtNewCentre, publishOverGraphql, publishOverHttp } from './support/publishing.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
 let first: TestService;
 let second: TestService;
 
@@ -61,7 +62,7 @@ async function untilBothSent(subscription: LiveSubscription<Update>) {
 
 describe('a dashboard watching live deliveries', () => {
   it('sees planned, sending and sent over WebSocket for an event published through publishEvent, contacts masked', async () => {
-    const { raw, centreId } = confirmedAtNewCentre();
+    const { raw, centreId } = confirmedAtNewCentre(clock);
     const watching = subscribeOverWebSocket<Update>(first, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });
     const elsewhere = subscribeOverWebSocket<Update>(first, DASHBOARD_TOKEN, LIVE, { filter: { centreId: 'centre-nobody' } });
     try {
@@ -81,7 +82,7 @@ describe('a dashboard watching live deliveries', () => {
   });
 
   it('sees planned, sending and sent over server-sent events for an event published by POST /events', async () => {
-    const { raw, centreId } = confirmedAtNewCentre();
+    const { raw, centreId } = confirmedAtNewCentre(clock);
     const watching = subscribeOverSse<Update>(first, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });
     try {
       expect(await watching.status).toBe(200);
@@ -94,7 +95,7 @@ describe('a dashboard watching live deliveries', () => {
   });
 
   it('on a second instance, hears over WebSocket and SSE every step the first instance made', async () => {
-    const { raw, centreId } = confirmedAtNewCentre();
+    const { raw, centreId } = confirmedAtNewCentre(clock);
     const overWebSocket = subscribeOverWebSocket<Update>(second, DASHBOARD_TOKEN, LIVE, { filter: { centreId } });
     const overSse = subscribeOverSse<Update>(second, DASHBOARD_TOKEN, LIVE, { filter: { centreId, channel: 'whatsapp' } });
     try {
@@ -112,7 +113,7 @@ describe('a dashboard watching live deliveries', () => {
   }, 60_000);
 
   it('hears only the status asked for', async () => {
-    const { raw, centreId } = confirmedAtNewCentre();
+    const { raw, centreId } = confirmedAtNewCentre(clock);
     const sentOnly = subscribeOverWebSocket<Update>(first, DASHBOARD_TOKEN, LIVE, { filter: { centreId, status: 'sent' } });
     try {
       await untilSubscribed(first, 1);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { fixedClock } from '../support/clock.ts';
-import { confirmedEnvelope, validEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
@@ -10,7 +11,9 @@ import { gql, gqlData, subscribeOverWebSocket } from './support/graphql-client.t
 import { PUBLISH_EVENT } from './support/publishing.ts';
 import { ledgerHead, settledHead } from './support/settle.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { confirmedEnvelope, validEnvelope } = envelopesOn(clock);
 let service: TestService;
 const raw = confirmedEnvelope();
 let notificationId: string;

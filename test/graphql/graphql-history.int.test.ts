@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions, parsePosition } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { confirmedEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { gql, gqlData } from './support/graphql-client.ts';
 import { confirmedAtNewCentre, publishOverGraphql } from './support/publishing.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { confirmedEnvelope } = envelopesOn(clock);
 let service: TestService;
 
 beforeAll(async () => {
@@ -101,10 +104,10 @@ describe('notifications', () => {
   interface Page { notifications: { edges: { node: { id: string; createdAt: string; channel: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }
 
   it('come newest first, a page at a time, with filters', async () => {
-    const { centreId } = confirmedAtNewCentre();
+    const { centreId } = confirmedAtNewCentre(clock);
     const eventIds: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { raw } = confirmedAtNewCentre();
+      const { raw } = confirmedAtNewCentre(clock);
       (raw.data as { centre: { id: string } }).centre.id = centreId;
       (raw.data as { appointment: { bookingReference: string } }).appointment.bookingReference = `BK-${i}-${randomUUID()}`;
       await publishOverGraphql(service, raw);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from '../../src/channels/channel-port.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { fixedClock } from '../support/clock.ts';
-import { confirmedEnvelope, validEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { gqlData } from './support/graphql-client.ts';
@@ -21,7 +22,9 @@ class BrokenEmail implements ChannelTransport {
   }
 }
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { confirmedEnvelope, validEnvelope } = envelopesOn(clock);
 const email = new BrokenEmail();
 let service: TestService;
 

@@ -7,6 +7,7 @@ import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connec
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
 import { TEST_DATABASE_URL } from '../support/env.ts';
 import { AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { gql } from './support/graphql-client.ts';
@@ -16,7 +17,7 @@ let service: TestService;
 let broken: { http: HttpServer; graphql: GraphqlServer; connection: SqlConnection; url: URL };
 
 beforeAll(async () => {
-  service = await startTestService({ clock: fixedClock('2026-11-24T09:30:00Z') });
+  service = await startTestService({ clock: fixedClock(FIXTURE_NOW) });
   const missing = new URL(TEST_DATABASE_URL);
   missing.pathname = '/cnl_no_such_database';
   const connection = connectPostgres(missing.href);

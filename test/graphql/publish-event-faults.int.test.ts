@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { CapturedLog } from '../intake/support/intake-harness.ts';
 import { PUBLISH_EVENT } from './support/publishing.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 /**
  * publishEvent and POST /events when the input is over a limit or its handling fails: a typed

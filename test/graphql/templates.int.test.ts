@@ -10,13 +10,16 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { gql, gqlData } from './support/graphql-client.ts';
 import { confirmedAtNewCentre, publishOverGraphql } from './support/publishing.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 
 beforeAll(async () => {
@@ -176,7 +179,7 @@ describe('previewTemplate', () => {
   });
 
   it('renders the current version with a recorded event, and refuses an event of another type', async () => {
-    const { raw } = confirmedAtNewCentre();
+    const { raw } = confirmedAtNewCentre(clock);
     await publishOverGraphql(service, raw);
     const answer = await gqlData<{ previewTemplate: { sample: string; version: number; message: { bodyParameters: string[] } } }>(
       service, ADMIN_TOKEN, PREVIEW, { key: 'appointment.confirmed:whatsapp:en', sample: { eventId: raw.eventId } });
@@ -276,7 +279,7 @@ describe('syncWhatsAppTemplates, with the account\'s list', () => {
 
 describe('Notification.content', () => {
   it('shows the words whole to an auditor and with contacts masked to a dashboard', async () => {
-    const { raw, centreId } = confirmedAtNewCentre();
+    const { raw, centreId } = confirmedAtNewCentre(clock);
     // The centre's own email template carries the patient's number; its notification is the one to read.
     const email = {
       key: `appointment.confirmed:email:en@${centreId}`,

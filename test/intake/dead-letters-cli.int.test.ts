@@ -4,10 +4,14 @@ import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGINAL_EXCHANGE_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake/dead-letter.ts';
 import { declareTopology } from '../../src/intake/topology.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
 import { deleteTopology } from '../support/amqp-names.ts';
+
+// Built for the machine's clock, as a live publisher would: slots ahead of the real now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const CLI = fileURLToPath(new URL('../../src/intake/dead-letters-cli.ts', import.meta.url));
 const topology = uniqueTopology('dead-letters', 'classic');

@@ -6,12 +6,17 @@ import { REJECTION_KIND_HEADER, REJECTION_REASON_HEADER } from '../../src/intake
 import { declareTopology } from '../../src/intake/topology.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
-import { centre, doctor, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { localMidnight, slotAfter, slotPlus } from '../support/slots.ts';
+import { centre, doctor, type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
 import { deleteTopology } from '../support/amqp-names.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 /**
  * One table of bad messages, each sent over AMQP and over POST /events to the running service. A
@@ -77,14 +82,15 @@ const edit = (envelope: RawEnvelope, change: (data: Record<string, unknown>) => 
 
 /** A doctor.emergency_leave with `count` affected appointments, fields kept short so 2,000 fit in 1 MiB. */
 function emergencyLeave(count: number): RawEnvelope {
+  const slot = slotAfter(realClock, { days: 2 });
   const affected = Array.from({ length: count }, (_, i) => ({
-    appointment: { id: `a${i}`, bookingReference: `B${i}`, slotDate: '2026-11-26', slotTime: '09:30', status: 'confirmed' },
+    appointment: { id: `a${i}`, bookingReference: `B${i}`, ...slot, status: 'confirmed' },
     patient: { id: `p${i}`, name: `P${i}`, phone: `+9198${String(i).padStart(8, '0')}` },
     refund: { amount: '100.00', currency: 'INR' },
     rescheduleLink: `https://c.in/r/${i}`,
   }));
   return validEnvelope('doctor.emergency_leave', {
-    data: { doctor, centre, leave: { from: '2026-11-26T00:00:00+05:30', until: '2026-11-27T00:00:00+05:30' }, affected },
+    data: { doctor, centre, leave: { from: localMidnight(slot.slotDate), until: localMidnight(slotPlus(slot, { days: 1 }).slotDate) }, affected },
   });
 }
 

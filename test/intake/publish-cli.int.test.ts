@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../../src/intake/topology.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
 import { uniqueTopology } from './support/intake-harness.ts';
 import { deleteTopology } from '../support/amqp-names.ts';
+
+// Built for the machine's clock, as a live publisher would: slots ahead of the real now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const CLI = fileURLToPath(new URL('../../src/intake/publish-cli.ts', import.meta.url));
 const topology = uniqueTopology('publish-cli', 'classic');

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
-import { fixedClock, type FixedClock } from '../support/clock.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { fixedClock, type FixedClock, realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 // An emergency leave fans out to every affected patient on two channels: emails wait on their rate
 // limit while WhatsApp may go much faster. The rate limits here run on a clock that stands still, so

@@ -5,12 +5,16 @@ import { createWhatsApp360DialogTransport } from '../../src/channels/providers/w
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const publish = (service: TestService, raw: RawEnvelope) => recordAndProject(service, raw);
 

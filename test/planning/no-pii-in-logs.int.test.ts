@@ -2,12 +2,16 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
-import { UPSTREAM_TYPES, patient, secondPatient, validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { UPSTREAM_TYPES, patient, secondPatient, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const lines: string[] = [];
 let service: TestService;

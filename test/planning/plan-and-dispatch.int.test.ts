@@ -6,12 +6,15 @@ import type { Channel } from '../../src/domain/event-catalogue.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { appointment, patient, secondPatient, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { appointment, patient, secondPatient, type RawEnvelope, type UpstreamEventType, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 
 beforeAll(async () => {

@@ -5,10 +5,14 @@ import type { Channel } from '../../src/domain/event-catalogue.ts';
 import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
-import { secondPatient, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { secondPatient, type RawEnvelope, type UpstreamEventType, envelopesOn } from '../support/envelopes.ts';
 import { publishAndWait } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const names = uniqueAmqpNames('plan');
 let service: TestService;

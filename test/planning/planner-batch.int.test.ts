@@ -21,13 +21,16 @@ import { preferenceReaction } from '../../src/projections/deliveries/preference-
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
 import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
-import { centre, patient, validEnvelope } from '../support/envelopes.ts';
+import { centre, patient, envelopesOn } from '../support/envelopes.ts';
 
 // The planner reads opt-outs once per batch and writes through what its reactions change: an event
 // must still see exactly the preferences recorded before it, even those recorded in the same batch.
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let ledger: LedgerDatabase;
 let store: PostgresEventStore;
 let db: Kysely<ReadModelDatabase>;

@@ -7,10 +7,14 @@ import { publishTemplateVersion, retireTemplate } from '../../src/commands/templ
 import { recordWhatsAppTemplateRefused, recordWhatsAppTemplatesObserved } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
-import { UPSTREAM_TYPES, validEnvelope } from '../support/envelopes.ts';
+import { realClock } from '../support/clock.ts';
+import { UPSTREAM_TYPES, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 const run = promisify(execFile);
 let service: TestService;

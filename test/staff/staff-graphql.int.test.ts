@@ -4,12 +4,15 @@ import WebSocket from 'ws';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { parsePosition, readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { centre, validEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { centre, envelopesOn } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { until } from '../support/until.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 
 beforeAll(async () => {

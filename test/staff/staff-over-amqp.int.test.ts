@@ -4,14 +4,17 @@ import { AmqpPublisher } from '../../src/intake/amqp-publisher.ts';
 import { listStaffAlerts } from '../../src/projections/staff/staff-alerts.queries.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { fixedClock } from '../support/clock.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
 import { TEST_AMQP_URL } from '../support/env.ts';
-import { validEnvelope } from '../support/envelopes.ts';
+import { envelopesOn } from '../support/envelopes.ts';
 import { publishAndWait } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { DEFAULT_ROUTES, STAFF, seedStaff } from './support/staff-fixtures.ts';
 
 const names = uniqueAmqpNames('staff');
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 let publisher: AmqpPublisher;
 

@@ -17,14 +17,17 @@ import { markStaffAlertRead } from '../../src/commands/staff/mark-staff-alert-re
 import { listStaffAlerts, staffAlertBook } from '../../src/projections/staff/staff-alerts.queries.ts';
 import { deactivateStaffMember } from '../../src/commands/staff/deactivate-staff-member.ts';
 import { fixedClock } from '../support/clock.ts';
-import { centre, validEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { centre, envelopesOn } from '../support/envelopes.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { DEFAULT_ROUTES, STAFF, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
 
 const run = promisify(execFile);
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 const deps = () => ({ store: service.store, clock });
 

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../src/domain/clock.ts';
 import type { EventType, GeneratedEventType } from '../../src/domain/event-catalogue.ts';
+import { FIXTURE_NOW, instantOf, localDateAfter, localMidnight, slotAfter, slotPlus, type Now } from './slots.ts';
 
 /** Payload parts shared by the fixtures: one centre, one doctor, one patient with both contacts. */
 export const centre = { id: 'centre-blr', name: 'Leap Clinic Indiranagar', timeZone: 'Asia/Kolkata' };
 export const doctor = { id: 'doc-1', name: 'Dr. Meera Rao' };
 export const patient = { id: 'pat-1', name: 'Asha Verma', phone: '+919876543210', email: 'asha@example.com' };
-export const appointment = { id: 'appt-1', bookingReference: 'BK-1001', slotDate: '2026-11-26', slotTime: '09:30', status: 'confirmed' };
+
+/** The fixtures' appointment, its slot 1 day 18.5 hours after `now` (from FIXTURE_NOW: 2026-11-26 09:30 in Kolkata). */
+export const appointmentAt = (now: Now) => ({ id: 'appt-1', bookingReference: 'BK-1001', ...slotAfter(now, { days: 1, hours: 18, minutes: 30 }), status: 'confirmed' });
+export const appointment = appointmentAt(FIXTURE_NOW);
 
 /** A second patient, so fan-out and queue fixtures name more than one person. */
 export const secondPatient = { id: 'pat-2', name: 'Ravi Kumar', phone: '+919812345678', locale: 'hi' };
@@ -21,30 +26,35 @@ export interface RawEnvelope {
 
 export type UpstreamEventType = Exclude<EventType, GeneratedEventType>;
 
-const visit = () => ({ appointment, patient, doctor, centre });
+const visit = (appointment: Appointment) => ({ appointment, patient, doctor, centre });
+type Appointment = ReturnType<typeof appointmentAt>;
 
 /**
  * A valid payload for every type upstream systems may publish, each using its optional fields
  * somewhere so the schemas are exercised beyond their required parts.
  */
-const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> = {
-  'appointment.confirmed': () => ({ ...visit(), payment: { ...money, status: 'paid' } }),
-  'appointment.pending_approval': () => visit(),
-  'appointment.rejected': () => ({ ...visit(), appointment: { ...appointment, status: 'rejected' }, reason: 'Doctor unavailable' }),
-  'appointment.cancelled': () => ({
-    ...visit(),
-    appointment: { ...appointment, status: 'cancelled' },
+const VALID_PAYLOADS: Record<UpstreamEventType, (now: Now) => Record<string, unknown>> = {
+  'appointment.confirmed': (now) => ({ ...visit(appointmentAt(now)), payment: { ...money, status: 'paid' } }),
+  'appointment.pending_approval': (now) => visit(appointmentAt(now)),
+  'appointment.rejected': (now) => ({ ...visit(appointmentAt(now)), appointment: { ...appointmentAt(now), status: 'rejected' }, reason: 'Doctor unavailable' }),
+  'appointment.cancelled': (now) => ({
+    ...visit(appointmentAt(now)),
+    appointment: { ...appointmentAt(now), status: 'cancelled' },
     cancelledBy: 'patient',
     reason: 'Travelling',
     refund: money,
   }),
-  'appointment.rescheduled': () => ({
-    ...visit(),
-    appointment: { ...appointment, slotDate: '2026-11-27', slotTime: '11:00' },
-    previousSlot: { slotDate: appointment.slotDate, slotTime: appointment.slotTime },
-  }),
-  'appointment.completed': () => ({ ...visit(), appointment: { ...appointment, status: 'completed' } }),
-  'appointment.no_show': () => ({ ...visit(), appointment: { ...appointment, status: 'no_show' } }),
+  'appointment.rescheduled': (now) => {
+    const previous = appointmentAt(now);
+    return {
+      ...visit(previous),
+      // From FIXTURE_NOW: moved from 2026-11-26 09:30 to 2026-11-27 11:00.
+      appointment: { ...previous, ...slotPlus(previous, { days: 1, hours: 1, minutes: 30 }) },
+      previousSlot: { slotDate: previous.slotDate, slotTime: previous.slotTime },
+    };
+  },
+  'appointment.completed': (now) => ({ ...visit(appointmentAt(now)), appointment: { ...appointmentAt(now), status: 'completed' } }),
+  'appointment.no_show': (now) => ({ ...visit(appointmentAt(now)), appointment: { ...appointmentAt(now), status: 'no_show' } }),
   'walkin.token_called': () => ({ centre, queue: walkinQueue, token: { number: 'A-017', room: 'Room 3' }, patient }),
   'walkin.queue_updated': () => ({
     centre,
@@ -54,12 +64,12 @@ const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> =
       { number: 'A-018', position: 2, patient: secondPatient },
     ],
   }),
-  'clinical.prescription_ready': () => ({
+  'clinical.prescription_ready': (now) => ({
     prescription: { id: 'rx-1', link: 'https://clinic.example/rx/rx-1' },
     patient,
     doctor,
     centre,
-    appointment,
+    appointment: appointmentAt(now),
   }),
   'clinical.report_ready': () => ({
     report: { id: 'rep-1', name: 'Complete Blood Count', link: 'https://clinic.example/reports/rep-1' },
@@ -67,20 +77,26 @@ const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> =
     doctor,
     centre,
   }),
-  'doctor.emergency_leave': () => ({
+  'doctor.emergency_leave': (now) => {
+    const appointment = appointmentAt(now);
+    const second = { ...appointment, id: 'appt-2', bookingReference: 'BK-1002', ...slotPlus(appointment, { minutes: 30 }) };
+    // From FIXTURE_NOW: the whole of 26 November, both slots (09:30 and 10:00) inside it.
+    const leave = { from: localMidnight(appointment.slotDate), until: localMidnight(slotPlus(second, { days: 1 }).slotDate) };
+    return {
     doctor,
     centre,
-    leave: { from: '2026-11-26T00:00:00+05:30', until: '2026-11-27T00:00:00+05:30', reason: 'Family emergency' },
+    leave: { ...leave, reason: 'Family emergency' },
     affected: [
       { appointment, patient, refund: money, rescheduleLink: 'https://clinic.example/reschedule/appt-1' },
       {
-        appointment: { ...appointment, id: 'appt-2', bookingReference: 'BK-1002', slotTime: '10:00' },
+        appointment: second,
         patient: secondPatient,
         refund: { amount: '800.00', currency: 'INR' },
         rescheduleLink: 'https://clinic.example/reschedule/appt-2',
       },
     ],
-  }),
+    };
+  },
   'billing.bill_generated': () => ({ centre, bill: { id: 'bill-1', number: 'INV-2026-0042', ...money }, patient }),
   'billing.refund_processed': () => ({
     centre,
@@ -89,9 +105,10 @@ const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> =
     patient,
   }),
   'billing.deposit_received': () => ({ centre, deposit: { id: 'dep-1', amount: '500.00', currency: 'INR', method: 'upi' }, patient }),
-  'package.purchased': () => ({
+  'package.purchased': (now) => ({
     centre,
-    package: { id: 'pkg-1', name: 'Physiotherapy 10 sessions', sessionsTotal: 10, sessionsUsed: 0, validUntil: '2027-05-31' },
+    // From FIXTURE_NOW: 2027-05-31.
+    package: { id: 'pkg-1', name: 'Physiotherapy 10 sessions', sessionsTotal: 10, sessionsUsed: 0, validUntil: localDateAfter(now, 188) },
     patient,
     amount: { amount: '9000.00', currency: 'INR' },
   }),
@@ -100,9 +117,10 @@ const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> =
     package: { id: 'pkg-1', name: 'Physiotherapy 10 sessions', sessionsTotal: 10, sessionsUsed: 3 },
     patient,
   }),
-  'package.expired': () => ({
+  'package.expired': (now) => ({
     centre,
-    package: { id: 'pkg-1', name: 'Physiotherapy 10 sessions', validUntil: '2026-11-24T00:00:00+05:30' },
+    // Expired at the start of today at the centre.
+    package: { id: 'pkg-1', name: 'Physiotherapy 10 sessions', validUntil: localMidnight(localDateAfter(now)) },
     patient,
   }),
   'package.exhausted': () => ({
@@ -116,18 +134,28 @@ const VALID_PAYLOADS: Record<UpstreamEventType, () => Record<string, unknown>> =
 /** The 20 types upstream systems may publish, in catalogue order. */
 export const UPSTREAM_TYPES = Object.keys(VALID_PAYLOADS) as UpstreamEventType[];
 
-/** A valid envelope of `type` with a fresh, namespaced eventId. Every call builds new objects. */
-export function validEnvelope(type: UpstreamEventType, overrides: Partial<RawEnvelope> = {}): RawEnvelope {
+/**
+ * A valid envelope of `type` with a fresh, namespaced eventId, occurred at `now`, its slots after
+ * `now`. A test on a clock other than `fixedClock(FIXTURE_NOW)` passes that clock (the real one
+ * included). Every call builds new objects.
+ */
+export function validEnvelope(type: UpstreamEventType, overrides: Partial<RawEnvelope> = {}, now: Now = FIXTURE_NOW): RawEnvelope {
   return {
     eventId: `his:${randomUUID()}`,
     type,
-    occurredAt: '2026-11-24T09:30:00Z',
+    occurredAt: instantOf(now).toISOString().replace('.000Z', 'Z'),
     // A deep copy: a test that edits its payload must not change the shared patient for later tests.
-    data: structuredClone(VALID_PAYLOADS[type]()),
+    data: structuredClone(VALID_PAYLOADS[type](now)),
     ...overrides,
   };
 }
 
-export function confirmedEnvelope(overrides: Partial<RawEnvelope> = {}): RawEnvelope {
-  return validEnvelope('appointment.confirmed', overrides);
+export function confirmedEnvelope(overrides: Partial<RawEnvelope> = {}, now: Now = FIXTURE_NOW): RawEnvelope {
+  return validEnvelope('appointment.confirmed', overrides, now);
 }
+
+/** The builders for a test on `clock` (the real one included): each envelope is built for the clock's now when built. */
+export const envelopesOn = (clock: Clock) => ({
+  validEnvelope: (type: UpstreamEventType, overrides: Partial<RawEnvelope> = {}) => validEnvelope(type, overrides, clock),
+  confirmedEnvelope: (overrides: Partial<RawEnvelope> = {}) => confirmedEnvelope(overrides, clock),
+});

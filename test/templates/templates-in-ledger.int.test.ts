@@ -8,14 +8,17 @@ import type { WhatsAppContent } from '../../src/domain/templates/template-conten
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { centre, patient, secondPatient, validEnvelope, type RawEnvelope } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { centre, patient, secondPatient, type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 let standin: StandinServer;
 let renders = 0;

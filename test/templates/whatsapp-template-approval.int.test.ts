@@ -6,13 +6,16 @@ import type { WhatsAppContent } from '../../src/domain/templates/template-conten
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { centre, validEnvelope, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { FIXTURE_NOW } from '../support/slots.ts';
+import { centre, type RawEnvelope, type UpstreamEventType, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY, wabaTemplate, type Dialog360Standin, type WabaTemplate } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
 
-const clock = fixedClock('2026-11-24T09:30:00Z');
+const clock = fixedClock(FIXTURE_NOW);
+// Events are built for the clock's now when built: their slots lie ahead of it.
+const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 let standin: Dialog360Standin;
 let accountTemplates: WabaTemplate[];

@@ -6,10 +6,14 @@ import { createLogger } from '../../../src/telemetry/logger.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../../support/amqp-names.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { TEST_AMQP_URL } from '../../support/env.ts';
-import { validEnvelope, type RawEnvelope, type UpstreamEventType } from '../../support/envelopes.ts';
+import { realClock } from '../../support/clock.ts';
+import { type RawEnvelope, type UpstreamEventType, envelopesOn } from '../../support/envelopes.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
+
+// This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
+const { validEnvelope } = envelopesOn(realClock);
 
 /**
  * Every timeout the fault tests rely on, short so an outage is felt and left within seconds: the

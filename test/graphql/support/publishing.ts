@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { Clock } from '../../../src/domain/clock.ts';
 import type { Service } from '../../../src/service.ts';
 import { validEnvelope, type RawEnvelope } from '../../support/envelopes.ts';
 import { INGEST_TOKEN } from '../../support/service.ts';
 import { gqlData } from './graphql-client.ts';
 
-/** A confirmation at a centre of its own, so a test's subscriptions hear only what it publishes. */
-export function confirmedAtNewCentre(): { raw: RawEnvelope; centreId: string } {
+/**
+ * A confirmation at a centre of its own, so a test's subscriptions hear only what it publishes;
+ * its slot ahead of `clock` (the service's clock).
+ */
+export function confirmedAtNewCentre(clock?: Clock): { raw: RawEnvelope; centreId: string } {
   const centreId = `centre-${randomUUID()}`;
-  const raw = validEnvelope('appointment.confirmed');
+  const raw = validEnvelope('appointment.confirmed', {}, clock);
   const data = raw.data as { centre: Record<string, unknown> };
   data.centre = { ...data.centre, id: centreId };
   return { raw, centreId };
