@@ -1,4 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRoutingRule } from '../../src/commands/routing-rules/create-routing-rule.ts';
+import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
+import { publishTemplateVersion } from '../../src/commands/templates/template-commands.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { readStreamToArray } from '../../src/ledger/event-store.ts';
+import { systemClock } from '../../src/service.ts';
+import { centre, validEnvelope } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
 import type { ChannelTransport, OutboundMessage } from '../../src/channels/channel-port.ts';
 import { createTransports } from '../../src/channels/providers/create-transports.ts';
 import { createMsg91SmsAdapter } from '../../src/channels/providers/msg91-sms.ts';
@@ -242,5 +252,73 @@ describe('MSG91 delivery reports', () => {
   it('refuses a wrong secret and a body that is no report', () => {
     expect(parseMsg91Webhook(json(msg91V3Report(REQUEST_ID, { number: '919876543210', status: 1 }), 'guess'), config)).toMatchObject({ ok: false, error: { kind: 'bad-signature' } });
     expect(parseMsg91Webhook(form('data=not-json'), config)).toMatchObject({ ok: false, error: { kind: 'malformed' } });
+  });
+});
+
+describe('MSG91 delivery reports through the service', () => {
+  const STAFF_SMS = '+919800011122';
+  let service: TestService;
+  const deps = () => ({ store: service.store, clock: systemClock });
+  const must = <T>(result: { ok: true; value: T } | { ok: false; error: unknown }): T => {
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    return result.value;
+  };
+
+  beforeAll(async () => {
+    const sms = createSmsTransport({ routes: [{ prefix: '+91', adapter: createMsg91SmsAdapter({ authKey: STANDIN_MSG91_AUTH_KEY, baseUrl: msg91.url }) }] });
+    service = await startTestService({ transports: { sms }, webhooks: { msg91: { secret: WEBHOOK_SECRET } }, dispatcher: { pollIntervalMs: 20 } });
+    // A staff member reached by SMS only, and an SMS template that names its MSG91 template.
+    await service.whenProcessed(must(await upsertStaffMember(deps(), {
+      input: { id: 'sam-sms', name: 'Sam Menon', roles: ['accounts'], centreIds: [centre.id], contacts: { sms: STAFF_SMS } }, actor: 'alice-admin',
+    })).position!);
+    await service.whenProcessed(must(await createRoutingRule(deps(), {
+      ruleId: 'bills-to-sam-by-sms', actor: 'alice-admin',
+      input: { name: 'Bills to Sam by SMS', eventTypes: ['billing.bill_generated'], targets: { staffIds: ['sam-sms'] }, channels: ['sms'], priority: 500 },
+    })).position);
+    must(await publishTemplateVersion(deps(), {
+      key: { eventType: 'billing.bill_generated', channel: 'sms', locale: 'en', centreId: null },
+      actor: 'alice-admin',
+      content: {
+        channel: 'sms',
+        text: '{{ centreName }}: bill {{ billNumber }} for {{ amount }} was generated.',
+        dlt: { templateId: '1207161234567890123', registeredText: '{#var#}: bill {#var#} for {#var#} was generated.', category: 'service-implicit', variableTypes: ['text', 'reference', 'amount'] },
+        provider: { templateId: '65f0c0ffee0123456789abcd', variables: { centre: '{{ centreName }}', bill: '{{ billNumber }}', amount: '{{ amount }}' } },
+      },
+    }));
+  }, 60_000);
+  afterAll(async () => service?.stop());
+
+  const post = (body: string, contentType: string, secret = WEBHOOK_SECRET) =>
+    fetch(new URL(`/webhooks/msg91/${secret}`, service.url), { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  it('records a report once per request, number and status, and moves the SMS to delivered', async () => {
+    // Given a bill alert sent to Sam through MSG91
+    const raw = validEnvelope('billing.bill_generated');
+    await recordAndProject(service, raw);
+    const row = await until(() => service.db.selectFrom('notifications').select(['notification_id', 'provider_message_id'])
+      .where('event_id', '=', raw.eventId).where('channel', '=', 'sms').where('status', '=', 'sent').executeTakeFirst(), { what: 'the SMS to be sent' });
+    const send = msg91.sends.find((s) => s.requestId === row.provider_message_id)!;
+    expect(send).toMatchObject({ templateId: '65f0c0ffee0123456789abcd', recipients: [{ mobiles: '919800011122', bill: expect.any(String), amount: expect.any(String) }] });
+
+    // When a wrong secret is tried, and the same delivered report comes three times, in v2 and v3 shapes
+    const guessed = await post(msg91V2ReportBody(send.requestId, [{ number: '919800011122', status: 1 }]), 'application/x-www-form-urlencoded', 'x'.repeat(34));
+    expect(guessed.status).toBe(404);
+    expect(await guessed.json()).toEqual({ error: 'not found' });
+    const answers = [];
+    for (const body of [msg91V2ReportBody(send.requestId, [{ number: '919800011122', status: 1 }]), msg91V2ReportBody(send.requestId, [{ number: '919800011122', status: 1 }])]) {
+      answers.push(await (await post(body, 'application/x-www-form-urlencoded')).json());
+    }
+    answers.push(await (await post(JSON.stringify(msg91V3Report(send.requestId, { number: '919800011122', status: 1 })), 'application/json')).json());
+
+    // Then one callback is recorded, the others are its repeats, and the notification is delivered
+    const callbackId = (answers[0] as { callbackId: string }).callbackId;
+    expect(answers).toEqual([{ recorded: true, callbackId }, { recorded: false, callbackId }, { recorded: false, callbackId }]);
+    const [callback] = await readStreamToArray(service.store, streamName.providerCallback(callbackId));
+    expect(callback).toMatchObject({ type: 'ProviderCallbackReceived', data: { provider: 'msg91', reports: [{ providerMessageId: send.requestId, status: 'delivered' }] } });
+    await service.whenProcessed(callback!.position);
+    await until(async () => (await service.db.selectFrom('notifications').select('status').where('notification_id', '=', row.notification_id).executeTakeFirst())?.status === 'delivered' || null,
+      { what: 'the SMS to be delivered' });
+    const reported = (await readStreamToArray(service.store, streamName.notification(row.notification_id))).filter((e) => e.type === 'StatusReported');
+    expect(reported.map((e) => (e.data as { status: string }).status)).toEqual(['delivered']);
   });
 });
