@@ -76,6 +76,13 @@ export function mountWebhooks(http: HttpServer, configs: WebhookConfigs, recorde
   const msg91Reports = msg91 ? handle('msg91', (req) => parseMsg91Webhook(req, msg91), `${MSG91_WEBHOOK_PREFIX}<secret>`) : null;
   http.route('POST', `${MSG91_WEBHOOK_PREFIX}*`, async (req, res, url) => {
     if (!msg91Reports || !msg91PathSecretValid(url.pathname, msg91!)) return sendJson(res, 404, { error: 'not found' });
-    return msg91Reports(req, res);
+    try {
+      await msg91Reports(req, res);
+    } catch (error) {
+      // Answered here, so the server's own error log never shows the path and its secret.
+      recorder.logger.error({ err: error, provider: 'msg91' }, 'webhook failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    }
   });
 }
