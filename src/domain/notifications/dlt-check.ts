@@ -30,7 +30,8 @@ const LINK = /https?:\/\/|www\./i;
  * - `time`: an hour with optional minutes and words around it (`10:30 AM`, `9 am`, `सुबह 10:30`);
  * - `url`: one http(s) or `www.` link without spaces;
  * - `phone`: 6 to 15 digits, optionally after `+`, with spaces or hyphens between;
- * - `amount`: an optional currency (`₹`, `Rs.`, `INR`), digits with Indian or western grouping, up to 2 decimals;
+ * - `amount`: an optional currency (`₹`, `Rs.`, `INR`, `US$`), digits with Indian or western grouping, up to 3 decimals
+ *   (as the templates' money format writes it);
  * - `reference`: an id such as a token, bill or report number: letters, digits and `- _ / # .`, no spaces;
  * - `text`: anything.
  * No type but `url` may carry a link, whatever else it looks like.
@@ -41,7 +42,7 @@ const TYPE_RULES: Record<DltVariableType, { pattern: RegExp; describe: string }>
   time: { pattern: /^[\p{L}\p{M}\s.]*\p{Nd}{1,2}([:.]\p{Nd}{2})?[\p{L}\p{M}\s.]*$/u, describe: 'a time' },
   url: { pattern: /^(https?:\/\/|www\.)\S+$/i, describe: 'a link' },
   phone: { pattern: /^\+?\d(?:[\s-]?\d){5,14}$/, describe: 'a phone number' },
-  amount: { pattern: /^(₹|Rs\.?|INR)?\s?(\d{1,3}(,\d{2,3})+|\d+)(\.\d{1,2})?$/, describe: 'an amount' },
+  amount: { pattern: /^(\p{Sc}|Rs\.?|[A-Z]{3}|[A-Z]{1,2}\p{Sc})?\s?(\d{1,3}(,\d{2,3})+|\d+)(\.\d{1,3})?$/u, describe: 'an amount' },
   reference: { pattern: /^[\p{L}\p{N}][\p{L}\p{N}\-_/#.]*$/u, describe: 'a reference' },
   text: { pattern: /^[\s\S]*$/, describe: 'text' },
 };
