@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ChannelProvidersOptions } from './channels/providers/create-transports.ts';
+import { SMS_PROVIDERS, smsProviderSupportsDlt, type ChannelProvidersOptions, type SmsRoutingOptions } from './channels/providers/create-transports.ts';
 import { createSnsCertificateFetcher } from './channels/webhooks/sns-certificate-fetcher.ts';
 import type { WebhookConfigs } from './channels/webhooks/webhook-types.ts';
 import type { Channel } from './domain/event-catalogue.ts';
+import { parseSmsRoutes, smsRoutesWithin, type SmsRoute } from './domain/notifications/sms-routes.ts';
 
 export type { WebhookConfigs };
 
@@ -22,7 +23,15 @@ export interface ProviderConfig extends ProviderSettings {
 }
 
 /** Provider addresses: overridden only for stand-ins and regional endpoints, and each must be a web address. */
-const URL_VARIABLES = ['WHATSAPP_360DIALOG_BASE_URL', 'SES_ENDPOINT', 'TWILIO_BASE_URL', 'TWILIO_STATUS_CALLBACK_URL', 'FCM_BASE_URL', 'FCM_TOKEN_URL'] as const;
+const URL_VARIABLES = ['WHATSAPP_360DIALOG_BASE_URL', 'SES_ENDPOINT', 'TWILIO_BASE_URL', 'TWILIO_STATUS_CALLBACK_URL', 'MSG91_BASE_URL', 'FCM_BASE_URL', 'FCM_TOKEN_URL'] as const;
+
+/** The path secret is MSG91 reports' only credential: long enough not to be guessed, safe in a URL path. */
+const MIN_WEBHOOK_SECRET_LENGTH = 24;
+/** The numbers India's DLT rules bind. */
+const INDIA = '+91';
+
+type TwilioSettings = NonNullable<SmsRoutingOptions['twilio']>;
+type Msg91Settings = NonNullable<SmsRoutingOptions['msg91']>;
 
 const ServiceAccount = z.object({ client_email: z.string().min(1), private_key: z.string().min(1), project_id: z.string().optional() });
 
@@ -89,22 +98,40 @@ export function loadProviderConfig(env: Readonly<Record<string, string | undefin
     };
   }
 
-  if (value('TWILIO_ACCOUNT_SID') && !sandboxRequested.includes('sms')) {
+  const smsSandboxed = sandboxRequested.includes('sms');
+  let twilio: TwilioSettings | undefined;
+  if (value('TWILIO_ACCOUNT_SID') && !smsSandboxed) {
     need('SMS (Twilio)', ['TWILIO_AUTH_TOKEN']);
     const from = value('TWILIO_FROM');
     const service = value('TWILIO_MESSAGING_SERVICE_SID');
     if (!from === !service) problems.push('exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID is required when SMS (Twilio) is enabled');
-    providers.sms = {
-      enabled: true,
-      provider: 'twilio',
-      options: {
-        accountSid: value('TWILIO_ACCOUNT_SID')!,
-        authToken: value('TWILIO_AUTH_TOKEN') ?? '',
-        sender: service ? { messagingServiceSid: service } : { from: from ?? '' },
-        ...opt('statusCallbackUrl', value('TWILIO_STATUS_CALLBACK_URL')),
-        ...opt('baseUrl', value('TWILIO_BASE_URL')),
-      },
+    twilio = {
+      accountSid: value('TWILIO_ACCOUNT_SID')!,
+      authToken: value('TWILIO_AUTH_TOKEN') ?? '',
+      sender: service ? { messagingServiceSid: service } : { from: from ?? '' },
+      ...opt('statusCallbackUrl', value('TWILIO_STATUS_CALLBACK_URL')),
+      ...opt('baseUrl', value('TWILIO_BASE_URL')),
     };
+  }
+  let msg91: Msg91Settings | undefined;
+  if (value('MSG91_AUTH_KEY') && !smsSandboxed) {
+    // Its reports are how a message becomes delivered (and how a missing one triggers a fallback).
+    need('SMS (MSG91)', ['MSG91_WEBHOOK_SECRET']);
+    msg91 = { authKey: value('MSG91_AUTH_KEY')!, ...opt('baseUrl', value('MSG91_BASE_URL')) };
+  }
+  const webhookSecret = value('MSG91_WEBHOOK_SECRET');
+  if (webhookSecret !== undefined) {
+    if (webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH || !/^[A-Za-z0-9_-]+$/.test(webhookSecret)) {
+      problems.push(`MSG91_WEBHOOK_SECRET must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters of A-Z, a-z, 0-9, _ and -: it is the only credential of MSG91's reports`);
+    } else {
+      webhooks.msg91 = { secret: webhookSecret };
+    }
+  }
+  const routes = smsRoutes(value('SMS_ROUTES'), { twilio, msg91, sandboxed: smsSandboxed }, options.requireExplicitSandbox, problems);
+  if (twilio && !msg91 && value('SMS_ROUTES') === undefined) {
+    providers.sms = { enabled: true, provider: 'twilio', options: twilio };
+  } else if ((twilio || msg91) && routes.length > 0) {
+    providers.sms = { enabled: true, provider: 'routes', options: { ...(twilio ? { twilio } : {}), ...(msg91 ? { msg91 } : {}), routes } };
   }
   if (value('TWILIO_AUTH_TOKEN')) webhooks.sms = { authToken: value('TWILIO_AUTH_TOKEN')! };
 
@@ -130,6 +157,45 @@ export function loadProviderConfig(env: Readonly<Record<string, string | undefin
     }
   }
   return { channels: providers, webhooks, sandboxRequested, problems };
+}
+
+/**
+ * SMS_ROUTES, or the routes the configured providers imply: Twilio alone takes every number, MSG91
+ * alone too, and both split at +91. A route must name a configured provider; once a database is
+ * set, +91 numbers must reach a DLT provider, since operators block (and bill) the rest.
+ */
+function smsRoutes(
+  text: string | undefined,
+  configured: { twilio: TwilioSettings | undefined; msg91: Msg91Settings | undefined; sandboxed: boolean },
+  requireDlt: boolean,
+  problems: string[],
+): SmsRoute[] {
+  let routes: SmsRoute[];
+  if (text === undefined) {
+    if (configured.twilio && configured.msg91) routes = [{ prefix: INDIA, provider: 'msg91' }, { prefix: '*', provider: 'twilio' }];
+    else if (configured.twilio) routes = [{ prefix: '*', provider: 'twilio' }];
+    else if (configured.msg91) routes = [{ prefix: '*', provider: 'msg91' }];
+    else routes = [];
+  } else {
+    const parsed = parseSmsRoutes(text, SMS_PROVIDERS);
+    for (const problem of parsed.problems) problems.push(`SMS_ROUTES ${problem}`);
+    routes = parsed.routes;
+  }
+  // A sandboxed SMS channel sends nothing, so its routes lead nowhere yet.
+  if (configured.sandboxed) return routes;
+  const enabling = { twilio: 'TWILIO_ACCOUNT_SID', msg91: 'MSG91_AUTH_KEY' } as const;
+  for (const route of routes) {
+    const provider = route.provider as keyof typeof enabling;
+    if (!configured[provider]) problems.push(`SMS_ROUTES sends ${route.prefix} to ${route.provider}, which is not configured (${enabling[provider]})`);
+  }
+  if (requireDlt) {
+    for (const route of smsRoutesWithin(routes, INDIA)) {
+      if (!smsProviderSupportsDlt(route.provider)) {
+        problems.push(`SMS_ROUTES sends ${INDIA} numbers (route ${route.prefix}) to ${route.provider}, which cannot send India's DLT registration: route ${INDIA} to msg91, or run SMS in sandbox mode with CHANNELS_SANDBOX=sms`);
+      }
+    }
+  }
+  return routes;
 }
 
 function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

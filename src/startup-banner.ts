@@ -14,7 +14,7 @@ export interface BannerFacts {
 const PROVIDER_HINTS: Partial<Record<Channel, string>> = {
   whatsapp: 'WHATSAPP_360DIALOG_API_KEY + WHATSAPP_WEBHOOK_SECRET',
   email: 'SES_REGION + SES_FROM_ADDRESS',
-  sms: 'TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)',
+  sms: 'MSG91_AUTH_KEY + MSG91_WEBHOOK_SECRET (India, DLT) and/or TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_FROM; SMS_ROUTES picks by prefix',
   push: 'FCM_SERVICE_ACCOUNT (the service-account JSON)',
 };
 

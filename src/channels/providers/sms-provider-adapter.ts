@@ -1,5 +1,5 @@
 import type { ChannelTransport, OutboundMessage, SendOutcome } from '../channel-port.ts';
-import { wrongChannel } from './send-failure.ts';
+import { permanent, wrongChannel } from './send-failure.ts';
 
 /** One SMS as any provider needs it. */
 export interface SmsSendRequest {
@@ -13,6 +13,11 @@ export interface SmsSendRequest {
    * numbers whose text does not match a registered template. Providers without a DLT parameter ignore it.
    */
   dltTemplateId?: string;
+  /**
+   * The provider's own template and its rendered, named variables (MSG91's Flow API sends these
+   * instead of the text). Providers that take the text alone ignore it.
+   */
+  providerTemplate?: { templateId: string; variables: Record<string, string> };
 }
 
 /**
@@ -35,7 +40,8 @@ export interface DltSenderConfig {
 }
 
 export interface SmsTransportOptions {
-  defaultAdapter: SmsProviderAdapter;
+  /** Takes the numbers no route takes; without one, such a number fails permanently with `no-sms-route`. */
+  defaultAdapter?: SmsProviderAdapter;
   /** Numbers starting with a prefix (e.g. `+91`) go to its adapter; the longest prefix wins. */
   routes?: { prefix: string; adapter: SmsProviderAdapter }[];
 }
@@ -43,13 +49,15 @@ export interface SmsTransportOptions {
 /** The SMS channel over one or more provider adapters, chosen by the recipient's number. */
 export function createSmsTransport(options: SmsTransportOptions): ChannelTransport {
   const routes = [...(options.routes ?? [])].sort((a, b) => b.prefix.length - a.prefix.length);
-  const adapters = new Set([options.defaultAdapter, ...routes.map((route) => route.adapter)]);
-  const adapterFor = (to: string): SmsProviderAdapter =>
+  const adapters = new Set([...(options.defaultAdapter ? [options.defaultAdapter] : []), ...routes.map((route) => route.adapter)]);
+  const first = options.defaultAdapter ?? routes[0]?.adapter;
+  if (!first) throw new Error('an SMS transport needs a default adapter or a route');
+  const adapterFor = (to: string): SmsProviderAdapter | undefined =>
     routes.find((route) => to.startsWith(route.prefix))?.adapter ?? options.defaultAdapter;
 
   return {
     channel: 'sms',
-    provider: options.defaultAdapter.provider,
+    provider: first.provider,
     send(message: OutboundMessage, signal?: AbortSignal) {
       const { rendered } = message;
       if (rendered.channel !== 'sms') return wrongChannel('sms', rendered.channel);
@@ -59,8 +67,11 @@ export function createSmsTransport(options: SmsTransportOptions): ChannelTranspo
         text: rendered.text,
         segments: rendered.segments,
         ...(rendered.dltTemplateId === undefined ? {} : { dltTemplateId: rendered.dltTemplateId }),
+        ...(rendered.providerTemplate === undefined ? {} : { providerTemplate: rendered.providerTemplate }),
       };
-      return adapterFor(message.to).send(request, signal);
+      const adapter = adapterFor(message.to);
+      if (!adapter) return Promise.resolve(permanent(first.provider, 'no-sms-route', 'no SMS route takes this number'));
+      return adapter.send(request, signal);
     },
     async close() {
       await Promise.all([...adapters].map((adapter) => adapter.close?.()));

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../../domain/result.ts';
 import type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/notifications/provider-callback-events.ts';
 
+import type { Msg91WebhookConfig } from './msg91-webhook.ts';
 import type { SesSnsWebhookConfig } from './ses-sns-webhook.ts';
 import type { TwilioWebhookConfig } from './twilio-webhook.ts';
 import type { WhatsAppWebhookConfig } from './whatsapp-webhook.ts';
@@ -11,6 +12,8 @@ export interface WebhookConfigs {
   whatsapp: WhatsAppWebhookConfig | null;
   ses: SesSnsWebhookConfig | null;
   sms: TwilioWebhookConfig | null;
+  /** MSG91's delivery reports; optional so configurations written before it still type. */
+  msg91?: Msg91WebhookConfig | null;
 }
 
 export type { ContactSuppression, InboundReply, ProviderStatusReport } from '../../domain/notifications/provider-callback-events.ts';
