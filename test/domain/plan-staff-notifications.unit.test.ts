@@ -7,7 +7,7 @@ import { planStaffNotifications, staffNotificationIdFor, type StaffPlanningTempl
 import type { PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
 import type { ContactBlock } from '../../src/domain/notifications/preference-events.ts';
 import type { StaffContacts, StaffMember } from '../../src/domain/staff-routing/staff-directory.ts';
-import { staffPlanningTemplates } from '../../src/domain/templates/planning-templates.ts';
+import { shippedTemplates, staffPlanningTemplates, staffPlanningTemplatesFrom } from '../../src/domain/templates/planning-templates.ts';
 import { validEnvelope } from '../support/envelopes.ts';
 
 const now = new Date('2026-11-24T09:00:00Z');
@@ -121,5 +121,36 @@ describe('planning the alerts of a staff event', () => {
 
   it('given nobody was routed, when planned, then nothing is planned', () => {
     expect(plan([])).toEqual([]);
+  });
+});
+
+describe('an SMS under its DLT registration', () => {
+  const dltTemplates = (registeredText: string): StaffPlanningTemplates => staffPlanningTemplatesFrom({
+    current: (key) => (key === 'billing.bill_generated:sms:en'
+      ? {
+          key,
+          version: 3,
+          locale: 'en',
+          centreId: null,
+          content: {
+            channel: 'sms',
+            text: 'Bill {{ billNumber }} of {{ amount }} generated at {{ centreName }}. -Leap',
+            dlt: { templateId: '1107160000000000001', registeredText, category: 'service-implicit', variableTypes: ['reference', 'amount', 'text'] },
+            provider: { templateId: 'msg91-tpl-1', variables: { bill: '{{ billNumber }}', amount: '{{ amount }}', centre: '{{ centreName }}' } },
+          },
+        }
+      : shippedTemplates.current(key)),
+    approval: () => 'unknown',
+  });
+
+  it('is planned when the filled registered text is exactly what goes out', () => {
+    const [decision] = plan([routed('sms')], { templates: dltTemplates('Bill {#var#} of {#var#} generated at {#var#}. -Leap') });
+    expect(decision).toMatchObject({ kind: 'planned', event: { content: { channel: 'sms', dltTemplateId: '1107160000000000001', providerTemplate: { templateId: 'msg91-tpl-1' } } } });
+  });
+
+  it('is suppressed as dlt-mismatch, naming the template, when the text differs from its registration', () => {
+    const [decision] = plan([routed('sms')], { templates: dltTemplates('Bill {#var#} for {#var#} generated at {#var#}. -Leap') });
+    expect(decision).toMatchObject({ kind: 'suppressed', event: { reason: 'dlt-mismatch' } });
+    expect(decision!.kind === 'suppressed' && decision!.event.detail).toContain('billing.bill_generated:sms:en v3');
   });
 });

@@ -76,6 +76,7 @@ export const SUPPRESSION_REASONS = [
   'covered-by-emergency-leave',
   'channel-paused',
   'template-not-approved',
+  'dlt-mismatch',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

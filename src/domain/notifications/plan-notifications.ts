@@ -6,6 +6,7 @@ import type { NotificationPlanned, NotificationSuppressed, Recipient, Selection,
 import type { Patient, Slot } from '../intake/payload-parts.ts';
 import { slotInstant } from '../slot-instant.ts';
 import { DEFAULT_DEADLINE_RULES, sendByFor } from './relevance-deadline.ts';
+import { checkDlt } from './dlt-check.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
@@ -54,6 +55,11 @@ export function chooseAndRender(
   const variables = variablesFor(template);
   const rendered = templates.render(chosen, variables);
   if (!rendered.ok) return { ok: false, reason: 'template-error', detail: rendered.error.message };
+  // An SMS that does not match its DLT registration is blocked by the operator, and still billed: never send it.
+  if (chosen.content.channel === 'sms' && rendered.value.channel === 'sms') {
+    const dlt = checkDlt(chosen.content, rendered.value);
+    if (!dlt.ok) return { ok: false, reason: 'dlt-mismatch', detail: `template ${chosen.key} v${chosen.version}, variable ${dlt.error.variable}: ${dlt.error.message}` };
+  }
   return { ok: true, template, variables, content: rendered.value };
 }
 
