@@ -128,8 +128,12 @@ describe('reminders of a confirmed appointment', () => {
     await untilReminders(service, 'appt-moved', ['24h:moved', '2h:moved', '30m:moved', '24h:scheduled', '2h:scheduled', '30m:scheduled']);
 
     for (const before of [24 * HOUR, 2 * HOUR, 30 * MINUTE]) await nothingMoreAt(T - before + 500, 'appt-moved', []);
+    // Each reminder is sent before the clock moves on: past its deadline (half its offset after it
+    // was due) it would expire instead, as it must.
     await fireAt(T2 - 24 * HOUR + 500, 'appt-moved', ['24h']);
+    await untilReminderMessagesSent(service, 'appt-moved', 2);
     await fireAt(T2 - 2 * HOUR + 500, 'appt-moved', ['24h', '2h']);
+    await untilReminderMessagesSent(service, 'appt-moved', 4);
     await fireAt(T2 - 30 * MINUTE + 500, 'appt-moved', ['24h', '2h', '30m']);
     const messages = await untilReminderMessagesSent(service, 'appt-moved', 6);
     const rows = await remindersOf(service, 'appt-moved');
@@ -192,6 +196,7 @@ describe('reminders of a confirmed appointment', () => {
     expect(rows.map((r) => new Date(r.due_at).toISOString())).toEqual(['2027-01-14T03:45:00.000Z', '2027-01-15T01:45:00.000Z', '2027-01-15T03:15:00.000Z']);
     await nothingMoreAt(Date.parse('2027-01-15T01:44:59Z'), 'appt-ktm', []);
     await fireAt(Date.parse('2027-01-15T01:45:00.500Z'), 'appt-ktm', ['2h']);
+    await untilReminderMessagesSent(service, 'appt-ktm', 2);
     await nothingMoreAt(Date.parse('2027-01-15T03:14:59Z'), 'appt-ktm', ['2h']);
     await fireAt(Date.parse('2027-01-15T03:15:00.500Z'), 'appt-ktm', ['2h', '30m']);
     await untilReminderMessagesSent(service, 'appt-ktm', 4);
