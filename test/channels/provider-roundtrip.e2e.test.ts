@@ -10,7 +10,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { startSesLocal, type SesLocal } from '../support/standins/ses-local.ts';
 import { makeSnsSigningIdentity, signSnsMessage, snsNotification, TEST_CERT_URL, TEST_TOPIC_ARN } from '../support/standins/sns-signer.ts';
 import type { StandinServer } from '../support/standins/standin-server.ts';
-import { start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
+import { approvedDefaultTemplates, start360DialogStandin, STANDIN_360DIALOG_KEY } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
 
 // This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
@@ -23,7 +23,8 @@ let ses: SesLocal;
 let service: TestService;
 
 beforeAll(async () => {
-  whatsapp = await start360DialogStandin();
+  // A configured account is synced at start: it holds the templates we ship, approved.
+  whatsapp = await start360DialogStandin({ templates: approvedDefaultTemplates() });
   ses = await startSesLocal();
   service = await startTestService({
     env: {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TEMPLATES } from '../../../src/domain/templates/default-templates.ts';
 import { headerOf, startStandin, type RecordedRequest, type StandinAnswer, type StandinServer } from './standin-server.ts';
 
 export const STANDIN_360DIALOG_KEY = 'test-d360-key';
@@ -220,4 +221,16 @@ function refuseTemplate(templates: WabaTemplate[], sent: NonNullable<SentMessage
   const filled = bodyText.replace(/\{\{(\d+)\}\}/g, (_, n: string) => values[Number(n) - 1] ?? '');
   if ([...filled].length > 1024) return refused(132005, 'Translated text too long', 'Translated text too long');
   return undefined;
+}
+
+/**
+ * The account of a clinic that had every template we ship approved as it stands (each default's
+ * current WhatsApp version): what a configured service syncs with at start.
+ */
+export function approvedDefaultTemplates(): WabaTemplate[] {
+  return DEFAULT_TEMPLATES.flatMap((t) => {
+    const content = t.versions.at(-1)!;
+    if (content.channel !== 'whatsapp') return [];
+    return [wabaTemplate(content.name, content.language, content.body, content.button ? { urlButton: `${content.button.baseUrl}{{1}}` } : {})];
+  });
 }
