@@ -75,7 +75,7 @@ describe('the reminder scheduler', () => {
     }
     for (const appointmentId of appointments) await untilReminders(two, appointmentId, ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
 
-    for (const before of [24 * HOUR, 2 * HOUR, 30 * MINUTE]) {
+    for (const [i, before] of [24 * HOUR, 2 * HOUR, 30 * MINUTE].entries()) {
       clock.set(new Date(T - before + 500));
       one.reminders!.poke();
       two.reminders!.poke();
@@ -83,6 +83,11 @@ describe('the reminder scheduler', () => {
         const rows = await one.db.selectFrom('reminders').select('status').where('appointment_id', 'in', appointments).where('due_at', '<=', clock.now()).execute();
         return rows.every((r) => r.status === 'fired');
       }, { what: 'every due reminder to fire' });
+      // Sent before the clock moves on: past its deadline a reminder would expire instead, as it must.
+      await until(async () => {
+        const all = (await Promise.all(appointments.map((a) => reminderNotifications(one, a)))).flat();
+        return all.length === 20 * (i + 1) && all.every((m) => m.status === 'sent');
+      }, { what: 'the due reminders to be sent' });
     }
     const rows = await one.db.selectFrom('reminders').selectAll().where('appointment_id', 'in', appointments).execute();
     expect(rows).toHaveLength(30);
@@ -112,19 +117,47 @@ describe('the reminder scheduler', () => {
     await untilReminders(first, 'appt-downtime', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
     await stop(first);
 
-    clock.set(new Date(T - HOUR));
+    // Back 90 minutes before the slot: the 2-hour reminder is half an hour late, inside its deadline (an hour after it was due).
+    clock.set(new Date(T - 90 * MINUTE));
     const second = await start(database, clock);
     const rows = await untilReminders(second, 'appt-downtime', ['24h:superseded', '2h:fired', '30m:scheduled']);
     expect(rows[0]!.reason).toBe(`superseded-by:${rows[1]!.reminder_id}`);
     const messages = await untilReminderMessagesSent(second, 'appt-downtime', 2);
     expect(messages.map((m) => (m.selection as { offset: string }).offset)).toEqual(['2h', '2h']);
     const [fired] = await readStreamToArray(second.store, streamName.reminder(rows[1]!.reminder_id));
-    expect(fired!.data).toMatchObject({ lateMs: HOUR });
+    expect(fired!.data).toMatchObject({ lateMs: 30 * MINUTE });
 
     clock.set(new Date(T - 30 * MINUTE + 500));
     second.reminders!.poke();
     await untilReminders(second, 'appt-downtime', ['24h:superseded', '2h:fired', '30m:fired']);
     await untilReminderMessagesSent(second, 'appt-downtime', 4);
+  });
+
+  it('expires a reminder that downtime held past its deadline, and sends the next one at its time', async () => {
+    const clock = fixedClock(new Date(T - 3 * DAY));
+    const database = await freshDatabase();
+    const first = await start(database, clock);
+    await recordAndProject(first, visitEnvelope('appointment.confirmed', { appointmentId: 'appt-late', centre, ...slot, occurredAt: clock.now() }));
+    await untilReminders(first, 'appt-late', ['24h:scheduled', '2h:scheduled', '30m:scheduled']);
+    await stop(first);
+
+    // Back 50 minutes before the slot: the 2-hour reminder's deadline (an hour before the slot) has passed.
+    clock.set(new Date(T - 50 * MINUTE));
+    const second = await start(database, clock);
+    await untilReminders(second, 'appt-late', ['24h:superseded', '2h:fired', '30m:scheduled']);
+    await until(async () => {
+      const rows = await reminderNotifications(second, 'appt-late');
+      return rows.length === 2 && rows.every((r) => r.status === 'expired');
+    }, { what: 'the late 2-hour reminder to expire' });
+
+    clock.set(new Date(T - 30 * MINUTE + 500));
+    second.reminders!.poke();
+    await untilReminders(second, 'appt-late', ['24h:superseded', '2h:fired', '30m:fired']);
+    const rows = await until(async () => {
+      const all = await reminderNotifications(second, 'appt-late');
+      return all.length === 4 && all.every((r) => r.status !== 'planned' && r.status !== 'sending') ? all : null;
+    }, { what: 'the 30-minute reminder to be sent' });
+    expect(rows.map((m) => `${(m.selection as { offset: string }).offset} ${m.status}`).sort()).toEqual(['2h expired', '2h expired', '30m sent', '30m sent']);
   });
 
   it('drops the reminders missed during downtime once the slot has begun, with the reason', async () => {
