@@ -101,3 +101,12 @@ describe('validateTemplateVersion: each rule refuses with its path', () => {
     expect(paths.filter((p) => p === 'content.body').length).toBeGreaterThanOrEqual(3); // starts, ends, adjacent
   });
 });
+
+describe('validateTemplateVersion: an SMS against its DLT registration', () => {
+  it('refuses a text the sample render shows differs from the registered text, as planning would suppress it', () => {
+    const drifted: TemplateContent = { ...goodSms, text: goodSms.text.replace('Reminder:', 'Reminder -') };
+    const result = validateTemplateVersion(reminderKey, drifted);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.map((i) => i.path)).toContain('content.dlt.registeredText');
+  });
+});

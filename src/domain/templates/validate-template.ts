@@ -1,6 +1,7 @@
 import { CHANNELS, isEventType, type EventType, type PayloadOf } from '../event-catalogue.ts';
 import { EXAMPLE_PAYLOADS } from '../intake/example-payloads.ts';
 import { assertNever, err, ok, type Result } from '../result.ts';
+import { checkDlt } from '../notifications/dlt-check.ts';
 import { renderContent } from './render-content.ts';
 import { textEngine, type TemplateError } from './render-template.ts';
 import type { RenderedMessage } from './rendered-message.ts';
@@ -95,6 +96,11 @@ function sampleRender(key: TemplateKey, eventType: EventType, content: TemplateC
   const required = Object.fromEntries(Object.entries(variables).filter(([name]) => !optional.has(name)));
   const bare = renderContent(keyText, content, required);
   if (!bare.ok) issues.push(renderIssue(bare.error, `a message without the optional variables of ${eventType} fails`));
+  // What planning would suppress as dlt-mismatch is refused here, before any message is planned with it.
+  if (content.channel === 'sms' && full.value.channel === 'sms') {
+    const dlt = checkDlt(content, full.value);
+    if (!dlt.ok) issues.push({ path: 'content.dlt.registeredText', message: `the sample render does not match the DLT registration at ${dlt.error.variable}: ${dlt.error.message}` });
+  }
   return full.value;
 }
 
