@@ -23,6 +23,7 @@ export const STREAM_CATEGORIES = [
   'provider-callback',
   'template',
   'whatsapp-templates',
+  'deadline-rules',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -77,6 +78,8 @@ export const streamName = {
   template: make('template'),
   /** What the WhatsApp provider said of the account's templates: one stream for the account. */
   whatsappTemplates: (): StreamName => whatsappTemplates('account'),
+  /** An event type's relevance deadline rules, every centre's and each centre's own. */
+  deadlineRules: make('deadline-rules'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

@@ -17,6 +17,7 @@ import { remindersProjection } from './reminders/reminders-projection.ts';
 import { staffAlertsProjection } from './staff/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './staff/staff-routing-reaction.ts';
 import { templateReaction } from './templates/template-reaction.ts';
+import { deadlineRuleReaction } from './deadlines/deadline-rules-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 
@@ -49,6 +50,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
       // (planning patient messages, firing reminders) would be work thrown away: leave them out.
       reactions: [
         templateReaction,
+        deadlineRuleReaction,
         preferenceReaction,
         ...(deps.rebuild ? [] : [patientPlanningReaction()]),
         reminderScheduleReaction,

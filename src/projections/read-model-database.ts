@@ -182,6 +182,7 @@ export interface ReadModelDatabase {
   template_versions: TemplateVersionTable;
   whatsapp_template_observations: WhatsAppTemplateObservationTable;
   whatsapp_template_refusals: WhatsAppTemplateRefusalTable;
+  deadline_rules: DeadlineRuleTable;
   inbound_messages: InboundMessageTable;
 }
 
@@ -223,5 +224,16 @@ export interface WhatsAppTemplateRefusalTable {
   code: string;
   notification_id: string;
   refused_at: Timestamp;
+}
+
+export interface DeadlineRuleTable {
+  event_type: string;
+  /** '' for every centre. */
+  centre_id: string;
+  rule: ColumnType<unknown, string, string>;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: string;
+  last_prepare: string;
 }
 

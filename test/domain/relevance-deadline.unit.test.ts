@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideDispatch, evolveNotification, initialNotificationState } from '../../src/domain/notifications/notification-state.ts';
-import { DEFAULT_DEADLINE_RULES, sendByFor } from '../../src/domain/notifications/relevance-deadline.ts';
+import { DEFAULT_DEADLINE_RULES, parseDeadlineRule, sendByFor } from '../../src/domain/notifications/relevance-deadline.ts';
 import { statusAfterReport } from '../../src/domain/notifications/notification-status.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -68,5 +68,28 @@ describe('the dispatch decision at the deadline', () => {
     const expired = evolveNotification(planned('2026-11-24T09:15:00Z'), { type: 'NotificationExpired', data: {} });
     expect(decideDispatch(expired, at('2026-11-24T09:16:00Z'), policy)).toEqual({ kind: 'skip', reason: 'finished' });
     expect(statusAfterReport('expired', 'delivered')).toBeNull();
+  });
+});
+
+describe('an admin\'s deadline rule, checked', () => {
+  it.each([
+    ['walkin.token_called', { kind: 'after-receipt', minutes: 5 }, { kind: 'after-receipt', minutes: 5 }],
+    ['appointment.confirmed', { kind: 'slot-start' }, { kind: 'slot-start' }],
+    ['appointment.reminder', { kind: 'reminder' }, { kind: 'reminder' }],
+  ] as const)('%s accepts %j', (type, raw, rule) => {
+    expect(parseDeadlineRule(type, raw)).toEqual({ ok: true, value: rule });
+  });
+
+  it.each([
+    ['walkin.token_called', { kind: 'after-receipt', minutes: 0 }, 'rule.minutes'],
+    ['walkin.token_called', { kind: 'after-receipt', minutes: 2.5 }, 'rule.minutes'],
+    ['walkin.token_called', { kind: 'after-receipt' }, 'rule.minutes'],
+    ['walkin.token_called', { kind: 'after-receipt', minutes: 43_201 }, 'rule.minutes'],
+    ['billing.bill_generated', { kind: 'slot-start' }, 'rule.kind'],
+    ['appointment.confirmed', { kind: 'reminder' }, 'rule.kind'],
+    ['appointment.confirmed', { kind: 'soon' }, 'rule.kind'],
+  ] as const)('%s refuses %j at %s', (type, raw, path) => {
+    const result = parseDeadlineRule(type, raw);
+    expect(!result.ok && result.error.map((i) => i.path)).toEqual([path]);
   });
 });

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
 import { resumeChannel } from '../../src/commands/notifications/resume-channel.ts';
+import { setRelevanceDeadline } from '../../src/commands/centre-settings/set-relevance-deadline.ts';
 import type { NotificationPlanned } from '../../src/domain/notifications/notification-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
-import { envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
+import { centre, envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
@@ -86,4 +87,30 @@ describe('relevance deadlines', () => {
     // Nothing more reached the provider: the call was expired, not sent late.
     expect(whatsapp.requests.length).toBe(before);
   });
+
+  it('plans with the rule an admin set, at that centre only, from the next event on', async () => {
+    const before = validEnvelope('walkin.token_called');
+    await recordAndProject(service, before);
+    const set = await setRelevanceDeadline(service.store, { eventType: 'walkin.token_called', rule: { kind: 'after-receipt', minutes: 5 }, centreId: centre.id, actor: 'alice-admin' }, clock.now());
+    expect(set.ok).toBe(true);
+    const here = validEnvelope('walkin.token_called');
+    const elsewhere = validEnvelope('walkin.token_called');
+    (elsewhere.data as { centre: object }).centre = { ...centre, id: 'centre-elsewhere' };
+    const received = clock.now().getTime();
+    await recordAndProject(service, here);
+    await recordAndProject(service, elsewhere);
+    const sendBy = async (raw: RawEnvelope) => ((await streamOf((await untilStatus(raw, 'sent')).notification_id))[0]!.data as NotificationPlanned).sendBy;
+    expect(await sendBy(here)).toBe(new Date(received + 5 * MINUTE).toISOString());
+    expect(await sendBy(elsewhere)).toBe(new Date(received + 15 * MINUTE).toISOString());
+    expect(await sendBy(before)).toBe(new Date(received + 15 * MINUTE).toISOString());
+  });
+
+  it('refuses a rule that does not fit the event type, naming the field, and records nothing', async () => {
+    const refused = await setRelevanceDeadline(service.store, { eventType: 'billing.bill_generated', rule: { kind: 'slot-start' }, actor: 'alice-admin' }, clock.now());
+    expect(refused).toEqual({ ok: false, error: { kind: 'invalid-setting', issues: [{ path: 'rule.kind', message: expect.stringContaining('names no slot') }] } });
+    expect(await readStreamToArray(service.store, streamName.deadlineRules('billing.bill_generated'))).toEqual([]);
+    const unknown = await setRelevanceDeadline(service.store, { eventType: 'made.up', rule: { kind: 'after-receipt', minutes: 5 }, actor: 'alice-admin' }, clock.now());
+    expect(!unknown.ok && unknown.error.issues[0]!.path).toBe('eventType');
+  });
 });
+

@@ -80,3 +80,28 @@ describe('admin settings over GraphQL', () => {
     expect(refused.data!.setWalkInThreshold).toEqual({ __typename: 'ValidationError', kind: 'invalid-input', issues: [{ path: 'threshold', message: 'must be at least 1' }] });
   });
 });
+
+const SET_DEADLINE = `mutation ($eventType: String!, $kind: String!, $minutes: Int, $centreId: ID) {
+  setRelevanceDeadline(eventType: $eventType, kind: $kind, minutes: $minutes, centreId: $centreId) {
+    __typename
+    ... on RelevanceDeadline { eventType centreId kind minutes changedBy }
+    ... on ValidationError { kind issues { path message } }
+  }
+}`;
+
+describe('relevance deadlines over GraphQL', () => {
+  it('records an admin\'s rule for one centre in the ledger, with who set it', async () => {
+    const { data } = await graphql(ADMIN_TOKEN, SET_DEADLINE, { eventType: 'walkin.token_called', kind: 'after-receipt', minutes: 10, centreId: 'centre-gql' });
+    expect(data!.setRelevanceDeadline).toEqual({ __typename: 'RelevanceDeadline', eventType: 'walkin.token_called', centreId: 'centre-gql', kind: 'after-receipt', minutes: 10, changedBy: 'alice-admin' });
+    const [event] = await readStreamToArray(service.store, streamName.deadlineRules('walkin.token_called'));
+    expect(event).toMatchObject({ type: 'RelevanceDeadlineSet', data: { centreId: 'centre-gql', rule: { kind: 'after-receipt', minutes: 10 }, actor: 'alice-admin' } });
+  });
+
+  it('answers a rule that does not fit with a typed error naming the field, and refuses a dashboard', async () => {
+    const { data } = await graphql(ADMIN_TOKEN, SET_DEADLINE, { eventType: 'package.expired', kind: 'slot-start' });
+    expect(data!.setRelevanceDeadline).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'rule.kind' }] });
+    expect(await readStreamToArray(service.store, streamName.deadlineRules('package.expired'))).toEqual([]);
+    const refused = await graphql(DASHBOARD_TOKEN, SET_DEADLINE, { eventType: 'walkin.token_called', kind: 'after-receipt', minutes: 1 });
+    expect(refused.errors?.length).toBeGreaterThan(0);
+  });
+});

@@ -5,7 +5,7 @@ import { deterministicUuid } from '../ids.ts';
 import type { NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
 import type { Patient, Slot } from '../intake/payload-parts.ts';
 import { slotInstant } from '../slot-instant.ts';
-import { DEFAULT_DEADLINE_RULES, sendByFor } from './relevance-deadline.ts';
+import { defaultDeadlineRules, sendByFor, type DeadlineRules } from './relevance-deadline.ts';
 import { checkDlt } from './dlt-check.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
@@ -89,6 +89,8 @@ export interface PlanningInput {
   receivedAt?: Date;
   /** For a reminder: when it was due and its offset, so its deadline is half the offset after. */
   reminder?: { dueAt: Date; offsetMs: number };
+  /** The deadline rules in force (admins' as of the event's position); default: the product's. */
+  deadlineRules?: DeadlineRules;
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -159,7 +161,7 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const block = input.blockFor(channel, address, target.patient.id);
   if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
 
-  const sendBy = sendByFor(DEFAULT_DEADLINE_RULES[type], {
+  const sendBy = sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, data.centre?.id ?? null), {
     receivedAt: input.receivedAt ?? now,
     slotStart: slotStartOf(envelope, target),
     ...(input.reminder ? { reminder: input.reminder } : {}),

@@ -1,4 +1,6 @@
 import type { EventType } from '../event-catalogue.ts';
+import type { FieldIssue } from '../intake/envelope.ts';
+import { err, ok, type Result } from '../result.ts';
 
 /**
  * How long a message stays worth sending. Counted from our receipt of the event (never the upstream
@@ -65,3 +67,44 @@ export function sendByFor(rule: DeadlineRule, facts: DeadlineFacts): Date {
     }
   }
 }
+
+/** Slot-bound rules need a slot: the types whose events name one (or a reminder's). */
+const SLOT_TYPES = new Set<string>(['appointment.confirmed', 'appointment.rescheduled', 'appointment.pending_approval', 'doctor.emergency_leave', 'appointment.reminder']);
+const MAX_MINUTES = 30 * 24 * 60;
+
+export const DEADLINE_EVENT_TYPES = { set: 'RelevanceDeadlineSet' } as const;
+
+/** An admin's rule for an event type, at every centre or at one; it applies to events recorded after it. */
+export interface RelevanceDeadlineSet {
+  eventType: EventType;
+  /** Null: every centre without a rule of its own. */
+  centreId: string | null;
+  rule: DeadlineRule;
+  actor: string;
+  at: string;
+}
+
+/** A rule an admin gave, checked: a typed issue names the field, never the value. */
+export function parseDeadlineRule(eventType: EventType, raw: { kind: string; minutes?: number | null }): Result<DeadlineRule, FieldIssue[]> {
+  switch (raw.kind) {
+    case 'after-receipt': {
+      const { minutes } = raw;
+      if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) {
+        return err([{ path: 'rule.minutes', message: `must be a whole number of minutes from 1 to ${MAX_MINUTES} (30 days)` }]);
+      }
+      return ok({ kind: 'after-receipt', minutes });
+    }
+    case 'slot-start':
+      if (!SLOT_TYPES.has(eventType)) return err([{ path: 'rule.kind', message: `${eventType} names no slot: use after-receipt` }]);
+      return ok({ kind: 'slot-start' });
+    case 'reminder':
+      if (eventType !== 'appointment.reminder') return err([{ path: 'rule.kind', message: 'only appointment.reminder has a reminder rule' }]);
+      return ok({ kind: 'reminder' });
+    default:
+      return err([{ path: 'rule.kind', message: 'must be after-receipt, slot-start or reminder' }]);
+  }
+}
+
+/** The rule in force: the centre's own, else the one for every centre, else the default. */
+export type DeadlineRules = (eventType: EventType, centreId: string | null) => DeadlineRule;
+export const defaultDeadlineRules: DeadlineRules = (eventType) => DEFAULT_DEADLINE_RULES[eventType];

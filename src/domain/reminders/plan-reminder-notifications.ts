@@ -24,7 +24,7 @@ export const reminderNotificationId = (scheduledBy: string, offset: string, chan
  * due at once: the scheduler fired it at its time.
  */
 export function planReminderNotifications(
-  input: { fired: ReminderFired; visit: ReminderVisit } & Pick<PlanningInput, 'templates' | 'blockFor'>,
+  input: { fired: ReminderFired; visit: ReminderVisit } & Pick<PlanningInput, 'templates' | 'blockFor' | 'deadlineRules'>,
 ): PlanDecision[] {
   const { fired, visit } = input;
   const envelope: Envelope = {
@@ -41,6 +41,7 @@ export function planReminderNotifications(
     reminder: { dueAt: new Date(fired.dueAt), offsetMs: offsetMs(fired.offset) },
     templates: input.templates,
     blockFor: input.blockFor,
+    ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
     identify: (_target, channel) => ({
       notificationId: reminderNotificationId(fired.scheduledBy, fired.offset, channel),
       selection: { kind: 'reminder', offset: fired.offset, scheduledBy: fired.scheduledBy },

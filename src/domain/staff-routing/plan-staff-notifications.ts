@@ -7,7 +7,7 @@ import type { NotificationPlanned, Recipient, Selection, SuppressionReason } fro
 import { chooseAndRender, type PlanDecision, type PlanningTemplates, type TemplateChoice } from '../notifications/plan-notifications.ts';
 import type { ContactBlock } from '../notifications/preference-events.ts';
 import { staffAddressFor, type StaffMember } from './staff-directory.ts';
-import { DEFAULT_DEADLINE_RULES, sendByFor } from '../notifications/relevance-deadline.ts';
+import { defaultDeadlineRules, sendByFor, type DeadlineRules } from '../notifications/relevance-deadline.ts';
 import { DEFAULT_LOCALE } from '../templates/template-locale.ts';
 
 /** The templates as staff planning needs them; wired to the template catalogue by the caller. */
@@ -24,6 +24,8 @@ export interface StaffPlanningInput {
   blockFor(channel: Channel, address: string, staffId: string): ContactBlock;
   /** When we recorded the staff event (default: now); its deadline counts from it. */
   receivedAt?: Date;
+  /** The deadline rules in force; default: the product's. */
+  deadlineRules?: DeadlineRules;
 }
 
 const BOUNCED: Partial<Record<Channel, string>> = {
@@ -88,7 +90,7 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
 
   const recipient: Recipient = { ...person, address };
   const { template, variables, content } = chosen;
-  const sendBy = sendByFor(DEFAULT_DEADLINE_RULES[type], { receivedAt: input.receivedAt ?? now, slotStart: null });
+  const sendBy = sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, centre?.id ?? null), { receivedAt: input.receivedAt ?? now, slotStart: null });
   const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() };
   return { kind: 'planned', event: planned };
 }

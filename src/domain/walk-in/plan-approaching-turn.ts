@@ -47,7 +47,7 @@ export function planApproachingTurn(
     threshold: number;
     localDate: string;
     now: Date;
-  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt'>,
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules'>,
 ): PlanDecision[] {
   const { centre, queue, token, threshold } = input;
   const envelope: Envelope = {
@@ -67,6 +67,7 @@ export function planApproachingTurn(
     envelope,
     now: input.now,
     ...(input.receivedAt ? { receivedAt: input.receivedAt } : {}),
+    ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({

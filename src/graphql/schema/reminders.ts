@@ -1,6 +1,7 @@
 import { formatPosition } from '../../ledger/event-store.ts';
 import { setReminderOffsets } from '../../commands/centre-settings/set-reminder-offsets.ts';
 import { setWalkInThreshold } from '../../commands/centre-settings/set-walk-in-threshold.ts';
+import { setRelevanceDeadline } from '../../commands/centre-settings/set-relevance-deadline.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
@@ -20,6 +21,27 @@ interface ThresholdChange {
   changedBy: string;
   position: string;
 }
+
+interface DeadlineChange {
+  eventType: string;
+  centreId: string | null;
+  kind: string;
+  minutes: number | null;
+  changedBy: string;
+  position: string;
+}
+
+const RelevanceDeadlineRef = builder.objectRef<DeadlineChange>('RelevanceDeadline').implement({
+  description: 'How long an event type\'s messages stay worth sending, as recorded. Applies to events recorded after this position.',
+  fields: (t) => ({
+    eventType: t.exposeString('eventType'),
+    centreId: t.exposeString('centreId', { nullable: true, description: 'Null: every centre without a rule of its own.' }),
+    kind: t.exposeString('kind', { description: '`after-receipt`, `slot-start` or `reminder`.' }),
+    minutes: t.exposeInt('minutes', { nullable: true, description: 'For after-receipt: minutes after we received the event.' }),
+    changedBy: t.exposeString('changedBy'),
+    position: t.exposeString('position'),
+  }),
+});
 
 const ReminderOffsetsRef = builder.objectRef<OffsetsChange>('ReminderOffsets').implement({
   description: 'A centre\'s reminder offsets, as recorded. They apply to appointments confirmed or rescheduled after this position.',
@@ -57,6 +79,26 @@ builder.mutationFields((t) => ({
       const result = await setReminderOffsets(ctx.services.store, { centreId: String(args.centreId), offsets: args.offsets, actor }, ctx.services.clock.now());
       if (!result.ok) throw new ValidationError('invalid-input', result.error.issues);
       return { centreId: String(args.centreId), offsets: result.value.offsets, changedBy: actor, position: formatPosition(result.value.position) };
+    },
+  }),
+  setRelevanceDeadline: t.field({
+    type: RelevanceDeadlineRef,
+    description: 'Set how long an event type\'s messages are sent at all (past it they are expired, never sent late), at every centre or at one.',
+    authScopes: admins,
+    errors: { types: [ValidationError] },
+    args: {
+      eventType: t.arg.string({ required: true }),
+      kind: t.arg.string({ required: true, description: '`after-receipt` (with minutes), `slot-start` (types that name a slot) or `reminder` (appointment.reminder).' }),
+      minutes: t.arg.int({ description: 'For after-receipt: 1 to 43200 (30 days).' }),
+      centreId: t.arg.id({ description: 'One centre; absent: every centre without a rule of its own.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const actor = actorOf(ctx);
+      const centreId = args.centreId == null ? null : String(args.centreId);
+      const result = await setRelevanceDeadline(ctx.services.store, { eventType: args.eventType, rule: { kind: args.kind, minutes: args.minutes ?? null }, centreId, actor }, ctx.services.clock.now());
+      if (!result.ok) throw new ValidationError('invalid-input', result.error.issues);
+      const { rule } = result.value;
+      return { eventType: args.eventType, centreId, kind: rule.kind, minutes: rule.kind === 'after-receipt' ? rule.minutes : null, changedBy: actor, position: formatPosition(result.value.position) };
     },
   }),
   setWalkInThreshold: t.field({

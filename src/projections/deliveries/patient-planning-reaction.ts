@@ -11,6 +11,7 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-r
 import type { BatchState } from '../batch-state.ts';
 import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
 import { contactBlocks } from './contact-blocks.ts';
+import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { templateCatalogue } from '../templates/template-catalogue-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
@@ -39,6 +40,7 @@ export function patientPlanningReaction(): LedgerReaction {
         envelope,
         now: context.clock.now(),
         receivedAt: new Date((event.data as InboundEventReceived).receivedAt),
+        deadlineRules: await context.state.of(deadlineRules).rules(),
         templates,
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),

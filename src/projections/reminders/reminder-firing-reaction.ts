@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { appointmentStates } from './reminder-batch-state.ts';
+import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
@@ -35,7 +36,7 @@ export function reminderFiringReaction(logger: Logger): LedgerReaction {
       const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
       const blockFor = await loadBlocks(context, envelope);
       const templates = await planningTemplatesAt(context, event.position);
-      const decisions = planReminderNotifications({ fired, visit, templates, blockFor });
+      const decisions = planReminderNotifications({ fired, visit, templates, blockFor, deadlineRules: await context.state.of(deadlineRules).rules() });
       return [...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context))];
     },
   };

@@ -12,6 +12,7 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { contactBlocks } from '../deliveries/contact-blocks.ts';
 import { staffRoutingState } from './staff-routing-batch-state.ts';
+import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { staffPlanningTemplatesAt } from '../templates/templates-at.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
@@ -106,6 +107,7 @@ async function route(event: RecordedEvent, context: ReactionContext): Promise<Pe
     recipients: outcome.recipients,
     now,
     receivedAt: new Date(received.receivedAt),
+    deadlineRules: await context.state.of(deadlineRules).rules(),
     templates,
     blockFor: (channel, address, staffId) => context.state.of(contactBlocks).lookup(channel, address, staffId),
   });

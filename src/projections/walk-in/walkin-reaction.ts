@@ -8,6 +8,7 @@ import { DEFAULT_WALKIN_THRESHOLD, WALKIN_EVENT_TYPES, type WalkInThresholdSet }
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { walkinQueues } from './walkin-batch-state.ts';
+import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
@@ -111,6 +112,7 @@ async function planAll(
       localDate,
       now: context.clock.now(),
       receivedAt: new Date(received.receivedAt),
+      deadlineRules: await context.state.of(deadlineRules).rules(),
       templates,
       blockFor,
     });
