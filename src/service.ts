@@ -39,7 +39,8 @@ import { readModelMigrations } from './projections/migrations/read-model-migrati
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
-import { WhatsAppTemplateSyncLoop, type WhatsAppTemplateLister } from './channels/whatsapp-template-sync.ts';
+import { WhatsAppTemplateSyncLoop } from './channels/whatsapp-template-sync.ts';
+import type { WhatsAppTemplateLister } from './commands/templates/record-whatsapp-template-state.ts';
 import { buildProjections } from './projections/build-projections.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';

@@ -1,31 +1,12 @@
-import { recordWhatsAppTemplatesObserved } from '../commands/templates/record-whatsapp-template-state.ts';
+import { syncWhatsAppTemplates, type WhatsAppTemplateLister } from '../commands/templates/record-whatsapp-template-state.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Result } from '../domain/result.ts';
-import type { ObservedWhatsAppTemplate } from '../domain/templates/template-events.ts';
-import type { EventStore, LedgerPosition } from '../ledger/event-store.ts';
+import type { EventStore } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-
-/** Lists the account's templates at the WhatsApp provider: a typed failure, never a throw, for what the provider answers. */
-export type WhatsAppTemplateLister = (signal?: AbortSignal) => Promise<Result<ObservedWhatsAppTemplate[], { code: string; message: string }>>;
-
-export interface SyncFailure {
-  kind: 'provider-unavailable';
-  code: string;
-  message: string;
-}
 
 export interface SyncDeps {
   store: EventStore;
   clock: Clock;
   list: WhatsAppTemplateLister;
-}
-
-/** Reads the account's templates and records what the provider said; planning then judges every mapped version by it. */
-export async function syncWhatsAppTemplates(deps: SyncDeps, actor: string, signal?: AbortSignal): Promise<Result<{ templates: number; position: LedgerPosition; observedAt: string }, SyncFailure>> {
-  const listed = await deps.list(signal);
-  if (!listed.ok) return { ok: false, error: { kind: 'provider-unavailable', ...listed.error } };
-  const { position, observedAt } = await recordWhatsAppTemplatesObserved(deps, { templates: listed.value, actor });
-  return { ok: true, value: { templates: listed.value.length, position, observedAt } };
 }
 
 export const SYNC_INTERVAL_MS = 6 * 3600_000;
@@ -57,7 +38,7 @@ export class WhatsAppTemplateSyncLoop {
   async #syncOnce(): Promise<void> {
     try {
       const result = await syncWhatsAppTemplates(this.#deps, 'system', this.#abort.signal);
-      if (result.ok) this.#deps.logger.info({ templates: result.value.templates }, 'WhatsApp templates synced');
+      if (result.ok) this.#deps.logger.info({ templates: result.value.templates.length }, 'WhatsApp templates synced');
       else this.#deps.logger.warn({ code: result.error.code, reason: result.error.message }, 'WhatsApp template sync failed; the last snapshot stays in force');
     } catch (error) {
       // The ledger was unreachable: the next turn tries again.

@@ -6,7 +6,7 @@ import type { EventStore } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
-import type { WhatsAppTemplateLister } from '../channels/whatsapp-template-sync.ts';
+import type { WhatsAppTemplateLister } from '../commands/templates/record-whatsapp-template-state.ts';
 import type { DeliveryFeed } from './delivery-feed.ts';
 
 /** Who is calling: the token's name is the identity recorded on every change it makes. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WhatsAppTemplateLister } from '../../src/channels/whatsapp-template-sync.ts';
+import type { WhatsAppTemplateLister } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import type { ObservedWhatsAppTemplate } from '../../src/domain/templates/template-events.ts';
 import type { GraphqlContext } from '../../src/graphql/context.ts';
 import { DeliveryFeed } from '../../src/graphql/delivery-feed.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
 import { publishTemplateVersion } from '../../src/commands/templates/template-commands.ts';
-import { syncWhatsAppTemplates } from '../../src/channels/whatsapp-template-sync.ts';
+import { syncWhatsAppTemplates } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import type { WhatsAppContent } from '../../src/domain/templates/template-content.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
@@ -92,7 +92,7 @@ describe('WhatsApp templates as Meta approved them', () => {
     // The clinic's account, as Meta holds it (the stand-in refuses from now on what it does not approve).
     standin.setTemplates(accountTemplates);
     const synced = await sync();
-    expect(synced.ok && synced.value.templates).toBe(3);
+    expect(synced.ok && synced.value.templates).toHaveLength(3);
     const outcomes = [];
     for (const [type] of MAPPINGS) {
       const row = await whatsappRow(validEnvelope(type));

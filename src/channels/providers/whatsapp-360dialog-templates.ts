@@ -6,7 +6,7 @@ import { createProviderHttpClient, headerValue, type HttpResponse } from './prov
 import { parseJson } from './parse-json.ts';
 import { excerpt, parseRetryAfterMs } from './send-failure.ts';
 import { DEFAULT_360DIALOG_BASE_URL } from './whatsapp-360dialog.ts';
-import type { WhatsAppTemplateLister } from '../whatsapp-template-sync.ts';
+import type { WhatsAppTemplateLister } from '../../commands/templates/record-whatsapp-template-state.ts';
 
 export interface WhatsAppTemplateListOptions {
   /** The channel's D360-API-KEY. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.ts';
+import type { Result } from '../../domain/result.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { ok } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
@@ -44,3 +45,25 @@ export async function recordWhatsAppTemplateRefused(deps: Deps, refusal: WhatsAp
     metadata: { correlationId: refusal.notificationId },
   });
 }
+
+/** Lists the account's templates at the WhatsApp provider: a typed failure, never a throw, for what the provider answers. */
+export type WhatsAppTemplateLister = (signal?: AbortSignal) => Promise<Result<ObservedWhatsAppTemplate[], { code: string; message: string }>>;
+
+export interface SyncFailure {
+  kind: 'provider-unavailable';
+  code: string;
+  message: string;
+}
+
+/** Reads the account's templates and records what the provider said; planning then judges every mapped version by it. */
+export async function syncWhatsAppTemplates(
+  deps: Deps & { list: WhatsAppTemplateLister },
+  actor: string,
+  signal?: AbortSignal,
+): Promise<Result<{ templates: ObservedWhatsAppTemplate[]; position: LedgerPosition; observedAt: string }, SyncFailure>> {
+  const listed = await deps.list(signal);
+  if (!listed.ok) return { ok: false, error: { kind: 'provider-unavailable', ...listed.error } };
+  const { position, observedAt } = await recordWhatsAppTemplatesObserved(deps, { templates: listed.value, actor });
+  return { ok: true, value: { templates: listed.value, position, observedAt } };
+}
+

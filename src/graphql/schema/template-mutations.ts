@@ -1,5 +1,4 @@
-import type { WhatsAppTemplateLister } from '../../channels/whatsapp-template-sync.ts';
-import { recordWhatsAppTemplatesObserved } from '../../commands/templates/record-whatsapp-template-state.ts';
+import { syncWhatsAppTemplates, type WhatsAppTemplateLister } from '../../commands/templates/record-whatsapp-template-state.ts';
 import { publishTemplateVersion, retireTemplate } from '../../commands/templates/template-commands.ts';
 import type { CommandConflict } from '../../commands/handle-command.ts';
 import { approvalOf, whatsAppTemplateId } from '../../domain/templates/choose-template.ts';
@@ -116,16 +115,16 @@ const deps = (ctx: GraphqlContext) => ({ store: ctx.services.store, clock: ctx.s
  * (refusals before it are superseded by it, so none apply).
  */
 async function syncNow(ctx: GraphqlContext, lister: WhatsAppTemplateLister) {
-  const listed = await lister();
-  if (!listed.ok) throw new ProviderUnavailableError('provider-unavailable', `360dialog answered ${listed.error.code}: ${listed.error.message}`);
-  const { position, observedAt } = await recordWhatsAppTemplatesObserved(deps(ctx), { templates: listed.value, actor: actorOf(ctx) });
-  const observed = new Map<string, ObservedWhatsAppTemplate>(listed.value.map((o) => [whatsAppTemplateId(o.name, o.language), o]));
+  const synced = await syncWhatsAppTemplates({ ...deps(ctx), list: lister }, actorOf(ctx));
+  if (!synced.ok) throw new ProviderUnavailableError('provider-unavailable', `360dialog answered ${synced.error.code}: ${synced.error.message}`);
+  const { templates, position, observedAt } = synced.value;
+  const observed = new Map<string, ObservedWhatsAppTemplate>(templates.map((o) => [whatsAppTemplateId(o.name, o.language), o]));
   const current = await listTemplates(ctx.services.db, { channel: 'whatsapp' });
   const mapped = current.flatMap((t): MappedState[] =>
     t.retired || t.content?.channel !== 'whatsapp'
       ? []
       : [{ key: t.key, version: t.version, name: t.content.name, language: t.content.language, state: approvalOf(t.content, { observed, refused: new Map() }) }]);
-  return { templates: listed.value.length, observedAt, position: formatPosition(position), mapped };
+  return { templates: templates.length, observedAt, position: formatPosition(position), mapped };
 }
 
 builder.mutationFields((t) => ({
