@@ -12,11 +12,15 @@ export const IN_APP_PROVIDER = 'in-app';
  *                                         -> AttemptFailed(permanent) / NotificationFailed
  *   NotificationFailed -> RetryRequested (an admin) -> AttemptStarted -> ... with a fresh attempt budget
  *   NotificationSuppressed (instead of NotificationPlanned) when it must not be sent.
+ *   NotificationPlanned -> NotificationDeferred (quiet hours) -> AttemptStarted at its end -> ...
+ *   NotificationPlanned -> NotificationExpired when it cannot be sent by its deadline.
+ *   FallbackPlanned -> NotificationPlanned | NotificationSuppressed: a fallback's stream opens with why it exists.
+ *   NotificationPlanned (a fallback) -> NotificationSuppressed(original-delivered) when the original arrived first.
  *
- * Status order: planned < sending < sent < delivered < read; failed, bounced, suppressed and expired are terminal.
- * A webhook never moves a status backwards.
+ * Status order: planned < deferred < sending < sent < delivered < read; failed, bounced, suppressed and expired are
+ * terminal. A webhook never moves a status backwards.
  */
-export const NOTIFICATION_STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'] as const;
+export const NOTIFICATION_STATUSES = ['planned', 'deferred', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export type RecipientKind = 'patient' | 'staff';
@@ -65,6 +69,8 @@ export interface NotificationPlanned {
    */
   sendBy?: string;
   plannedAt: string;
+  /** A fallback: the notification it stands in for (its stream opens with FallbackPlanned). */
+  fallbackOf?: string;
 }
 
 export const SUPPRESSION_REASONS = [
@@ -77,6 +83,10 @@ export const SUPPRESSION_REASONS = [
   'channel-paused',
   'template-not-approved',
   'dlt-mismatch',
+  /** A fallback whose original was delivered (or read) before the fallback went out. */
+  'original-delivered',
+  /** A reminder deferred by quiet hours that a later reminder of the same appointment overtakes. */
+  'superseded',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
@@ -94,6 +104,41 @@ export interface NotificationSuppressed {
   /** Human-readable detail: which template and variable, which opt-out. Never a contact. */
   detail: string;
   suppressedAt: string;
+  /** A fallback: the notification it stands in for. */
+  fallbackOf?: string;
+}
+
+/**
+ * Quiet hours at the recipient's centre: planned now, sent at `until` (the window's end). Appended
+ * with the NotificationPlanned it defers; the dispatcher does not take it before `until`.
+ */
+export interface NotificationDeferred {
+  notificationId: string;
+  until: string;
+  /** The window in force, in the centre's time zone: `22:00-08:00 Asia/Kolkata`. */
+  window: string;
+  deferredAt: string;
+}
+
+/** What sets off a fallback: the original's suppression, its permanent failure, or no delivery in time. */
+export const FALLBACK_REASONS = ['suppressed', 'failed', 'not-delivered'] as const;
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];
+
+/**
+ * The first event of a fallback's own stream, `notification-<id>` with an id derived from the
+ * original's and the channel: so a trigger seen twice, or replayed, finds the stream taken.
+ */
+export interface FallbackPlanned {
+  notificationId: string;
+  /** The notification it stands in for. */
+  fallbackOf: string;
+  channel: Channel;
+  reason: FallbackReason;
+  /** The trigger in words: `opted-out`, `131026 ...`, `not delivered 15 min after sent`; never a contact. */
+  detail: string;
+  /** The policy the chain came from: the event type's (or centre's) version, 0 for the product default. */
+  policyVersion: number;
+  plannedAt: string;
 }
 
 export interface AttemptStarted {
@@ -163,7 +208,7 @@ export interface NotificationExpired {
   notificationId: string;
   sendBy: string;
   /** What held it up: never tried, or the attempts that failed before the deadline. */
-  reason: 'not-sent-in-time' | 'retries-ran-past-deadline';
+  reason: 'not-sent-in-time' | 'retries-ran-past-deadline' | 'deferred-past-deadline';
   attempts: number;
   expiredAt: string;
 }
@@ -178,4 +223,6 @@ export const NOTIFICATION_EVENT_TYPES = {
   statusReported: 'StatusReported',
   retryRequested: 'RetryRequested',
   expired: 'NotificationExpired',
+  deferred: 'NotificationDeferred',
+  fallbackPlanned: 'FallbackPlanned',
 } as const;

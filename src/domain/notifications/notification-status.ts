@@ -1,6 +1,6 @@
 import type { NotificationStatus, StatusReported } from './notification-events.ts';
 
-const RANK: Record<NotificationStatus, number> = { planned: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5, bounced: 5, suppressed: 5, expired: 5 };
+const RANK: Record<NotificationStatus, number> = { planned: 0, deferred: 1, sending: 2, sent: 3, delivered: 4, read: 5, failed: 6, bounced: 6, suppressed: 6, expired: 6 };
 const TERMINAL = new Set<NotificationStatus>(['failed', 'bounced', 'suppressed', 'expired']);
 
 /**

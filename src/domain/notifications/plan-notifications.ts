@@ -2,7 +2,7 @@ import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import type { Envelope } from '../intake/envelope.ts';
 import { PATIENT_CHANNELS, isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
 import { deterministicUuid } from '../ids.ts';
-import type { NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
+import type { NotificationDeferred, NotificationExpired, NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
 import type { Patient, Slot } from '../intake/payload-parts.ts';
 import { slotInstant } from '../slot-instant.ts';
 import { defaultDeadlineRules, sendByFor, type DeadlineRules } from './relevance-deadline.ts';
@@ -13,8 +13,13 @@ import type { Result } from '../result.ts';
 import type { TemplateVersionRef } from '../templates/choose-template.ts';
 import { isSendable, type TemplateApprovalState } from '../templates/template-events.ts';
 
+/**
+ * One (person, channel): planned, or suppressed with the reason. A planned one may be deferred by
+ * quiet hours, or, when its deadline falls inside them, expired at once; those events follow the
+ * NotificationPlanned in the same append.
+ */
 export type PlanDecision =
-  | { kind: 'planned'; event: NotificationPlanned }
+  | { kind: 'planned'; event: NotificationPlanned; deferred?: NotificationDeferred; expired?: NotificationExpired }
   | { kind: 'suppressed'; event: NotificationSuppressed };
 
 /** Which template version a notification was planned with, as NotificationPlanned records it. */

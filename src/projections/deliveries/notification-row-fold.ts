@@ -3,6 +3,7 @@ import {
   NOTIFICATION_EVENT_TYPES as T,
   type AttemptFailed,
   type AttemptStarted,
+  type NotificationDeferred,
   type NotificationExpired,
   type NotificationFailed,
   type NotificationPlanned,
@@ -65,7 +66,7 @@ const iso = (value: Date | string | null): string | null => (value === null ? nu
  */
 export function foldNotificationEvent(row: FoldedNotification | null, notificationId: string, event: RecordedEvent): FoldedNotification | null {
   const at = event.recordedAt.toISOString();
-  if (event.type === T.planned || event.type === T.suppressed) {
+  if (event.type === T.planned || (event.type === T.suppressed && !row)) {
     if (row) return row;
     const n = event.data as NotificationPlanned | NotificationSuppressed;
     const planned = event.type === T.planned ? (n as NotificationPlanned) : null;
@@ -120,7 +121,7 @@ type Progress = Partial<Omit<NotificationProgress, 'due_at' | 'updated_at' | 'ap
 /** What one event changes, given the row before it; null for an event the read model ignores. */
 function progressOf(row: FoldedNotification, event: RecordedEvent): Progress | null {
   const { status } = row;
-  const isOpen = status === 'planned' || status === 'sending';
+  const isOpen = status === 'planned' || status === 'deferred' || status === 'sending';
   switch (event.type) {
     case T.attemptStarted: {
       const a = event.data as AttemptStarted;
@@ -148,6 +149,15 @@ function progressOf(row: FoldedNotification, event: RecordedEvent): Progress | n
     case T.expired: {
       const e = event.data as NotificationExpired;
       return { status: isOpen ? 'expired' : status, last_error_code: 'expired', last_error: `not sent by its deadline ${e.sendBy}`, due_at: null };
+    }
+    case T.deferred: {
+      const d = event.data as NotificationDeferred;
+      return status === 'planned' ? { status: 'deferred', due_at: d.until } : {};
+    }
+    case T.suppressed: {
+      // After it was planned: a fallback whose original was delivered first, or a deferred reminder overtaken.
+      const s = event.data as NotificationSuppressed;
+      return isOpen ? { status: 'suppressed', last_error_code: s.reason, last_error: s.detail, due_at: null } : {};
     }
     case T.retryRequested: {
       const r = event.data as RetryRequested;

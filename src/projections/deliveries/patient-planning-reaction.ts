@@ -50,17 +50,25 @@ export function patientPlanningReaction(): LedgerReaction {
   };
 }
 
-export function toAppend(decision: PlanDecision, cause: RecordedEvent): PendingAppend {
+/**
+ * A decision as the append that opens its notification's stream (at `first`, 0 unless a
+ * FallbackPlanned opened it): NotificationPlanned or NotificationSuppressed, then any deferral or expiry.
+ */
+export function toAppend(decision: PlanDecision, cause: RecordedEvent, first = 0): PendingAppend {
   const id = decision.event.notificationId;
+  const metadata = { correlationId: decision.event.eventId, causationId: cause.id };
+  const T = NOTIFICATION_EVENT_TYPES;
+  const events: { type: string; data: unknown }[] = decision.kind === 'planned'
+    ? [
+      { type: T.planned, data: decision.event },
+      ...(decision.deferred ? [{ type: T.deferred, data: decision.deferred }] : []),
+      ...(decision.expired ? [{ type: T.expired, data: decision.expired }] : []),
+    ]
+    : [{ type: T.suppressed, data: decision.event }];
   return {
     stream: streamName.notification(id),
-    expected: 'no-stream',
-    events: [{
-      id: deterministicUuid('notification-event', id, 0),
-      type: decision.kind === 'planned' ? NOTIFICATION_EVENT_TYPES.planned : NOTIFICATION_EVENT_TYPES.suppressed,
-      data: decision.event,
-      metadata: { correlationId: decision.event.eventId, causationId: cause.id },
-    }],
+    expected: first === 0 ? 'no-stream' : BigInt(first - 1),
+    events: events.map((e, i) => ({ id: deterministicUuid('notification-event', id, first + i), ...e, metadata })),
   };
 }
 
