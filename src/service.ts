@@ -9,6 +9,8 @@ import { deadLetterRecorder } from './commands/inbound/record-dead-letter.ts';
 import { errorSummary } from './intake/intake-log-fields.ts';
 import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './projections/reminders/reminder-scheduler.ts';
+import { FallbackWatcher } from './projections/fallbacks/fallback-watcher.ts';
+import { smsRouteFor } from './domain/notifications/sms-routes.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
 import { simulateSandboxReceipts } from './channels/sandbox-receipts.ts';
@@ -77,6 +79,8 @@ export interface ServiceOverrides {
   schedule?: boolean;
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
   reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
+  /** The loop that plans the fallback of messages not delivered in time (runs with the scheduler). */
+  fallbacks?: { pollIntervalMs?: number };
   intake?: {
     /** The AMQP consumer's pause after a ledger failure; tests lengthen it to tell a pause from progress. */
     ledgerBackoff?: Partial<BackoffOptions>;
@@ -96,6 +100,7 @@ export interface Service {
   readonly runner: ProjectionRunner;
   readonly dispatcher: Dispatcher | null;
   readonly reminders: ReminderScheduler | null;
+  readonly fallbacks: FallbackWatcher | null;
   readonly transports: Partial<Record<Channel, ChannelTransport>>;
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
@@ -178,6 +183,27 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       ? null
       : new ReminderScheduler({ store, db, clock, logger: logger.child({ component: 'reminders' }), metrics, ...overrides.reminders });
 
+    // "Not delivered in time" arms only where receipts come back: the provider's webhook is mounted,
+    // or the sandbox simulates them.
+    const sandboxReceipts = config.SANDBOX_RECEIPTS ?? embedded;
+    const webhooks = { ...config.providers.webhooks, ...overrides.webhooks };
+    const reportsReceipts = (provider: string): boolean => {
+      switch (provider) {
+        case 'sandbox': return sandboxReceipts;
+        case '360dialog': return true;
+        case 'twilio': return webhooks.sms !== undefined;
+        case 'msg91': return webhooks.msg91 !== undefined;
+        case 'ses': return webhooks.ses !== undefined;
+        default: return false;
+      }
+    };
+    const sms = config.providers.channels.sms;
+    const smsReachable = (phone: string): boolean =>
+      overrides.transports?.sms !== undefined || !(sms.enabled && sms.provider === 'routes') || smsRouteFor(sms.options.routes, phone) !== undefined;
+    const fallbacks = overrides.schedule === false
+      ? null
+      : new FallbackWatcher({ store, db, clock, logger: logger.child({ component: 'fallbacks' }), ...overrides.fallbacks });
+
     const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }), metrics });
     const runner = new ProjectionRunner({
       store,
@@ -190,6 +216,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         clock,
         logger,
         metrics,
+        smsReachable,
+        reportsReceipts,
         onRemindersChanged: () => reminders?.poke(),
         onDeliveriesChanged: (changes) => {
           dispatcher?.poke();
@@ -203,6 +231,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (dispatcher) cleanup.push(() => dispatcher.stop());
     reminders?.start();
     if (reminders) cleanup.push(() => reminders.stop());
+    fallbacks?.start();
+    if (fallbacks) cleanup.push(() => fallbacks.stop());
 
     const intake: IntakeGate = {
       record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, beforeRecord: overrides.intake?.beforeRecord }),
@@ -278,6 +308,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       runner,
       dispatcher,
       reminders,
+      fallbacks,
       transports,
       sandboxed,
       tokens,

@@ -18,6 +18,8 @@ import { staffAlertsProjection } from './staff/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './staff/staff-routing-reaction.ts';
 import { templateReaction } from './templates/template-reaction.ts';
 import { deadlineRuleReaction } from './deadlines/deadline-rules-state.ts';
+import { channelPolicyReaction } from './channel-policies/channel-policies-state.ts';
+import { fallbackReaction } from './fallbacks/fallback-reaction.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 
@@ -30,6 +32,10 @@ export interface ProjectionDeps {
   onRemindersChanged?: () => void;
   /** Building read models for a replay: only what keeps state runs. */
   rebuild?: boolean;
+  /** Whether an SMS route takes a number (`SMS_ROUTES`); default: every number. */
+  smsReachable?(phone: string): boolean;
+  /** Whether a provider reports receipts, which arms "not delivered in time"; default: none does. */
+  reportsReceipts?(provider: string): boolean;
 }
 
 /**
@@ -38,6 +44,7 @@ export interface ProjectionDeps {
  */
 export function buildProjections(deps: ProjectionDeps): Projection[] {
   const { store, clock, logger } = deps;
+  const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
   return [
     inboxProjection,
     deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
@@ -51,11 +58,19 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
       reactions: [
         templateReaction,
         deadlineRuleReaction,
+        channelPolicyReaction,
         preferenceReaction,
-        ...(deps.rebuild ? [] : [patientPlanningReaction()]),
+        ...(deps.rebuild ? [] : [patientPlanningReaction(planning)]),
         reminderScheduleReaction,
-        ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }))]),
-        walkinReaction(),
+        ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }), planning)]),
+        walkinReaction(planning),
+        fallbackReaction({
+          ...planning,
+          store,
+          logger: logger.child({ component: 'fallbacks' }),
+          reportsReceipts: deps.reportsReceipts ?? (() => false),
+          ...(deps.rebuild ? { rebuild: true } : {}),
+        }),
         staffRoutingReaction(),
       ],
     }),

@@ -31,6 +31,8 @@ export interface InboundEventTable {
   via: string;
   centre_id: string | null;
   applied_revision: Int8;
+  /** A fallback: the notification it stands in for. */
+  fallback_of: string | null;
 }
 
 export interface NotificationTable {
@@ -183,6 +185,9 @@ export interface ReadModelDatabase {
   whatsapp_template_observations: WhatsAppTemplateObservationTable;
   whatsapp_template_refusals: WhatsAppTemplateRefusalTable;
   deadline_rules: DeadlineRuleTable;
+  channel_policies: ChannelPolicyTable;
+  fallback_sources: FallbackSourceTable;
+  fallback_watches: FallbackWatchTable;
   inbound_messages: InboundMessageTable;
 }
 
@@ -237,3 +242,39 @@ export interface DeadlineRuleTable {
   last_prepare: string;
 }
 
+
+export interface ChannelPolicyTable {
+  event_type: string;
+  /** '' for every centre. */
+  centre_id: string;
+  policy: ColumnType<unknown, string, string>;
+  version: number;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: string;
+  last_prepare: string;
+}
+
+/** What a notification's fallback is planned from: the event, the person, the chain left. */
+export interface FallbackSourceTable {
+  notification_id: string;
+  fallback_of: string | null;
+  chain: ColumnType<unknown, string, string>;
+  policy_version: number;
+  undelivered_after_minutes: number;
+  planning: ColumnType<unknown, string, string>;
+  /** The last revision the planner appended to the notification's stream. */
+  revision: number;
+  delivered: Generated<boolean>;
+  fallback_id: string | null;
+}
+
+/** A sent notification waiting for its receipt; past `due_at` its fallback is planned. */
+export interface FallbackWatchTable {
+  notification_id: string;
+  fallback_id: string;
+  channel: string;
+  policy_version: number;
+  minutes: number;
+  due_at: Timestamp;
+}

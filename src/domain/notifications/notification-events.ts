@@ -71,6 +71,20 @@ export interface NotificationPlanned {
   plannedAt: string;
   /** A fallback: the notification it stands in for (its stream opens with FallbackPlanned). */
   fallbackOf?: string;
+  /** Where it goes next if it cannot reach the patient; absent when nowhere. */
+  fallback?: FallbackArm;
+}
+
+/**
+ * A notification's way on when it cannot reach the patient: the policy's chain for its channel, kept
+ * to channels the patient has an address for (SMS only where a route takes the number). No contact.
+ */
+export interface FallbackArm {
+  chain: Channel[];
+  policyVersion: number;
+  undeliveredAfterMinutes: number;
+  /** Which of the event's people it is for (fan-out events name several): a fallback is for the same one. */
+  targetIndex: number;
 }
 
 export const SUPPRESSION_REASONS = [
@@ -106,6 +120,8 @@ export interface NotificationSuppressed {
   suppressedAt: string;
   /** A fallback: the notification it stands in for. */
   fallbackOf?: string;
+  /** Where it goes next: only for a suppression another channel gets round (opted out, not approved, ...). */
+  fallback?: FallbackArm;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import type { Envelope } from '../intake/envelope.ts';
-import { PATIENT_CHANNELS, isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
+import { isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
 import { deterministicUuid } from '../ids.ts';
-import type { NotificationDeferred, NotificationExpired, NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
+import type { FallbackArm, NotificationDeferred, NotificationExpired, NotificationPlanned, NotificationSuppressed, Recipient, Selection, SuppressionReason } from './notification-events.ts';
 import type { Patient, Slot } from '../intake/payload-parts.ts';
 import { slotInstant } from '../slot-instant.ts';
 import { defaultDeadlineRules, sendByFor, type DeadlineRules } from './relevance-deadline.ts';
 import { checkDlt } from './dlt-check.ts';
+import { defaultChannelPolicies, fallbackChain, type ChannelPolicies, type PolicyInForce } from './channel-policy.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
@@ -21,6 +22,9 @@ import { isSendable, type TemplateApprovalState } from '../templates/template-ev
 export type PlanDecision =
   | { kind: 'planned'; event: NotificationPlanned; deferred?: NotificationDeferred; expired?: NotificationExpired }
   | { kind: 'suppressed'; event: NotificationSuppressed };
+
+/** The suppressions that set off a fallback: the patient may still be reached another way. */
+export const FALLBACK_SUPPRESSIONS: ReadonlySet<SuppressionReason> = new Set<SuppressionReason>(['invalid-contact', 'opted-out', 'template-not-approved', 'dlt-mismatch']);
 
 /** Which template version a notification was planned with, as NotificationPlanned records it. */
 export interface TemplateChoice {
@@ -96,6 +100,12 @@ export interface PlanningInput {
   reminder?: { dueAt: Date; offsetMs: number };
   /** The deadline rules in force (admins' as of the event's position); default: the product's. */
   deadlineRules?: DeadlineRules;
+  /** The channel policies in force (admins' as of the event's position); default: the seed's matrix, WhatsApp -> SMS. */
+  channelPolicies?: ChannelPolicies;
+  /** Whether an SMS route takes this number; default: every number. */
+  smsReachable?(phone: string): boolean;
+  /** Planning a fallback: its id, the original's selection and deadline, which it inherits. */
+  fallback?: { of: string; notificationId: string; selection: Selection; sendBy: string | null };
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -104,8 +114,47 @@ const DEFAULT_LOCALE = 'en-IN';
 export function planPatientNotifications(input: PlanningInput): PlanDecision[] {
   const { envelope } = input;
   if (!isPatientEventType(envelope.type)) return [];
-  const channels = PATIENT_CHANNELS[envelope.type];
-  return targetsOf(envelope).flatMap((target) => channels.map((channel) => decide(input, target, channel)));
+  const centreId = (envelope.data as { centre?: { id: string } }).centre?.id ?? null;
+  const inForce = (input.channelPolicies ?? defaultChannelPolicies)(envelope.type, centreId);
+  return targetsOf(envelope).flatMap((target, targetIndex) =>
+    inForce.policy.primary.map((channel) => armed(input, decide(input, target, channel), inForce, target, targetIndex)));
+}
+
+/**
+ * The fallback of one of the event's notifications, for the same person: planned like any other
+ * (templates, opt-outs, quiet hours as of the trigger), with the original's deadline. Null when the
+ * target is gone from the payload (impossible for a recorded event).
+ */
+export function planFallback(
+  input: PlanningInput & { fallback: NonNullable<PlanningInput['fallback']> },
+  next: { targetIndex: number; channel: Channel; chain: readonly Channel[]; policyVersion: number; undeliveredAfterMinutes: number },
+): PlanDecision | null {
+  const target = targetsOf(input.envelope)[next.targetIndex];
+  if (!target) return null;
+  const rest = next.chain.filter((c) => c !== next.channel && reachable(input, target, c));
+  return withArm(decide(input, target, next.channel), { ...next, chain: rest });
+}
+
+function armed(input: PlanningInput, decision: PlanDecision, inForce: PolicyInForce, target: PlanTarget, targetIndex: number): PlanDecision {
+  const chain = fallbackChain(inForce.policy, decision.event.channel).filter((next) => reachable(input, target, next));
+  return withArm(decision, { chain, policyVersion: inForce.version, undeliveredAfterMinutes: inForce.policy.undeliveredAfterMinutes, targetIndex });
+}
+
+/** Only a message that may go out, or one suppressed for a reason another channel gets round, may fall back. */
+function withArm(decision: PlanDecision, arm: FallbackArm): PlanDecision {
+  if (arm.chain.length === 0) return decision;
+  const armable = decision.kind === 'planned' ? !decision.expired : FALLBACK_SUPPRESSIONS.has(decision.event.reason);
+  if (!armable) return decision;
+  return decision.kind === 'planned'
+    ? { ...decision, event: { ...decision.event, fallback: arm } }
+    : { ...decision, event: { ...decision.event, fallback: arm } };
+}
+
+/** A fallback never uses an address the patient lacks: no phone, no WhatsApp and no SMS. */
+function reachable(input: PlanningInput, target: PlanTarget, channel: Channel): boolean {
+  const address = addressFor(target.patient, channel);
+  if (!address) return false;
+  return channel !== 'sms' || (input.smsReachable?.(address) ?? true);
 }
 
 export function targetsOf(envelope: Envelope): PlanTarget[] {
@@ -136,7 +185,7 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const data = envelope.data as { centre?: { id: string; locale?: string } };
   const fanOut = target.affectedIndex !== undefined;
   const locale = target.patient.locale ?? data.centre?.locale ?? DEFAULT_LOCALE;
-  const { notificationId, selection } = input.identify?.(target, channel) ?? {
+  const { notificationId, selection } = input.fallback ?? input.identify?.(target, channel) ?? {
     notificationId: notificationIdFor(envelope.eventId, target.patient.id, channel, fanOut ? target.appointmentId : null),
     selection: fanOut ? { kind: 'emergency-leave', appointmentId: target.appointmentId! } : { kind: 'catalogue', eventType: type },
   } satisfies { notificationId: string; selection: Selection };
@@ -149,6 +198,7 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
     appointmentId: target.appointmentId,
     channel,
     selection,
+    ...(input.fallback ? { fallbackOf: input.fallback.of } : {}),
   };
   const person = { kind: 'patient' as const, id: target.patient.id, name: target.patient.name, locale };
   const suppress = (reason: SuppressionReason, detail: string, address: string | null): PlanDecision => ({
@@ -166,11 +216,14 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const block = input.blockFor(channel, address, target.patient.id);
   if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
 
-  const sendBy = sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, data.centre?.id ?? null), {
-    receivedAt: input.receivedAt ?? now,
-    slotStart: slotStartOf(envelope, target),
-    ...(input.reminder ? { reminder: input.reminder } : {}),
-  });
+  // A fallback keeps the original's deadline: it is the same message, later.
+  const sendBy = input.fallback
+    ? (input.fallback.sendBy === null ? null : new Date(input.fallback.sendBy))
+    : sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, data.centre?.id ?? null), {
+      receivedAt: input.receivedAt ?? now,
+      slotStart: slotStartOf(envelope, target),
+      ...(input.reminder ? { reminder: input.reminder } : {}),
+    });
   const chosen = chooseAndRender(
     templates,
     { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null },
@@ -182,7 +235,7 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const { template, variables, content } = chosen;
   return {
     kind: 'planned',
-    event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() },
+    event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), ...(sendBy ? { sendBy: sendBy.toISOString() } : {}), plannedAt: now.toISOString() },
   };
 }
 

@@ -24,7 +24,7 @@ export const reminderNotificationId = (scheduledBy: string, offset: string, chan
  * due at once: the scheduler fired it at its time.
  */
 export function planReminderNotifications(
-  input: { fired: ReminderFired; visit: ReminderVisit } & Pick<PlanningInput, 'templates' | 'blockFor' | 'deadlineRules'>,
+  input: { fired: ReminderFired; visit: ReminderVisit } & Pick<PlanningInput, 'templates' | 'blockFor' | 'deadlineRules' | 'channelPolicies' | 'smsReachable'>,
 ): PlanDecision[] {
   const { fired, visit } = input;
   const envelope: Envelope = {
@@ -42,6 +42,8 @@ export function planReminderNotifications(
     templates: input.templates,
     blockFor: input.blockFor,
     ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
+    ...(input.channelPolicies ? { channelPolicies: input.channelPolicies } : {}),
+    ...(input.smsReachable ? { smsReachable: input.smsReachable } : {}),
     identify: (_target, channel) => ({
       notificationId: reminderNotificationId(fired.scheduledBy, fired.offset, channel),
       selection: { kind: 'reminder', offset: fired.offset, scheduledBy: fired.scheduledBy },

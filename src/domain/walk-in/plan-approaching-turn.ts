@@ -36,21 +36,10 @@ export function tokensReachingTurn(tokens: readonly QueueToken[], threshold: num
 export const approachingTurnNotificationId = (centreId: string, queueId: string, token: string, localDate: string, channel: Channel): string =>
   deterministicUuid('notification', 'walkin.approaching_turn', centreId, queueId, token, localDate, channel);
 
-export function planApproachingTurn(
-  input: {
-    /** The walkin.queue_updated event that moved the token within the threshold. */
-    eventId: string;
-    occurredAt: string;
-    centre: Centre;
-    queue: { id: string; name: string };
-    token: QueueToken;
-    threshold: number;
-    localDate: string;
-    now: Date;
-  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules'>,
-): PlanDecision[] {
+/** The generated walkin.approaching_turn event for one token of a queue update: what its messages are planned from. */
+export function approachingTurnEnvelope(input: { eventId: string; occurredAt: string; centre: Centre; queue: { id: string; name: string }; token: QueueToken; threshold: number }): Envelope {
   const { centre, queue, token, threshold } = input;
-  const envelope: Envelope = {
+  return {
     eventId: input.eventId,
     type: 'walkin.approaching_turn',
     occurredAt: input.occurredAt,
@@ -63,11 +52,30 @@ export function planApproachingTurn(
       threshold,
     },
   };
+}
+
+export function planApproachingTurn(
+  input: {
+    /** The walkin.queue_updated event that moved the token within the threshold. */
+    eventId: string;
+    occurredAt: string;
+    centre: Centre;
+    queue: { id: string; name: string };
+    token: QueueToken;
+    threshold: number;
+    localDate: string;
+    now: Date;
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules' | 'channelPolicies' | 'smsReachable'>,
+): PlanDecision[] {
+  const { centre, queue, token, threshold } = input;
+  const envelope = approachingTurnEnvelope(input);
   return planPatientNotifications({
     envelope,
     now: input.now,
     ...(input.receivedAt ? { receivedAt: input.receivedAt } : {}),
     ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
+    ...(input.channelPolicies ? { channelPolicies: input.channelPolicies } : {}),
+    ...(input.smsReachable ? { smsReachable: input.smsReachable } : {}),
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({

@@ -21,7 +21,7 @@ import type { NotificationTable } from '../read-model-database.ts';
 type IdentityColumn =
   | 'event_id' | 'event_type' | 'centre_id' | 'booking_reference' | 'appointment_id' | 'channel' | 'recipient_kind'
   | 'recipient_id' | 'recipient_address' | 'locale' | 'template_key' | 'template_version' | 'selection'
-  | 'suppression_reason' | 'created_at';
+  | 'suppression_reason' | 'created_at' | 'fallback_of';
 
 /**
  * Who a notification is for and why: written once, when its first event creates the row. The
@@ -89,6 +89,7 @@ export function foldNotificationEvent(row: FoldedNotification | null, notificati
         selection: n.selection,
         suppression_reason: suppressed?.reason ?? null,
         created_at: at,
+        fallback_of: n.fallbackOf ?? null,
       },
       status: planned ? 'planned' : 'suppressed',
       attempts: 0,

@@ -70,6 +70,7 @@ const NEW_ROW_COLUMNS = {
   event_id: 'text', event_type: 'text', centre_id: 'text', booking_reference: 'text', appointment_id: 'text',
   channel: 'text', recipient_kind: 'text', recipient_id: 'text', recipient_address: 'text', locale: 'text',
   template_key: 'text', template_version: 'integer', selection: 'jsonb', suppression_reason: 'text', created_at: 'timestamptz',
+  fallback_of: 'text',
 } as const;
 
 /** New rows, in id order, in one statement; answers the ids it inserted (another instance may have been first). */

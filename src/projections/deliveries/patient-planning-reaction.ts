@@ -12,12 +12,18 @@ import type { BatchState } from '../batch-state.ts';
 import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
 import { contactBlocks } from './contact-blocks.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
 import { templateCatalogue } from '../templates/template-catalogue-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 
+/** What planning needs of the deployment: whether an SMS route takes a number (`SMS_ROUTES`). */
+export interface PlanningDeps {
+  smsReachable?(phone: string): boolean;
+}
+
 /** Patient events -> one NotificationPlanned or NotificationSuppressed per (person, channel). */
-export function patientPlanningReaction(): LedgerReaction {
+export function patientPlanningReaction(deps: PlanningDeps = {}): LedgerReaction {
   return {
     name: 'patient-planning',
     handles: (e) => e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound',
@@ -41,6 +47,8 @@ export function patientPlanningReaction(): LedgerReaction {
         now: context.clock.now(),
         receivedAt: new Date((event.data as InboundEventReceived).receivedAt),
         deadlineRules: await context.state.of(deadlineRules).rules(),
+        channelPolicies: await context.state.of(channelPolicies).policies(),
+        ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
         templates,
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),

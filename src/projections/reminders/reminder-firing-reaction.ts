@@ -7,16 +7,17 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { appointmentStates } from './reminder-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
-import { loadBlocks, loadPatientBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
+import { loadBlocks, loadPatientBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
 
 /**
  * A fired reminder becomes appointment.reminder notifications (WhatsApp and email), planned in
  * ledger order like every patient message: against the preferences and opt-outs known at that
  * point, with the appointment's latest confirmed or rescheduled payload.
  */
-export function reminderFiringReaction(logger: Logger): LedgerReaction {
+export function reminderFiringReaction(logger: Logger, deps: PlanningDeps = {}): LedgerReaction {
   return {
     name: 'reminder-firing',
     handles: (e) => e.type === R.fired && categoryOf(e.stream) === 'reminder',
@@ -36,7 +37,15 @@ export function reminderFiringReaction(logger: Logger): LedgerReaction {
       const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
       const blockFor = await loadBlocks(context, envelope);
       const templates = await planningTemplatesAt(context, event.position);
-      const decisions = planReminderNotifications({ fired, visit, templates, blockFor, deadlineRules: await context.state.of(deadlineRules).rules() });
+      const decisions = planReminderNotifications({
+        fired,
+        visit,
+        templates,
+        blockFor,
+        deadlineRules: await context.state.of(deadlineRules).rules(),
+        channelPolicies: await context.state.of(channelPolicies).policies(),
+        ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
+      });
       return [...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context))];
     },
   };

@@ -9,9 +9,10 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { walkinQueues } from './walkin-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
-import { loadBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
+import { loadBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
 import { notifiedAt, saveThreshold, type QueueKey } from './walkin-state.queries.ts';
 
 const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
@@ -21,7 +22,7 @@ const WALKIN_TYPES = new Set(['walkin.queue_updated', 'walkin.token_called']);
  * event's position) that their turn is near, once per token per day, never a token already
  * called; an update older (occurredAt) than the last applied one is ignored.
  */
-export function walkinReaction(): LedgerReaction {
+export function walkinReaction(deps: PlanningDeps = {}): LedgerReaction {
   return {
     name: 'walkin-turns',
     handles: (e) =>
@@ -54,14 +55,14 @@ export function walkinReaction(): LedgerReaction {
         context.state.of(walkinQueues).called({ centreId: called.centre.id, queueId: called.queue.id }, localDate, called.token.number);
         return [];
       }
-      return queueUpdated(event, received, context);
+      return queueUpdated(event, received, context, deps);
     },
   };
 }
 
 const keyOf = (update: { centre: { id: string }; queue: { id: string } }): QueueKey => ({ centreId: update.centre.id, queueId: update.queue.id });
 
-async function queueUpdated(event: RecordedEvent, received: InboundEventReceived, context: ReactionContext): Promise<PendingAppend[]> {
+async function queueUpdated(event: RecordedEvent, received: InboundEventReceived, context: ReactionContext, deps: PlanningDeps): Promise<PendingAppend[]> {
   const update = received.data as PayloadOf<'walkin.queue_updated'>;
   const key = keyOf(update);
   const walkin = context.state.of(walkinQueues);
@@ -75,7 +76,7 @@ async function queueUpdated(event: RecordedEvent, received: InboundEventReceived
       const token = byNumber.get(t.token_number);
       return token ? [{ token, threshold: t.notified_threshold ?? token.position, localDate: t.local_date }] : [];
     });
-    return planAll(event, received, update, again, context);
+    return planAll(event, received, update, again, context, deps);
   }
   if (before && occurredAt < before.lastOccurredAt) return [];
 
@@ -86,7 +87,7 @@ async function queueUpdated(event: RecordedEvent, received: InboundEventReceived
   const reaching = tokensReachingTurn(update.tokens, threshold, (n) => known.get(n));
   walkin.told(reaching.map((t) => ({ key, localDate, token: t.number, queuePosition: t.position, threshold, position: event.position })));
   const told = reaching.map((token) => ({ token, threshold, localDate }));
-  return planAll(event, received, update, told, context);
+  return planAll(event, received, update, told, context, deps);
 }
 
 async function planAll(
@@ -95,6 +96,7 @@ async function planAll(
   update: PayloadOf<'walkin.queue_updated'>,
   told: readonly { token: QueueToken; threshold: number; localDate: string }[],
   context: ReactionContext,
+  deps: PlanningDeps,
 ): Promise<PendingAppend[]> {
   const appends: PendingAppend[] = [];
   if (told.length === 0) return appends;
@@ -113,6 +115,8 @@ async function planAll(
       now: context.clock.now(),
       receivedAt: new Date(received.receivedAt),
       deadlineRules: await context.state.of(deadlineRules).rules(),
+      channelPolicies: await context.state.of(channelPolicies).policies(),
+      ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
       templates,
       blockFor,
     });

@@ -1,0 +1,158 @@
+import type { Channel } from '../event-catalogue.ts';
+import { deterministicUuid } from '../ids.ts';
+import type { Envelope } from '../intake/envelope.ts';
+import type { InboundEventReceived } from '../intake/inbound-receipt.ts';
+import { approachingTurnEnvelope } from '../walk-in/plan-approaching-turn.ts';
+import type { PayloadOf } from '../event-catalogue.ts';
+import {
+  NOTIFICATION_EVENT_TYPES as T,
+  type FallbackArm,
+  type FallbackPlanned,
+  type FallbackReason,
+  type NotificationFailed,
+  type NotificationPlanned,
+  type NotificationSent,
+  type NotificationSuppressed,
+  type StatusReported,
+} from './notification-events.ts';
+import { FALLBACK_SUPPRESSIONS } from './plan-notifications.ts';
+
+/*
+ * Fallback: a patient message that cannot reach the patient on its channel goes on to the next
+ * channel of its chain, once. The fallback is a notification of its own whose id derives from the
+ * original's and the channel; its stream opens with FallbackPlanned, appended only where no stream
+ * is, so a trigger seen three times, or replayed, makes one.
+ */
+
+/** The fallback of `originalId` on `channel`: the same id however often, or wherever, the trigger is seen. */
+export const fallbackNotificationId = (originalId: string, channel: Channel): string => deterministicUuid('notification', 'fallback', originalId, channel);
+
+/** What the service keeps of a notification that has somewhere to fall back to: no contact, no content. */
+export interface FallbackSource {
+  notificationId: string;
+  /** Set when it is itself a fallback. */
+  fallbackOf: string | null;
+  arm: FallbackArm;
+  /** The original's deadline, which every fallback inherits; null where it had none. */
+  sendBy: string | null;
+  /** The last revision the planner appended to its stream (a later suppression expects it). */
+  revision: number;
+  /** `delivered` or `read` was reported: nothing falls back any more, and a waiting fallback is suppressed. */
+  delivered: boolean;
+  /** The fallback planned for it, once there is one. */
+  fallbackId: string | null;
+}
+
+/** A FallbackSource from the event that planned (or suppressed) the notification; null when nothing follows it. */
+export function fallbackSourceOf(event: NotificationPlanned | NotificationSuppressed, revision: number): FallbackSource | null {
+  if (!event.fallback || event.fallback.chain.length === 0) return null;
+  return {
+    notificationId: event.notificationId,
+    fallbackOf: event.fallbackOf ?? null,
+    arm: event.fallback,
+    sendBy: 'sendBy' in event ? (event.sendBy ?? null) : null,
+    revision,
+    delivered: false,
+    fallbackId: null,
+  };
+}
+
+/** Why one of a notification's own events sets off its fallback, or null when it does not. */
+export function fallbackTrigger(source: FallbackSource, event: { type: string; data: unknown }): { reason: FallbackReason; detail: string } | null {
+  if (source.delivered || source.fallbackId !== null) return null;
+  switch (event.type) {
+    case T.suppressed: {
+      const s = event.data as NotificationSuppressed;
+      return FALLBACK_SUPPRESSIONS.has(s.reason) ? { reason: 'suppressed', detail: s.reason } : null;
+    }
+    case T.failed: {
+      const f = event.data as NotificationFailed;
+      return { reason: 'failed', detail: `failed after ${f.attempts} attempt(s): ${f.code}` };
+    }
+    case T.statusReported: {
+      const r = event.data as StatusReported;
+      return r.status === 'failed' || r.status === 'bounced' ? { reason: 'failed', detail: `${r.provider} reported ${r.status}${r.code ? ` (${r.code})` : ''}` } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** A provider report that the message reached the patient: `read` counts as delivered. */
+export const isDeliveryReport = (event: { type: string; data: unknown }): boolean =>
+  event.type === T.statusReported && ['delivered', 'read'].includes((event.data as StatusReported).status);
+
+/** The FallbackPlanned that opens the fallback's stream: the next channel of the chain. */
+export function fallbackPlanned(source: FallbackSource, trigger: { reason: FallbackReason; detail: string }, at: Date): FallbackPlanned | null {
+  const channel = source.arm.chain[0];
+  if (!channel) return null;
+  return {
+    notificationId: fallbackNotificationId(source.notificationId, channel),
+    fallbackOf: source.notificationId,
+    channel,
+    reason: trigger.reason,
+    detail: trigger.detail,
+    policyVersion: source.arm.policyVersion,
+    plannedAt: at.toISOString(),
+  };
+}
+
+/** When a sent notification without a receipt falls back; null when it never does (nothing to fall back to). */
+export function undeliveredDueAt(source: FallbackSource, sent: NotificationSent): Date | null {
+  if (source.delivered || source.fallbackId !== null || source.arm.chain.length === 0) return null;
+  return new Date(new Date(sent.sentAt).getTime() + source.arm.undeliveredAfterMinutes * 60_000);
+}
+
+/**
+ * The event a notification was planned from, rebuilt from the inbound event that caused it: the
+ * same payload the planner saw, so the fallback says what the original said, on its own channel.
+ */
+export function envelopeOfNotification(original: NotificationPlanned | NotificationSuppressed, inbound: InboundEventReceived): Envelope | null {
+  const selection = original.selection;
+  switch (selection.kind) {
+    case 'catalogue':
+    case 'emergency-leave':
+      return { eventId: inbound.eventId, type: inbound.type, occurredAt: inbound.occurredAt, data: inbound.data } as Envelope;
+    case 'reminder':
+      return { eventId: selection.scheduledBy, type: 'appointment.reminder', occurredAt: inbound.occurredAt, data: { ...(inbound.data as object), offset: selection.offset } } as Envelope;
+    case 'walkin-threshold': {
+      const update = inbound.data as PayloadOf<'walkin.queue_updated'>;
+      const token = update.tokens.find((t) => t.patient.id === original.recipient.id);
+      if (!token) return null;
+      return approachingTurnEnvelope({
+        eventId: inbound.eventId,
+        occurredAt: inbound.occurredAt,
+        centre: update.centre,
+        queue: { id: update.queue.id, name: update.queue.name },
+        token,
+        threshold: selection.threshold,
+      });
+    }
+    case 'routing-rule':
+      return null;
+  }
+}
+
+/** The inbound event a notification's payload is in: the reminder's scheduling event for a reminder. */
+export const inboundEventIdOf = (original: NotificationPlanned | NotificationSuppressed): string =>
+  original.selection.kind === 'reminder' ? original.selection.scheduledBy : original.eventId;
+
+/** A waiting fallback whose original reached the patient first: it is not sent. */
+export function originalDeliveredSuppression(planned: NotificationPlanned, at: Date): NotificationSuppressed {
+  const { notificationId, eventId, eventType, centreId, bookingReference, appointmentId, channel, recipient, selection } = planned;
+  return {
+    notificationId,
+    eventId,
+    eventType,
+    centreId,
+    bookingReference,
+    appointmentId,
+    channel,
+    recipient,
+    selection,
+    reason: 'original-delivered',
+    detail: `the original ${planned.fallbackOf ?? ''} was delivered before this fallback went out`.replace('  ', ' '),
+    suppressedAt: at.toISOString(),
+    ...(planned.fallbackOf ? { fallbackOf: planned.fallbackOf } : {}),
+  };
+}
