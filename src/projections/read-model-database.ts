@@ -31,8 +31,6 @@ export interface InboundEventTable {
   via: string;
   centre_id: string | null;
   applied_revision: Int8;
-  /** A fallback: the notification it stands in for. */
-  fallback_of: string | null;
 }
 
 export interface NotificationTable {
@@ -64,6 +62,8 @@ export interface NotificationTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   applied_revision: Int8;
+  /** A fallback: the notification it stands in for. */
+  fallback_of: string | null;
 }
 
 export interface ContactBlockTable {
