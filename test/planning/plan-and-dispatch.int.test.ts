@@ -122,7 +122,7 @@ describe('planning patient events', () => {
     expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([['whatsapp', 'suppressed', 'invalid-contact']]);
   });
 
-  it('suppresses a channel the patient opted out of, and only that channel', async () => {
+  it('suppresses a channel the patient opted out of, and only that channel: WhatsApp falls back to SMS', async () => {
     const personId = `pat-${randomUUID()}`;
     const optOut = await service.store.append(streamName.personPreference(personId), [{
       id: randomUUID(),
@@ -134,11 +134,17 @@ describe('planning patient events', () => {
     const raw = validEnvelope('appointment.confirmed');
     (raw.data as { patient: Record<string, unknown> }).patient = { ...patient, id: personId };
     await publish(raw);
-    const rows = await untilAllSettled(raw.eventId);
+    const rows = await until(async () => {
+      const settled = await untilAllSettled(raw.eventId);
+      return settled.length === 3 ? settled : null;
+    }, { what: 'the SMS fallback to settle' });
     expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([
       ['email', 'sent', null],
+      ['sms', 'sent', null],
       ['whatsapp', 'suppressed', 'opted-out'],
     ]);
+    const whatsapp = rows.find((r) => r.channel === 'whatsapp')!;
+    expect(rows.find((r) => r.channel === 'sms')!.fallback_of).toBe(whatsapp.notification_id);
   });
 });
 

@@ -39,5 +39,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('fallback_watches_due').on('fallback_watches').column('due_at').execute();
   await db.schema.alterTable('notifications').addColumn('fallback_of', 'text').execute();
-  await sql`create index notifications_fallback_of on notifications (fallback_of) where fallback_of is not null`.execute(db);
+  await db.schema.createIndex('notifications_fallback_of').on('notifications').column('fallback_of').where(sql.ref('fallback_of'), 'is not', null).execute();
 }
