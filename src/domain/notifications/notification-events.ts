@@ -122,6 +122,8 @@ export interface NotificationSuppressed {
   fallbackOf?: string;
   /** Where it goes next: only for a suppression another channel gets round (opted out, not approved, ...). */
   fallback?: FallbackArm;
+  /** The deadline it would have had, for a suppression another channel gets round: its fallback inherits it. */
+  sendBy?: string;
 }
 
 /**

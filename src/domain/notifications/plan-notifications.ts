@@ -201,9 +201,25 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
     ...(input.fallback ? { fallbackOf: input.fallback.of } : {}),
   };
   const person = { kind: 'patient' as const, id: target.patient.id, name: target.patient.name, locale };
+  // A fallback keeps the original's deadline: it is the same message, later.
+  const sendBy = input.fallback
+    ? (input.fallback.sendBy === null ? null : new Date(input.fallback.sendBy))
+    : sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, data.centre?.id ?? null), {
+      receivedAt: input.receivedAt ?? now,
+      slotStart: slotStartOf(envelope, target),
+      ...(input.reminder ? { reminder: input.reminder } : {}),
+    });
+  // A suppression another channel may get round keeps the deadline, which its fallback inherits.
   const suppress = (reason: SuppressionReason, detail: string, address: string | null): PlanDecision => ({
     kind: 'suppressed',
-    event: { ...base, recipient: { ...person, address }, reason, detail, suppressedAt: now.toISOString() },
+    event: {
+      ...base,
+      recipient: { ...person, address },
+      reason,
+      detail,
+      suppressedAt: now.toISOString(),
+      ...(sendBy && FALLBACK_SUPPRESSIONS.has(reason) ? { sendBy: sendBy.toISOString() } : {}),
+    },
   });
 
   const address = addressFor(target.patient, channel);
@@ -216,14 +232,6 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
   const block = input.blockFor(channel, address, target.patient.id);
   if (block) return suppress(block, block === 'opted-out' ? `patient opted out of ${channel}` : 'email address bounced permanently', address);
 
-  // A fallback keeps the original's deadline: it is the same message, later.
-  const sendBy = input.fallback
-    ? (input.fallback.sendBy === null ? null : new Date(input.fallback.sendBy))
-    : sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, data.centre?.id ?? null), {
-      receivedAt: input.receivedAt ?? now,
-      slotStart: slotStartOf(envelope, target),
-      ...(input.reminder ? { reminder: input.reminder } : {}),
-    });
   const chosen = chooseAndRender(
     templates,
     { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null },

@@ -33,6 +33,11 @@ export async function findNotification(db: Kysely<ReadModelDatabase>, notificati
   return row ?? null;
 }
 
+/** The fallbacks that stood in for a notification, oldest first. */
+export async function fallbacksOf(db: Kysely<ReadModelDatabase>, notificationId: string): Promise<NotificationRow[]> {
+  return db.selectFrom('notifications').selectAll().where('fallback_of', '=', notificationId).orderBy('created_at').execute();
+}
+
 export async function findNotificationsByIds(db: Kysely<ReadModelDatabase>, notificationIds: readonly string[]): Promise<NotificationRow[]> {
   const ids = notificationIds.filter(isNotificationId);
   if (ids.length === 0) return [];

@@ -19,6 +19,7 @@ import './inbound-message.ts';
 import './templates.ts';
 import './template-preview.ts';
 import './template-mutations.ts';
+import './channel-policy.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();

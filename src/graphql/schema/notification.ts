@@ -12,12 +12,14 @@ import { builder } from '../builder.ts';
 import {
   decodeCursor,
   encodeCursor,
+  fallbacksOf,
   findNotification,
   listNotifications,
   type NotificationRow,
 } from '../queries/notifications.queries.ts';
 import { ChannelEnum, NotificationStatusEnum } from './enums.ts';
 import { RenderedMessageRef } from './template-content.ts';
+import { explainNotificationEvent } from '../../domain/notifications/explain-event.ts';
 
 export const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
@@ -64,6 +66,10 @@ async function wordsOfNotification(store: EventStore, notificationId: string): P
 export const TimelineEntry = builder.objectRef<RecordedEvent>('TimelineEntry').implement({
   fields: (t) => ({
     type: t.exposeString('type'),
+    explanation: t.string({
+      description: 'The step in words: the trigger, the policy version, the deadline. Never a contact.',
+      resolve: (e) => explainNotificationEvent(e.type, e.data),
+    }),
     revision: t.int({ resolve: (e) => Number(e.revision) }),
     globalPosition: t.string({ resolve: (e) => formatPosition(e.position) }),
     recordedAt: t.field({ type: 'DateTime', resolve: (e) => e.recordedAt }),
@@ -77,7 +83,10 @@ export const TimelineEntry = builder.objectRef<RecordedEvent>('TimelineEntry').i
   }),
 });
 
-export const Notification = builder.objectRef<NotificationRow>('Notification').implement({
+export const Notification = builder.objectRef<NotificationRow>('Notification');
+
+// Implemented apart from its ref: a notification lists its fallbacks, which are notifications.
+Notification.implement({
   description: 'One message to one recipient on one channel, as the deliveries read model holds it.',
   fields: (t) => ({
     id: t.exposeID('notification_id'),
@@ -93,7 +102,17 @@ export const Notification = builder.objectRef<NotificationRow>('Notification').i
       resolve: (n) => ({ kind: n.recipient_kind, id: n.recipient_id, address: n.recipient_address }),
     }),
     status: t.field({ type: NotificationStatusEnum, resolve: (n) => n.status as NotificationStatus }),
-    suppressionReason: t.exposeString('suppression_reason', { nullable: true }),
+    suppressionReason: t.string({
+      nullable: true,
+      description: 'Why it was not sent: at planning, or after it (a fallback whose original was delivered first, a reminder overtaken).',
+      resolve: (n) => n.suppression_reason ?? (n.status === 'suppressed' ? n.last_error_code : null),
+    }),
+    fallbackOf: t.exposeID('fallback_of', { nullable: true, description: 'A fallback: the notification it stands in for.' }),
+    fallbacks: t.field({
+      type: [Notification],
+      description: 'The notifications that stood in for this one on another channel, in order.',
+      resolve: (n, _args, ctx) => fallbacksOf(ctx.services.db, n.notification_id),
+    }),
     attempts: t.exposeInt('attempts'),
     possibleDuplicate: t.exposeBoolean('possible_duplicate', {
       description: 'An attempt was left open by a crash and retried: the recipient may have it twice.',
