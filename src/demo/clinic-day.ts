@@ -30,6 +30,8 @@ export interface ClinicDay {
   remindersDueAt: Date;
   /** Booking references whose 30-minute reminder falls due during the demo. */
   remindingBookings: string[];
+  /** The patient who asked for no WhatsApp: their messages of the day fall back to SMS. */
+  noWhatsApp: string;
 }
 
 const doctor = (id: string): DemoDoctor => DOCTORS.find((d) => d.id === id)!;
@@ -111,6 +113,9 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   // Morning visits already seen: completed, a no-show, results.
   const seen = [book(doctor('doc-meera-rao'), new Date(now.getTime() - 3 * 3_600_000), '800.00'), book(doctor('doc-kavita-iyer'), new Date(now.getTime() - 2 * 3_600_000), '1200.00'), book(doctor('doc-sunita-deshpande'), new Date(now.getTime() - 90 * 60_000), '1000.00')];
   for (const a of seen) emit('11:00 Visits completed', 'appointment.completed', visitPayload(a, 'completed'));
+  // The booking system sends a confirmation after its slot began: past its deadline, it is never sent.
+  const late = book(doctor('doc-sunita-deshpande'), new Date(now.getTime() - 20 * 60_000), '1000.00');
+  confirm('11:02 A confirmation arrives after its slot began', late);
   const missed = book(doctor('doc-farhan-qureshi'), new Date(now.getTime() - 60 * 60_000), '900.00');
   emit('11:05 A patient did not come', 'appointment.no_show', visitPayload(missed, 'no_show'));
   for (const [i, a] of seen.slice(0, 2).entries()) {
@@ -167,5 +172,5 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   });
   steps.push({ kind: 'malformed', scene: '16:10 Someone forges a reminder', ...malformed[3]! });
 
-  return { steps, remindersDueAt: new Date(soonAt.getTime() - 30 * 60_000), remindingBookings: soon.map((a) => a.bookingReference) };
+  return { steps, remindersDueAt: new Date(soonAt.getTime() - 30 * 60_000), remindingBookings: soon.map((a) => a.bookingReference), noWhatsApp: seen[0]!.patient.id };
 }

@@ -5,7 +5,7 @@ import { planClinicDay } from './clinic-day.ts';
 import { deadLetterCount } from './amqp-dead-letters.ts';
 import { DemoReads } from './demo-reads.ts';
 import { formatSummary, type SummaryFacts } from './demo-summary.ts';
-import { ensureDemoStaff } from './demo-staff.ts';
+import { ensureDemoStaff, optOutOfWhatsApp } from './demo-staff.ts';
 import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
@@ -59,6 +59,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return 0;
     });
     if (staff > 0) console.log(`${staff} staff members at the three centres receive the staff events (email and in-app, by the default routing rules).`);
+    await optOutOfWhatsApp(baseUrl, tokens.admin, day.noWhatsApp).then(
+      () => console.log(`Patient ${day.noWhatsApp} asked for no WhatsApp: their messages fall back to SMS.`),
+      (error: unknown) => console.error(`Could not record the WhatsApp opt-out (${error instanceof Error ? error.message : String(error)}): the day shows no fallback.`),
+    );
   } else console.log('No admin token (DEMO_ADMIN_TOKEN): staff events reach only the staff already in the directory.');
   console.log(`Simulating a clinic day at 3 Arogya Clinic centres (Asia/Kolkata): ${day.steps.length} events via ${sink.description}, over ${Math.round(durationMs / 1000)} s.`);
   const due = day.remindersDueAt.toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata' });
@@ -84,7 +88,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   await sink.close();
 
-  const facts: SummaryFacts = { via: sink.description, tally, stats: null, statsProblem: null, reminders: null, dashboardUrl: new URL('/', baseUrl).toString() };
+  const facts: SummaryFacts = { via: sink.description, tally, stats: null, statsProblem: null, reminders: null, fallbacks: null, dashboardUrl: new URL('/', baseUrl).toString() };
   if (!reads) facts.statsProblem = 'no dashboard, auditor or admin token to read with; set DEMO_READ_TOKEN';
   else {
     try {
@@ -95,6 +99,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       }
       if (!values.quick) facts.reminders = await waitForReminders(reads, start, day, (line) => console.log(line));
       facts.stats = await settle(reads, new Date(start.getTime() - 1000));
+      facts.fallbacks = await reads.fallbacksSince(new Date(start.getTime() - 1000));
     } catch (error) {
       facts.statsProblem = `GraphQL: ${error instanceof Error ? error.message : String(error)}`;
     }

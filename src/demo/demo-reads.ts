@@ -31,6 +31,16 @@ export class DemoReads {
     return z.object({ notifications: z.object({ edges: z.array(z.object({ node: Node })) }) }).parse(data).notifications.edges.map((e) => e.node);
   }
 
+  /** The fallbacks created since `from`: which channel they went to, and how they ended. */
+  async fallbacksSince(from: Date): Promise<{ channel: string; status: string }[]> {
+    const data = await this.#query(
+      'query($filter: NotificationFilter) { notifications(filter: $filter, first: 200) { edges { node { channel status } } } }',
+      { filter: { fallback: true, from: from.toISOString() } },
+    );
+    const Node = z.object({ channel: z.string(), status: z.string() });
+    return z.object({ notifications: z.object({ edges: z.array(z.object({ node: Node })) }) }).parse(data).notifications.edges.map((e) => e.node);
+  }
+
   /** How often an event was received as a duplicate, or null when the ledger does not have it. */
   async duplicatesOf(eventId: string): Promise<number | null> {
     const data = await this.#query('query($eventId: String!) { inboundEvent(eventId: $eventId) { duplicatesIgnored } }', { eventId });

@@ -14,6 +14,27 @@ export const DEMO_STAFF = [
   { id: 'staff-amit-sharma', name: 'Amit Sharma', roles: ['billing', 'finance', 'accounts', 'front_desk', 'lab'], centreIds: ['arogya-del-lajpat'], email: 'amit.sharma@example.com', locale: 'hi' },
 ] as const;
 
+const OPT_OUT = `mutation($patientId: ID!) {
+  setChannelPreference(patientId: $patientId, channel: whatsapp, optedIn: false) { __typename ... on Error { message } }
+}`;
+
+/**
+ * One patient told the front desk to stop WhatsApp messages: an admin records it, and the day's
+ * messages to them fall back to SMS. Repeating it changes nothing.
+ */
+export async function optOutOfWhatsApp(baseUrl: string, adminToken: string, patientId: string): Promise<void> {
+  const response = await fetch(new URL('/graphql', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ query: OPT_OUT, variables: { patientId } }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const body = Answer.parse(await response.json());
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  const result = z.object({ setChannelPreference: z.object({ __typename: z.string(), message: z.string().optional() }) }).parse(body.data).setChannelPreference;
+  if (result.message) throw new Error(result.message);
+}
+
 const UPSERT = `mutation($input: StaffMemberInput!) {
   upsertStaffMember(input: $input) { __typename ... on Error { message } }
 }`;

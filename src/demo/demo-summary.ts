@@ -1,7 +1,7 @@
 import type { StatRow } from './demo-reads.ts';
 import type { DemoTally } from './run-clinic-day.ts';
 
-const STATUSES = ['planned', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'];
+const STATUSES = ['planned', 'deferred', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'];
 
 export interface SummaryFacts {
   via: string;
@@ -11,6 +11,8 @@ export interface SummaryFacts {
   stats: StatRow[] | null;
   statsProblem: string | null;
   reminders: { fired: number; bookings: number; expectedBookings: number } | null;
+  /** Fallbacks made during the run (a message on a second channel), by how they ended. */
+  fallbacks: { channel: string; status: string }[] | null;
   dashboardUrl: string;
 }
 
@@ -40,6 +42,14 @@ export function formatSummary(f: SummaryFacts): string[] {
   else lines.push(`Notifications: not available (${f.statsProblem ?? 'no answer'})`);
   if (f.reminders) {
     lines.push('', `Reminders fired during the run: ${f.reminders.fired} appointment.reminder notifications for ${f.reminders.bookings} of the ${f.reminders.expectedBookings} bookings due`);
+  }
+  if (f.stats) {
+    const expired = f.stats.filter((r) => r.status === 'expired').reduce((a, r) => a + r.count, 0);
+    lines.push('', `Expired: ${expired} notification(s) not sent because their deadline had passed (a confirmation received after its slot began).`);
+  }
+  if (f.fallbacks) {
+    const byChannel = [...new Set(f.fallbacks.map((x) => x.channel))].map((c) => `${f.fallbacks!.filter((x) => x.channel === c).length} on ${c}`);
+    lines.push(`Fallbacks: ${f.fallbacks.length} message(s) went out on another channel after the first could not reach the patient${byChannel.length ? ` (${byChannel.join(', ')})` : ''}.`);
   }
   lines.push('', `Watch it on the dashboard: ${f.dashboardUrl}`, '');
   return lines;

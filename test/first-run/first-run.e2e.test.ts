@@ -12,7 +12,8 @@ import { ChildCommand, cleanEnv, freePort } from './support/service-process.ts';
 // second instance refused. One clone and one service for the whole file; steps run in order.
 
 const STATS = 'query { deliveryStats { channel status count } }';
-const BY_TYPE = 'query($type: String) { notifications(filter: { eventType: $type }, first: 200) { edges { node { channel status recipient { id } } } } }';
+const BY_TYPE = 'query($type: String) { notifications(filter: { eventType: $type }, first: 200) { edges { node { channel status fallbackOf bookingReference recipient { id } } } } }';
+const FALLBACKS = 'query { notifications(filter: { fallback: true }, first: 200) { edges { node { channel status fallbackOf } } } }';
 
 let clone: Awaited<ReturnType<typeof freshClone>>;
 let port: number;
@@ -68,6 +69,8 @@ describe('the first run on a fresh clone', () => {
     expect(demo.stdout).toMatch(new RegExp(`rejected\\s+${count('malformed')}\\b`));
     expect(demo.stdout).toContain('data.patient.phone');
     expect(demo.stdout).toContain('by channel and status');
+    expect(demo.stdout).toMatch(/Fallbacks: [1-9]\d* message\(s\) went out on another channel/);
+    expect(demo.stdout).toMatch(/Expired: [1-9]\d* notification\(s\) not sent/);
   }, 120_000);
 
   it('GraphQL shows a notification per patient and channel with a contact, each sent in the sandbox', async () => {
@@ -79,12 +82,21 @@ describe('the first run on a fresh clone', () => {
         const patient = s.envelope.data.patient as { phone?: string; email?: string };
         return PATIENT_CHANNELS[type].filter((c) => (c === 'email' ? patient.email : patient.phone));
       });
-      const data = await graphql<{ notifications: { edges: { node: { channel: string; status: string } }[] } }>(baseUrl, auditor, BY_TYPE, { type });
-      const sent = data.notifications.edges.map((e) => e.node).filter((n) => n.status !== 'suppressed');
-      expect(sent.map((n) => n.channel).sort(), type).toEqual([...expected].sort());
-      // The sandbox reports each message delivered (and WhatsApp read) a moment after sending it.
-      expect(sent.every((n) => ['sent', 'delivered', 'read'].includes(n.status)), type).toBe(true);
+      const data = await graphql<{ notifications: { edges: { node: { channel: string; status: string; fallbackOf: string | null } }[] } }>(baseUrl, auditor, BY_TYPE, { type });
+      // The patient who asked for no WhatsApp has it suppressed, and an SMS in its place.
+      const planned = data.notifications.edges.map((e) => e.node).filter((n) => n.fallbackOf === null);
+      const sent = planned.filter((n) => n.status !== 'suppressed');
+      const optedOut = planned.filter((n) => n.status === 'suppressed' && n.channel === 'whatsapp').length;
+      expect(sent.length + optedOut, type).toBe(expected.length);
+      // The sandbox reports each message delivered (and WhatsApp read) a moment after sending it; the
+      // confirmation that came after its slot began is expired, never sent.
+      expect(sent.every((n) => ['sent', 'delivered', 'read', 'expired'].includes(n.status)), type).toBe(true);
+      const late = day.steps.flatMap((st) => (st.kind === 'event' && st.envelope.type === type && st.scene.includes('after its slot began') ? [st.envelope.data.patient as { email?: string }] : []));
+      expect(sent.filter((n) => n.status === 'expired').length, type).toBe(late.reduce((n, p) => n + (p.email ? 2 : 1), 0));
     }
+    const fallbacks = await graphql<{ notifications: { edges: { node: { channel: string; status: string } }[] } }>(baseUrl, auditor, FALLBACKS);
+    expect(fallbacks.notifications.edges.length).toBeGreaterThan(0);
+    expect(fallbacks.notifications.edges.every((e) => e.node.channel === 'sms' && ['sent', 'delivered'].includes(e.node.status))).toBe(true);
     const stats = await graphql<{ deliveryStats: StatRow[] }>(baseUrl, auditor, STATS);
     expect(stats.deliveryStats.filter((r) => r.status === 'failed')).toEqual([]);
     expect(total(stats.deliveryStats)).toBeGreaterThan(40);

@@ -13,6 +13,8 @@ export interface NotificationFilter {
   bookingReference?: string | null;
   from?: Date | null;
   to?: Date | null;
+  /** true: only fallbacks; false: only originals. */
+  fallback?: boolean | null;
 }
 
 /** A position in the newest-first order: created_at in microseconds since the epoch, then the id. */
@@ -73,6 +75,7 @@ export async function listNotifications(
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.centreId) query = query.where('centre_id', '=', filter.centreId);
   if (filter.bookingReference) query = query.where('booking_reference', '=', filter.bookingReference);
+  if (filter.fallback != null) query = query.where('fallback_of', filter.fallback ? 'is not' : 'is', null);
   if (filter.recipient) {
     const recipient = filter.recipient;
     query = query.where((eb) => eb.or([eb('recipient_id', '=', recipient), eb('recipient_address', '=', recipient)]));

@@ -169,6 +169,7 @@ const NotificationFilter = builder.inputType('NotificationFilter', {
     bookingReference: t.string(),
     from: t.field({ type: 'DateTime', description: 'Created at or after.' }),
     to: t.field({ type: 'DateTime', description: 'Created before.' }),
+    fallback: t.boolean({ description: 'true: only fallbacks (a notification standing in for another on a second channel); false: only originals.' }),
   }),
 });
 
