@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const NOTIFICATION_FIELDS = `
   id eventId eventType centreId bookingReference channel status attempts suppressionReason lastErrorCode
-  createdAt updatedAt recipient { kind id address }`;
+  createdAt updatedAt fallbackOf recipient { kind id address }`;
 
 export const NotificationSummary = z.object({
   id: z.string(),
@@ -17,6 +17,8 @@ export const NotificationSummary = z.object({
   attempts: z.number(),
   suppressionReason: z.string().nullable(),
   lastErrorCode: z.string().nullable(),
+  /** A fallback: the notification it stands in for. */
+  fallbackOf: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   recipient: z.object({ kind: z.string(), id: z.string(), address: z.string().nullable() }),
@@ -63,11 +65,13 @@ export const NOTIFICATION_DETAIL = `query Notification($id: ID!) {
   notification(id: $id) {
     ${NOTIFICATION_FIELDS} appointmentId provider providerMessageId lastError possibleDuplicate dueAt selection
     template { key version locale }
-    timeline { type revision globalPosition recordedAt actor data }
+    fallbacks { id channel status }
+    timeline { type explanation revision globalPosition recordedAt actor data }
   }
 }`;
 export const TimelineEntry = z.object({
   type: z.string(),
+  explanation: z.string(),
   revision: z.number(),
   globalPosition: z.string(),
   recordedAt: z.string(),
@@ -84,6 +88,7 @@ export const NotificationDetail = NotificationSummary.extend({
   dueAt: z.string().nullable(),
   selection: z.unknown(),
   template: z.object({ key: z.string(), version: z.number(), locale: z.string() }).nullable(),
+  fallbacks: z.array(z.object({ id: z.string(), channel: z.string(), status: z.string() })),
   timeline: z.array(TimelineEntry),
 });
 export type NotificationDetail = z.infer<typeof NotificationDetail>;

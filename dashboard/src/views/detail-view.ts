@@ -43,6 +43,8 @@ export function renderDetail(root: HTMLElement, state: DetailState | null, onClo
       ['Provider', n.provider ? `${n.provider}${n.providerMessageId ? ` · ${n.providerMessageId}` : ''}` : null],
       ['Due', n.dueAt ? formatDateTime(n.dueAt) : null],
       ['Suppressed', n.suppressionReason],
+      ['Fallback of', n.fallbackOf],
+      ['Fell back to', n.fallbacks.length ? n.fallbacks.map((f) => `${channelLabel(f.channel)} (${f.status}) · ${f.id}`).join('; ') : null],
       ['Last error', n.lastError ? `${n.lastErrorCode ? `${n.lastErrorCode}: ` : ''}${n.lastError}` : null],
       ['Possible duplicate', n.possibleDuplicate ? 'yes: an attempt was left open by a crash and retried' : null],
     ]),
@@ -60,6 +62,7 @@ function timelineItem(entry: TimelineEntry): HTMLElement {
     'li',
     { class: `t-${entry.type}` },
     h('div', { class: 'timeline-head' }, h('strong', {}, entry.type), h('span', { class: 'muted' }, `#${entry.revision} · ${formatDateTime(entry.recordedAt)}`)),
+    h('div', { class: 'explanation' }, entry.explanation),
     entry.actor ? h('div', { class: 'sub' }, `by ${entry.actor} · position ${entry.globalPosition}`) : h('div', { class: 'sub' }, `position ${entry.globalPosition}`),
     json('Data', entry.data),
   );

@@ -108,7 +108,7 @@ export class TableView {
       { 'data-id': n.id, 'data-status': n.status, tabindex: '0', class: n.id === this.#selectedId ? 'selected' : undefined },
       h('td', { class: 'time' }, formatTime(n.createdAt)),
       h('td', {}, h('span', { class: 'event' }, eventLabel(n.eventType)), n.bookingReference ? h('span', { class: 'sub' }, n.bookingReference) : null),
-      h('td', {}, h('span', { class: `channel c-${n.channel}` }, channelLabel(n.channel))),
+      h('td', {}, h('span', { class: `channel c-${n.channel}` }, channelLabel(n.channel)), n.fallbackOf ? h('span', { class: 'sub fallback', title: `stands in for ${n.fallbackOf}` }, 'fallback') : null),
       h('td', { class: 'recipient' }, h('span', {}, n.recipient.address ?? (n.channel === 'in_app' ? 'in-app alert' : '—')), h('span', { class: 'sub', title: `${n.recipient.kind} ${n.recipient.id}` }, n.recipient.id)),
       h('td', { class: 'centre' }, n.centreId ?? '—'),
       h('td', {}, h('span', { class: `pill s-${n.status}`, 'data-testid': 'status' }, n.status), n.suppressionReason ? h('span', { class: 'sub' }, n.suppressionReason) : null),
