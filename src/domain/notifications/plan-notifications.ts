@@ -12,6 +12,8 @@ import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
 import type { TemplateVersionRef } from '../templates/choose-template.ts';
 import { isSendable, type TemplateApprovalState } from '../templates/template-events.ts';
+import { deferForQuietHours } from './defer-for-quiet-hours.ts';
+import type { QuietHoursLookup } from './quiet-hours.ts';
 
 /**
  * One (person, channel): planned, or suppressed with the reason. A planned one may be deferred by
@@ -96,6 +98,8 @@ export interface PlanningInput {
   reminder?: { dueAt: Date; offsetMs: number };
   /** The deadline rules in force (admins' as of the event's position); default: the product's. */
   deadlineRules?: DeadlineRules;
+  /** Quiet hours in force at each centre (admins' as of the event's position); default: none anywhere. */
+  quietHours?: QuietHoursLookup;
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -180,10 +184,12 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
 
   const recipient: Recipient = { ...person, address };
   const { template, variables, content } = chosen;
-  return {
+  const planned: PlanDecision & { kind: 'planned' } = {
     kind: 'planned',
     event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() },
   };
+  // Quiet hours, last: only a message that would be sent is deferred (or expired) by them.
+  return deferForQuietHours(planned, input.quietHours, { envelope, affectedIndex: target.affectedIndex });
 }
 
 /** The slot a message to this target is about: the appointment's, or for a fan-out, the affected one's. */

@@ -47,7 +47,7 @@ export function planApproachingTurn(
     threshold: number;
     localDate: string;
     now: Date;
-  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules'>,
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules' | 'quietHours'>,
 ): PlanDecision[] {
   const { centre, queue, token, threshold } = input;
   const envelope: Envelope = {
@@ -68,6 +68,7 @@ export function planApproachingTurn(
     now: input.now,
     ...(input.receivedAt ? { receivedAt: input.receivedAt } : {}),
     ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
+    quietHours: input.quietHours,
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({
