@@ -24,6 +24,7 @@ export const STREAM_CATEGORIES = [
   'template',
   'whatsapp-templates',
   'deadline-rules',
+  'quiet-hours',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -80,6 +81,8 @@ export const streamName = {
   whatsappTemplates: (): StreamName => whatsappTemplates('account'),
   /** An event type's relevance deadline rules, every centre's and each centre's own. */
   deadlineRules: make('deadline-rules'),
+  /** A centre's quiet hours, as admins set and clear them: `quiet-hours-<centreId>`. */
+  quietHours: make('quiet-hours'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

@@ -18,6 +18,7 @@ import { staffAlertsProjection } from './staff/staff-alerts-projection.ts';
 import { staffRoutingReaction } from './staff/staff-routing-reaction.ts';
 import { templateReaction } from './templates/template-reaction.ts';
 import { deadlineRuleReaction } from './deadlines/deadline-rules-state.ts';
+import { quietHoursReaction } from './quiet-hours/quiet-hours-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 
@@ -51,6 +52,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
       reactions: [
         templateReaction,
         deadlineRuleReaction,
+        quietHoursReaction,
         preferenceReaction,
         ...(deps.rebuild ? [] : [patientPlanningReaction()]),
         reminderScheduleReaction,

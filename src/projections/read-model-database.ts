@@ -183,6 +183,7 @@ export interface ReadModelDatabase {
   whatsapp_template_observations: WhatsAppTemplateObservationTable;
   whatsapp_template_refusals: WhatsAppTemplateRefusalTable;
   deadline_rules: DeadlineRuleTable;
+  quiet_hours: QuietHoursTable;
   inbound_messages: InboundMessageTable;
 }
 
@@ -237,3 +238,12 @@ export interface DeadlineRuleTable {
   last_prepare: string;
 }
 
+export interface QuietHoursTable {
+  centre_id: string;
+  /** The window and urgent types (QuietHours); null once an admin cleared them. */
+  quiet_hours: ColumnType<unknown, string | null, string | null>;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: string;
+  last_prepare: string;
+}

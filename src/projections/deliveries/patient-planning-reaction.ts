@@ -12,6 +12,7 @@ import type { BatchState } from '../batch-state.ts';
 import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
 import { contactBlocks } from './contact-blocks.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { templateCatalogue } from '../templates/template-catalogue-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
@@ -41,6 +42,7 @@ export function patientPlanningReaction(): LedgerReaction {
         now: context.clock.now(),
         receivedAt: new Date((event.data as InboundEventReceived).receivedAt),
         deadlineRules: await context.state.of(deadlineRules).rules(),
+        quietHours: await context.state.of(quietHours).lookup(),
         templates,
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),

@@ -8,13 +8,14 @@ import * as m0006 from './0006_create_provider_callbacks.ts';
 import * as m0007 from './0007_index_due_by_channel.ts';
 import * as m0008 from './0008_create_templates.ts';
 import * as m0009 from './0009_create_deadline_rules.ts';
+import * as m0011 from './0011_create_quiet_hours.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
  * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
  * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
  * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel, 0008 templates,
- * 0009 relevance deadline rules.
+ * 0009 relevance deadline rules, 0010 channel policy and fallbacks, 0011 quiet hours.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -26,4 +27,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0007_index_due_by_channel': m0007,
   '0008_create_templates': m0008,
   '0009_create_deadline_rules': m0009,
+  '0011_create_quiet_hours': m0011,
 };

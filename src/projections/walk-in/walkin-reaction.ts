@@ -9,6 +9,7 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { walkinQueues } from './walkin-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, toAppend } from '../deliveries/patient-planning-reaction.ts';
@@ -113,6 +114,7 @@ async function planAll(
       now: context.clock.now(),
       receivedAt: new Date(received.receivedAt),
       deadlineRules: await context.state.of(deadlineRules).rules(),
+      quietHours: await context.state.of(quietHours).lookup(),
       templates,
       blockFor,
     });
