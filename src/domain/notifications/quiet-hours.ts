@@ -166,7 +166,7 @@ const DAY_MS = 24 * 3_600_000;
 /**
  * The end of the window `at` falls in, as an instant, or null when `at` is outside it. The end is
  * the next `until` on the centre's wall clock, so a window across a daylight-saving change still
- * ends at 08:00 local (a skipped 08:00 is the same time after the jump, see slotInstant).
+ * ends at 08:00 local; an `until` the clocks skip ends it at the jump, when the clock passes it.
  */
 export function quietUntil(quiet: Pick<QuietHours, 'from' | 'until'>, timeZone: string, at: Date): Date | null {
   const wall = new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone));
@@ -179,5 +179,24 @@ export function quietUntil(quiet: Pick<QuietHours, 'from' | 'until'>, timeZone: 
   // Before midnight in a window that crosses it, the end is tomorrow's.
   const endsTomorrow = crossesMidnight && minute >= from;
   const date = new Date(wall.getTime() + (endsTomorrow ? DAY_MS : 0)).toISOString().slice(0, 10);
-  return slotInstant({ slotDate: date, slotTime: quiet.until }, timeZone);
+  return firstInstantPast(date, quiet.until, timeZone);
+}
+
+const MINUTE_MS = 60_000;
+const wallMs = (instantMs: number, timeZone: string): number => instantMs + zoneOffsetMs(instantMs, timeZone);
+
+/** The first instant the centre's clock reads `date hhmm` or later: the wall time itself, or the jump that skips it. */
+function firstInstantPast(date: string, hhmm: string, timeZone: string): Date {
+  const candidate = slotInstant({ slotDate: date, slotTime: hhmm }, timeZone).getTime();
+  const target = Date.parse(`${date}T${hhmm}:00Z`);
+  if (wallMs(candidate, timeZone) === target) return new Date(candidate);
+  // Skipped by a jump forward (at most a few hours ahead): find it to the minute.
+  let before = candidate;
+  let after = candidate + 4 * 60 * MINUTE_MS;
+  while (after - before > MINUTE_MS) {
+    const mid = before + Math.floor((after - before) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (wallMs(mid, timeZone) >= target) after = mid;
+    else before = mid;
+  }
+  return new Date(after);
 }
