@@ -68,7 +68,7 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   const revision = BigInt(history.length - 1);
 
   if (decision.kind === 'skip') {
-    const dueAt = decision.reason === 'not-due' ? new Date(state.lastFailure!.retryAt!) : decision.reason === 'owned-by-another' ? undefined : null;
+    const dueAt = decision.reason === 'not-due' ? new Date(decision.dueAt) : decision.reason === 'owned-by-another' ? undefined : null;
     if (dueAt !== undefined) await release(dueAt);
     return;
   }

@@ -25,6 +25,7 @@ export const STREAM_CATEGORIES = [
   'whatsapp-templates',
   'deadline-rules',
   'channel-policy',
+  'quiet-hours',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -83,6 +84,8 @@ export const streamName = {
   deadlineRules: make('deadline-rules'),
   /** A patient event type's channel policy, every centre's and each centre's own. */
   channelPolicy: make('channel-policy'),
+  /** A centre's quiet hours, as admins set and clear them: `quiet-hours-<centreId>`. */
+  quietHours: make('quiet-hours'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

@@ -172,6 +172,8 @@ function statusAfter(change: DeliveryChange, row: NotificationRow, previous: Not
       return 'failed';
     case T.expired:
       return 'expired';
+    case T.deferred:
+      return 'deferred';
     case T.attemptFailed: {
       const failed = change.data as AttemptFailed;
       return failed.retryable && failed.retryAt !== null ? 'planned' : null;

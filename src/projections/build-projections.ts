@@ -20,6 +20,7 @@ import { templateReaction } from './templates/template-reaction.ts';
 import { deadlineRuleReaction } from './deadlines/deadline-rules-state.ts';
 import { channelPolicyReaction } from './channel-policies/channel-policies-state.ts';
 import { fallbackReaction } from './fallbacks/fallback-reaction.ts';
+import { quietHoursReaction } from './quiet-hours/quiet-hours-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 
@@ -59,6 +60,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
         templateReaction,
         deadlineRuleReaction,
         channelPolicyReaction,
+        quietHoursReaction,
         preferenceReaction,
         ...(deps.rebuild ? [] : [patientPlanningReaction(planning)]),
         reminderScheduleReaction,

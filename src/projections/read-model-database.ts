@@ -188,6 +188,7 @@ export interface ReadModelDatabase {
   channel_policies: ChannelPolicyTable;
   fallback_sources: FallbackSourceTable;
   fallback_watches: FallbackWatchTable;
+  quiet_hours: QuietHoursTable;
   inbound_messages: InboundMessageTable;
 }
 
@@ -242,13 +243,22 @@ export interface DeadlineRuleTable {
   last_prepare: string;
 }
 
-
 export interface ChannelPolicyTable {
   event_type: string;
   /** '' for every centre. */
   centre_id: string;
   policy: ColumnType<unknown, string, string>;
   version: number;
+  actor: string;
+  set_at: Timestamp;
+  last_commit: string;
+  last_prepare: string;
+}
+
+export interface QuietHoursTable {
+  centre_id: string;
+  /** The window and urgent types (QuietHours); null once an admin cleared them. */
+  quiet_hours: ColumnType<unknown, string | null, string | null>;
   actor: string;
   set_at: Timestamp;
   last_commit: string;

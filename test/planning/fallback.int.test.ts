@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setChannelPolicy } from '../../src/commands/centre-settings/set-channel-policy.ts';
+import { clearQuietHours, setQuietHours } from '../../src/commands/centre-settings/set-quiet-hours.ts';
 import { syncWhatsAppTemplates } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import type { FallbackPlanned, NotificationPlanned } from '../../src/domain/notifications/notification-events.ts';
@@ -9,7 +10,8 @@ import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { envelopesOn, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { centre, envelopesOn, type RawEnvelope, type UpstreamEventType } from '../support/envelopes.ts';
+import { localDateAfter, slotStart } from '../support/slots.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
@@ -223,6 +225,38 @@ describe('fallback from WhatsApp to SMS', () => {
     expect(set.ok && set.value).toMatchObject({ version: 1, policy: { primary: ['whatsapp'], fallbacks: { whatsapp: ['sms', 'email'] }, undeliveredAfterMinutes: 15 } });
     const [recorded] = await readStreamToArray(service.store, streamName.channelPolicy('appointment.cancelled'));
     expect(recorded).toMatchObject({ type: 'ChannelPolicySet', data: { actor: 'alice-admin', centreId: 'centre-elsewhere' }, metadata: { actor: 'alice-admin' } });
+  });
+
+  it('suppresses a fallback waiting out quiet hours when the original is delivered meanwhile', async () => {
+    clock.set(slotStart({ slotDate: localDateAfter(clock.now(), 1), slotTime: '21:50' }));
+    const quiet = await setQuietHours(service.store, { centreId: centre.id, from: '22:00', until: '08:00', actor: 'alice-admin' }, clock.now());
+    if (!quiet.ok) throw new Error(JSON.stringify(quiet.error));
+    await service.whenProcessed(quiet.value.position);
+    const raw = eventFor('appointment.completed');
+    await recordAndProject(service, raw);
+    const original = await rowOn(raw.eventId, 'whatsapp', ['sent']);
+
+    // 22:05: no receipt yet, so the SMS is planned, and waits for the morning.
+    clock.advance(15 * MINUTE + 1_000);
+    service.fallbacks!.poke();
+    const waiting = await rowOn(raw.eventId, 'sms', ['deferred']);
+    expect(waiting.due_at).toEqual(slotStart({ slotDate: localDateAfter(clock.now(), 1), slotTime: '08:00' }));
+
+    clock.advance(30 * MINUTE);
+    await whatsappStatus(original, 'delivered');
+    const suppressed = await rowOn(raw.eventId, 'sms', ['suppressed']);
+    const stream = await streamOf(suppressed.notification_id);
+    expect(stream.map((e) => e.type)).toEqual(['FallbackPlanned', 'NotificationPlanned', 'NotificationDeferred', 'NotificationSuppressed']);
+    expect(stream.at(-1)!.data).toMatchObject({ reason: 'original-delivered', fallbackOf: original.notification_id });
+
+    // The morning comes and nothing goes.
+    clock.set(new Date(waiting.due_at!.getTime() + MINUTE));
+    service.dispatcher!.poke();
+    await service.whenProcessed((await service.store.headPosition())!);
+    expect(smsSent(suppressed.notification_id)).toHaveLength(0);
+    const cleared = await clearQuietHours(service.store, { centreId: centre.id, actor: 'alice-admin' }, clock.now());
+    if (!cleared.ok) throw new Error(JSON.stringify(cleared.error));
+    await service.whenProcessed(cleared.value.position);
   });
 
   it('falls back to SMS when the WhatsApp template is not approved', async () => {

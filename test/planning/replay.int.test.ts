@@ -8,7 +8,9 @@ import { recordWhatsAppTemplateRefused, recordWhatsAppTemplatesObserved } from '
 import { systemClock } from '../../src/service.ts';
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { realClock } from '../support/clock.ts';
-import { UPSTREAM_TYPES, envelopesOn } from '../support/envelopes.ts';
+import { UPSTREAM_TYPES, centre, envelopesOn } from '../support/envelopes.ts';
+import { clearQuietHours, setQuietHours } from '../../src/commands/centre-settings/set-quiet-hours.ts';
+import { zoneOffsetMs } from '../../src/domain/slot-instant.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
@@ -32,7 +34,30 @@ beforeAll(async () => {
   }, { what: 'every notification to be sent', timeoutMs: 30_000 });
   await recordCallbacks();
   await recordTemplateChanges();
+  await recordQuietHours();
 }, 120_000);
+
+/**
+ * Quiet hours in the ledger, an hour either side of the machine's clock so the next event falls
+ * inside them: its notifications are deferred, and replay must fold the deferral and the settings
+ * (set, then cleared) the same way.
+ */
+async function recordQuietHours(): Promise<void> {
+  const now = systemClock.now().getTime();
+  const hhmm = (ms: number) => new Date(ms + zoneOffsetMs(ms, centre.timeZone)).toISOString().slice(11, 16);
+  const set = await setQuietHours(service.store, { centreId: centre.id, from: hhmm(now - 3_600_000), until: hhmm(now + 3_600_000), actor: 'alice-admin' }, new Date(now));
+  if (!set.ok) throw new Error(`quiet hours refused: ${JSON.stringify(set.error)}`);
+  const raw = validEnvelope('appointment.confirmed');
+  await recordAndProject(service, raw);
+  await until(async () => {
+    // The WhatsApp one is suppressed: the sync above saw its template paused.
+    const email = await service.db.selectFrom('notifications').select('status').where('event_id', '=', raw.eventId).where('channel', '=', 'email').executeTakeFirst();
+    return email?.status === 'deferred';
+  }, { what: 'a confirmation deferred by quiet hours' });
+  const cleared = await clearQuietHours(service.store, { centreId: centre.id, actor: 'alice-admin' }, systemClock.now());
+  if (!cleared.ok) throw new Error('quiet hours not cleared');
+  await service.whenProcessed(cleared.value.position);
+}
 
 /**
  * Templates in the ledger: a centre's own version, a retirement, what a sync saw and a refused send,

@@ -8,6 +8,7 @@ import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
 import { ADMIN_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
 
 const clock = fixedClock('2026-11-24T04:00:00Z');
 let service: TestService;
@@ -103,5 +104,79 @@ describe('relevance deadlines over GraphQL', () => {
     expect(await readStreamToArray(service.store, streamName.deadlineRules('package.expired'))).toEqual([]);
     const refused = await graphql(DASHBOARD_TOKEN, SET_DEADLINE, { eventType: 'walkin.token_called', kind: 'after-receipt', minutes: 1 });
     expect(refused.errors?.length).toBeGreaterThan(0);
+  });
+});
+
+const SET_QUIET = `mutation ($centreId: ID!, $from: String!, $until: String!, $urgent: [UrgentTypeInput!]) {
+  setQuietHours(centreId: $centreId, from: $from, until: $until, urgent: $urgent) {
+    __typename
+    ... on QuietHours { centreId from until urgent { eventType sameDay priority } changedBy }
+    ... on ValidationError { kind issues { path message } }
+  }
+}`;
+
+const CLEAR_QUIET = `mutation ($centreId: ID!) {
+  clearQuietHours(centreId: $centreId) { __typename ... on QuietHours { centreId from until changedBy } }
+}`;
+
+const QUIET = `query ($centreId: ID!) { quietHours(centreId: $centreId) { centreId from until urgent { eventType sameDay priority } changedBy } }`;
+
+describe('quiet hours over GraphQL', () => {
+  it('records an admin\'s quiet hours in the ledger, with who set them, and reads them back', async () => {
+    const urgent = [{ eventType: 'walkin.token_called' }, { eventType: 'appointment.cancelled', sameDay: true }, { eventType: 'lab.test_requested', priority: 'stat' }];
+    const { data } = await graphql(ADMIN_TOKEN, SET_QUIET, { centreId: 'centre-gql-quiet', from: '21:30', until: '07:00', urgent });
+    const expected = {
+      centreId: 'centre-gql-quiet',
+      from: '21:30',
+      until: '07:00',
+      urgent: [
+        { eventType: 'walkin.token_called', sameDay: false, priority: null },
+        { eventType: 'appointment.cancelled', sameDay: true, priority: null },
+        { eventType: 'lab.test_requested', sameDay: false, priority: 'stat' },
+      ],
+      changedBy: 'alice-admin',
+    };
+    expect(data!.setQuietHours).toEqual({ __typename: 'QuietHours', ...expected });
+    const [event] = await readStreamToArray(service.store, streamName.quietHours('centre-gql-quiet'));
+    expect(event).toMatchObject({ type: 'QuietHoursSet', data: { centreId: 'centre-gql-quiet', from: '21:30', until: '07:00', actor: 'alice-admin' }, metadata: { actor: 'alice-admin' } });
+    const read = await until(async () => (await graphql(DASHBOARD_TOKEN, QUIET, { centreId: 'centre-gql-quiet' })).data?.quietHours ?? null, { what: 'the quiet hours to be readable' });
+    expect(read).toEqual(expected);
+  });
+
+  it('takes the default urgent types when none are named, and clears quiet hours with who did it', async () => {
+    const { data } = await graphql(ADMIN_TOKEN, SET_QUIET, { centreId: 'centre-gql-night', from: '22:00', until: '08:00' });
+    expect((data!.setQuietHours as { urgent: { eventType: string }[] }).urgent.map((u) => u.eventType)).toEqual([
+      'walkin.token_called', 'walkin.approaching_turn', 'doctor.emergency_leave', 'appointment.cancelled', 'appointment.rescheduled', 'lab.test_requested',
+    ]);
+    const cleared = await graphql(ADMIN_TOKEN, CLEAR_QUIET, { centreId: 'centre-gql-night' });
+    expect(cleared.data!.clearQuietHours).toEqual({ __typename: 'QuietHours', centreId: 'centre-gql-night', from: null, until: null, changedBy: 'alice-admin' });
+    expect((await readStreamToArray(service.store, streamName.quietHours('centre-gql-night'))).map((e) => [e.type, (e.data as { actor: string }).actor]))
+      .toEqual([['QuietHoursSet', 'alice-admin'], ['QuietHoursCleared', 'alice-admin']]);
+    const read = await until(async () => {
+      const q = (await graphql(ADMIN_TOKEN, QUIET, { centreId: 'centre-gql-night' })).data?.quietHours as { from: string | null } | null;
+      return q && q.from === null ? q : null;
+    }, { what: 'the cleared quiet hours to be read' });
+    expect(read).toMatchObject({ from: null, until: null, urgent: [], changedBy: 'alice-admin' });
+  });
+
+  it('answers bad input with a typed error naming each field, and records nothing', async () => {
+    const { data } = await graphql(ADMIN_TOKEN, SET_QUIET, {
+      centreId: 'centre-gql-loud',
+      from: '25:00',
+      until: '08:00',
+      urgent: [{ eventType: 'billing.bill_paid' }, { eventType: 'walkin.token_called' }, { eventType: 'walkin.token_called' }],
+    });
+    expect(data!.setQuietHours).toMatchObject({ __typename: 'ValidationError', kind: 'invalid-input' });
+    expect((data!.setQuietHours as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['from', 'urgent[0].eventType', 'urgent[2]']);
+    const same = await graphql(ADMIN_TOKEN, SET_QUIET, { centreId: 'centre-gql-loud', from: '22:00', until: '22:00' });
+    expect(same.data!.setQuietHours).toMatchObject({ __typename: 'ValidationError', issues: [{ path: 'until' }] });
+    expect(await readStreamToArray(service.store, streamName.quietHours('centre-gql-loud'))).toEqual([]);
+  });
+
+  it('refuses a dashboard token', async () => {
+    const { data, errors } = await graphql(DASHBOARD_TOKEN, SET_QUIET, { centreId: 'centre-gql-dash', from: '22:00', until: '08:00' });
+    expect(data?.setQuietHours ?? null).toBeNull();
+    expect(errors?.length).toBeGreaterThan(0);
+    expect(await readStreamToArray(service.store, streamName.quietHours('centre-gql-dash'))).toEqual([]);
   });
 });

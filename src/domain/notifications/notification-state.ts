@@ -49,7 +49,9 @@ export function evolveNotification(state: NotificationState, event: { type: stri
 }
 
 export type DispatchDecision =
-  | { kind: 'skip'; reason: 'not-planned' | 'finished' | 'owned-by-another' | 'not-due' }
+  | { kind: 'skip'; reason: 'not-planned' | 'finished' | 'owned-by-another' }
+  /** Waiting for a retry's time, or planned for later (quiet hours): due again at `dueAt`. */
+  | { kind: 'skip'; reason: 'not-due'; dueAt: string }
   | { kind: 'attempt'; attempt: number; possibleDuplicate: boolean }
   | { kind: 'give-up'; attempts: number }
   /** Past its relevance deadline: recorded as expired, never sent late. */
@@ -81,7 +83,13 @@ export function decideDispatch(state: NotificationState, now: Date, policy: Disp
   const sendBy = state.planned?.sendBy;
   if (sendBy && now.getTime() >= new Date(sendBy).getTime()) return { kind: 'expire', sendBy, attempts: state.attempts };
   if (state.phase === 'retry-wait' && state.lastFailure?.retryAt && new Date(state.lastFailure.retryAt) > now) {
-    return { kind: 'skip', reason: 'not-due' };
+    return { kind: 'skip', reason: 'not-due', dueAt: state.lastFailure.retryAt };
+  }
+  // Planned for later (deferred to the end of quiet hours): never before its time, whoever claims it.
+  // NotificationDeferred itself changes no phase: the due time is the planned one.
+  const dueAt = state.planned?.dueAt;
+  if (state.phase === 'planned' && dueAt && new Date(dueAt) > now) {
+    return { kind: 'skip', reason: 'not-due', dueAt };
   }
   if (state.attempts - state.retryFloor >= policy.maxAttempts) return { kind: 'give-up', attempts: state.attempts };
   // An attempt left open, or one that timed out waiting for the answer, may have reached the recipient.

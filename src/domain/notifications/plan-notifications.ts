@@ -13,6 +13,8 @@ import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
 import type { TemplateVersionRef } from '../templates/choose-template.ts';
 import { isSendable, type TemplateApprovalState } from '../templates/template-events.ts';
+import { deferForQuietHours } from './defer-for-quiet-hours.ts';
+import type { QuietHoursLookup } from './quiet-hours.ts';
 
 /**
  * One (person, channel): planned, or suppressed with the reason. A planned one may be deferred by
@@ -106,6 +108,8 @@ export interface PlanningInput {
   smsReachable?(phone: string): boolean;
   /** Planning a fallback: its id, the original's selection and deadline, which it inherits. */
   fallback?: { of: string; notificationId: string; selection: Selection; sendBy: string | null };
+  /** Quiet hours in force at each centre (admins' as of the event's position); default: none anywhere. */
+  quietHours?: QuietHoursLookup;
 }
 
 const DEFAULT_LOCALE = 'en-IN';
@@ -241,10 +245,12 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
 
   const recipient: Recipient = { ...person, address };
   const { template, variables, content } = chosen;
-  return {
+  const planned: PlanDecision & { kind: 'planned' } = {
     kind: 'planned',
     event: { ...base, recipient, template, variables, content, dueAt: now.toISOString(), ...(sendBy ? { sendBy: sendBy.toISOString() } : {}), plannedAt: now.toISOString() },
   };
+  // Quiet hours, last: only a message that would be sent is deferred (or expired) by them.
+  return deferForQuietHours(planned, input.quietHours, { envelope, affectedIndex: target.affectedIndex });
 }
 
 /** The slot a message to this target is about: the appointment's, or for a fan-out, the affected one's. */

@@ -24,7 +24,12 @@ export const reminderNotificationId = (scheduledBy: string, offset: string, chan
  * due at once: the scheduler fired it at its time.
  */
 export function planReminderNotifications(
-  input: { fired: ReminderFired; visit: ReminderVisit } & Pick<PlanningInput, 'templates' | 'blockFor' | 'deadlineRules' | 'channelPolicies' | 'smsReachable'>,
+  input: {
+    fired: ReminderFired;
+    visit: ReminderVisit;
+    /** The appointment's other reminders for the same slot, still scheduled: a later one may overtake this one. */
+    siblings?: readonly DueReminder[];
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'deadlineRules' | 'channelPolicies' | 'smsReachable' | 'quietHours'>,
 ): PlanDecision[] {
   const { fired, visit } = input;
   const envelope: Envelope = {
@@ -33,7 +38,7 @@ export function planReminderNotifications(
     occurredAt: fired.firedAt,
     data: { ...visit, offset: fired.offset },
   };
-  return planPatientNotifications({
+  const decisions = planPatientNotifications({
     envelope,
     now: new Date(fired.firedAt),
     // Its deadline counts from when it was due, not from when it fired (after downtime, later).
@@ -44,9 +49,53 @@ export function planReminderNotifications(
     ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
     ...(input.channelPolicies ? { channelPolicies: input.channelPolicies } : {}),
     ...(input.smsReachable ? { smsReachable: input.smsReachable } : {}),
+    quietHours: input.quietHours,
     identify: (_target, channel) => ({
       notificationId: reminderNotificationId(fired.scheduledBy, fired.offset, channel),
       selection: { kind: 'reminder', offset: fired.offset, scheduledBy: fired.scheduledBy },
     }),
   });
+  return decisions.map((d) => overtaken(d, fired, input.siblings ?? []));
+}
+
+/** Another reminder of the appointment, as the schedule has it. */
+export interface DueReminder {
+  reminderId: string;
+  offset: string;
+  dueAt: Date;
+}
+
+/**
+ * A reminder that quiet hours defer is superseded when a later offset of the same appointment is
+ * due by the time the window ends, as after downtime: an 08:30 slot with quiet hours to 08:00 gets
+ * the 30-minute reminder at 08:00, not the 2-hour one deferred to 08:00 beside it. The latest such
+ * reminder is named, as it is the one that goes out.
+ */
+function overtaken(decision: PlanDecision, fired: ReminderFired, siblings: readonly DueReminder[]): PlanDecision {
+  if (decision.kind !== 'planned' || !decision.deferred) return decision;
+  const until = Date.parse(decision.deferred.until);
+  const slotAt = Date.parse(fired.slotAt);
+  const dueAt = Date.parse(fired.dueAt);
+  const later = siblings
+    .filter((s) => s.reminderId !== fired.reminderId && s.dueAt.getTime() > dueAt && s.dueAt.getTime() <= until && s.dueAt.getTime() < slotAt)
+    .sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime())[0];
+  if (!later) return decision;
+  const p = decision.event;
+  return {
+    kind: 'suppressed',
+    event: {
+      notificationId: p.notificationId,
+      eventId: p.eventId,
+      eventType: p.eventType,
+      centreId: p.centreId,
+      bookingReference: p.bookingReference,
+      appointmentId: p.appointmentId,
+      channel: p.channel,
+      recipient: p.recipient,
+      selection: p.selection,
+      reason: 'superseded',
+      detail: `deferred by quiet hours (${decision.deferred.window}) to ${decision.deferred.until}, when the ${later.offset} reminder ${later.reminderId} is due: it goes instead`,
+      suppressedAt: p.plannedAt,
+    },
+  };
 }

@@ -9,6 +9,8 @@ import type { ContactBlock } from '../notifications/preference-events.ts';
 import { staffAddressFor, type StaffMember } from './staff-directory.ts';
 import { defaultDeadlineRules, sendByFor, type DeadlineRules } from '../notifications/relevance-deadline.ts';
 import { DEFAULT_LOCALE } from '../templates/template-locale.ts';
+import { deferForQuietHours } from '../notifications/defer-for-quiet-hours.ts';
+import type { QuietHoursLookup } from '../notifications/quiet-hours.ts';
 
 /** The templates as staff planning needs them; wired to the template catalogue by the caller. */
 export interface StaffPlanningTemplates extends Pick<PlanningTemplates, 'select' | 'approval' | 'render'> {
@@ -26,6 +28,8 @@ export interface StaffPlanningInput {
   receivedAt?: Date;
   /** The deadline rules in force; default: the product's. */
   deadlineRules?: DeadlineRules;
+  /** Quiet hours in force at each centre; default: none anywhere. */
+  quietHours?: QuietHoursLookup;
 }
 
 const BOUNCED: Partial<Record<Channel, string>> = {
@@ -92,5 +96,6 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
   const { template, variables, content } = chosen;
   const sendBy = sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, centre?.id ?? null), { receivedAt: input.receivedAt ?? now, slotStart: null });
   const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() };
-  return { kind: 'planned', event: planned };
+  // Quiet hours at the event's centre: a bill alert at 2 a.m. waits for the morning; a stat lab request does not.
+  return deferForQuietHours({ kind: 'planned', event: planned }, input.quietHours, { envelope });
 }

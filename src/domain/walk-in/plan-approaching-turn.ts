@@ -65,7 +65,7 @@ export function planApproachingTurn(
     threshold: number;
     localDate: string;
     now: Date;
-  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules' | 'channelPolicies' | 'smsReachable'>,
+  } & Pick<PlanningInput, 'templates' | 'blockFor' | 'receivedAt' | 'deadlineRules' | 'channelPolicies' | 'smsReachable' | 'quietHours'>,
 ): PlanDecision[] {
   const { centre, queue, token, threshold } = input;
   const envelope = approachingTurnEnvelope(input);
@@ -76,6 +76,7 @@ export function planApproachingTurn(
     ...(input.deadlineRules ? { deadlineRules: input.deadlineRules } : {}),
     ...(input.channelPolicies ? { channelPolicies: input.channelPolicies } : {}),
     ...(input.smsReachable ? { smsReachable: input.smsReachable } : {}),
+    quietHours: input.quietHours,
     templates: input.templates,
     blockFor: input.blockFor,
     identify: (_target, channel) => ({

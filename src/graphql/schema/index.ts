@@ -13,6 +13,7 @@ import './channel-preference.ts';
 import './retry-notification.ts';
 import './channel.ts';
 import './reminders.ts';
+import './quiet-hours.ts';
 import './routing-rules.ts';
 import './staff.ts';
 import './inbound-message.ts';

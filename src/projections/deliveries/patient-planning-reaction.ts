@@ -13,6 +13,7 @@ import { emergencyLeaves } from '../reminders/reminder-batch-state.ts';
 import { contactBlocks } from './contact-blocks.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { templateCatalogue } from '../templates/template-catalogue-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
@@ -49,6 +50,7 @@ export function patientPlanningReaction(deps: PlanningDeps = {}): LedgerReaction
         deadlineRules: await context.state.of(deadlineRules).rules(),
         channelPolicies: await context.state.of(channelPolicies).policies(),
         ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
+        quietHours: await context.state.of(quietHours).lookup(),
         templates,
         blockFor,
         emergencyLeaveFor: (appointmentId) => (appointmentId === cancelled ? leave : null),

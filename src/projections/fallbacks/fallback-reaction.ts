@@ -23,6 +23,7 @@ import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { loadBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
@@ -140,6 +141,7 @@ async function planned(event: RecordedEvent, context: ReactionContext, deps: Fal
       templates,
       blockFor,
       deadlineRules: await context.state.of(deadlineRules).rules(),
+      quietHours: await context.state.of(quietHours).lookup(),
       ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
       fallback: { of: fallback.fallbackOf, notificationId: fallback.notificationId, selection: original.selection, sendBy },
     },

@@ -9,6 +9,7 @@ import * as m0007 from './0007_index_due_by_channel.ts';
 import * as m0008 from './0008_create_templates.ts';
 import * as m0009 from './0009_create_deadline_rules.ts';
 import * as m0010 from './0010_create_channel_policies_and_fallbacks.ts';
+import * as m0011 from './0011_create_quiet_hours.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
@@ -28,4 +29,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0008_create_templates': m0008,
   '0009_create_deadline_rules': m0009,
   '0010_create_channel_policies_and_fallbacks': m0010,
+  '0011_create_quiet_hours': m0011,
 };

@@ -8,6 +8,7 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-r
 import { appointmentStates } from './reminder-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, loadPatientBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
@@ -27,7 +28,8 @@ export function reminderFiringReaction(logger: Logger, deps: PlanningDeps = {}):
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const fired = event.data as ReminderFired;
-      const visit = (await context.state.of(appointmentStates).get([fired.appointmentId])).get(fired.appointmentId)?.visit ?? null;
+      const appointment = (await context.state.of(appointmentStates).get([fired.appointmentId])).get(fired.appointmentId);
+      const visit = appointment?.visit ?? null;
       if (!visit) {
         // Only a schedule made from a confirmed or rescheduled payload fires, so this is a read model
         // out of step with the ledger (dropped without a replay): say so rather than guess a recipient.
@@ -37,14 +39,21 @@ export function reminderFiringReaction(logger: Logger, deps: PlanningDeps = {}):
       const envelope: Envelope = { eventId: fired.scheduledBy, type: 'appointment.reminder', occurredAt: fired.firedAt, data: { ...visit } };
       const blockFor = await loadBlocks(context, envelope);
       const templates = await planningTemplatesAt(context, event.position);
+      // The appointment's other reminders for this slot, as scheduled when this one fired: one due by
+      // the end of quiet hours overtakes this one, if quiet hours defer it.
+      const siblings = (appointment?.state.reminders ?? [])
+        .filter((r) => r.status === 'scheduled' && r.slotAt === fired.slotAt && r.reminderId !== fired.reminderId)
+        .map((r) => ({ reminderId: r.reminderId, offset: r.offset, dueAt: new Date(r.dueAt) }));
       const decisions = planReminderNotifications({
         fired,
         visit,
+        siblings,
         templates,
         blockFor,
         deadlineRules: await context.state.of(deadlineRules).rules(),
         channelPolicies: await context.state.of(channelPolicies).policies(),
         ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
+        quietHours: await context.state.of(quietHours).lookup(),
       });
       return [...decisions.map((d) => toAppend(d, event)), ...(await notApprovedAlerts(decisions, event, context))];
     },

@@ -13,6 +13,7 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-r
 import { contactBlocks } from '../deliveries/contact-blocks.ts';
 import { staffRoutingState } from './staff-routing-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { staffPlanningTemplatesAt } from '../templates/templates-at.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
@@ -108,6 +109,7 @@ async function route(event: RecordedEvent, context: ReactionContext): Promise<Pe
     now,
     receivedAt: new Date(received.receivedAt),
     deadlineRules: await context.state.of(deadlineRules).rules(),
+    quietHours: await context.state.of(quietHours).lookup(),
     templates,
     blockFor: (channel, address, staffId) => context.state.of(contactBlocks).lookup(channel, address, staffId),
   });

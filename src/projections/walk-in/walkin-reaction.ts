@@ -10,6 +10,7 @@ import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-r
 import { walkinQueues } from './walkin-batch-state.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
 import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
+import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { notApprovedAlerts } from '../templates/template-reaction.ts';
 import { planningTemplatesAt } from '../templates/templates-at.ts';
 import { loadBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
@@ -117,6 +118,7 @@ async function planAll(
       deadlineRules: await context.state.of(deadlineRules).rules(),
       channelPolicies: await context.state.of(channelPolicies).policies(),
       ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
+      quietHours: await context.state.of(quietHours).lookup(),
       templates,
       blockFor,
     });
