@@ -5,7 +5,7 @@ import { planClinicDay } from './clinic-day.ts';
 import { deadLetterCount } from './amqp-dead-letters.ts';
 import { DemoReads } from './demo-reads.ts';
 import { formatSummary, type SummaryFacts } from './demo-summary.ts';
-import { ensureDemoStaff, optOutOfWhatsApp } from './demo-staff.ts';
+import { DEMO_QUIET_CENTRE, ensureDemoStaff, optOutOfWhatsApp, setDemoQuietHours } from './demo-staff.ts';
 import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
@@ -62,6 +62,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await optOutOfWhatsApp(baseUrl, tokens.admin, day.noWhatsApp).then(
       () => console.log(`Patient ${day.noWhatsApp} asked for no WhatsApp: their messages fall back to SMS.`),
       (error: unknown) => console.error(`Could not record the WhatsApp opt-out (${error instanceof Error ? error.message : String(error)}): the day shows no fallback.`),
+    );
+    await setDemoQuietHours(baseUrl, tokens.admin).then(
+      () => console.log(`${DEMO_QUIET_CENTRE} keeps quiet hours from 22:00 to 07:00: run at night, its messages that can wait are deferred to the morning.`),
+      (error: unknown) => console.error(`Could not set quiet hours (${error instanceof Error ? error.message : String(error)}).`),
     );
   } else console.log('No admin token (DEMO_ADMIN_TOKEN): staff events reach only the staff already in the directory.');
   console.log(`Simulating a clinic day at 3 Arogya Clinic centres (Asia/Kolkata): ${day.steps.length} events via ${sink.description}, over ${Math.round(durationMs / 1000)} s.`);

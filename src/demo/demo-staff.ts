@@ -35,6 +35,27 @@ export async function optOutOfWhatsApp(baseUrl: string, adminToken: string, pati
   if (result.message) throw new Error(result.message);
 }
 
+/** The centre whose nights are quiet in the demo: its non-urgent messages wait for the morning. */
+export const DEMO_QUIET_CENTRE = 'arogya-del-lajpat';
+
+const QUIET = `mutation($centreId: ID!) {
+  setQuietHours(centreId: $centreId, from: "22:00", until: "07:00") { __typename ... on Error { message } }
+}`;
+
+/** Quiet hours at one centre, 22:00 to 07:00 with the default urgent types. Repeating it changes nothing that matters. */
+export async function setDemoQuietHours(baseUrl: string, adminToken: string): Promise<void> {
+  const response = await fetch(new URL('/graphql', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ query: QUIET, variables: { centreId: DEMO_QUIET_CENTRE } }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const body = Answer.parse(await response.json());
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  const result = z.object({ setQuietHours: z.object({ __typename: z.string(), message: z.string().optional() }) }).parse(body.data).setQuietHours;
+  if (result.message) throw new Error(result.message);
+}
+
 const UPSERT = `mutation($input: StaffMemberInput!) {
   upsertStaffMember(input: $input) { __typename ... on Error { message } }
 }`;
