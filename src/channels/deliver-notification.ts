@@ -100,7 +100,10 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   deps.sends?.inc({ channel, outcome: outcome.kind === 'sent' ? 'sent' : outcome.retryable ? 'retryable' : 'failed' });
   const after = revision + 2n;
   const at = clock.now();
-  const willRetry = outcome.kind === 'failed' && outcome.retryable && hasAttemptsLeft(state, decision.attempt, deps.policy);
+  // A failure that pauses the channel is the account's, not the message's: it waits for the resume
+  // like every message behind it (and expires at its deadline), rather than failing or falling back.
+  const pausing = outcome.kind === 'failed' && (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause');
+  const willRetry = outcome.kind === 'failed' && (outcome.retryable || pausing) && hasAttemptsLeft(state, decision.attempt, deps.policy);
   const backoffUntil = willRetry
     ? at.getTime() + retryDelayMs(decision.attempt, { ...deps.backoff, retryAfterMs: outcome.retryAfterMs, random: deps.backoff.random() })
     : null;

@@ -176,7 +176,7 @@ function statusAfter(change: DeliveryChange, row: NotificationRow, previous: Not
       return 'deferred';
     case T.attemptFailed: {
       const failed = change.data as AttemptFailed;
-      return failed.retryable && failed.retryAt !== null ? 'planned' : null;
+      return failed.retryAt !== null ? 'planned' : null;
     }
     case T.statusReported:
       return previous ? statusAfterReport(previous, (change.data as StatusReported).status) : (row.status as NotificationStatus);

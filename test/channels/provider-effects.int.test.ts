@@ -92,7 +92,7 @@ describe('what a provider failure means beyond one message', () => {
     await until(async () => (await rowsOf(first.eventId)).find((r) => r.channel === 'email')?.status === 'sent', { what: 'the first email to be retried and sent' });
   }, 30_000);
 
-  it('pauses WhatsApp when the account is restricted (368) until an admin resumes it', async () => {
+  it('pauses WhatsApp when the account is restricted (368) until an admin resumes it; the message that met it waits too, and falls back to nothing', async () => {
     whatsapp.failNext(1, { status: 403, body: metaError(368, 'Temporarily blocked for policies violations') });
     const first = withPatient('appointment.pending_approval', { id: `pat-${randomUUID()}`, name: 'Policy One', phone: '+919822233344' });
     await recordAndProject(service, first);
@@ -113,5 +113,12 @@ describe('what a provider failure means beyond one message', () => {
       service.dispatcher!.poke();
       return (await rowsOf(second.eventId))[0]?.status === 'sent';
     }, { what: 'WhatsApp to resume', timeoutMs: 15_000 });
+    // The account was at fault, not the message: it went out at the resume, on WhatsApp only.
+    const met = await until(async () => {
+      service.dispatcher!.poke();
+      const rows = await rowsOf(first.eventId);
+      return rows[0]?.status === 'sent' ? rows : null;
+    }, { what: 'the message that met the pause to go out at the resume', timeoutMs: 15_000 });
+    expect(met.map((r) => [r.channel, r.status, r.attempts])).toEqual([['whatsapp', 'sent', 2]]);
   }, 30_000);
 });

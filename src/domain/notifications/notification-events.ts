@@ -184,7 +184,7 @@ export interface AttemptFailed {
   code: string;
   message: string;
   failedAt: string;
-  /** When the next attempt may start, for a retryable failure under the attempt limit. */
+  /** When the next attempt may start: for a retryable failure, or one that paused the channel, under the attempt limit. */
   retryAt: string | null;
 }
 

@@ -34,7 +34,8 @@ export function evolveNotification(state: NotificationState, event: { type: stri
       return { ...state, phase: 'sent', openAttempt: null };
     case T.attemptFailed: {
       const failed = event.data as AttemptFailed;
-      return { ...state, phase: failed.retryable && failed.retryAt ? 'retry-wait' : 'failed', openAttempt: null, lastFailure: failed };
+      // A retry time means another attempt comes: a retryable failure, or one that paused the channel.
+      return { ...state, phase: failed.retryAt ? 'retry-wait' : 'failed', openAttempt: null, lastFailure: failed };
     }
     case T.failed:
       return { ...state, phase: 'failed', openAttempt: null };

@@ -50,7 +50,7 @@ export interface AttemptOutcome {
 /**
  * The events that record an attempt's outcome, from `revision` on (one revision each):
  * - sent: NotificationSent;
- * - a failure that will be retried (retryable, timed out, rate-limited): AttemptFailed with its retryAt;
+ * - a failure that will be retried (retryable, timed out, rate-limited, or one that paused the channel): AttemptFailed with its retryAt;
  * - a failure that will not: AttemptFailed without a retryAt, then NotificationFailed.
  * A failure's other consequences (opt-out, paused channel) are not the notification's: the channels record those.
  */

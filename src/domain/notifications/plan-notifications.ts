@@ -51,7 +51,7 @@ export interface PlanningTemplates {
  */
 export function chooseAndRender(
   templates: Pick<PlanningTemplates, 'select' | 'approval' | 'render'>,
-  input: { eventType: EventType; channel: Channel; locales: readonly (string | undefined)[]; centreId: string | null },
+  input: { eventType: EventType; channel: Channel; locales: readonly (string | undefined)[]; centreId: string | null; address: string },
   variablesFor: (template: TemplateChoice) => Record<string, string>,
 ): { ok: true; template: TemplateChoice; variables: Record<string, string>; content: RenderedMessage } | { ok: false; reason: SuppressionReason; detail: string } {
   const { eventType, channel } = input;
@@ -66,13 +66,17 @@ export function chooseAndRender(
   const variables = variablesFor(template);
   const rendered = templates.render(chosen, variables);
   if (!rendered.ok) return { ok: false, reason: 'template-error', detail: rendered.error.message };
-  // An SMS that does not match its DLT registration is blocked by the operator, and still billed: never send it.
-  if (chosen.content.channel === 'sms' && rendered.value.channel === 'sms') {
+  // An SMS to an Indian number that does not match its DLT registration is blocked by the operator,
+  // and still billed: never send it. DLT binds only +91 numbers.
+  if (chosen.content.channel === 'sms' && rendered.value.channel === 'sms' && input.address.startsWith(DLT_PREFIX)) {
     const dlt = checkDlt(chosen.content, rendered.value);
     if (!dlt.ok) return { ok: false, reason: 'dlt-mismatch', detail: `template ${chosen.key} v${chosen.version}, variable ${dlt.error.variable}: ${dlt.error.message}` };
   }
   return { ok: true, template, variables, content: rendered.value };
 }
+
+/** India's country code: the numbers the DLT rules bind. */
+const DLT_PREFIX = '+91';
 
 /** One person an event concerns, with the part of the payload that is theirs (fan-out events). */
 export interface PlanTarget {
@@ -238,7 +242,7 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
 
   const chosen = chooseAndRender(
     templates,
-    { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null },
+    { eventType: type, channel, locales: [target.patient.locale, data.centre?.locale, DEFAULT_LOCALE], centreId: data.centre?.id ?? null, address },
     (template) => templates.variables(type, envelope.data, { ...target, locale }, template),
   );
   if (!chosen.ok) return suppress(chosen.reason, chosen.detail, address);

@@ -87,7 +87,7 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
 
   const chosen = chooseAndRender(
     templates,
-    { eventType: type, channel, locales: [member.locale ?? undefined, centre?.locale, DEFAULT_LOCALE], centreId: centre?.id ?? null },
+    { eventType: type, channel, locales: [member.locale ?? undefined, centre?.locale, DEFAULT_LOCALE], centreId: centre?.id ?? null, address },
     (template) => templates.variables(type, envelope.data, { locale, staffName: member.name }, template),
   );
   if (!chosen.ok) return suppress(chosen.reason, chosen.detail, address);

@@ -134,7 +134,7 @@ function progressOf(row: FoldedNotification, event: RecordedEvent): Progress | n
     }
     case T.attemptFailed: {
       const f = event.data as AttemptFailed;
-      const retrying = f.retryable && f.retryAt !== null;
+      const retrying = f.retryAt !== null;
       return {
         status: retrying && isOpen ? 'planned' : status,
         provider: f.provider,
