@@ -10,6 +10,7 @@ import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { realClock } from '../support/clock.ts';
 import { UPSTREAM_TYPES, centre, envelopesOn } from '../support/envelopes.ts';
 import { clearQuietHours, setQuietHours } from '../../src/commands/centre-settings/set-quiet-hours.ts';
+import { setChannelPolicy } from '../../src/commands/centre-settings/set-channel-policy.ts';
 import { zoneOffsetMs } from '../../src/domain/slot-instant.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -35,7 +36,24 @@ beforeAll(async () => {
   await recordCallbacks();
   await recordTemplateChanges();
   await recordQuietHours();
+  await recordChannelPolicy();
 }, 120_000);
+
+/**
+ * A channel policy in the ledger, then an event planned under it whose WhatsApp message the sync
+ * above suppressed: its fallback goes to SMS. Replay must fold the policy, the fallback sources and
+ * the fallback rows the same way.
+ */
+async function recordChannelPolicy(): Promise<void> {
+  const set = await setChannelPolicy(service.store, { eventType: 'appointment.no_show', primary: ['whatsapp'], fallbacks: [{ channel: 'whatsapp', then: ['sms', 'email'] }], actor: 'alice-admin' }, systemClock.now());
+  if (!set.ok) throw new Error(`policy refused: ${JSON.stringify(set.error)}`);
+  const raw = validEnvelope('appointment.no_show');
+  await recordAndProject(service, raw);
+  await until(async () => {
+    const rows = await service.db.selectFrom('notifications').select(['channel', 'status', 'fallback_of']).where('event_id', '=', raw.eventId).execute();
+    return rows.some((r) => r.fallback_of !== null && r.status === 'sent');
+  }, { what: 'a fallback to be sent under the admin\'s policy' });
+}
 
 /**
  * Quiet hours in the ledger, an hour either side of the machine's clock so the next event falls
