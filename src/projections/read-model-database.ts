@@ -265,14 +265,15 @@ export interface QuietHoursTable {
   last_prepare: string;
 }
 
-/** What a notification's fallback is planned from: the event, the person, the chain left. */
+/** A notification that may fall back: its chain's state (FallbackArm), no contact and no content. */
 export interface FallbackSourceTable {
   notification_id: string;
   fallback_of: string | null;
-  chain: ColumnType<unknown, string, string>;
-  policy_version: number;
-  undelivered_after_minutes: number;
-  planning: ColumnType<unknown, string, string>;
+  event_type: string;
+  centre_id: string | null;
+  arm: ColumnType<unknown, string, string>;
+  /** The deadline every fallback inherits, as recorded (ISO text). */
+  send_by: string | null;
   /** The last revision the planner appended to the notification's stream. */
   revision: number;
   delivered: Generated<boolean>;

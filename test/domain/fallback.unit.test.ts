@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/domain/intake/envelope.ts';
-import { defaultChannelPolicy, fallbackChain, parseChannelPolicy, type ChannelPolicies } from '../../src/domain/notifications/channel-policy.ts';
+import { defaultChannelPolicy, fallbackChain, parseChannelPolicy, type ChannelPolicies, type PolicyInForce } from '../../src/domain/notifications/channel-policy.ts';
 import { fallbackNotificationId, fallbackPlanned, fallbackSourceOf, fallbackTrigger, undeliveredDueAt, type FallbackSource } from '../../src/domain/notifications/fallback.ts';
 import type { NotificationPlanned, NotificationSuppressed } from '../../src/domain/notifications/notification-events.ts';
 import { planFallback, planPatientNotifications, type PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
@@ -88,28 +88,44 @@ describe('the fallback itself', () => {
     expect(fallbackTrigger(taken, suppressed)).toBeNull();
   });
 
+  const byDefault: PolicyInForce = { policy: defaultChannelPolicy('appointment.completed'), version: 0 };
+
   it('is one notification per original and channel, whatever sets it off', () => {
-    const first = fallbackPlanned(source, { reason: 'failed', detail: 'a' }, now)!;
-    const second = fallbackPlanned(source, { reason: 'not-delivered', detail: 'b' }, new Date(now.getTime() + 1000))!;
+    const first = fallbackPlanned(source, { reason: 'failed', detail: 'a' }, byDefault, now)!;
+    const second = fallbackPlanned(source, { reason: 'not-delivered', detail: 'b' }, byDefault, new Date(now.getTime() + 1000))!;
     expect(first.notificationId).toBe(second.notificationId);
     expect(first.notificationId).toBe(fallbackNotificationId(planned.notificationId, 'sms'));
     expect(first).toMatchObject({ fallbackOf: planned.notificationId, channel: 'sms', policyVersion: 0 });
   });
 
+  it('goes where the policy in force at the trigger says, not the one it was planned under', () => {
+    const none: PolicyInForce = { policy: { ...byDefault.policy, fallbacks: {} }, version: 3 };
+    expect(fallbackPlanned(source, { reason: 'failed', detail: 'a' }, none, now)).toBeNull();
+    const toEmail: PolicyInForce = { policy: { ...byDefault.policy, fallbacks: { whatsapp: ['email', 'sms'] } }, version: 4 };
+    expect(fallbackPlanned(source, { reason: 'failed', detail: 'a' }, toEmail, now)).toMatchObject({ channel: 'email', policyVersion: 4 });
+    // Never a channel the person cannot be reached on, whatever the policy says.
+    const unreachable: FallbackSource = { ...source, arm: { ...source.arm, reachable: ['whatsapp', 'sms'] } };
+    expect(fallbackPlanned(unreachable, { reason: 'failed', detail: 'a' }, toEmail, now)).toMatchObject({ channel: 'sms' });
+  });
+
   it('waits for a receipt the policy\'s minutes after the send, and not at all once delivered', () => {
     const sent = { notificationId: planned.notificationId, attempt: 1, provider: '360dialog', providerMessageId: 'wamid.1', sentAt: now.toISOString() };
-    expect(undeliveredDueAt(source, sent)).toEqual(new Date(now.getTime() + 15 * 60_000));
-    expect(undeliveredDueAt({ ...source, delivered: true }, sent)).toBeNull();
+    expect(undeliveredDueAt(source, sent, byDefault)).toEqual({ dueAt: new Date(now.getTime() + 15 * 60_000), channel: 'sms', minutes: 15 });
+    expect(undeliveredDueAt(source, sent, { policy: { ...byDefault.policy, undeliveredAfterMinutes: 5 }, version: 1 })?.minutes).toBe(5);
+    expect(undeliveredDueAt({ ...source, delivered: true }, sent, byDefault)).toBeNull();
   });
 
   it('goes to the same person with the original\'s deadline and selection, and arms the rest of the chain', () => {
     const decision = planFallback(
       { envelope: completed(), now, templates: planningTemplates, blockFor: () => null, fallback: { of: planned.notificationId, notificationId: 'fb-1', selection: planned.selection, sendBy: planned.sendBy ?? null } },
-      { targetIndex: 0, channel: 'sms', chain: ['sms', 'email'], policyVersion: 2, undeliveredAfterMinutes: 15 },
+      { channel: 'sms', original: planned.fallback!, inForce: { policy: { ...byDefault.policy, fallbacks: { whatsapp: ['sms', 'email'] } }, version: 2 } },
     )!;
     expect(decision).toMatchObject({
       kind: 'planned',
-      event: { notificationId: 'fb-1', channel: 'sms', fallbackOf: planned.notificationId, sendBy: planned.sendBy, selection: planned.selection, recipient: { address: planned.recipient.address }, fallback: { chain: ['email'], policyVersion: 2 } },
+      event: {
+        notificationId: 'fb-1', channel: 'sms', fallbackOf: planned.notificationId, sendBy: planned.sendBy, selection: planned.selection, recipient: { address: planned.recipient.address },
+        fallback: { chain: ['email'], policyVersion: 2, root: 'whatsapp', tried: ['whatsapp', 'sms'] },
+      },
     });
   });
 });

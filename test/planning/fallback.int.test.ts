@@ -205,6 +205,18 @@ describe('fallback from WhatsApp to SMS', () => {
     expect(((await streamOf(original.notification_id))[0]!.data as NotificationPlanned).fallback).toBeUndefined();
   });
 
+  it('falls back where the policy in force at the trigger says: none, once an admin turned fallback off after the send', async () => {
+    const raw = eventFor('clinical.prescription_ready');
+    await recordAndProject(service, raw);
+    const original = await rowOn(raw.eventId, 'whatsapp', ['sent']);
+    const off = await setChannelPolicy(service.store, { eventType: 'clinical.prescription_ready', primary: ['whatsapp', 'email'], fallbacks: [], actor: 'alice-admin' }, clock.now());
+    if (!off.ok) throw new Error(JSON.stringify(off.error));
+    await whatsappStatus(original, 'failed', UNDELIVERABLE);
+    await rowOn(raw.eventId, 'whatsapp', ['failed']);
+    await service.whenProcessed((await service.store.headPosition())!);
+    expect((await rowsOf(raw.eventId)).map((r) => r.channel)).toEqual(['email', 'whatsapp']);
+  });
+
   it('refuses a policy that makes no sense, naming the field, and records who set one', async () => {
     const refused = await setChannelPolicy(service.store, {
       eventType: 'appointment.cancelled',

@@ -1,4 +1,5 @@
-import type { Channel } from '../event-catalogue.ts';
+import { isPatientEventType, type Channel, type PatientEventType } from '../event-catalogue.ts';
+import type { PolicyInForce } from './channel-policy.ts';
 import { deterministicUuid } from '../ids.ts';
 import type { Envelope } from '../intake/envelope.ts';
 import type { InboundEventReceived } from '../intake/inbound-receipt.ts';
@@ -15,7 +16,7 @@ import {
   type NotificationSuppressed,
   type StatusReported,
 } from './notification-events.ts';
-import { FALLBACK_SUPPRESSIONS } from './plan-notifications.ts';
+import { FALLBACK_SUPPRESSIONS, remainingChain } from './plan-notifications.ts';
 
 /*
  * Fallback: a patient message that cannot reach the patient on its channel goes on to the next
@@ -32,6 +33,9 @@ export interface FallbackSource {
   notificationId: string;
   /** Set when it is itself a fallback. */
   fallbackOf: string | null;
+  /** Whose policy decides where it goes next: the event type's, at this centre. */
+  eventType: PatientEventType;
+  centreId: string | null;
   arm: FallbackArm;
   /** The original's deadline, which every fallback inherits; null where it had none. */
   sendBy: string | null;
@@ -45,10 +49,12 @@ export interface FallbackSource {
 
 /** A FallbackSource from the event that planned (or suppressed) the notification; null when nothing follows it. */
 export function fallbackSourceOf(event: NotificationPlanned | NotificationSuppressed, revision: number): FallbackSource | null {
-  if (!event.fallback || event.fallback.chain.length === 0) return null;
+  if (!event.fallback || event.fallback.chain.length === 0 || !isPatientEventType(event.eventType)) return null;
   return {
     notificationId: event.notificationId,
     fallbackOf: event.fallbackOf ?? null,
+    eventType: event.eventType,
+    centreId: event.centreId,
     arm: event.fallback,
     sendBy: 'sendBy' in event ? (event.sendBy ?? null) : null,
     revision,
@@ -82,9 +88,16 @@ export function fallbackTrigger(source: FallbackSource, event: { type: string; d
 export const isDeliveryReport = (event: { type: string; data: unknown }): boolean =>
   event.type === T.statusReported && ['delivered', 'read'].includes((event.data as StatusReported).status);
 
-/** The FallbackPlanned that opens the fallback's stream: the next channel of the chain. */
-export function fallbackPlanned(source: FallbackSource, trigger: { reason: FallbackReason; detail: string }, at: Date): FallbackPlanned | null {
-  const channel = source.arm.chain[0];
+/**
+ * Where it goes next under the policy in force now (at the trigger): the first channel of the chain
+ * from its root not tried yet that the person can be reached on; null when the policy has none left.
+ */
+export const nextFallbackChannel = (source: FallbackSource, inForce: PolicyInForce): Channel | null =>
+  remainingChain(inForce, source.arm.root, source.arm.tried, source.arm.reachable)[0] ?? null;
+
+/** The FallbackPlanned that opens the fallback's stream, under the policy in force at the trigger. */
+export function fallbackPlanned(source: FallbackSource, trigger: { reason: FallbackReason; detail: string }, inForce: PolicyInForce, at: Date): FallbackPlanned | null {
+  const channel = nextFallbackChannel(source, inForce);
   if (!channel) return null;
   return {
     notificationId: fallbackNotificationId(source.notificationId, channel),
@@ -92,15 +105,18 @@ export function fallbackPlanned(source: FallbackSource, trigger: { reason: Fallb
     channel,
     reason: trigger.reason,
     detail: trigger.detail,
-    policyVersion: source.arm.policyVersion,
+    policyVersion: inForce.version,
     plannedAt: at.toISOString(),
   };
 }
 
-/** When a sent notification without a receipt falls back; null when it never does (nothing to fall back to). */
-export function undeliveredDueAt(source: FallbackSource, sent: NotificationSent): Date | null {
-  if (source.delivered || source.fallbackId !== null || source.arm.chain.length === 0) return null;
-  return new Date(new Date(sent.sentAt).getTime() + source.arm.undeliveredAfterMinutes * 60_000);
+/** When a sent notification without a receipt falls back, by the policy in force at the send; null when it never does. */
+export function undeliveredDueAt(source: FallbackSource, sent: NotificationSent, inForce: PolicyInForce): { dueAt: Date; channel: Channel; minutes: number } | null {
+  if (source.delivered || source.fallbackId !== null) return null;
+  const channel = nextFallbackChannel(source, inForce);
+  if (!channel) return null;
+  const minutes = inForce.policy.undeliveredAfterMinutes;
+  return { dueAt: new Date(new Date(sent.sentAt).getTime() + minutes * 60_000), channel, minutes };
 }
 
 /**

@@ -80,11 +80,18 @@ export interface NotificationPlanned {
  * to channels the patient has an address for (SMS only where a route takes the number). No contact.
  */
 export interface FallbackArm {
+  /** Where it would go next under the policy it was planned with; the policy in force at the trigger decides. */
   chain: Channel[];
   policyVersion: number;
   undeliveredAfterMinutes: number;
   /** Which of the event's people it is for (fan-out events name several): a fallback is for the same one. */
   targetIndex: number;
+  /** The primary channel the chain hangs from (the original's). */
+  root: Channel;
+  /** The channels the chain has used so far, the root first: none is tried twice. */
+  tried: Channel[];
+  /** The channels the person has an address for (SMS: one a route takes). */
+  reachable: Channel[];
 }
 
 export const SUPPRESSION_REASONS = [

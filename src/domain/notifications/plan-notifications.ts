@@ -7,7 +7,7 @@ import type { Patient, Slot } from '../intake/payload-parts.ts';
 import { slotInstant } from '../slot-instant.ts';
 import { defaultDeadlineRules, sendByFor, type DeadlineRules } from './relevance-deadline.ts';
 import { checkDlt } from './dlt-check.ts';
-import { defaultChannelPolicies, fallbackChain, type ChannelPolicies, type PolicyInForce } from './channel-policy.ts';
+import { PATIENT_POLICY_CHANNELS, defaultChannelPolicies, fallbackChain, type ChannelPolicies, type PolicyInForce } from './channel-policy.ts';
 import type { ContactBlock } from './preference-events.ts';
 import type { RenderedMessage } from '../templates/rendered-message.ts';
 import type { Result } from '../result.ts';
@@ -135,17 +135,29 @@ export function planPatientNotifications(input: PlanningInput): PlanDecision[] {
  */
 export function planFallback(
   input: PlanningInput & { fallback: NonNullable<PlanningInput['fallback']> },
-  next: { targetIndex: number; channel: Channel; chain: readonly Channel[]; policyVersion: number; undeliveredAfterMinutes: number },
+  next: { channel: Channel; original: FallbackArm; inForce: PolicyInForce },
 ): PlanDecision | null {
-  const target = targetsOf(input.envelope)[next.targetIndex];
+  const { original, inForce } = next;
+  const target = targetsOf(input.envelope)[original.targetIndex];
   if (!target) return null;
-  const rest = next.chain.filter((c) => c !== next.channel && reachable(input, target, c));
-  return withArm(decide(input, target, next.channel), { ...next, chain: rest });
+  const tried = [...original.tried, next.channel];
+  const reachableNow = PATIENT_POLICY_CHANNELS.filter((c) => reachable(input, target, c));
+  const chain = remainingChain(inForce, original.root, tried, reachableNow);
+  return withArm(decide(input, target, next.channel), {
+    chain, policyVersion: inForce.version, undeliveredAfterMinutes: inForce.policy.undeliveredAfterMinutes, targetIndex: original.targetIndex, root: original.root, tried, reachable: reachableNow,
+  });
+}
+
+/** What is left of the chain from `root` under a policy: channels not tried yet that the person can be reached on. */
+export function remainingChain(inForce: PolicyInForce, root: Channel, tried: readonly Channel[], reachableChannels: readonly Channel[]): Channel[] {
+  return fallbackChain(inForce.policy, root).filter((c) => !tried.includes(c) && reachableChannels.includes(c));
 }
 
 function armed(input: PlanningInput, decision: PlanDecision, inForce: PolicyInForce, target: PlanTarget, targetIndex: number): PlanDecision {
-  const chain = fallbackChain(inForce.policy, decision.event.channel).filter((next) => reachable(input, target, next));
-  return withArm(decision, { chain, policyVersion: inForce.version, undeliveredAfterMinutes: inForce.policy.undeliveredAfterMinutes, targetIndex });
+  const root = decision.event.channel;
+  const reachableNow = PATIENT_POLICY_CHANNELS.filter((c) => reachable(input, target, c));
+  const chain = remainingChain(inForce, root, [root], reachableNow);
+  return withArm(decision, { chain, policyVersion: inForce.version, undeliveredAfterMinutes: inForce.policy.undeliveredAfterMinutes, targetIndex, root, tried: [root], reachable: reachableNow });
 }
 
 /** Only a message that may go out, or one suppressed for a reason another channel gets round, may fall back. */

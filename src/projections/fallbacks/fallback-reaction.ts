@@ -23,6 +23,8 @@ import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { deadlineRules } from '../deadlines/deadline-rules-state.ts';
+import { channelPolicies } from '../channel-policies/channel-policies-state.ts';
+import type { PatientEventType } from '../../domain/event-catalogue.ts';
 import { quietHours } from '../quiet-hours/quiet-hours-state.ts';
 import { loadBlocks, toAppend, type PlanningDeps } from '../deliveries/patient-planning-reaction.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
@@ -76,12 +78,12 @@ export function fallbackReaction(deps: FallbackDeps): LedgerReaction {
         fallbacks.put({ ...source, revision: Number(event.revision) });
         return [];
       }
+      const inForce = (await context.state.of(channelPolicies).policies())(source.eventType, source.centreId);
       if (event.type === T.sent) {
         const sent = event.data as NotificationSent;
-        const dueAt = deps.reportsReceipts(sent.provider) ? undeliveredDueAt(source, sent) : null;
-        const channel = source.arm.chain[0];
-        if (dueAt && channel) {
-          fallbacks.watch({ notificationId: id, fallbackId: fallbackNotificationId(id, channel), channel, policyVersion: source.arm.policyVersion, minutes: source.arm.undeliveredAfterMinutes, dueAt });
+        const due = deps.reportsReceipts(sent.provider) ? undeliveredDueAt(source, sent, inForce) : null;
+        if (due) {
+          fallbacks.watch({ notificationId: id, fallbackId: fallbackNotificationId(id, due.channel), channel: due.channel, policyVersion: inForce.version, minutes: due.minutes, dueAt: due.dueAt });
         }
         return [];
       }
@@ -94,7 +96,7 @@ export function fallbackReaction(deps: FallbackDeps): LedgerReaction {
       const trigger = fallbackTrigger(source, event);
       if (!trigger) return [];
       fallbacks.endWatch(id);
-      const next = fallbackPlanned(source, trigger, at);
+      const next = fallbackPlanned(source, trigger, inForce, at);
       return next ? [openFallback(next, event)] : [];
     },
   };
@@ -145,7 +147,7 @@ async function planned(event: RecordedEvent, context: ReactionContext, deps: Fal
       ...(deps.smsReachable ? { smsReachable: deps.smsReachable } : {}),
       fallback: { of: fallback.fallbackOf, notificationId: fallback.notificationId, selection: original.selection, sendBy },
     },
-    { targetIndex: arm.targetIndex, channel: fallback.channel, chain: arm.chain, policyVersion: arm.policyVersion, undeliveredAfterMinutes: arm.undeliveredAfterMinutes },
+    { channel: fallback.channel, original: arm, inForce: (await context.state.of(channelPolicies).policies())(original.eventType as PatientEventType, original.centreId) },
   );
   if (!decision) return [];
   const final: PlanDecision = source?.delivered && decision.kind === 'planned'

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { PatientEventType } from '../../domain/event-catalogue.ts';
 import type { FallbackArm } from '../../domain/notifications/notification-events.ts';
 import type { FallbackSource } from '../../domain/notifications/fallback.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -19,16 +20,17 @@ export interface FallbackWatch {
 export async function loadFallbackSources(db: Db, ids: readonly string[]): Promise<FallbackSource[]> {
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('fallback_sources').selectAll().where('notification_id', '=', sql<string>`any(${ids}::text[])`).execute();
-  return rows.map((r) => {
-    const planning = r.planning as { sendBy: string | null; targetIndex: number };
-    const arm: FallbackArm = {
-      chain: r.chain as FallbackArm['chain'],
-      policyVersion: r.policy_version,
-      undeliveredAfterMinutes: r.undelivered_after_minutes,
-      targetIndex: planning.targetIndex,
-    };
-    return { notificationId: r.notification_id, fallbackOf: r.fallback_of, arm, sendBy: planning.sendBy, revision: r.revision, delivered: r.delivered, fallbackId: r.fallback_id };
-  });
+  return rows.map((r) => ({
+    notificationId: r.notification_id,
+    fallbackOf: r.fallback_of,
+    eventType: r.event_type as PatientEventType,
+    centreId: r.centre_id,
+    arm: r.arm as FallbackArm,
+    sendBy: r.send_by,
+    revision: r.revision,
+    delivered: r.delivered,
+    fallbackId: r.fallback_id,
+  }));
 }
 
 /** Sources as a batch leaves them, in one statement. */
@@ -39,10 +41,10 @@ export async function saveFallbackSources(db: Db, sources: readonly FallbackSour
     .map((s) => ({
       notification_id: s.notificationId,
       fallback_of: s.fallbackOf,
-      chain: JSON.stringify(s.arm.chain),
-      policy_version: s.arm.policyVersion,
-      undelivered_after_minutes: s.arm.undeliveredAfterMinutes,
-      planning: JSON.stringify({ sendBy: s.sendBy, targetIndex: s.arm.targetIndex }),
+      event_type: s.eventType,
+      centre_id: s.centreId,
+      arm: JSON.stringify(s.arm),
+      send_by: s.sendBy,
       revision: s.revision,
       delivered: s.delivered,
       fallback_id: s.fallbackId,
