@@ -114,7 +114,7 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   const seen = [book(doctor('doc-meera-rao'), new Date(now.getTime() - 3 * 3_600_000), '800.00'), book(doctor('doc-kavita-iyer'), new Date(now.getTime() - 2 * 3_600_000), '1200.00'), book(doctor('doc-sunita-deshpande'), new Date(now.getTime() - 90 * 60_000), '1000.00')];
   for (const a of seen) emit('11:00 Visits completed', 'appointment.completed', visitPayload(a, 'completed'));
   // The booking system sends a confirmation after its slot began: past its deadline, it is never sent.
-  const late = book(doctor('doc-sunita-deshpande'), new Date(now.getTime() - 20 * 60_000), '1000.00');
+  const late = book(doctor('doc-arjun-mehta'), new Date(now.getTime() - 20 * 60_000), '1500.00');
   confirm('11:02 A confirmation arrives after its slot began', late);
   const missed = book(doctor('doc-farhan-qureshi'), new Date(now.getTime() - 60 * 60_000), '900.00');
   emit('11:05 A patient did not come', 'appointment.no_show', visitPayload(missed, 'no_show'));
