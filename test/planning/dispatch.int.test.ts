@@ -88,8 +88,11 @@ describe('rate limit', () => {
     }, { what: 'the burst to be sent', timeoutMs: 20_000 });
     const times = sandbox.sent.map((m) => m.at).sort((a, b) => a - b);
     expect(times).toHaveLength(16);
-    // Five per sliding second: the sixth send of any run comes at least a second after the first.
-    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(995);
+    // Five per sliding second: the sixth send of any run comes a second after the first. The sandbox
+    // notes each send a moment after the limiter let it go, and on a busy machine that moment varies
+    // by tens of milliseconds, so the bound allows 50 ms of it; a sixth send in the same second would
+    // come hundreds of milliseconds early.
+    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(950);
   }, 30_000);
 });
 
