@@ -11,7 +11,7 @@ import { silentLogger } from '../src/telemetry/logger.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { realClock } from '../test/support/clock.ts';
 import { envelopesOn, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
-import { createBenchDatabase } from './support/bench-database.ts';
+import { createBenchDatabase, BENCH_MASTER_KEY } from './support/bench-database.ts';
 import { measureMixedBacklog } from './support/e2e-mixed-backlog.ts';
 import { E2eFloor } from './support/e2e-floor.ts';
 import { stageLatencies } from './support/e2e-stages.ts';
@@ -176,7 +176,7 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
   const unlimited = { concurrency: 64, perSecond: 1_000_000 };
   console.log(`The service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH}):`);
   const service = await startService(
-    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
     { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   let serviceStopped: Promise<void> | null = null;

@@ -5,7 +5,7 @@ import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { realClock } from '../test/support/clock.ts';
 import { UPSTREAM_TYPES, validEnvelope } from '../test/support/envelopes.ts';
-import { createBenchDatabase } from './support/bench-database.ts';
+import { createBenchDatabase, BENCH_MASTER_KEY } from './support/bench-database.ts';
 import { rawInsertRate, rawKeysetReadRate } from './support/raw-baselines.ts';
 
 const EVENTS = Number(process.env.REPLAY_EVENTS ?? 10_000);
@@ -25,7 +25,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const unlimited = { concurrency: 64, perSecond: 1_000_000 };
     const logger = silentLogger();
     const service = await startService(
-      loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'r'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+      loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'r'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
       { logger, port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200 } },
     );
     console.log(`Writing a ledger: ${EVENTS} inbound events of every type, planned and sent...`);

@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import { AmqpPublisher } from '../src/intake/amqp-publisher.ts';
 import { connectPostgres } from '../src/ledger/sql-connection.ts';
 import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
-import { createBenchDatabase } from './support/bench-database.ts';
+import { createBenchDatabase, BENCH_MASTER_KEY } from './support/bench-database.ts';
 import { SoakEvents } from './support/soak-events.ts';
 import type { SoakMemory, SoakReply, SoakRequest } from './support/soak-service.ts';
 
@@ -181,6 +181,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       AMQP_URL,
       ...names,
       API_TOKENS: `bench:admin:${'b'.repeat(32)}`,
+      LEDGER_MASTER_KEY: BENCH_MASTER_KEY,
       CHANNELS_SANDBOX: 'all',
       SANDBOX_RECEIPTS: 'true',
       LOG_LEVEL: 'info',

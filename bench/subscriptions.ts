@@ -10,7 +10,7 @@ import { NOTIFICATION_EVENT_TYPES as T } from '../src/domain/notifications/notif
 import { streamName } from '../src/domain/stream-name.ts';
 import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
 import { connectPostgres } from '../src/ledger/sql-connection.ts';
-import { createBenchDatabase } from './support/bench-database.ts';
+import { createBenchDatabase, BENCH_MASTER_KEY } from './support/bench-database.ts';
 import { percentile } from './support/raw-baselines.ts';
 
 const SUBSCRIBERS = Number(process.env.SUBS_SUBSCRIBERS ?? 1000);
@@ -39,6 +39,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
   const service = spawnTs('src/main.ts', {
     DATABASE_URL: database.url,
     API_TOKENS: `bench-wall:dashboard:${TOKEN}`,
+    LEDGER_MASTER_KEY: BENCH_MASTER_KEY,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',

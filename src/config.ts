@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseApiTokens } from './http/api-tokens.ts';
+import { parseMasterKey } from './domain/keys/ledger-keys.ts';
 import { loadProviderConfig, type ProviderSettings } from './provider-config.ts';
 
 const optionalUrl = (protocols: RegExp, example: string) =>
@@ -35,6 +36,11 @@ const Env = z.object({
   /** The longest pause between the intake's looks at an unavailable ledger (it backs off up to this). */
   INTAKE_LEDGER_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(30_000),
   API_TOKENS: z.string().optional(),
+  /**
+   * 32 random bytes, base64: every key the service derives (contact hashes, webhook secrets). Made in
+   * DATA_DIR at first start on embedded defaults; required with DATABASE_URL. Checked below.
+   */
+  LEDGER_MASTER_KEY: z.string().optional(),
   DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   DISPATCH_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   WHATSAPP_PER_SECOND: z.coerce.number().positive().default(80),
@@ -66,7 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = Env.safeParse(env);
   // With a database the service is a real deployment: a channel without a provider must be sandboxed on purpose.
   const providers = loadProviderConfig(env, { requireExplicitSandbox: Boolean(env.DATABASE_URL) });
-  const problems = [...(parsed.success ? [] : envProblems(parsed.error.issues)), ...apiTokenProblems(env), ...providers.problems];
+  const problems = [...(parsed.success ? [] : envProblems(parsed.error.issues)), ...apiTokenProblems(env), ...masterKeyProblems(env), ...providers.problems];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const { problems: _checked, ...settings } = providers;
   return Object.freeze({ ...parsed.data, env: Object.freeze({ ...env }), providers: Object.freeze(settings) });
@@ -84,6 +90,17 @@ function apiTokenProblems(env: Record<string, string | undefined>): string[] {
   if (env.API_TOKENS) return parseApiTokens(env.API_TOKENS).problems;
   return env.DATABASE_URL ? [API_TOKENS_REQUIRED] : [];
 }
+
+/** The master key is checked with the rest; its value never appears in a problem. */
+function masterKeyProblems(env: Record<string, string | undefined>): string[] {
+  if (env.LEDGER_MASTER_KEY) {
+    const parsed = parseMasterKey(env.LEDGER_MASTER_KEY);
+    return parsed.ok ? [] : [`LEDGER_MASTER_KEY: ${parsed.error}`];
+  }
+  return env.DATABASE_URL ? [MASTER_KEY_REQUIRED] : [];
+}
+
+export const MASTER_KEY_REQUIRED = 'LEDGER_MASTER_KEY: required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`); keep a copy where the database backups are not';
 
 export const API_TOKENS_REQUIRED = 'API_TOKENS: required when DATABASE_URL is set (name:role:token, comma-separated; roles admin, auditor, dashboard, ingest)';
 

@@ -10,6 +10,8 @@ import { errorSummary } from './intake/intake-log-fields.ts';
 import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './projections/reminders/reminder-scheduler.ts';
 import { FallbackWatcher } from './projections/fallbacks/fallback-watcher.ts';
+import { resolveMasterKey } from './master-key-file.ts';
+import type { LedgerKeys } from './domain/keys/ledger-keys.ts';
 import { smsRouteFor } from './domain/notifications/sms-routes.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
 import { createTransports } from './channels/providers/create-transports.ts';
@@ -105,6 +107,10 @@ export interface Service {
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
   readonly generatedTokens: { tokens: ApiToken[]; path: string } | null;
+  /** Where this start made the master key (embedded defaults, first start), if it did. */
+  readonly generatedMasterKey: string | null;
+  /** The keys derived from the master key: contact hashes, webhook secrets. */
+  readonly keys: LedgerKeys;
   /** The WhatsApp provider's template list, when 360dialog is configured. */
   readonly whatsappTemplates: WhatsAppTemplateLister | null;
   readonly metrics: Registry;
@@ -149,6 +155,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     await installDefaultTemplates({ store, clock });
 
     const { tokens, generated } = await resolveTokens(config, embedded);
+    const master = await resolveMasterKey(config, embedded);
 
     // Checked by loadConfig with the rest of the environment, before anything here opened.
     const providers = createTransports({ ...config.providers.channels, clock, logger: logger.child({ component: 'providers' }) });
@@ -313,6 +320,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       sandboxed,
       tokens,
       generatedTokens: generated,
+      generatedMasterKey: master.created,
+      keys: master.keys,
       whatsappTemplates,
       metrics,
       intake,

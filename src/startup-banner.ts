@@ -7,6 +7,8 @@ export interface BannerFacts {
   embedded: boolean;
   sandboxed: readonly Channel[];
   generatedTokens: { tokens: readonly { role: string; token: string }[]; path: string } | null;
+  /** Where this start made the master key, if it did. */
+  generatedMasterKey: string | null;
 }
 
 // The first thing someone trying the product reads: where it listens, what is embedded or
@@ -42,6 +44,9 @@ export function startupBanner(config: Config, facts: BannerFacts): string[] {
   } else if (facts.embedded && !config.API_TOKENS) {
     lines.push('', `  API tokens  in ${config.DATA_DIR}/api-tokens.json (made at first start)`);
   }
+  if (facts.generatedMasterKey) {
+    lines.push('', `  Master key  made in ${facts.generatedMasterKey}: back it up apart from the data folder (README, "The master key").`);
+  }
   lines.push('');
   return lines;
 }
@@ -52,7 +57,7 @@ function ledgerLine(config: Config, embedded: boolean): string {
   if (!embedded) return '  Ledger      PostgreSQL (DATABASE_URL), read models beside it';
   return [
     `  Ledger      embedded PGlite in ${config.DATA_DIR} (one instance at a time; data survives restarts).`,
-    '              Set DATABASE_URL=postgres://user@host:5432/db and API_TOKENS for PostgreSQL,',
+    '              Set DATABASE_URL=postgres://user@host:5432/db, API_TOKENS and LEDGER_MASTER_KEY for PostgreSQL,',
     '              and KURRENTDB_URL=kurrentdb://host:2113?tls=false to keep the ledger in KurrentDB.',
   ].join('\n');
 }

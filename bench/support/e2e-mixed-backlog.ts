@@ -7,7 +7,7 @@ import { startService } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { realClock } from '../../test/support/clock.ts';
 import { validEnvelope, type RawEnvelope } from '../../test/support/envelopes.ts';
-import { createBenchDatabase } from './bench-database.ts';
+import { createBenchDatabase, BENCH_MASTER_KEY } from './bench-database.ts';
 
 export interface MixedBacklogFigures {
   whatsappPerSecond: number;
@@ -58,7 +58,7 @@ export async function measureMixedBacklog(options: { affected: number; limits: {
   const { affected, limits } = options;
   const database = await createBenchDatabase('e2e_mixed');
   const service = await startService(
-    loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+    loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
     { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits } },
   );
   try {

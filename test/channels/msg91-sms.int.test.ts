@@ -170,7 +170,7 @@ describe('SMS routes', () => {
     ]);
   });
 
-  const DEPLOYED = { DATABASE_URL: 'postgres://clinic@db.internal:5432/notify', API_TOKENS: `ops:admin:${'a'.repeat(32)}`, CHANNELS_SANDBOX: 'whatsapp,email,push' };
+  const DEPLOYED = { DATABASE_URL: 'postgres://clinic@db.internal:5432/notify', API_TOKENS: `ops:admin:${'a'.repeat(32)}`, LEDGER_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), CHANNELS_SANDBOX: 'whatsapp,email,push' };
 
   it('refuse to start with a database when +91 numbers would go to Twilio, unless SMS is sandboxed', () => {
     const twilioOnly = { TWILIO_ACCOUNT_SID: STANDIN_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: STANDIN_TWILIO_AUTH_TOKEN, TWILIO_FROM: '+14155550100' };

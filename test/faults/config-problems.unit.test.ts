@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadToolConfig } from '../../src/config.ts';
 
-const DEPLOYED = { DATABASE_URL: 'postgres://clinic@db.internal:5432/notify', API_TOKENS: `ops:admin:${'a'.repeat(32)}` };
+const DEPLOYED = { DATABASE_URL: 'postgres://clinic@db.internal:5432/notify', API_TOKENS: `ops:admin:${'a'.repeat(32)}`, LEDGER_MASTER_KEY: Buffer.alloc(32, 9).toString('base64') };
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -49,11 +49,20 @@ describe('one start reports every configuration problem at once', () => {
     expect(message).not.toMatch(/short-secret|secret-host/);
   });
 
-  it('asks for API tokens and an explicit sandbox once a database is configured, before anything opens', () => {
+  it('asks for API tokens, the master key and an explicit sandbox once a database is configured, before anything opens', () => {
     expect(problemsOf({ DATABASE_URL: DEPLOYED.DATABASE_URL })).toEqual([
       expect.stringMatching(/^API_TOKENS: required when DATABASE_URL is set/),
+      expect.stringMatching(/^LEDGER_MASTER_KEY: required when DATABASE_URL is set/),
       expect.stringMatching(/^no provider is configured for whatsapp, email, sms, push/),
     ]);
+  });
+
+  it('refuses a master key that is not 32 bytes of base64, without repeating it', () => {
+    const short = Buffer.alloc(16, 1).toString('base64');
+    expect(problemsOf({ ...DEPLOYED, CHANNELS_SANDBOX: 'all', LEDGER_MASTER_KEY: short })).toEqual(['LEDGER_MASTER_KEY: must be 32 random bytes, base64-encoded; it decodes to 16']);
+    const problems = problemsOf({ ...DEPLOYED, CHANNELS_SANDBOX: 'all', LEDGER_MASTER_KEY: 'not base64 at all!' });
+    expect(problems).toEqual(['LEDGER_MASTER_KEY: must be base64 (for example the output of `openssl rand -base64 32`)']);
+    expect(problems.join()).not.toContain('not base64 at all');
   });
 
   it('refuses an FCM key without a project unless FCM_PROJECT_ID names one', () => {

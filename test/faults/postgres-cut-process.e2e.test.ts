@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_MASTER_KEY } from '../support/env.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../first-run/support/fresh-clone.ts';
 import { ChildCommand, cleanEnv, freePort } from '../first-run/support/service-process.ts';
@@ -35,6 +36,7 @@ beforeAll(async () => {
     env: cleanEnv({
       DATABASE_URL: proxy.url(database.url),
       API_TOKENS: TEST_API_TOKENS,
+      LEDGER_MASTER_KEY: TEST_MASTER_KEY,
       CHANNELS_SANDBOX: 'all',
       PORT: String(port),
       HOST: '127.0.0.1',

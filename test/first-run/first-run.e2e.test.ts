@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATIENT_CHANNELS, type PatientEventType } from '../../src/domain/event-catalogue.ts';
@@ -48,6 +49,11 @@ describe('the first run on a fresh clone', () => {
     expect(service.stdout).toContain('KURRENTDB_URL=');
     expect(service.stdout).toMatch(/sandbox, nothing leaves this machine: whatsapp, email/);
     expect(service.stdout).toMatch(/dashboard\s+\S{20,}/);
+    // The master key, made at first start for the data folder, readable by its owner only, never printed.
+    expect(service.stdout).toContain('Master key  made in data/master-key: back it up');
+    const key = await stat(join(dataDir(), 'master-key'));
+    expect(key.mode & 0o777).toBe(0o600);
+    expect(service.stdout).not.toContain((await readFile(join(dataDir(), 'master-key'), 'utf8')).trim());
   }, 150_000);
 
   it('serves the dashboard it built at /', async () => {

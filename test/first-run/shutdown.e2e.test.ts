@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteAmqpNames, uniqueAmqpNames } from '../support/amqp-names.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { TEST_AMQP_URL } from '../support/env.ts';
+import { TEST_AMQP_URL, TEST_MASTER_KEY } from '../support/env.ts';
 import { TEST_API_TOKENS } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { REPO_ROOT } from './support/fresh-clone.ts';
@@ -44,6 +44,7 @@ async function startMain(): Promise<ChildCommand> {
       ...amqpNames,
       AMQP_QUEUE_TYPE: 'classic',
       API_TOKENS: TEST_API_TOKENS,
+      LEDGER_MASTER_KEY: TEST_MASTER_KEY,
       CHANNELS_SANDBOX: 'all',
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.ts';
 import { startService, type Service, type ServiceOverrides } from '../../src/service.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
+import { TEST_MASTER_KEY } from './env.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const AUDITOR_TOKEN = 'test-auditor-token-0123456789';
@@ -28,6 +29,7 @@ export async function startTestService(
   const config = loadConfig({
     DATABASE_URL: database.url,
     API_TOKENS: TEST_API_TOKENS,
+    LEDGER_MASTER_KEY: TEST_MASTER_KEY,
     LOG_LEVEL: 'silent',
     CHANNELS_SANDBOX: 'all',
     DATA_DIR: `/tmp/cnl-unused-${randomUUID()}`,

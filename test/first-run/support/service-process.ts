@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(DATABASE_URL|AMQP_|KURRENTDB_URL|API_TOKENS|DATA_DIR|PORT|HOST|CHANNELS_SANDBOX|DEMO_|WHATSAPP_|SES_|TWILIO_|MSG91_|SMS_ROUTES|FCM_|PUBLIC_URL|VITEST|NODE_ENV)/.test(name)) continue;
+    if (/^(DATABASE_URL|AMQP_|KURRENTDB_URL|API_TOKENS|LEDGER_MASTER_KEY|DATA_DIR|PORT|HOST|CHANNELS_SANDBOX|DEMO_|WHATSAPP_|SES_|TWILIO_|MSG91_|SMS_ROUTES|FCM_|PUBLIC_URL|VITEST|NODE_ENV)/.test(name)) continue;
     env[name] = value;
   }
   return { ...env, LOG_LEVEL: 'warn', ...extra };
