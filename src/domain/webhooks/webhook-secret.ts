@@ -5,7 +5,8 @@ import { err, ok, type Result } from '../result.ts';
 /*
  * An endpoint's signing secret, as Standard Webhooks writes it (PROVIDERS-2.md section 4): `whsec_`
  * followed by the standard base64 (with padding) of a random key. The specification asks for at least
- * 24 bytes and at most 64 (512 bits); we make 32, the size of the HMAC-SHA256 block's natural key.
+ * 24 bytes and at most 64 (512 bits); we make 32, SHA-256's output size, below which RFC 2104
+ * discourages an HMAC key.
  * The clinic is shown the secret once; the ledger keeps only its encrypted form.
  */
 
