@@ -47,6 +47,8 @@ const Env = z.object({
   /** Channels to run in sandbox mode on purpose, e.g. `whatsapp,email` or `all`. */
   CHANNELS_SANDBOX: z.string().optional(),
   DEV: boolish.default(false),
+  /** Lets webhook endpoints use http and private addresses (tests, a clinic's own network). Off: https and public addresses only. */
+  WEBHOOK_ALLOW_PRIVATE: boolish.default(false),
   /** Sandbox channels report their messages delivered and read after a moment. Default: on embedded defaults only. */
   SANDBOX_RECEIPTS: boolish.optional(),
 });

@@ -11,6 +11,7 @@ import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './projections/reminders/reminder-scheduler.ts';
 import { FallbackWatcher } from './projections/fallbacks/fallback-watcher.ts';
 import { resolveMasterKey } from './master-key-file.ts';
+import { checkWebhookTarget, describeRefusal } from './channels/webhooks-out/ssrf-guard.ts';
 import type { LedgerKeys } from './domain/keys/ledger-keys.ts';
 import { smsRouteFor } from './domain/notifications/sms-routes.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
@@ -274,7 +275,14 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       sync.start();
       cleanup.push(() => sync.stop());
     }
-    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, whatsappTemplates }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    const webhookEndpoints = {
+      keys: master.keys,
+      checkTarget: async (url: string) => {
+        const checked = await checkWebhookTarget(url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+        return checked.ok ? null : describeRefusal(checked.error);
+      },
+    };
+    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, whatsappTemplates, webhooks: webhookEndpoints }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);

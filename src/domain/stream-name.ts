@@ -26,6 +26,7 @@ export const STREAM_CATEGORIES = [
   'deadline-rules',
   'channel-policy',
   'quiet-hours',
+  'webhook-endpoint',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -86,11 +87,14 @@ export const streamName = {
   channelPolicy: make('channel-policy'),
   /** A centre's quiet hours, as admins set and clear them: `quiet-hours-<centreId>`. */
   quietHours: make('quiet-hours'),
+  /** A clinic system's webhook endpoint, by its id. */
+  webhookEndpoint: make('webhook-endpoint'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */
 export const streamNameIfValid = {
   inbound: makeOrNull('inbound'),
+  webhookEndpoint: makeOrNull('webhook-endpoint'),
 } as const;
 
 /** Why a name is not a valid stream name, or null when it is. */

@@ -7,6 +7,7 @@ import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
 import type { WhatsAppTemplateLister } from '../commands/templates/record-whatsapp-template-state.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { DeliveryFeed } from './delivery-feed.ts';
 
 /** Who is calling: the token's name is the identity recorded on every change it makes. */
@@ -27,6 +28,13 @@ export interface GraphqlServices {
   staffAlerts?: StaffAlertHub;
   /** The WhatsApp provider's template list; null when 360dialog is not configured (nothing to sync with). */
   whatsappTemplates?: WhatsAppTemplateLister | null;
+  /** Webhook endpoints: the keys that seal their secrets, and why a URL may not be called (null: it may). */
+  webhooks?: WebhookEndpointServices;
+}
+
+export interface WebhookEndpointServices {
+  keys: Pick<LedgerKeys, 'webhookSecrets'>;
+  checkTarget(url: string): Promise<string | null>;
 }
 
 export interface GraphqlContext {

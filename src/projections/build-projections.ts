@@ -23,6 +23,7 @@ import { fallbackReaction } from './fallbacks/fallback-reaction.ts';
 import { quietHoursReaction } from './quiet-hours/quiet-hours-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
+import { webhookEndpointsProjection } from './webhooks/webhook-endpoints-projection.ts';
 
 export interface ProjectionDeps {
   store: EventStore;
@@ -79,6 +80,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     staffAlertsProjection({ render: renderRecordedVersion }),
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
     inboundMessagesProjection,
+    webhookEndpointsProjection,
     providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
 }

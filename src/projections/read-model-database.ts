@@ -189,6 +189,7 @@ export interface ReadModelDatabase {
   fallback_sources: FallbackSourceTable;
   fallback_watches: FallbackWatchTable;
   quiet_hours: QuietHoursTable;
+  webhook_endpoints: WebhookEndpointTable;
   inbound_messages: InboundMessageTable;
 }
 
@@ -288,4 +289,19 @@ export interface FallbackWatchTable {
   policy_version: number;
   minutes: number;
   due_at: Timestamp;
+}
+
+export interface WebhookEndpointTable {
+  endpoint_id: string;
+  url: string;
+  event_kinds: ColumnType<unknown, string, string>;
+  description: string;
+  include_contacts: boolean;
+  enabled: boolean;
+  disabled_reason: string | null;
+  /** Sealed secrets with their validity (SigningSecret[]), the current one first. */
+  secrets: ColumnType<unknown, string, string>;
+  created_by: string;
+  created_at: Timestamp;
+  version: number;
 }

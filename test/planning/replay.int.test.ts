@@ -11,6 +11,7 @@ import { realClock } from '../support/clock.ts';
 import { UPSTREAM_TYPES, centre, envelopesOn } from '../support/envelopes.ts';
 import { clearQuietHours, setQuietHours } from '../../src/commands/centre-settings/set-quiet-hours.ts';
 import { setChannelPolicy } from '../../src/commands/centre-settings/set-channel-policy.ts';
+import { createWebhookEndpoint, disableWebhookEndpoint, rotateWebhookSecret } from '../../src/commands/webhooks/webhook-endpoint-commands.ts';
 import { zoneOffsetMs } from '../../src/domain/slot-instant.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -37,7 +38,20 @@ beforeAll(async () => {
   await recordTemplateChanges();
   await recordQuietHours();
   await recordChannelPolicy();
+  await recordWebhookEndpoint();
 }, 120_000);
+
+/** A webhook endpoint created, rotated and disabled: replay folds its row, sealed secrets included, the same way. */
+async function recordWebhookEndpoint(): Promise<void> {
+  // The address check is the ssrf guard's own tests' business; here any URL may be called.
+  const deps = { store: service.store, clock: systemClock, keys: service.keys, checkTarget: async () => null };
+  const created = await createWebhookEndpoint(deps, { url: 'https://his.clinic.example/hooks', eventKinds: ['notification.failed'] }, 'alice-admin');
+  if (!created.ok) throw new Error(`endpoint refused: ${JSON.stringify(created.error)}`);
+  await rotateWebhookSecret(deps, created.value.endpoint.endpointId, 'alice-admin');
+  const disabled = await disableWebhookEndpoint(deps, created.value.endpoint.endpointId, 'admin', 'alice-admin');
+  if (!disabled.ok || !disabled.value.position) throw new Error('endpoint not disabled');
+  await service.whenProcessed(disabled.value.position);
+}
 
 /**
  * A channel policy in the ledger, then an event planned under it whose WhatsApp message the sync

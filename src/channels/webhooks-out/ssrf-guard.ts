@@ -111,3 +111,19 @@ export function pinnedLookup(target: Pick<WebhookTarget, 'address' | 'family'>):
     else callback(null, target.address, target.family);
   };
 }
+
+/** A refusal in words for the admin who gave the URL: what is wrong, never the URL itself. */
+export function describeRefusal(refusal: WebhookTargetRefusal): string {
+  switch (refusal.reason) {
+    case 'invalid-url':
+      return 'must be an absolute URL';
+    case 'scheme-not-allowed':
+      return `must use https (not ${refusal.scheme.replace(/:$/, '')}); http is allowed only with WEBHOOK_ALLOW_PRIVATE=true`;
+    case 'credentials-in-url':
+      return 'must not carry a user name or password';
+    case 'unresolvable':
+      return `its host ${refusal.hostname} does not resolve${refusal.code ? ` (${refusal.code})` : ''}`;
+    case 'address-not-allowed':
+      return `its host ${refusal.hostname} resolves to a ${refusal.range} address, which the service never calls (WEBHOOK_ALLOW_PRIVATE=true allows private networks)`;
+  }
+}
