@@ -119,6 +119,6 @@ async function change(
     { command: null, clock: deps.clock },
   );
   if (result.ok) return ok({ endpoint: result.value.answer, position: result.value.position });
-  if (isConflict(result.error)) throw new Error(`webhook endpoint ${endpointId} changed ${result.error.kind} too often in a row`);
+  if (isConflict(result.error)) throw new Error(`webhook endpoint ${endpointId}: its stream changed between every read and append`);
   return err(result.error);
 }
