@@ -33,7 +33,7 @@ const message = (overrides: Partial<{ id: string; timestamp: Date; body: string 
   ...overrides,
 });
 
-/** A receiver written with the standard library only, as README's Python recipe does it (hmac, base64). */
+/** A receiver written with the standard library only, as a Python receiver would do it with hmac and base64. */
 function verifiesByHand(secret: string, payload: string, headers: WebhookHeaders): boolean {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   const signed = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${payload}`;
