@@ -12,6 +12,7 @@ import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { optOutPerson } from '../support/whatsapp-statuses.ts';
 
 const clock = fixedClock(new Date());
 const { validEnvelope } = envelopesOn(clock);
@@ -81,13 +82,7 @@ describe('channel policy over GraphQL', () => {
     const raw = validEnvelope('appointment.completed');
     const personId = `pat-${randomUUID()}`;
     (raw.data as { patient: { id: string } }).patient.id = personId;
-    const optOut = await service.store.append(streamName.personPreference(personId), [{
-      id: randomUUID(),
-      type: 'ContactOptedOut',
-      data: { channel: 'whatsapp', address: null, personId, reason: 'admin', at: clock.now().toISOString(), actor: 'alice-admin' },
-      metadata: { actor: 'alice-admin' },
-    }], 'any');
-    if (!optOut.ok) throw optOut.error;
+    await optOutPerson(service, clock, personId);
     await recordAndProject(service, raw);
     const original = await until(async () => {
       const rows = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', raw.eventId).execute();

@@ -13,6 +13,7 @@ import { FIXTURE_NOW, slotAfter, slotStart } from '../support/slots.ts';
 import { metaError, start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
 import { HOUR, MINUTE, kolkata, untilReminders, visitEnvelope } from '../reminders/reminder-support.ts';
+import { postWhatsAppStatus } from '../support/whatsapp-statuses.ts';
 
 /*
  * The issue's expiry story, end to end: WhatsApp is paused by a restricted account; a confirmation for
@@ -125,35 +126,6 @@ async function pauseWhatsApp(service: TestService, clock: FixedClock): Promise<v
   }, { what: 'WhatsApp to be paused' });
 }
 
-/** Meta's `delivered` status for one message, as 360dialog forwards it. */
-async function reportDelivered(service: TestService, clock: FixedClock, row: Row): Promise<void> {
-  const response = await fetch(new URL('/webhooks/whatsapp', service.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-secret': WEBHOOK_SECRET },
-    body: JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [{
-        id: '102290129340398',
-        changes: [{
-          field: 'messages',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '918000000000', phone_number_id: '106540352242922' },
-            statuses: [{
-              id: row.provider_message_id,
-              status: 'delivered',
-              timestamp: String(Math.floor(clock.now().getTime() / 1000)),
-              recipient_id: '919876543210',
-              biz_opaque_callback_data: row.notification_id,
-            }],
-          },
-        }],
-      }],
-    }),
-  });
-  expect(response.status).toBe(200);
-}
-
 /** Given WhatsApp paused, when the confirmation is published 2 h 10 min before its slot: email goes, WhatsApp waits. */
 async function publishWhilePaused(service: TestService, story: Story): Promise<void> {
   await pauseWhatsApp(service, story.clock);
@@ -185,7 +157,7 @@ async function resumeAndFinish(service: TestService, story: Story): Promise<Row[
     'confirmed email sent', 'confirmed whatsapp sent', 'reminder 2h email sent', 'reminder 2h whatsapp expired',
   ]);
   // The patient's phone reports it: no "not delivered in time" fallback to SMS while the clock moves on.
-  await reportDelivered(service, clock, find(afterResume, 'confirmed whatsapp'));
+  await postWhatsAppStatus(service, { secret: WEBHOOK_SECRET, clock }, find(afterResume, 'confirmed whatsapp'), 'delivered');
   await untilNotifications(service, appointmentId, [
     'confirmed email sent', 'confirmed whatsapp delivered', 'reminder 2h email sent', 'reminder 2h whatsapp expired',
   ]);

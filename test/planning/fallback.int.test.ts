@@ -16,6 +16,7 @@ import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { until } from '../support/until.ts';
+import { optOutPerson, postWhatsAppStatus, UNDELIVERABLE } from '../support/whatsapp-statuses.ts';
 
 const clock = fixedClock(new Date());
 const { validEnvelope } = envelopesOn(clock);
@@ -71,37 +72,8 @@ const rowOn = (eventId: string, channel: string, statuses: string[]) =>
 const streamOf = (notificationId: string) => readStreamToArray(service.store, streamName.notification(notificationId));
 const smsSent = (notificationId: string) => (service.transports.sms as SandboxTransport).sent.filter((m) => m.notificationId === notificationId);
 
-/** A 360dialog status webhook for one message, as Meta sends it. */
-async function whatsappStatus(row: { notification_id: string; provider_message_id: string | null }, status: 'delivered' | 'read' | 'failed', errors?: object[]) {
-  const response = await fetch(new URL('/webhooks/whatsapp', service.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-secret': WEBHOOK_SECRET },
-    body: JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [{
-        id: '102290129340398',
-        changes: [{
-          field: 'messages',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '918000000000', phone_number_id: '106540352242922' },
-            statuses: [{
-              id: row.provider_message_id,
-              status,
-              timestamp: String(Math.floor(clock.now().getTime() / 1000)),
-              recipient_id: '919876543210',
-              biz_opaque_callback_data: row.notification_id,
-              ...(errors ? { errors } : {}),
-            }],
-          },
-        }],
-      }],
-    }),
-  });
-  expect(response.status).toBe(200);
-}
-
-const UNDELIVERABLE = [{ code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'Message Undeliverable.' } }];
+const whatsappStatus = (row: { notification_id: string; provider_message_id: string | null }, status: 'delivered' | 'read' | 'failed', errors?: object[]) =>
+  postWhatsAppStatus(service, { secret: WEBHOOK_SECRET, clock }, row, status, errors);
 
 describe('fallback from WhatsApp to SMS', () => {
   it('sends one SMS after a 131026 receipt, once, though the receipt comes three times and the planner reads the ledger again', async () => {
@@ -167,14 +139,7 @@ describe('fallback from WhatsApp to SMS', () => {
 
   it('falls back from a WhatsApp opt-out to SMS at once', async () => {
     const raw = eventFor('appointment.no_show');
-    const personId = (raw.data as { patient: { id: string } }).patient.id;
-    const optOut = await service.store.append(streamName.personPreference(personId), [{
-      id: randomUUID(),
-      type: 'ContactOptedOut',
-      data: { channel: 'whatsapp', address: null, personId, reason: 'admin', at: clock.now().toISOString(), actor: 'alice-admin' },
-      metadata: { actor: 'alice-admin' },
-    }], 'any');
-    if (!optOut.ok) throw optOut.error;
+    await optOutPerson(service, clock, (raw.data as { patient: { id: string } }).patient.id);
     await recordAndProject(service, raw);
     const original = await rowOn(raw.eventId, 'whatsapp', ['suppressed']);
     const sms = await rowOn(raw.eventId, 'sms', ['sent']);

@@ -11,6 +11,7 @@ import { appointment, patient, secondPatient, type RawEnvelope, type UpstreamEve
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { optOutPerson } from '../support/whatsapp-statuses.ts';
 
 const clock = fixedClock(FIXTURE_NOW);
 // Events are built for the clock's now when built: their slots lie ahead of it.
@@ -124,13 +125,7 @@ describe('planning patient events', () => {
 
   it('suppresses a channel the patient opted out of, and only that channel: WhatsApp falls back to SMS', async () => {
     const personId = `pat-${randomUUID()}`;
-    const optOut = await service.store.append(streamName.personPreference(personId), [{
-      id: randomUUID(),
-      type: 'ContactOptedOut',
-      data: { channel: 'whatsapp', address: null, personId, reason: 'admin', at: clock.now().toISOString(), actor: 'alice-admin' },
-      metadata: { actor: 'alice-admin' },
-    }], 'any');
-    if (!optOut.ok) throw optOut.error;
+    await optOutPerson(service, clock, personId);
     const raw = validEnvelope('appointment.confirmed');
     (raw.data as { patient: Record<string, unknown> }).patient = { ...patient, id: personId };
     await publish(raw);
