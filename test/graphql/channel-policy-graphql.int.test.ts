@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { graphql as execute } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName } from '../../src/domain/stream-name.ts';
-import type { GraphqlContext } from '../../src/graphql/context.ts';
-import { DeliveryFeed } from '../../src/graphql/delivery-feed.ts';
-import { schema } from '../../src/graphql/schema/index.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
-import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
 import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { gql } from './support/graphql-client.ts';
 import { optOutPerson } from '../support/whatsapp-statuses.ts';
 
 const clock = fixedClock(new Date());
@@ -23,19 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => service?.stop());
 
-const callers = {
-  [ADMIN_TOKEN]: { name: 'alice-admin', role: 'admin' },
-  [DASHBOARD_TOKEN]: { name: 'wall-dashboard', role: 'dashboard' },
-} as const;
-
-async function graphql(token: keyof typeof callers, query: string, variables: Record<string, unknown> = {}) {
-  const contextValue: GraphqlContext = {
-    caller: callers[token],
-    services: { store: service.store, db: service.db, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger() },
-  };
-  const result = await execute({ schema, source: query, variableValues: variables, contextValue });
-  return result as { data?: Record<string, unknown> | null; errors?: readonly { message: string }[] };
-}
+/** Over HTTP, as a client sends it; the caller is the token's. */
+const graphql = (token: string, query: string, variables: Record<string, unknown> = {}) => gql<Record<string, unknown>>(service, token, query, variables);
 
 const SET_POLICY = `mutation ($eventType: String!, $primary: [String!]!, $fallbacks: [FallbackStepInput!], $minutes: Int, $centreId: ID) {
   setChannelPolicy(eventType: $eventType, primary: $primary, fallbacks: $fallbacks, undeliveredAfterMinutes: $minutes, centreId: $centreId) {
@@ -75,7 +60,7 @@ describe('channel policy over GraphQL', () => {
     expect(recorded).toMatchObject({ type: 'ChannelPolicySet', metadata: { actor: 'alice-admin' } });
 
     const denied = await graphql(DASHBOARD_TOKEN, SET_POLICY, { eventType: 'clinical.report_ready', primary: ['email'] });
-    expect(denied.errors?.[0]?.message).toMatch(/not authorized/i);
+    expect(denied.errors[0]?.message).toMatch(/not authorized/i);
   });
 
   it('shows a fallback beside its original, and explains each step of its timeline', async () => {
