@@ -27,6 +27,8 @@ export const STREAM_CATEGORIES = [
   'channel-policy',
   'quiet-hours',
   'webhook-endpoint',
+  'webhook-delivery',
+  'conversation',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -89,6 +91,10 @@ export const streamName = {
   quietHours: make('quiet-hours'),
   /** A clinic system's webhook endpoint, by its id. */
   webhookEndpoint: make('webhook-endpoint'),
+  /** One webhook message to one endpoint (its attempts), by the message's `webhook-id`. */
+  webhookDelivery: make('webhook-delivery'),
+  /** What a patient's number wrote to us, by the keyed hash of the number: never the number itself. */
+  conversation: make('conversation'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */
