@@ -33,11 +33,12 @@ export const STAFF_EVENT_TYPES = [
   'package.exhausted',
   'lab.test_requested',
   'system.alert',
+  'patient.replied',
 ] as const;
 export type StaffEventType = (typeof STAFF_EVENT_TYPES)[number];
 
-/** Produced by this service (the reminder scheduler, the walk-in projection, admin alerts); refused from upstream. */
-export const GENERATED_EVENT_TYPES = ['appointment.reminder', 'walkin.approaching_turn', 'system.alert'] as const;
+/** Produced by this service (the reminder scheduler, the walk-in projection, admin alerts, patients' replies); refused from upstream. */
+export const GENERATED_EVENT_TYPES = ['appointment.reminder', 'walkin.approaching_turn', 'system.alert', 'patient.replied'] as const;
 export type GeneratedEventType = (typeof GENERATED_EVENT_TYPES)[number];
 
 export const PAYLOAD_SCHEMAS = {
@@ -64,6 +65,7 @@ export const PAYLOAD_SCHEMAS = {
   'package.exhausted': P.PackageEvent,
   'lab.test_requested': P.LabTestRequested,
   'system.alert': P.SystemAlert,
+  'patient.replied': P.PatientReplied,
 } as const;
 
 export type EventType = keyof typeof PAYLOAD_SCHEMAS;

@@ -24,11 +24,11 @@ const member = (contacts: StaffContacts = CONTACTS, locale: string | null = null
 });
 
 const routed = (channel: Channel, m: StaffMember = member()): RoutedRecipient => ({ member: m, channel, ruleId: 'rule-1', ruleVersion: 3 });
-const event = (type: Exclude<StaffEventType, 'system.alert'> = 'billing.bill_generated'): Envelope => validEnvelope(type, { eventId: `evt-${type}` }) as Envelope;
+const event = (type: Exclude<StaffEventType, 'system.alert' | 'patient.replied'> = 'billing.bill_generated'): Envelope => validEnvelope(type, { eventId: `evt-${type}` }) as Envelope;
 
 const plan = (
   recipients: RoutedRecipient[],
-  options: { type?: Exclude<StaffEventType, 'system.alert'>; blocks?: (channel: Channel, address: string) => ContactBlock; templates?: StaffPlanningTemplates } = {},
+  options: { type?: Exclude<StaffEventType, 'system.alert' | 'patient.replied'>; blocks?: (channel: Channel, address: string) => ContactBlock; templates?: StaffPlanningTemplates } = {},
 ): PlanDecision[] =>
   planStaffNotifications({
     envelope: event(options.type),
@@ -41,7 +41,7 @@ const plan = (
 const outcome = (d: PlanDecision): string => `${d.event.channel}: ${d.kind === 'planned' ? `planned to ${d.event.recipient.address}` : d.event.reason}`;
 
 describe('planning the alerts of a staff event', () => {
-  it.each(STAFF_EVENT_TYPES.filter((t) => t !== 'system.alert'))('given a member routed on email, when %s arrives, then an email is planned under the rule that chose them', (type) => {
+  it.each(STAFF_EVENT_TYPES.filter((t): t is Exclude<StaffEventType, 'system.alert' | 'patient.replied'> => t !== 'system.alert' && t !== 'patient.replied'))('given a member routed on email, when %s arrives, then an email is planned under the rule that chose them', (type) => {
     const [decision] = plan([routed('email')], { type });
     expect(decision).toMatchObject({
       kind: 'planned',

@@ -55,6 +55,11 @@ export const FULL: Payloads = {
   'package.exhausted': { centre: kolkata, package: { id: 'pkg-1', name: 'Physiotherapy x10', sessionsTotal: 10, sessionsUsed: 10, validUntil: '2027-05-31' }, patient, amount: inr('8000.00') },
   'lab.test_requested': { centre: kolkata, test: { id: 'test-1', name: 'HbA1c', priority: 'urgent' }, patient, doctor },
   'system.alert': { alert: { kind: 'template-not-approved', subject: 'A WhatsApp template is not approved', message: 'appointment_confirmed (en) is pending at Meta' }, centre: kolkata },
+  'patient.replied': {
+    reply: { conversationId: 'a'.repeat(64), channel: 'whatsapp', messageType: 'text', text: 'Can I come at 11 instead?', sentAt: '2026-12-07T04:10:00Z', windowClosesAt: '2026-12-08T04:10:00Z' },
+    patients: [{ id: patient.id, name: patient.name }],
+    centre: kolkata,
+  },
 };
 
 const minimalPackage = { centre: kolkata, package: { id: 'pkg-1', name: 'Physiotherapy x10' }, patient: minimalPatient };
@@ -83,6 +88,7 @@ export const MINIMAL: Payloads = {
   'package.exhausted': minimalPackage,
   'lab.test_requested': { centre: kolkata, test: { id: 'test-1', name: 'HbA1c', priority: 'stat' }, patient: minimalPatient },
   'system.alert': { alert: { kind: 'template-not-approved', subject: 'A WhatsApp template is not approved', message: 'appointment_confirmed (en) is pending at Meta' } },
+  'patient.replied': { reply: { conversationId: 'b'.repeat(64), channel: 'sms', messageType: 'location', sentAt: '2026-12-07T04:10:00Z' }, patients: [] },
 };
 
 /** The recipient context a planner would pass: the first affected appointment for emergency leave, the first token for queue updates. */

@@ -97,6 +97,18 @@ export const EXAMPLE_PAYLOADS: ExamplePayloads = {
     },
     centre,
   },
+  'patient.replied': {
+    reply: {
+      conversationId: '5d1f3c6a0b9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a392817f6e5d4',
+      channel: 'whatsapp',
+      messageType: 'text',
+      text: 'Can I come at 11 instead?',
+      sentAt: '2026-12-07T04:10:00Z',
+      windowClosesAt: '2026-12-08T04:10:00Z',
+    },
+    patients: [{ id: patient.id, name: patient.name }],
+    centre,
+  },
 };
 
 export interface ExampleEnvelope<K extends EventType> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpUrl, IsoDateTime } from '../contact-schemas.ts';
 import { Amount, Appointment, Centre, Currency, Doctor, Id, Money, Name, Patient, Payment, Slot } from './payload-parts.ts';
+import { PATIENT_MESSAGE_TYPES } from '../conversations/conversation-events.ts';
 
 const visit = { appointment: Appointment, patient: Patient, doctor: Doctor, centre: Centre };
 const Queue = z.looseObject({ id: Id, name: Name });
@@ -123,6 +124,23 @@ export const WalkinApproachingTurn = z.looseObject({
  * Generated here (refused from upstream): something an admin must act on, such as a WhatsApp
  * template Meta no longer accepts. `centre` is set when it concerns one centre only.
  */
+/**
+ * A patient wrote to the clinic (generated from a recorded PatientMessageReceived). The centre is
+ * the one of the last notification sent to the number, absent when none was: then it is unrouted.
+ */
+export const PatientReplied = z.looseObject({
+  reply: z.looseObject({
+    conversationId: z.string().regex(/^[0-9a-f]{64}$/),
+    channel: z.enum(['whatsapp', 'sms']),
+    messageType: z.enum(PATIENT_MESSAGE_TYPES),
+    text: z.string().max(4096).optional(),
+    sentAt: IsoDateTime,
+    windowClosesAt: IsoDateTime.optional(),
+  }),
+  patients: z.array(z.looseObject({ id: Id, name: Name.optional() })).max(50),
+  centre: Centre.optional(),
+});
+
 export const SystemAlert = z.looseObject({
   alert: z.looseObject({
     /** What kind of problem, e.g. `template-not-approved`; rules may route on it. */

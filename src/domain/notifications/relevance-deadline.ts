@@ -40,6 +40,8 @@ export const DEFAULT_DEADLINE_RULES: Readonly<Record<EventType, DeadlineRule>> =
   'package.exhausted': hours(24),
   'lab.test_requested': hours(24),
   'system.alert': hours(24),
+  // The front desk can answer only while the patient's window is open.
+  'patient.replied': hours(24),
 };
 
 export interface DeadlineFacts {

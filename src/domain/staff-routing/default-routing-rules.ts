@@ -27,6 +27,8 @@ export const DEFAULT_ROUTING_RULES: readonly { id: string; rule: RoutingRuleSpec
   { id: 'default-test-requested', rule: atTheCentre('Lab tests requested go to the lab', ['lab.test_requested'], 'lab') },
   // A template Meta no longer accepts, and the like: admins, in-app and by email, wherever they work.
   { id: 'default-system-alert', rule: atTheCentre('System alerts go to admins', ['system.alert'], 'admin') },
+  // A patient's reply is for whoever answers the centre's messages, on their screen.
+  { id: 'default-patient-replied', rule: { ...atTheCentre('Patient replies go to the front desk', ['patient.replied'], 'front_desk'), channels: ['in_app'] } },
 ];
 
 export const SYSTEM_ACTOR = 'system';

@@ -46,6 +46,7 @@ export const STAFF_EVENT_FIELDS: Record<StaffEventType, Readonly<Record<string, 
     'doctor.id': text,
   },
   'system.alert': { 'alert.kind': text, 'centre.id': text, 'centre.name': text },
+  'patient.replied': { 'reply.channel': { kind: 'enum', values: ['whatsapp', 'sms'] }, 'reply.messageType': { kind: 'enum', values: ['text', 'button', 'media', 'location'] }, 'centre.id': text, 'centre.name': text },
 };
 
 export const isNumericKind = (k: FieldKind): boolean => k.kind === 'decimal' || k.kind === 'integer';

@@ -120,6 +120,16 @@ export const STAFF_EN: LocaleTemplates = {
       parameters: ['{{ alertKind }}', '{{ alertSubject }}'],
     },
   }),
+  'patient.replied': staffAlert('patient.replied', {
+    version: 1,
+    title: '{% if patientName %}{{ patientName }}{% else %}A patient{% endif %} replied on {{ replyChannel }}',
+    summary: '{{ replyText }}',
+    details: [patientDetail, { label: 'Channel', value: '{{ replyChannel }}' }, centreDetail],
+    whatsapp: {
+      body: 'A patient of {{1}} wrote to the clinic on {{2}}. Their message: {{3}}. Please answer from the Conversations view.',
+      parameters: ['{{ centreName }}', '{{ replyChannel }}', '{{ replyText }}'],
+    },
+  }),
 };
 
 function packageDetails() {

@@ -64,4 +64,14 @@ export const STAFF_VARIABLE_BUILDERS: StaffBuilders = {
     // Staff alerts name their centre; an alert about the whole service names no single one.
     centreName: d.centre?.name ?? 'every centre',
   }),
+  'patient.replied': (d) => ({
+    ...opt('patientName', d.patients.map((p) => p.name ?? p.id).join(', ') || undefined),
+    replyChannel: d.reply.channel === 'whatsapp' ? 'WhatsApp' : 'SMS',
+    replyText: d.reply.text ?? describeMessage(d.reply.messageType),
+    centreName: d.centre?.name ?? 'no centre yet',
+  }),
 };
+
+/** What a reply without words was, for the alert. */
+const describeMessage = (type: PayloadOf<'patient.replied'>['reply']['messageType']): string =>
+  type === 'location' ? '(a location)' : type === 'media' ? '(a photo, document or voice note)' : '(no text)';

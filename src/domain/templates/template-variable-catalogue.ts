@@ -135,6 +135,12 @@ const CATALOGUE: { [K in EventType]: readonly Entry[] } = {
     required('alertMessage', 'What happened and what to do'),
     required('centreName', 'The centre it concerns, or "every centre"'),
   ],
+  'patient.replied': [
+    optional('patientName', 'The patients known for the number, by name'),
+    required('replyChannel', 'WhatsApp or SMS'),
+    required('replyText', 'What the patient wrote, or what they sent ("(a location)")'),
+    required('centreName', 'The centre of the last message sent to the number'),
+  ],
 };
 
 // Any message may go to a staff member through a routing rule; their name is given when it does.

@@ -17,7 +17,7 @@ export const STAFF = [
 ] as const;
 
 /** Who the default rules reach at the fixtures' centre, per staff event type. */
-export const DEFAULT_ROUTES: [Exclude<StaffEventType, 'system.alert'>, string][] = [
+export const DEFAULT_ROUTES: [Exclude<StaffEventType, 'system.alert' | 'patient.replied'>, string][] = [
   ['billing.bill_generated', 'bina-billing'],
   ['billing.refund_processed', 'farah-finance'],
   ['billing.deposit_received', 'arun-accounts'],
