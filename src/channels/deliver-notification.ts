@@ -14,6 +14,7 @@ import {
 } from '../domain/notifications/notification-state.ts';
 import { abandonedEvents, deliveryEvent, expiredEvents, outcomeEvents, type DeliveryContext, type NotificationDeliveryEvent } from '../domain/notifications/outcome-events.ts';
 import { wordsOf, type RenderRecordedVersion } from '../domain/templates/recorded-content.ts';
+import { isWhatsAppTemplate } from '../domain/templates/rendered-message.ts';
 import { templateRefusalOf } from '../domain/templates/whatsapp-template-refusal.ts';
 import type { NotificationPlanned } from '../domain/notifications/notification-events.ts';
 import { recordWhatsAppTemplateRefused } from '../commands/templates/record-whatsapp-template-state.ts';
@@ -161,7 +162,7 @@ async function appendInTurn(store: EventStore, stream: StreamName, events: reado
 async function recordTemplateRefusal(deps: DeliveryDeps, planned: NotificationPlanned, code: string, attempt: number, at: Date): Promise<void> {
   const state = planned.channel === 'whatsapp' ? templateRefusalOf(code) : null;
   const words = state ? wordsOf(planned, deps.render) : null;
-  if (!state || !words?.ok || words.value.channel !== 'whatsapp') return;
+  if (!state || !words?.ok || !isWhatsAppTemplate(words.value)) return;
   const { templateName: name, languageCode: language } = words.value;
   await recordWhatsAppTemplateRefused(deps, { name, language, state, code, notificationId: planned.notificationId, refusedAt: at.toISOString() }, attempt);
 }

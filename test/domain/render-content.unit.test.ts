@@ -3,6 +3,7 @@ import { renderContent } from '../../src/domain/templates/render-content.ts';
 import type { WhatsAppContent } from '../../src/domain/templates/template-content.ts';
 import { WHATSAPP_TEMPLATE_LANGUAGES } from '../../src/domain/templates/whatsapp-languages.ts';
 import { goodEmail, goodInApp, goodPush, goodReportWhatsApp, goodSms, goodWhatsApp } from './template-content-fixtures.ts';
+import { isWhatsAppTemplate } from '../../src/domain/templates/rendered-message.ts';
 
 const visit = {
   patientName: 'Asha Verma', doctorName: 'Dr. Meera Rao', centreName: 'Leap Clinic Indiranagar',
@@ -27,7 +28,7 @@ describe('renderContent', () => {
 
   it('cleans each WhatsApp parameter as Meta requires: no newline or tab, at most four spaces in a row, trimmed', () => {
     const result = renderContent('k', goodWhatsApp, { ...visit, centreName: ' Leap\tClinic\nIndiranagar      East ' });
-    expect(result.ok && result.value.channel === 'whatsapp' && result.value.bodyParameters[2]).toBe('Leap Clinic Indiranagar   East');
+    expect(result.ok && isWhatsAppTemplate(result.value) && result.value.bodyParameters[2]).toBe('Leap Clinic Indiranagar   East');
   });
 
   it('refuses a WhatsApp parameter that renders empty, naming its placeholder', () => {
@@ -39,7 +40,7 @@ describe('renderContent', () => {
 
   it('sends the button link less its approved base URL', () => {
     const result = renderContent('k', goodReportWhatsApp, { ...visit, reportName: 'CBC', reportLink: 'https://portal.leapclinic.example/reports/rep-1' });
-    expect(result.ok && result.value.channel === 'whatsapp' && result.value.buttonParameter).toBe('reports/rep-1');
+    expect(result.ok && isWhatsAppTemplate(result.value) && result.value.buttonParameter).toBe('reports/rep-1');
   });
 
   it.each([['https://elsewhere.example/reports/rep-1'], ['https://portal.leapclinic.example/']])('refuses a button link %s that adds nothing to the base URL or leaves it', (link) => {

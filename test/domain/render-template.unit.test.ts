@@ -4,6 +4,7 @@ import type { RenderedMessage } from '../../src/domain/templates/rendered-messag
 import { templateFor } from '../../src/domain/templates/render-template.ts';
 import { renderFrom } from './render-helper.ts';
 import { FULL, MINIMAL } from './template-fixtures.ts';
+import { isWhatsAppTemplate } from '../../src/domain/templates/rendered-message.ts';
 
 const PATIENT_EVENTS = Object.keys(PATIENT_CHANNELS) as PatientEventType[];
 const LOCALES = [['en-IN', 'en'], ['hi-IN', 'hi']] as const;
@@ -17,7 +18,7 @@ describe('patient events on their seed channels', () => {
     for (const payloads of [FULL, MINIMAL]) {
       const message: RenderedMessage = renderFrom(type, channel, locale, payloads);
       expect(message.channel).toBe(channel);
-      if (message.channel === 'whatsapp') expect(message.languageCode).toBe(language);
+      if (isWhatsAppTemplate(message)) expect(message.languageCode).toBe(language);
       expect(JSON.stringify(message)).not.toMatch(/undefined|\{\{|\{%/);
     }
   });

@@ -92,7 +92,7 @@ describe('fallback from WhatsApp to SMS', () => {
     const planned = stream[1]!.data as NotificationPlanned;
     const originalPlanned = (await streamOf(original.notification_id))[0]!.data as NotificationPlanned;
     expect(planned).toMatchObject({ channel: 'sms', fallbackOf: original.notification_id, sendBy: originalPlanned.sendBy, recipient: { address: originalPlanned.recipient.address } });
-    expect(planned.template.key).toBe('appointment.completed:sms:en');
+    expect(planned.template?.key).toBe('appointment.completed:sms:en');
     expect(smsSent(sms.notification_id)).toHaveLength(1);
 
     // The planner reads the whole ledger again, as after a lost checkpoint: it decides the same, and appends nothing new.

@@ -10,6 +10,7 @@ import { secondPatient, type RawEnvelope, type UpstreamEventType, envelopesOn } 
 import { publishAndWait } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { isWhatsAppTemplate } from '../../src/domain/templates/rendered-message.ts';
 
 // This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
 const { validEnvelope } = envelopesOn(realClock);
@@ -43,7 +44,7 @@ const sentText = (channel: Channel, notificationId: string) => {
   const message = (service.transports[channel] as SandboxTransport).sent.find((m) => m.notificationId === notificationId)!;
   const r = message.rendered;
   // A link goes in the WhatsApp template's URL button: the defaults' base is `https://`, the rest is the parameter.
-  if (r.channel === 'whatsapp') return r.buttonParameter === undefined ? r.previewText : `${r.previewText}\nhttps://${r.buttonParameter}`;
+  if (r.channel === 'whatsapp') return !isWhatsAppTemplate(r) ? r.text : r.buttonParameter === undefined ? r.previewText : `${r.previewText}\nhttps://${r.buttonParameter}`;
   return r.channel === 'email' ? `${r.subject}\n${r.text}` : '';
 };
 

@@ -8,6 +8,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { HOUR, kolkata, remindersOf, visitEnvelope } from './reminder-support.ts';
+import { isWhatsAppTemplate } from '../../src/domain/templates/rendered-message.ts';
 
 const clock = fixedClock('2026-12-07T04:00:00Z');
 let service: TestService;
@@ -80,7 +81,7 @@ describe('doctor emergency leave', () => {
         const text = rendered.channel === 'whatsapp' ? rendered.previewText : rendered.channel === 'email' ? rendered.text : '';
         expect(text).toContain(`₹${500 + i}.50`);
         // On WhatsApp the link is the URL button's parameter (the defaults' approved base is `https://`).
-        if (rendered.channel === 'whatsapp') expect(rendered.buttonParameter).toBe(`clinic.example/reschedule/${appointmentIdOf(i)}`);
+        if (isWhatsAppTemplate(rendered)) expect(rendered.buttonParameter).toBe(`clinic.example/reschedule/${appointmentIdOf(i)}`);
         else expect(text).toContain(`https://clinic.example/reschedule/${appointmentIdOf(i)}`);
       }
     }

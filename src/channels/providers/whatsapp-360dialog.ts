@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../domain/clock.ts';
 import { maskAddress } from '../../domain/mask-contact.ts';
-import type { RenderedFor } from '../../domain/templates/rendered-message.ts';
+import { isWhatsAppTemplate, type WhatsAppTemplateMessage } from '../../domain/templates/rendered-message.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { ChannelTransport, OutboundMessage, SendOutcome } from '../channel-port.ts';
 import { createProviderHttpClient } from './provider-http-client.ts';
@@ -25,7 +25,7 @@ export const DEFAULT_360DIALOG_BASE_URL = 'https://waba-v2.360dialog.io';
 
 const SendAccepted = z.object({ messages: z.array(z.object({ id: z.string().min(1) })).min(1) });
 
-/** WhatsApp template messages through 360dialog's Cloud API (Meta's message shape). */
+/** WhatsApp messages through 360dialog's Cloud API (Meta's message shape): templates, and free-form replies inside the window. */
 export function createWhatsApp360DialogTransport(options: WhatsApp360DialogOptions): ChannelTransport {
   const http = createProviderHttpClient({ ...options, baseUrl: options.baseUrl ?? DEFAULT_360DIALOG_BASE_URL });
   const clock = options.clock ?? { now: () => new Date() };
@@ -62,10 +62,24 @@ export function createWhatsApp360DialogTransport(options: WhatsApp360DialogOptio
   return { channel: 'whatsapp', provider: WHATSAPP_PROVIDER, send, close: () => http.close() };
 }
 
-/** Meta Cloud API template message; the notification id comes back on every status webhook. */
+/**
+ * Meta Cloud API message: a template, or a free-form text (which Meta takes only inside the
+ * patient's 24-hour window, and answers 131047 outside it). The notification id comes back on every
+ * status webhook.
+ */
 export function templateMessageBody(message: OutboundMessage): Record<string, unknown> {
   const { rendered } = message;
   if (rendered.channel !== 'whatsapp') return wrongChannel(WHATSAPP_PROVIDER, rendered.channel);
+  if (!isWhatsAppTemplate(rendered)) {
+    return {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: message.to.replace(/^\+/, ''),
+      type: 'text',
+      biz_opaque_callback_data: message.notificationId,
+      text: { body: rendered.text, preview_url: false },
+    };
+  }
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
@@ -81,7 +95,7 @@ export function templateMessageBody(message: OutboundMessage): Record<string, un
 }
 
 /** The body's parameters, then the dynamic URL button's (our templates have one URL button, the first). */
-function templateComponents(rendered: RenderedFor<'whatsapp'>): Record<string, unknown>[] {
+function templateComponents(rendered: WhatsAppTemplateMessage): Record<string, unknown>[] {
   const components: Record<string, unknown>[] = [];
   if (rendered.bodyParameters.length > 0) {
     components.push({ type: 'body', parameters: rendered.bodyParameters.map((text) => ({ type: 'text', text })) });

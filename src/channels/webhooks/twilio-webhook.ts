@@ -39,7 +39,7 @@ export function parseTwilioWebhook(request: WebhookRequest, config: TwilioWebhoo
     const from = params.get('From');
     if (!from) return reject('malformed', 'an incoming message without From');
     const text = params.get('Body') ?? undefined;
-    batch.replies.push({ provider: PROVIDER, channel: 'sms', from, messageId: sid, receivedAt: at, ...classifyReply(text), ...(text === undefined ? {} : { text }) });
+    batch.replies.push({ provider: PROVIDER, channel: 'sms', from, messageId: sid, receivedAt: at, messageType: 'text', ...classifyReply(text), ...(text === undefined ? {} : { text }) });
     return ok(batch);
   }
   if (!messageStatus) return reject('malformed', 'neither MessageStatus nor an incoming message');

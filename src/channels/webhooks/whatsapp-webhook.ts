@@ -5,7 +5,7 @@ import { scrubContacts } from '../providers/scrub-contacts.ts';
 import { classifyReply } from './reply-keywords.ts';
 import {
   emptyBatch, fromUnixSeconds, reject, requestHeader, secretsEqual,
-  type ProviderStatusReport, type WebhookBatch, type WebhookRequest, type WebhookResult,
+  type InboundReply, type ProviderStatusReport, type WebhookBatch, type WebhookRequest, type WebhookResult,
 } from './webhook-types.ts';
 
 export interface WhatsAppWebhookConfig {
@@ -36,6 +36,8 @@ const Status = z.object({
   biz_opaque_callback_data: z.string().optional(),
   errors: z.array(StatusError).optional(),
 });
+const Media = z.object({ id: z.string().min(1), mime_type: z.string().optional(), caption: z.string().optional() });
+const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 const Inbound = z.object({
   from: z.string().min(1),
   id: z.string().min(1),
@@ -43,7 +45,12 @@ const Inbound = z.object({
   type: z.string(),
   text: z.object({ body: z.string() }).optional(),
   button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
-  interactive: z.object({ button_reply: z.object({ title: z.string() }).optional() }).optional(),
+  interactive: z.object({
+    button_reply: z.object({ title: z.string() }).optional(),
+    list_reply: z.object({ title: z.string() }).optional(),
+  }).optional(),
+  location: z.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
+  ...Object.fromEntries(MEDIA_KINDS.map((kind) => [kind, Media.optional()])) as Record<(typeof MEDIA_KINDS)[number], z.ZodOptional<typeof Media>>,
 });
 const Envelope = z.object({
   object: z.string().optional(),
@@ -85,11 +92,35 @@ export function parseWhatsAppWebhook(request: WebhookRequest, config: WhatsAppWe
     for (const message of change.value.messages ?? []) {
       const receivedAt = fromUnixSeconds(message.timestamp);
       if (receivedAt === undefined) return reject('malformed', `message ${message.id} has no readable timestamp`);
-      const text = message.text?.body ?? message.button?.text ?? message.button?.payload ?? message.interactive?.button_reply?.title;
-      batch.replies.push({ provider: PROVIDER, channel: 'whatsapp', from: `+${message.from}`, messageId: message.id, receivedAt, ...classifyReply(text), ...(text === undefined ? {} : { text }) });
+      const content = contentOf(message);
+      const text = content.text;
+      batch.replies.push({ provider: PROVIDER, channel: 'whatsapp', from: `+${message.from}`, messageId: message.id, receivedAt, ...classifyReply(text), ...content });
     }
   }
   return ok(batch);
+}
+
+/**
+ * What an inbound message carries, by its type: words (text, a template's quick-reply button, an
+ * interactive reply), media (its id, to fetch from the provider, and caption) or a location. A type
+ * we do not know (a reaction, a contact card) is kept as media with its type, so nothing is lost.
+ */
+function contentOf(message: z.infer<typeof Inbound>): Pick<InboundReply, 'text' | 'messageType' | 'media' | 'location'> {
+  const button = message.button?.text ?? message.button?.payload ?? message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title;
+  if (message.text) return { messageType: 'text', text: message.text.body };
+  if (button !== undefined) return { messageType: 'button', text: button };
+  if (message.location) {
+    const { latitude, longitude, name, address } = message.location;
+    return { messageType: 'location', location: { latitude, longitude, name: name ?? null, address: address ?? null } };
+  }
+  const kind = MEDIA_KINDS.find((k) => message[k] !== undefined);
+  const media = kind ? message[kind]! : null;
+  const caption = media?.caption;
+  return {
+    messageType: 'media',
+    media: { kind: kind ?? message.type, mediaId: media?.id ?? message.id, mimeType: media?.mime_type ?? null, caption: caption ?? null },
+    ...(caption === undefined ? {} : { text: caption }),
+  };
 }
 
 /** Adds one status to the batch, or says why it is malformed. */

@@ -29,7 +29,8 @@ export function explainNotificationEvent(type: string, data: unknown): string {
       const p = data as NotificationPlanned;
       const deadline = p.sendBy ? `, to be sent by ${p.sendBy} or not at all` : '';
       const next = p.fallback ? `; if it cannot reach the patient it goes on to ${p.fallback.chain.join(', then ')} (${policyOf(p.fallback.policyVersion)})` : '';
-      return `Planned on ${p.channel} with template ${p.template.key} v${p.template.version}${deadline}${next}.`;
+      const words = p.template ? `with template ${p.template.key} v${p.template.version}` : p.selection.kind === 'reply' ? `as ${p.selection.actor}'s reply in the patient's conversation` : 'with recorded words';
+      return `Planned on ${p.channel} ${words}${deadline}${next}.`;
     }
     case T.suppressed: {
       const s = data as NotificationSuppressed;

@@ -144,7 +144,9 @@ export function envelopeOfNotification(original: NotificationPlanned | Notificat
         threshold: selection.threshold,
       });
     }
+    // Staff alerts and front-desk replies never fall back.
     case 'routing-rule':
+    case 'reply':
       return null;
   }
 }

@@ -41,7 +41,9 @@ export type Selection =
   | { kind: 'routing-rule'; ruleId: string; ruleVersion: number }
   | { kind: 'reminder'; offset: string; scheduledBy: string }
   | { kind: 'walkin-threshold'; threshold: number }
-  | { kind: 'emergency-leave'; appointmentId: string };
+  | { kind: 'emergency-leave'; appointmentId: string }
+  /** The front desk's answer in a patient's conversation. */
+  | { kind: 'reply'; conversationId: string; actor: string };
 
 export interface NotificationPlanned {
   notificationId: string;
@@ -54,7 +56,8 @@ export interface NotificationPlanned {
   channel: Channel;
   recipient: Recipient;
   selection: Selection;
-  template: { key: string; version: number; locale: string };
+  /** Absent for a front-desk reply, whose words no template made. */
+  template?: { key: string; version: number; locale: string };
   variables: Record<string, string>;
   /**
    * The words, rendered once at planning and sent exactly as recorded. Absent on notifications

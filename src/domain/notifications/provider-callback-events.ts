@@ -1,3 +1,4 @@
+import type { PatientLocation, PatientMedia, PatientMessageType } from '../conversations/conversation-events.ts';
 import { deterministicUuid } from '../ids.ts';
 import type { StatusReported } from './notification-events.ts';
 
@@ -24,8 +25,8 @@ export interface ProviderStatusReport {
 }
 
 /**
- * A patient's message to us. Its text is kept as received (audit evidence, and what the
- * conversations work will act on); only STOP and START keywords are acted on today.
+ * A patient's message to us, kept as received (audit evidence). STOP and START keywords are acted
+ * on as consent; every message also goes to the number's conversation (PatientMessageReceived).
  */
 export interface InboundReply {
   provider: string;
@@ -35,9 +36,14 @@ export interface InboundReply {
   intent: 'opt-out' | 'opt-in' | 'other';
   /** The keyword as matched, for the audit trail (`STOP`, `रोकें`). */
   keyword?: string;
-  /** The message text (or button title); absent for media without a caption. */
+  /** The message text (or button title, or media caption); absent for a location or media without a caption. */
   text?: string;
+  /** Absent on callbacks recorded before conversations: a text when it had words, media otherwise. */
+  messageType?: PatientMessageType;
+  media?: PatientMedia;
+  location?: PatientLocation;
   messageId: string;
+  /** The message's own timestamp where the provider gives one (WhatsApp), else when we received it. */
   receivedAt: string;
 }
 

@@ -12,6 +12,7 @@ export type RenderRecordedVersion = (planned: Pick<NotificationPlanned, 'templat
  * template then was a version 1 we shipped, and that text is kept (DEFAULT_TEMPLATES) for them.
  */
 export const renderRecordedVersion: RenderRecordedVersion = ({ template, variables }) => {
+  if (!template) return err({ message: 'a notification with no template must record its words' });
   const content = defaultTemplateVersion(template.key, template.version);
   if (!content) return err({ message: `template ${template.key} v${template.version} is not known to this release` });
   return renderContent(template.key, content, variables);

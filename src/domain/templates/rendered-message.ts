@@ -15,6 +15,13 @@ export type RenderedMessage =
       /** The message as the patient reads it, for the dashboard and auditors. */
       previewText: string;
     }
+  | {
+      channel: 'whatsapp';
+      /** Free-form words, allowed only inside the patient's 24-hour window: the front desk's reply. */
+      text: string;
+      /** The same words, for the dashboard and auditors. */
+      previewText: string;
+    }
   | { channel: 'email'; subject: string; html: string; text: string }
   | {
       channel: 'sms';
@@ -30,3 +37,11 @@ export type RenderedMessage =
   | { channel: 'in_app'; title: string; body: string };
 
 export type RenderedFor<C extends Channel> = Extract<RenderedMessage, { channel: C }>;
+
+/** A WhatsApp message made from an approved template (every one but a front-desk reply). */
+export type WhatsAppTemplateMessage = Extract<RenderedMessage, { channel: 'whatsapp'; templateName: string }>;
+/** A free-form WhatsApp text, inside the window. */
+export type WhatsAppTextMessage = Exclude<RenderedFor<'whatsapp'>, WhatsAppTemplateMessage>;
+
+export const isWhatsAppTemplate = (message: RenderedMessage): message is WhatsAppTemplateMessage =>
+  message.channel === 'whatsapp' && 'templateName' in message;

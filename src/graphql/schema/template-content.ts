@@ -1,6 +1,6 @@
 import type { InputIssue } from '../../domain/input-issue.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import type { RenderedFor, RenderedMessage } from '../../domain/templates/rendered-message.ts';
+import { isWhatsAppTemplate, type RenderedFor, type RenderedMessage, type WhatsAppTemplateMessage, type WhatsAppTextMessage } from '../../domain/templates/rendered-message.ts';
 import {
   DLT_CATEGORIES,
   DLT_VARIABLE_TYPES,
@@ -104,7 +104,12 @@ export const TemplateContentRef = builder.unionType('TemplateContent', {
   resolveType: (content: TemplateContent) => CONTENT_TYPES[content.channel],
 });
 
-const RenderedWhatsApp = builder.objectRef<RenderedFor<'whatsapp'>>('RenderedWhatsApp').implement({
+const RenderedWhatsAppText = builder.objectRef<WhatsAppTextMessage>('RenderedWhatsAppText').implement({
+  description: "A free-form WhatsApp text: the front desk's reply inside the patient's 24-hour window.",
+  fields: (t) => ({ text: t.exposeString('text') }),
+});
+
+const RenderedWhatsApp = builder.objectRef<WhatsAppTemplateMessage>('RenderedWhatsApp').implement({
   description: 'What goes to 360dialog: the approved template, its language and the parameters in order.',
   fields: (t) => ({
     templateName: t.exposeString('templateName'),
@@ -152,8 +157,8 @@ const RENDERED_TYPES = { whatsapp: 'RenderedWhatsApp', email: 'RenderedEmail', s
 
 export const RenderedMessageRef = builder.unionType('RenderedMessage', {
   description: 'The words of one message, exactly as they go to the provider.',
-  types: [RenderedWhatsApp, RenderedEmail, RenderedSms, RenderedPush, RenderedInApp],
-  resolveType: (message: RenderedMessage) => RENDERED_TYPES[message.channel],
+  types: [RenderedWhatsApp, RenderedWhatsAppText, RenderedEmail, RenderedSms, RenderedPush, RenderedInApp],
+  resolveType: (message: RenderedMessage) => (message.channel === 'whatsapp' && !isWhatsAppTemplate(message) ? 'RenderedWhatsAppText' : RENDERED_TYPES[message.channel]),
 });
 
 // Inputs: one object per channel; exactly one of them is given.
