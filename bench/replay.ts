@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.ts';
 import { parseEnvelope } from '../src/domain/intake/envelope.ts';
 import { replayReadModels } from '../src/replay-read-models.ts';
+import { deriveLedgerKeys } from '../src/domain/keys/ledger-keys.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
 import { realClock } from '../test/support/clock.ts';
@@ -48,7 +49,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const connection = connectPostgres(database.url);
     try {
       console.log('Rebuilding every read model from the ledger...');
-      const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench' });
+      const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench', keys: deriveLedgerKeys(Buffer.from(BENCH_MASTER_KEY, 'base64')) });
       const { differences } = result;
       for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
       console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s`);

@@ -3,6 +3,7 @@ import { loadToolConfig } from './config.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
 import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
 import { replayReadModels } from './replay-read-models.ts';
+import { resolveMasterKey } from './master-key-file.ts';
 import { postgresTimeouts } from './service.ts';
 
 // npm run replay [-- --keep]: rebuilds every read model from the ledger into a fresh schema, compares
@@ -17,8 +18,11 @@ async function main(): Promise<void> {
   try {
     const bar = new SingleBar({ format: 'Rebuilding read models [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true });
     let started = false;
+    // The same master key as the service: conversations are named by keyed hashes under it.
+    const { keys } = await resolveMasterKey(config, embedded);
     const result = await replayReadModels(connection, {
       schemaPrefix: 'replay',
+      keys,
       keep,
       onProgress: (applied, total) => {
         if (!started) {

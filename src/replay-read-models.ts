@@ -4,6 +4,7 @@ import { compareSchemas, dropSchema, rebuildReadModels, type RebuildResult, type
 import { buildProjections } from './projections/build-projections.ts';
 import { systemClock } from './service.ts';
 import { silentLogger } from './telemetry/logger.ts';
+import type { LedgerKeys } from './domain/keys/ledger-keys.ts';
 
 export interface ReplayReport extends RebuildResult {
   /** Tables whose rebuilt rows differ from the live ones; none when the projections are deterministic. */
@@ -18,7 +19,7 @@ export interface ReplayReport extends RebuildResult {
  */
 export async function replayReadModels(
   connection: SqlConnection,
-  options: { schemaPrefix: string; keep?: boolean; onProgress?: (applied: number, total: number) => void },
+  options: { schemaPrefix: string; keys: Pick<LedgerKeys, 'contactHash'>; keep?: boolean; onProgress?: (applied: number, total: number) => void },
 ): Promise<ReplayReport> {
   const store = await PostgresEventStore.open(connection);
   const logger = silentLogger();
@@ -28,7 +29,7 @@ export async function replayReadModels(
     schema: `${options.schemaPrefix}_${Date.now()}`,
     clock: systemClock,
     logger,
-    projections: (readOnly) => buildProjections({ store: readOnly, clock: systemClock, logger, rebuild: true }),
+    projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, clock: systemClock, logger, rebuild: true }),
     onProgress: options.onProgress,
   });
   const differences = await compareSchemas(connection.readModels, 'public', result.schema);

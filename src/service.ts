@@ -221,6 +221,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       metrics,
       projections: buildProjections({
         store,
+        keys: master.keys,
         clock,
         logger,
         metrics,

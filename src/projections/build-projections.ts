@@ -24,14 +24,19 @@ import { quietHoursReaction } from './quiet-hours/quiet-hours-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 import { webhookEndpointsProjection } from './webhooks/webhook-endpoints-projection.ts';
+import { conversationsProjection } from './conversations/conversations-projection.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 
 export interface ProjectionDeps {
   store: EventStore;
+  /** Keyed hashes name conversations: a rebuild needs the same master key as the live service. */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   clock: Clock;
   logger: Logger;
   metrics?: Registry;
   onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
   onRemindersChanged?: () => void;
+  onConversationsChanged?: (conversationIds: readonly string[]) => void;
   /** Building read models for a replay: only what keeps state runs. */
   rebuild?: boolean;
   /** Whether an SMS route takes a number (`SMS_ROUTES`); default: every number. */
@@ -81,6 +86,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
     inboundMessagesProjection,
     webhookEndpointsProjection,
-    providerCallbackProcessor({ store, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
+    conversationsProjection({ keys: deps.keys, onChanged: deps.onConversationsChanged }),
+    providerCallbackProcessor({ store, clock, keys: deps.keys, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
 }

@@ -7,6 +7,7 @@ import type {
   UnroutedStaffEventTable,
 } from './staff/staff-routing.tables.ts';
 import type { InboundMessageTable, PendingProviderReportTable, ProviderMessageTable } from './provider-callbacks/provider-callback.tables.ts';
+import type { ConversationMessageTable, ConversationPatientTable, ConversationTable } from './conversations/conversation.tables.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** int8 columns come back as strings from pg; we write numbers or strings. */
@@ -191,6 +192,9 @@ export interface ReadModelDatabase {
   quiet_hours: QuietHoursTable;
   webhook_endpoints: WebhookEndpointTable;
   inbound_messages: InboundMessageTable;
+  conversations: ConversationTable;
+  conversation_patients: ConversationPatientTable;
+  conversation_messages: ConversationMessageTable;
 }
 
 export interface TemplateHistoryTable {

@@ -16,6 +16,7 @@ import { zoneOffsetMs } from '../../src/domain/slot-instant.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
+import { TEST_MASTER_KEY } from '../support/env.ts';
 
 // This file's service runs on the machine's clock: its events' slots lie ahead of that clock's now.
 const { validEnvelope } = envelopesOn(realClock);
@@ -150,7 +151,7 @@ async function recordCallbacks(): Promise<void> {
 afterAll(async () => service?.stop());
 
 const replay = () =>
-  run('npx', ['tsx', 'src/replay-cli.ts'], { env: { ...process.env, DATABASE_URL: service.database.url, LOG_LEVEL: 'silent' }, cwd: process.cwd() }).then(
+  run('npx', ['tsx', 'src/replay-cli.ts'], { env: { ...process.env, DATABASE_URL: service.database.url, LEDGER_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent' }, cwd: process.cwd() }).then(
     (r) => ({ code: 0, out: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
   );

@@ -1,3 +1,6 @@
+import type { PayloadOf } from '../event-catalogue.ts';
+import type { InboundReply } from '../notifications/provider-callback-events.ts';
+
 /*
  * A conversation is everything a patient's number wrote to the clinic: `conversation-<hash>`, where
  * the hash is the keyed hash of the number (HMAC-SHA256 under a key derived from LEDGER_MASTER_KEY),
@@ -59,4 +62,65 @@ export interface PatientMessageReceived {
 /** When the window a message opens closes: 24 hours after the message's own timestamp, WhatsApp only. */
 export function windowClosesAt(channel: PatientMessageReceived['channel'], sentAt: string): string | null {
   return channel === 'whatsapp' ? new Date(Date.parse(sentAt) + WHATSAPP_WINDOW_MS).toISOString() : null;
+}
+
+/** A patient known for a number, as the latest event naming the number gave them. */
+export interface KnownPatient {
+  id: string;
+  name: string | null;
+}
+
+/**
+ * The message as its conversation records it, from the reply the callback recorded. Callbacks
+ * recorded before conversations carry no type: a text when they had words, media otherwise.
+ */
+export function patientMessageOf(
+  reply: InboundReply,
+  facts: { conversationId: string; patients: readonly KnownPatient[]; centreId: string | null; callbackId: string },
+): PatientMessageReceived {
+  const messageType = reply.messageType ?? (reply.text === undefined ? 'media' : 'text');
+  return {
+    conversationId: facts.conversationId,
+    channel: reply.channel,
+    provider: reply.provider,
+    providerMessageId: reply.messageId,
+    from: reply.from,
+    patientIds: facts.patients.map((p) => p.id),
+    centreId: facts.centreId,
+    messageType,
+    text: reply.text ?? null,
+    media: reply.media ?? null,
+    location: reply.location ?? null,
+    sentAt: reply.receivedAt,
+    windowClosesAt: windowClosesAt(reply.channel, reply.receivedAt),
+    intent: reply.intent,
+    callbackId: facts.callbackId,
+  };
+}
+
+const MAX_ALERT_TEXT = 4096;
+
+/**
+ * The `patient.replied` staff event a message raises: what the front desk's alert says. A consent
+ * keyword raises none (it is acted on as consent); the centre is that of the last notification sent
+ * to the number, and without one the event reaches nobody and is recorded unrouted.
+ */
+export function patientRepliedPayload(
+  message: PatientMessageReceived,
+  patients: readonly KnownPatient[],
+  centre: Record<string, unknown> | null,
+): PayloadOf<'patient.replied'> | null {
+  if (message.intent !== 'other') return null;
+  return {
+    reply: {
+      conversationId: message.conversationId,
+      channel: message.channel,
+      messageType: message.messageType,
+      ...(message.text === null ? {} : { text: [...message.text].slice(0, MAX_ALERT_TEXT).join('') }),
+      sentAt: message.sentAt,
+      ...(message.windowClosesAt === null ? {} : { windowClosesAt: message.windowClosesAt }),
+    },
+    patients: patients.slice(0, 50).map((p) => (p.name === null ? { id: p.id } : { id: p.id, name: p.name })),
+    ...(centre === null ? {} : { centre: centre as PayloadOf<'patient.replied'>['centre'] & object }),
+  };
 }

@@ -8,7 +8,7 @@ import { STAFF_EVENT_FIELDS, fieldValue, isNumericKind } from './staff-event-fie
 /** What routing needs to know about a staff event. */
 export interface StaffEventFacts {
   type: StaffEventType;
-  /** Null for an event about the whole service (a `system.alert` naming no centre). */
+  /** Null for an event about the whole service (a `system.alert` naming no centre), or a reply from an unknown number. */
   centreId: string | null;
   data: Record<string, unknown>;
 }
@@ -47,7 +47,7 @@ export function evaluateStaffRouting(event: StaffEventFacts, rules: readonly Rou
   for (const rule of ordered) {
     if (!ruleMatches(rule, event)) continue;
     matchedRules.push({ ruleId: rule.id, version: rule.version });
-    for (const member of active.filter((m) => isTargeted(rule, m, event.centreId))) {
+    for (const member of active.filter((m) => isTargeted(rule, m, event))) {
       for (const channel of rule.channels) {
         const key = `${member.id}\u0000${channel}`;
         if (seen.has(key)) continue;
@@ -67,10 +67,12 @@ export function ruleMatches(rule: RoutingRule, event: StaffEventFacts): boolean 
   return rule.conditions.every((c) => conditionHolds(c, event));
 }
 
-function isTargeted(rule: RoutingRule, member: StaffMember, centreId: string | null): boolean {
+function isTargeted(rule: RoutingRule, member: StaffMember, event: StaffEventFacts): boolean {
   if (rule.targets.staffIds.includes(member.id)) return true;
-  // Role targets are scoped to the event's centre; a service-wide event reaches the role wherever it works.
-  return (centreId === null || member.centreIds.includes(centreId)) && member.roles.some((r) => rule.targets.roles.includes(r));
+  // Role targets are scoped to the event's centre; a service-wide event (a system alert) reaches the
+  // role wherever it works. A reply from a number we never wrote to has no centre and no desk of its own.
+  const atTheCentre = event.centreId === null ? event.type === 'system.alert' : member.centreIds.includes(event.centreId);
+  return atTheCentre && member.roles.some((r) => rule.targets.roles.includes(r));
 }
 
 /** A field the event lacks, or holds in a form the condition cannot compare, does not match. */

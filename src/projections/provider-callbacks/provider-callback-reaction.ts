@@ -9,12 +9,18 @@ import {
 import { categoryOf, streamName, type StreamName } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { conversationAppends } from '../conversations/conversation-appends.ts';
 import type { ProcessorProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 export interface ProviderCallbackOptions {
   store: EventStore;
   logger: Logger;
+  clock: Clock;
+  /** For the keyed hash that names a number's conversation. */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   /** Building read models for a replay: keep the tables, append nothing. */
   rebuild?: boolean;
 }
@@ -36,6 +42,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Interprets recorded provider callbacks, in ledger order: each status report becomes a
  * StatusReported on its notification's stream, each STOP/START reply and each suppression an
  * opt-out or opt-in on the address's preference stream, every one naming the callback as its cause.
+ * Every reply also goes to its number's conversation, and raises `patient.replied` unless it is a
+ * consent keyword.
  *
  * A report is matched by the provider message id its notification's NotificationSent recorded,
  * which this reaction remembers itself (it does not wait for the deliveries read model). A report
@@ -47,7 +55,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * redelivered callback or the same report in two callbacks records one event.
  */
 export function providerCallbackProcessor(options: ProviderCallbackOptions): ProcessorProjection {
-  const { store, logger, rebuild = false } = options;
+  const { store, logger, clock, keys, rebuild = false } = options;
   return {
     name: 'provider-callbacks',
     kind: 'processor',
@@ -70,6 +78,7 @@ export function providerCallbackProcessor(options: ProviderCallbackOptions): Pro
         if (rebuild) continue;
         for (const reply of callback.replies) {
           if (reply.intent !== 'other') appends.push(replyAppend(reply, await personFor(db, reply.channel, reply.from), event.id));
+          appends.push(...(await conversationAppends({ db, store, keys, now: clock.now() }, reply, event)));
         }
         for (const suppression of callback.suppressions) {
           appends.push(suppressionAppend(suppression, await personFor(db, suppression.channel, suppression.address), event.id));
