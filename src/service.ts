@@ -25,6 +25,7 @@ import type { Envelope } from './domain/intake/envelope.ts';
 import type { IntakeVia } from './domain/intake/inbound-receipt.ts';
 import { renderRecordedVersion } from './domain/templates/recorded-content.ts';
 import { DeliveryFeed } from './graphql/delivery-feed.ts';
+import { ConversationHub } from './graphql/conversation-hub.ts';
 import { createGraphqlServer, GRAPHQL_PATH } from './graphql/graphql-server.ts';
 import { DASHBOARD_DIST } from './dashboard/build-dashboard.ts';
 import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './http/api-tokens.ts';
@@ -162,6 +163,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const providers = createTransports({ ...config.providers.channels, clock, logger: logger.child({ component: 'providers' }) });
     cleanup.push(() => providers.close());
     const staffAlerts = new StaffAlertHub();
+    const conversations = new ConversationHub();
     const sandboxed: Channel[] = [];
     const transports: Partial<Record<Channel, ChannelTransport>> = { ...providers.transports, ...overrides.transports };
     transports.in_app ??= new InAppTransport({ db, clock, hub: staffAlerts });
@@ -228,6 +230,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         smsReachable,
         reportsReceipts,
         onRemindersChanged: () => reminders?.poke(),
+        onConversationsChanged: (ids) => conversations.publish(ids),
         onDeliveriesChanged: (changes) => {
           dispatcher?.poke();
           feed.notifyChanged(changes);
@@ -283,7 +286,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         return checked.ok ? null : describeRefusal(checked.error);
       },
     };
-    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, whatsappTemplates, webhooks: webhookEndpoints }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, conversations, whatsappTemplates, webhooks: webhookEndpoints }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);

@@ -6,6 +6,7 @@ export interface AuthScopes {
   auditor: boolean;
   dashboard: boolean;
   ingest: boolean;
+  frontdesk: boolean;
 }
 
 export const scopesOf = (caller: Caller | null): AuthScopes => ({
@@ -13,6 +14,7 @@ export const scopesOf = (caller: Caller | null): AuthScopes => ({
   auditor: caller?.role === 'auditor',
   dashboard: caller?.role === 'dashboard',
   ingest: caller?.role === 'ingest',
+  frontdesk: caller?.role === 'frontdesk',
 });
 
 // The role sets every field picks from. Admin may do everything, so every set includes it.
@@ -22,6 +24,12 @@ export const readers = { admin: true, auditor: true, dashboard: true } as const;
 export const auditors = { admin: true, auditor: true } as const;
 /** Admin changes: routing, thresholds, preferences, retries, channels. */
 export const admins = { admin: true } as const;
+/** Conversations: read by the front desk (its centres), dashboards (contacts masked), auditors and admins. */
+export const conversationReaders = { admin: true, auditor: true, dashboard: true, frontdesk: true } as const;
+/** Answering patients: the front desk (its centres) and admins. */
+export const repliers = { admin: true, frontdesk: true } as const;
+/** A front desk's own staff alerts (`front_desk` at its centres), beside every reader's. */
+export const alertReaders = { ...readers, frontdesk: true } as const;
 /** Publishing upstream events, as POST /events does. */
 export const publishers = { admin: true, ingest: true } as const;
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
-import type { ApiTokens, Role } from '../http/api-tokens.ts';
+import { ALL_CENTRES, type ApiTokens, type Role } from '../http/api-tokens.ts';
 import type { IntakeGate } from '../http/intake-gate.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
@@ -9,11 +9,14 @@ import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
 import type { WhatsAppTemplateLister } from '../commands/templates/record-whatsapp-template-state.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { DeliveryFeed } from './delivery-feed.ts';
+import type { ConversationHub } from './conversation-hub.ts';
 
 /** Who is calling: the token's name is the identity recorded on every change it makes. */
 export interface Caller {
   name: string;
   role: Role;
+  /** A front desk's centres (`*`: every one). */
+  centres?: readonly string[];
 }
 
 /** What resolvers may reach. Built once by the service; the same for every request. */
@@ -30,6 +33,8 @@ export interface GraphqlServices {
   whatsappTemplates?: WhatsAppTemplateLister | null;
   /** Webhook endpoints: the keys that seal their secrets, and why a URL may not be called (null: it may). */
   webhooks?: WebhookEndpointServices;
+  /** Conversations as they change (the `conversationUpdated` subscription). */
+  conversations?: ConversationHub;
 }
 
 export interface WebhookEndpointServices {
@@ -50,7 +55,8 @@ export interface GraphqlContext {
 export function callerFrom(tokens: ApiTokens, initial: { request?: Request; connectionParams?: unknown }): Caller | null {
   const header = initial.request?.headers.get('authorization') ?? authorizationParam(initial.connectionParams);
   const token = tokens.identify(header);
-  return token ? { name: token.name, role: token.role } : null;
+  if (!token) return null;
+  return token.centres ? { name: token.name, role: token.role, centres: token.centres } : { name: token.name, role: token.role };
 }
 
 /** `authorization` or `Authorization` in graphql-ws connection params, if it is a string. */
@@ -59,6 +65,15 @@ export function authorizationParam(params: unknown): string | null {
   const record = params as Record<string, unknown>;
   const value = record.authorization ?? record.Authorization;
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The centres a caller may see conversations of: null for every centre (admins, auditors,
+ * dashboards), a list for a front desk.
+ */
+export function centresOf(caller: Caller | null): readonly string[] | null {
+  if (!caller || caller.role !== 'frontdesk') return null;
+  return caller.centres?.includes(ALL_CENTRES) ? null : (caller.centres ?? []);
 }
 
 /** The identity a change is recorded under. Scope auth lets no caller-less request reach a mutation. */

@@ -2,14 +2,19 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const ROLES = ['admin', 'auditor', 'dashboard', 'ingest'] as const;
+export const ROLES = ['admin', 'auditor', 'dashboard', 'ingest', 'frontdesk'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Every centre: a front desk token on embedded defaults, where the clinic's centres are not known yet. */
+export const ALL_CENTRES = '*';
 
 export interface ApiToken {
   /** The identity recorded on every change the token makes. */
   name: string;
   role: Role;
   token: string;
+  /** A front desk's centres (`*`: every one); other roles are not scoped to centres. */
+  centres?: string[];
 }
 
 export class ApiTokens {
@@ -27,16 +32,26 @@ export class ApiTokens {
   }
 }
 
-/** `name:role:token,name:role:token` -> tokens, or the problems with it. */
+/**
+ * `name:role:token,name:role:token` -> tokens, or the problems with it. A front desk names its
+ * centres after the token, `name:frontdesk:token:c1|c2`, and only a front desk does.
+ */
 export function parseApiTokens(text: string): { tokens: ApiToken[]; problems: string[] } {
   const problems: string[] = [];
   const tokens: ApiToken[] = [];
   text.split(',').map((s) => s.trim()).filter(Boolean).forEach((entry, i) => {
-    const [name, role, token, ...rest] = entry.split(':');
-    if (!name || !role || !token || rest.length > 0) return problems.push(`API_TOKENS entry ${i + 1} must be name:role:token`);
+    const [name, role, token, centres, ...rest] = entry.split(':');
+    if (!name || !role || !token || rest.length > 0) return problems.push(`API_TOKENS entry ${i + 1} must be name:role:token (name:frontdesk:token:c1|c2 for a front desk)`);
     if (!(ROLES as readonly string[]).includes(role)) return problems.push(`API_TOKENS entry ${i + 1} has role "${role}"; roles are ${ROLES.join(', ')}`);
     if (token.length < 16) return problems.push(`API_TOKENS entry ${i + 1} has a token shorter than 16 characters`);
-    tokens.push({ name, role: role as Role, token });
+    if (role !== 'frontdesk') {
+      if (centres !== undefined) return problems.push(`API_TOKENS entry ${i + 1}: only a frontdesk token names centres`);
+      tokens.push({ name, role: role as Role, token });
+      return undefined;
+    }
+    const list = (centres ?? '').split('|').map((c) => c.trim()).filter(Boolean);
+    if (list.length === 0) return problems.push(`API_TOKENS entry ${i + 1}: a frontdesk token names its centres, name:frontdesk:token:c1|c2`);
+    tokens.push({ name, role: 'frontdesk', token, centres: list });
     return undefined;
   });
   return { tokens, problems };
@@ -52,7 +67,12 @@ export async function embeddedApiTokens(dataDir: string): Promise<{ tokens: ApiT
     const parsed = JSON.parse(await readFile(path, 'utf8')) as ApiToken[];
     return { tokens: parsed, created: false, path };
   } catch {
-    const tokens = ROLES.map((role) => ({ name: `local-${role}`, role, token: randomBytes(24).toString('base64url') }));
+    const tokens: ApiToken[] = ROLES.map((role) => ({
+      name: `local-${role}`,
+      role,
+      token: randomBytes(24).toString('base64url'),
+      ...(role === 'frontdesk' ? { centres: [ALL_CENTRES] } : {}),
+    }));
     await mkdir(dataDir, { recursive: true });
     await writeFile(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
     return { tokens, created: true, path };

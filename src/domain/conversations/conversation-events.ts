@@ -1,4 +1,5 @@
 import type { PayloadOf } from '../event-catalogue.ts';
+import { deterministicUuid } from '../ids.ts';
 import type { InboundReply } from '../notifications/provider-callback-events.ts';
 
 /*
@@ -63,6 +64,13 @@ export interface PatientMessageReceived {
 export function windowClosesAt(channel: PatientMessageReceived['channel'], sentAt: string): string | null {
   return channel === 'whatsapp' ? new Date(Date.parse(sentAt) + WHATSAPP_WINDOW_MS).toISOString() : null;
 }
+
+/** The PatientMessageReceived's id: the provider's own message id, so a redelivery is the same event. */
+export const patientMessageEventId = (provider: string, providerMessageId: string): string =>
+  deterministicUuid('patient-message', provider, providerMessageId);
+
+/** The `patient.replied` staff event a message raised (none for a consent keyword). */
+export const patientRepliedEventId = (messageEventId: string): string => `patient-replied:${messageEventId}`;
 
 /** A patient known for a number, as the latest event naming the number gave them. */
 export interface KnownPatient {

@@ -8,9 +8,9 @@ import { markStaffAlertRead } from '../../commands/staff/mark-staff-alert-read.t
 import { upsertStaffMember } from '../../commands/staff/upsert-staff-member.ts';
 import { listStaffAlerts, MAX_PAGE, staffAlertBook, type StaffAlert } from '../../projections/staff/staff-alerts.queries.ts';
 import { findStaffMember, listStaffMembers, type StaffMemberView } from '../../projections/staff/staff-directory.queries.ts';
-import { admins, readers, wholeForAuditors } from '../auth-scopes.ts';
+import { admins, alertReaders, readers, wholeForAuditors } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
-import { actorOf, type GraphqlContext } from '../context.ts';
+import { actorOf, centresOf, type GraphqlContext } from '../context.ts';
 import { NotFoundError } from './errors.ts';
 import { InputRejected } from './input-rejected.ts';
 
@@ -125,10 +125,13 @@ builder.queryFields((t) => ({
   }),
   staffAlerts: t.field({
     type: [StaffAlertRef],
-    description: 'A staff member\'s in-app alerts, newest first.',
-    authScopes: readers,
+    description: 'A staff member\'s in-app alerts, newest first. A front desk token reads those of the front desk at its centres.',
+    authScopes: alertReaders,
     args: { staffId: t.arg.string({ required: true }), unreadOnly: t.arg.boolean(), limit: t.arg.int({ description: `At most ${MAX_PAGE}.` }) },
-    resolve: (_root, args, ctx) => listStaffAlerts(ctx.services.db, args.staffId, { unreadOnly: args.unreadOnly ?? false, limit: args.limit ?? 100 }),
+    resolve: async (_root, args, ctx) => {
+      await mayReadAlertsOf(ctx, args.staffId);
+      return listStaffAlerts(ctx.services.db, args.staffId, { unreadOnly: args.unreadOnly ?? false, limit: args.limit ?? 100 });
+    },
   }),
 }));
 
@@ -164,13 +167,23 @@ builder.mutationFields((t) => ({
   }),
 }));
 
+/** A front desk token reads the alerts of front-desk members at its centres, and nobody else's. */
+async function mayReadAlertsOf(ctx: GraphqlContext, staffId: string): Promise<void> {
+  const centres = centresOf(ctx.caller);
+  if (ctx.caller?.role !== 'frontdesk') return;
+  const member = await findStaffMember(ctx.services.db, staffId);
+  const allowed = member !== null && member.roles.includes('front_desk') && (centres === null || member.centreIds.some((c) => centres.includes(c)));
+  if (!allowed) throw new GraphQLError('A front desk token reads only the alerts of the front desk at its centres', { extensions: { code: 'FORBIDDEN' } });
+}
+
 builder.subscriptionField('staffAlerts', (t) =>
   t.field({
     type: StaffAlertRef,
-    description: 'A staff member\'s in-app alerts as they are delivered.',
-    authScopes: readers,
+    description: 'A staff member\'s in-app alerts as they are delivered. A front desk token hears those of the front desk at its centres.',
+    authScopes: alertReaders,
     args: { staffId: t.arg.string({ required: true }) },
-    subscribe: (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx) => {
+      await mayReadAlertsOf(ctx, args.staffId);
       const hub = ctx.services.staffAlerts;
       if (!hub) throw new GraphQLError('Live staff alerts are not available on this server');
       return hub.subscribe(args.staffId);

@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   CONVERSATION_EVENT_TYPES,
+  patientMessageEventId,
   patientMessageOf,
+  patientRepliedEventId,
   patientRepliedPayload,
   type KnownPatient,
   type PatientMessageReceived,
@@ -36,7 +38,7 @@ export async function conversationAppends(context: ConversationContext, reply: I
   const patients = await knownPatients(context.db, conversationId);
   const last = await lastNotificationTo(context.db, reply.from);
   const message = patientMessageOf(reply, { conversationId, patients, centreId: last?.centre_id ?? null, callbackId: callback.id });
-  const messageEventId = deterministicUuid('patient-message', reply.provider, reply.messageId);
+  const messageEventId = patientMessageEventId(reply.provider, reply.messageId);
   const appends: ConversationAppend[] = [{
     stream: streamName.conversation(conversationId),
     event: {
@@ -54,7 +56,7 @@ export async function conversationAppends(context: ConversationContext, reply: I
 
 /** The generated staff event, recorded like an inbound one so staff routing sends it. */
 function repliedAppend(message: PatientMessageReceived, messageEventId: string, data: Record<string, unknown>, now: Date): ConversationAppend {
-  const eventId = `patient-replied:${messageEventId}`;
+  const eventId = patientRepliedEventId(messageEventId);
   const envelope = { type: 'patient.replied' as const, occurredAt: message.sentAt, data };
   const receipt: InboundEventReceived = { eventId, ...envelope, receivedAt: now.toISOString(), via: 'system', payloadHash: hashPayload(envelope) };
   return {
@@ -90,6 +92,8 @@ async function lastNotificationTo(db: Kysely<ReadModelDatabase>, address: string
     .where('recipient_kind', '=', 'patient')
     .where('channel', 'in', ['whatsapp', 'sms'])
     .where('provider_message_id', 'is not', null)
+    // The front desk's own replies are answers, not what the patient is answering.
+    .where(sql<boolean>`selection->>'kind' <> 'reply'`)
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { CONVERSATION_EVENT_TYPES, type PatientMessageReceived } from '../../domain/conversations/conversation-events.ts';
+import { CONVERSATION_EVENT_TYPES, patientMessageEventId, type PatientMessageReceived } from '../../domain/conversations/conversation-events.ts';
 import { isPatientEventType } from '../../domain/event-catalogue.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { contactHash, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
@@ -12,7 +12,6 @@ import {
 import { isWhatsAppTemplate } from '../../domain/templates/rendered-message.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
-import { inboundMessageId as inboundMessageIdOf } from '../inbound/inbound-messages-projection.ts';
 import type { Projection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
@@ -224,6 +223,6 @@ async function closeWindow(trx: Transaction<ReadModelDatabase>, notificationId: 
   return reply.conversation_id;
 }
 
-/** The row id of an inbound message: the provider's own id, so a redelivery is the same row. */
-export const messageIdOf = (m: Pick<PatientMessageReceived, 'provider' | 'providerMessageId'>): string =>
-  inboundMessageIdOf(m.provider, m.providerMessageId);
+/** The row id of an inbound message: its event's id, from the provider's own id, so a redelivery is the same row. */
+const messageIdOf = (m: Pick<PatientMessageReceived, 'provider' | 'providerMessageId'>): string =>
+  patientMessageEventId(m.provider, m.providerMessageId);
