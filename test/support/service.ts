@@ -9,12 +9,17 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const AUDITOR_TOKEN = 'test-auditor-token-0123456789';
 export const DASHBOARD_TOKEN = 'test-dashboard-token-0123456789';
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
+/** The front desk of the fixtures' centre (centre-blr), and of another one. */
+export const FRONTDESK_TOKEN = 'test-frontdesk-blr-token-0123456789';
+export const OTHER_FRONTDESK_TOKEN = 'test-frontdesk-mys-token-0123456789';
 
 export const TEST_API_TOKENS = [
   `alice-admin:admin:${ADMIN_TOKEN}`,
   `audrey-auditor:auditor:${AUDITOR_TOKEN}`,
   `wall-dashboard:dashboard:${DASHBOARD_TOKEN}`,
   `his-ingest:ingest:${INGEST_TOKEN}`,
+  `desk-blr:frontdesk:${FRONTDESK_TOKEN}:centre-blr`,
+  `desk-mysuru:frontdesk:${OTHER_FRONTDESK_TOKEN}:centre-mysuru|centre-hubli`,
 ].join(',');
 
 export interface TestService extends Service {

@@ -56,3 +56,42 @@ export async function optOutPerson(service: Pick<Service, 'store'>, clock: Clock
   }], 'any');
   if (!appended.ok) throw appended.error;
 }
+
+/** One inbound message as Meta's Cloud API shape has it, less `from`, `id` and `timestamp`. */
+export type InboundContent =
+  | { type: 'text'; text: { body: string } }
+  | { type: 'button'; button: { text: string; payload: string } }
+  | { type: 'image'; image: { id: string; mime_type: string; caption?: string } }
+  | { type: 'location'; location: { latitude: number; longitude: number; name?: string; address?: string } };
+
+/**
+ * A patient's message as 360dialog forwards it (Meta's shape), posted to the service's own route
+ * with the shared secret. `sentAt` is the message's own timestamp (whole seconds, as Meta sends it).
+ */
+export async function postWhatsAppMessage(
+  service: Pick<Service, 'url'>,
+  secret: string,
+  message: { from: string; id: string; sentAt: Date; content: InboundContent },
+): Promise<void> {
+  const waId = message.from.replace(/^\+/, '');
+  const response = await fetch(new URL('/webhooks/whatsapp', service.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
+    body: JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{
+        id: '102290129340398',
+        changes: [{
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '918000000000', phone_number_id: '106540352242922' },
+            contacts: [{ profile: { name: 'Patient' }, wa_id: waId }],
+            messages: [{ from: waId, id: message.id, timestamp: String(Math.floor(message.sentAt.getTime() / 1000)), ...message.content }],
+          },
+        }],
+      }],
+    }),
+  });
+  expect(response.status).toBe(200);
+}

@@ -97,19 +97,23 @@ export async function threadOf(db: Kysely<ReadModelDatabase>, store: EventStore,
       .where(sql<boolean>`selection->>'kind' <> 'reply'`)
       .orderBy('created_at', 'desc').limit(limit).execute(),
   ]);
-  const notifications = await Promise.all(sent.map(async (n): Promise<ThreadMessage> => ({
-    id: n.notification_id,
-    direction: 'out',
-    at: n.created_at,
-    channel: n.channel,
-    type: 'template',
-    text: await wordsOfNotification(store, n.notification_id),
-    media: null,
-    location: null,
-    intent: null,
-    sentBy: null,
-    notificationId: n.notification_id,
-  })));
+  const notifications = await Promise.all(sent.map(async (n): Promise<ThreadMessage> => {
+    const planned = await plannedOf(store, n.notification_id);
+    return {
+      id: n.notification_id,
+      direction: 'out',
+      // When it was planned, on the service's clock, as a reply's is: the read model's own time is the ledger's.
+      at: planned ? new Date(planned.plannedAt) : n.created_at,
+      channel: n.channel,
+      type: 'template',
+      text: planned ? wordsOfPlanned(planned) : null,
+      media: null,
+      location: null,
+      intent: null,
+      sentBy: null,
+      notificationId: n.notification_id,
+    };
+  }));
   const merged = [...own.map(fromRow), ...notifications].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
   return merged.slice(-limit);
 }
@@ -128,11 +132,13 @@ const fromRow = (r: MessageRow): ThreadMessage => ({
   notificationId: r.notification_id,
 });
 
-/** The words a notification recorded, as the patient read them. */
-async function wordsOfNotification(store: EventStore, notificationId: string): Promise<string | null> {
+async function plannedOf(store: EventStore, notificationId: string): Promise<NotificationPlanned | null> {
   const [first] = await readStreamToArray(store, streamName.notification(notificationId));
-  const planned = first?.type === NOTIFICATION_EVENT_TYPES.planned ? (first.data as NotificationPlanned) : null;
-  if (!planned) return null;
+  return first?.type === NOTIFICATION_EVENT_TYPES.planned ? (first.data as NotificationPlanned) : null;
+}
+
+/** The words a notification recorded, as the patient read them. */
+function wordsOfPlanned(planned: NotificationPlanned): string | null {
   const words = wordsOf(planned);
   if (!words.ok) return null;
   const m = words.value;
