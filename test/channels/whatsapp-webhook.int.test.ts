@@ -87,7 +87,7 @@ describe('WhatsApp webhooks', () => {
     const result = parseWhatsAppWebhook(request(envelope({ contacts: [{ profile: { name: 'Asha' }, wa_id: '919876543210' }], messages: [inbound(text)] })), config);
 
     expect(result.ok && result.value.replies).toEqual([
-      { provider: '360dialog', channel: 'whatsapp', from: '+919876543210', intent, keyword, text, messageId: 'wamid.INBOUND1', receivedAt: '2026-11-24T09:01:40.000Z' },
+      { provider: '360dialog', channel: 'whatsapp', from: '+919876543210', intent, keyword, text, messageType: 'text', messageId: 'wamid.INBOUND1', receivedAt: '2026-11-24T09:01:40.000Z' },
     ]);
   });
 

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
 import { recordProviderCallback } from '../../src/commands/inbound/record-provider-callback.ts';
+import { replyToPatient } from '../../src/commands/conversations/reply-to-patient.ts';
 import { publishTemplateVersion, retireTemplate } from '../../src/commands/templates/template-commands.ts';
 import { recordWhatsAppTemplateRefused, recordWhatsAppTemplatesObserved } from '../../src/commands/templates/record-whatsapp-template-state.ts';
 import { systemClock } from '../../src/service.ts';
@@ -147,6 +148,15 @@ async function recordCallbacks(): Promise<void> {
     return pending.length === 1 && pending[0]!.report_id === 'sandbox-never-sent:read' && reported.length === sent.length;
   }, { what: 'the callbacks to be applied, one report kept pending' });
   expect(await service.db.selectFrom('inbound_messages').select('text').orderBy('text').execute()).toEqual([{ text: 'Is the clinic open on Sunday?' }, { text: 'STOP' }]);
+
+  // The front desk answers in that conversation (its window taken as open): replay folds the reply too.
+  const conversation = await until(async () => (await service.db.selectFrom('conversations').selectAll().executeTakeFirst()) ?? null, { what: 'the conversation' });
+  const answered = await replyToPatient({ store: service.store, clock: systemClock }, {
+    conversationId: conversation.conversation_id, address: conversation.address, centreId: conversation.centre_id,
+    windowClosesAt: new Date(Date.now() + 3600_000), causeEventId: 'replay-cause',
+  }, { patientId: 'pat-replay', text: 'Yes, 9 to 1 on Sundays.', idempotencyKey: 'replay-1', actor: 'desk-blr', locale: 'en' });
+  if (!answered.ok) throw new Error('the reply was refused');
+  await until(async () => (await service.db.selectFrom('conversations').select('replies').executeTakeFirst())?.replies === 1, { what: 'the reply in its conversation' });
 }
 afterAll(async () => service?.stop());
 

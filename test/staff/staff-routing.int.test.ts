@@ -23,6 +23,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { DEFAULT_ROUTES, STAFF, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
+import { TEST_MASTER_KEY } from '../support/env.ts';
 
 const run = promisify(execFile);
 const clock = fixedClock(FIXTURE_NOW);
@@ -239,7 +240,7 @@ describe('a rebuild', () => {
     }, { what: 'every notification to be sent' });
     const head = await service.store.headPosition();
     if (head) await service.whenProcessed(head);
-    const { stdout } = await run('npx', ['tsx', 'src/replay-cli.ts'], { env: { ...process.env, DATABASE_URL: service.database.url, LOG_LEVEL: 'silent' }, cwd: process.cwd() })
+    const { stdout } = await run('npx', ['tsx', 'src/replay-cli.ts'], { env: { ...process.env, DATABASE_URL: service.database.url, LEDGER_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent' }, cwd: process.cwd() })
       .catch((e: { stdout: string }) => ({ stdout: e.stdout }));
     expect(stdout).toContain('No differences');
   }, 120_000);
