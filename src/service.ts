@@ -32,6 +32,7 @@ import { ApiTokens, embeddedApiTokens, parseApiTokens, type ApiToken } from './h
 import { eventsRoute } from './http/events-route.ts';
 import { mountWebhooks } from './http/webhook-routes.ts';
 import { mountHealthRoutes } from './http/health-routes.ts';
+import { sandboxInboundRoute, SANDBOX_INBOUND_PATH } from './http/sandbox-inbound-route.ts';
 import { HttpServer } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
 import { staticRoute } from './http/static-route.ts';
@@ -265,6 +266,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     http.route('GET', '/', dashboard).route('GET', '/assets/*', dashboard).route('GET', '/favicon.svg', dashboard);
     const webhookRecorder = { store, clock, logger: logger.child({ component: 'webhooks' }) };
     mountWebhooks(http, { ...config.providers.webhooks, ...overrides.webhooks }, webhookRecorder, config.PUBLIC_URL);
+    // Without a WhatsApp provider no patient can write: an admin may play one (the demo does).
+    if (sandboxed.includes('whatsapp')) http.route('POST', SANDBOX_INBOUND_PATH, sandboxInboundRoute(tokens, webhookRecorder));
     if (config.SANDBOX_RECEIPTS ?? embedded) {
       const sandboxes = sandboxed.map((c) => transports[c]).filter((t): t is SandboxTransport => t instanceof SandboxTransport);
       const stopReceipts = simulateSandboxReceipts(sandboxes, webhookRecorder, logger.child({ component: 'sandbox' }));

@@ -32,6 +32,8 @@ export interface ClinicDay {
   remindingBookings: string[];
   /** The patient who asked for no WhatsApp: their messages of the day fall back to SMS. */
   noWhatsApp: string;
+  /** A patient with an online booking who writes back to its confirmation; the front desk answers. */
+  replier: { patientId: string; phone: string };
 }
 
 const doctor = (id: string): DemoDoctor => DOCTORS.find((d) => d.id === id)!;
@@ -172,5 +174,6 @@ export function planClinicDay(options: { now: Date; runId: string; reminderLeadM
   });
   steps.push({ kind: 'malformed', scene: '16:10 Someone forges a reminder', ...malformed[3]! });
 
-  return { steps, remindersDueAt: new Date(soonAt.getTime() - 30 * 60_000), remindingBookings: soon.map((a) => a.bookingReference), noWhatsApp: seen[0]!.patient.id };
+  const replier = [later[1]!, later[3]!].map((a) => a.patient).find((p) => p.id !== seen[0]!.patient.id)!;
+  return { steps, remindersDueAt: new Date(soonAt.getTime() - 30 * 60_000), remindingBookings: soon.map((a) => a.bookingReference), noWhatsApp: seen[0]!.patient.id, replier: { patientId: replier.id, phone: replier.phone } };
 }

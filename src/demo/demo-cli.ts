@@ -9,6 +9,7 @@ import { DEMO_QUIET_CENTRE, ensureDemoStaff, optOutOfWhatsApp, setDemoQuietHours
 import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
+import { patientWritesFrontDeskAnswers } from './demo-conversation.ts';
 import { readBack, settle, waitForReminders } from './demo-waits.ts';
 import { runCli } from '../run-cli.ts';
 
@@ -17,7 +18,8 @@ const USAGE = `Usage: npm run demo [-- --quick] [-- --seconds N]
 Plays a simulated clinic day against a RUNNING service (start it first with npm start):
 over AMQP when AMQP_URL is set, otherwise POST /events at DEMO_URL (default http://127.0.0.1:4000).
 Tokens: DEMO_TOKEN (ingest or admin), DEMO_READ_TOKEN (dashboard, auditor or admin) and
-DEMO_ADMIN_TOKEN (puts the demo's staff in the directory), or the ones the service made in
+DEMO_ADMIN_TOKEN (puts the demo's staff in the directory, plays a patient writing back),
+DEMO_FRONTDESK_TOKEN (answers that patient), or the ones the service made in
 DATA_DIR/api-tokens.json (default ./data).
   --quick      send everything at once and do not wait for the 30-minute reminders
   --seconds N  spread the day over N seconds (default: until the first reminders fall due)`;
@@ -104,6 +106,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       if (!values.quick) facts.reminders = await waitForReminders(reads, start, day, (line) => console.log(line));
       facts.stats = await settle(reads, new Date(start.getTime() - 1000));
       facts.fallbacks = await reads.fallbacksSince(new Date(start.getTime() - 1000));
+      if (tokens.admin && tokens.frontDesk) {
+        facts.conversation = await patientWritesFrontDeskAnswers(baseUrl, { admin: tokens.admin, frontDesk: tokens.frontDesk }, day.replier);
+      }
     } catch (error) {
       facts.statsProblem = `GraphQL: ${error instanceof Error ? error.message : String(error)}`;
     }

@@ -1,4 +1,5 @@
 import type { StatRow } from './demo-reads.ts';
+import { FRONT_DESK_WORDS, PATIENT_WORDS, type ConversationOutcome } from './demo-conversation.ts';
 import type { DemoTally } from './run-clinic-day.ts';
 
 const STATUSES = ['planned', 'deferred', 'sending', 'sent', 'delivered', 'read', 'failed', 'bounced', 'suppressed', 'expired'];
@@ -13,6 +14,8 @@ export interface SummaryFacts {
   reminders: { fired: number; bookings: number; expectedBookings: number } | null;
   /** Fallbacks made during the run (a message on a second channel), by how they ended. */
   fallbacks: { channel: string; status: string }[] | null;
+  /** The patient who wrote back, and how the front desk's answer went. */
+  conversation?: ConversationOutcome | null;
   dashboardUrl: string;
 }
 
@@ -51,7 +54,10 @@ export function formatSummary(f: SummaryFacts): string[] {
     const byChannel = [...new Set(f.fallbacks.map((x) => x.channel))].map((c) => `${f.fallbacks!.filter((x) => x.channel === c).length} on ${c}`);
     lines.push(`Fallbacks: ${f.fallbacks.length} message(s) went out on another channel after the first could not reach the patient${byChannel.length ? ` (${byChannel.join(', ')})` : ''}.`);
   }
-  lines.push('', `Watch it on the dashboard: ${f.dashboardUrl}`, '');
+  if (f.conversation?.kind === 'answered') {
+    lines.push(`Conversation: a patient wrote "${PATIENT_WORDS}"; the front desk got an in-app alert and answered "${FRONT_DESK_WORDS}" on WhatsApp (${f.conversation.status}), inside the 24-hour window.`);
+  } else if (f.conversation?.kind === 'skipped') lines.push(`Conversation: not played (${f.conversation.reason}).`);
+  lines.push('', `Watch it on the dashboard: ${f.dashboardUrl} (Conversations shows the patient's message and the answer)`, '');
   return lines;
 }
 

@@ -11,6 +11,8 @@ export interface DemoTokens {
   read: string | null;
   /** Puts the demo's staff in the directory; null when no admin token is known. */
   admin: string | null;
+  /** Answers the patient who writes back: a front desk token, else the admin's. */
+  frontDesk: string | null;
 }
 
 /**
@@ -29,5 +31,6 @@ export async function demoTokens(env: Readonly<Record<string, string | undefined
     publish,
     read: env.DEMO_READ_TOKEN || byRole('dashboard', 'auditor', 'admin') || (env.DEMO_TOKEN ?? null),
     admin: env.DEMO_ADMIN_TOKEN || byRole('admin'),
+    frontDesk: env.DEMO_FRONTDESK_TOKEN || byRole('frontdesk', 'admin') || env.DEMO_ADMIN_TOKEN || null,
   };
 }

@@ -78,6 +78,8 @@ describe('the first run on a fresh clone', () => {
     expect(demo.stdout).toContain('by channel and status');
     expect(demo.stdout).toMatch(/Fallbacks: [1-9]\d* message\(s\) went out on another channel/);
     expect(demo.stdout).toMatch(/Expired: [1-9]\d* notification\(s\) not sent/);
+    // A patient writes back and the front desk (the generated frontdesk token) answers inside the window.
+    expect(demo.stdout).toMatch(/Conversation: a patient wrote .+ answered .+ on WhatsApp \((sent|delivered|read)\)/);
   }, 120_000);
 
   it('GraphQL shows a notification per patient and channel with a contact, each sent in the sandbox', async () => {
