@@ -2,6 +2,9 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createWhatsApp360DialogTransport } from '../../src/channels/providers/whatsapp-360dialog.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
+import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
+import { recordProviderCallback } from '../../src/commands/inbound/record-provider-callback.ts';
+import { replyToPatient } from '../../src/commands/conversations/reply-to-patient.ts';
 import { realClock } from '../support/clock.ts';
 import { UPSTREAM_TYPES, patient, secondPatient, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
@@ -56,4 +59,24 @@ it('logs every send, failure and suppression without a patient phone, email or n
     expect(log).not.toContain(secret);
   }
   expect(log).toMatch(/\+91\*+3210/);
+});
+
+it('logs a patient\'s message, the front desk\'s alert and the reply without the number or the words in clear', async () => {
+  lines.length = 0;
+  const words = 'Can I come at eleven instead';
+  const recorded = await recordProviderCallback({ store: service.store, clock: realClock }, '360dialog', {
+    reports: [], suppressions: [],
+    replies: [{ provider: '360dialog', channel: 'whatsapp', from: patient.phone, messageId: 'wamid.IN.pii', receivedAt: new Date().toISOString(), messageType: 'text', text: words, ...classifyReply(words) }],
+  });
+  if (recorded.outcome !== 'recorded') throw new Error('not recorded');
+  const conversation = await until(async () => (await service.db.selectFrom('conversations').selectAll().where('address', '=', patient.phone).executeTakeFirst()) ?? null, { what: 'the conversation' });
+  const answered = await replyToPatient({ store: service.store, clock: realClock }, {
+    conversationId: conversation.conversation_id, address: conversation.address, centreId: conversation.centre_id,
+    windowClosesAt: conversation.window_closes_at, causeEventId: 'pii-cause',
+  }, { patientId: patient.id, text: 'Yes, eleven works for us', idempotencyKey: 'pii-1', actor: 'desk-blr', locale: 'en' });
+  if (!answered.ok) throw new Error('the reply was refused');
+  await until(async () => (await service.db.selectFrom('notifications').select('status').where('notification_id', '=', answered.value.planned.notificationId).executeTakeFirst())?.status === 'sent', { what: 'the reply sent' });
+  const log = lines.join('');
+  expect(log).toContain('notification sent');
+  for (const secret of [patient.phone, patient.phone.slice(1), patient.name, words, 'Yes, eleven works for us']) expect(log).not.toContain(secret);
 });
