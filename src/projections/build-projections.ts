@@ -24,6 +24,7 @@ import { quietHoursReaction } from './quiet-hours/quiet-hours-state.ts';
 import { unroutedStaffEventsProjection } from './staff/unrouted-staff-events-projection.ts';
 import { walkinReaction } from './walk-in/walkin-reaction.ts';
 import { webhookEndpointsProjection } from './webhooks/webhook-endpoints-projection.ts';
+import { webhookOutboxProjection } from './webhooks/webhook-outbox-projection.ts';
 
 export interface ProjectionDeps {
   store: EventStore;
@@ -32,6 +33,8 @@ export interface ProjectionDeps {
   metrics?: Registry;
   onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
   onRemindersChanged?: () => void;
+  /** Told after a commit that queued webhook messages or moved some on: the webhook sender's wake-up. */
+  onWebhooksQueued?: () => void;
   /** Building read models for a replay: only what keeps state runs. */
   rebuild?: boolean;
   /** Whether an SMS route takes a number (`SMS_ROUTES`); default: every number. */
@@ -49,6 +52,9 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
   const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
   return [
     inboxProjection,
+    // Before the deliveries read model, in the same transaction: it reads each notification's status
+    // as of the batch's start, to tell the status an event moves it from.
+    webhookOutboxProjection({ logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
     deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
     remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({

@@ -11,13 +11,15 @@ import * as m0009 from './0009_create_deadline_rules.ts';
 import * as m0010 from './0010_create_channel_policies_and_fallbacks.ts';
 import * as m0011 from './0011_create_quiet_hours.ts';
 import * as m0012 from './0012_create_webhook_endpoints.ts';
+import * as m0013 from './0013_create_webhook_deliveries.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
  * parallel work does not collide: 0001 deliveries, 0002 planner state (preferences, channels),
  * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
  * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel, 0008 templates,
- * 0009 relevance deadline rules, 0010 channel policies and fallbacks, 0011 quiet hours, 0012 webhook endpoints.
+ * 0009 relevance deadline rules, 0010 channel policies and fallbacks, 0011 quiet hours, 0012 webhook endpoints,
+ * 0013 webhook deliveries (the outbox).
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -32,4 +34,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0010_create_channel_policies_and_fallbacks': m0010,
   '0011_create_quiet_hours': m0011,
   '0012_create_webhook_endpoints': m0012,
+  '0013_create_webhook_deliveries': m0013,
 };
