@@ -22,6 +22,7 @@ import './template-preview.ts';
 import './template-mutations.ts';
 import './channel-policy.ts';
 import './webhook-endpoints.ts';
+import './webhook-deliveries.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();
