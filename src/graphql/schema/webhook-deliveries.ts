@@ -62,10 +62,12 @@ interface DeliveryList {
   deliveries: WebhookDeliveryView[];
 }
 
+// The list is `nodes`, as in a connection: the page's `first` counts its items (and the cost estimate reads it so).
 const WebhookDeliveryListRef = builder.objectRef<DeliveryList>('WebhookDeliveryList').implement({
+  description: 'A page of one endpoint\'s messages.',
   fields: (t) => ({
     endpoint: t.field({ type: WebhookEndpointRef, resolve: (l) => l.endpoint }),
-    deliveries: t.field({ type: [WebhookDeliveryRef], description: 'Newest event first.', resolve: (l) => l.deliveries }),
+    nodes: t.field({ type: [WebhookDeliveryRef], description: 'Newest event first.', resolve: (l) => l.deliveries }),
   }),
 });
 
