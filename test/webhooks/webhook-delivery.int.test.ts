@@ -159,6 +159,62 @@ describe('delivering notification outcomes', () => {
     await setEnabled(endpoint, false);
   });
 
+  it('tells of a notification that failed for good, and of the fallback that stands in for it', async () => {
+    const endpoint = await createEndpoint(['notification.failed', 'notification.fallback'], true);
+    const raw = validEnvelope('clinical.report_ready');
+    await recordAndProject(service, raw);
+    const sent = await until(async () => {
+      service.dispatcher?.poke();
+      return service.db.selectFrom('notifications').selectAll().where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').where('status', '=', 'sent').executeTakeFirst();
+    }, { what: 'the WhatsApp message to be sent' });
+    const report = { provider: 'sandbox', providerMessageId: sent.provider_message_id!, status: 'failed' as const, code: '131026', detail: 'Message undeliverable', reportId: `${sent.provider_message_id}:failed`, occurredAt: clock.now().toISOString(), notificationId: sent.notification_id };
+    await recordProviderCallback({ store: service.store, clock }, 'sandbox', { reports: [report], replies: [], suppressions: [] });
+
+    type Body = { type: string; data: { notificationId: string; fallbackOf: string | null; channel: string; code?: string; reason?: string; recipient: { address: string | null } } };
+    const bodies = await until(() => {
+      const got = receiver.received(endpoint.path).map((r) => JSON.parse(r.body.toString()) as Body);
+      return got.length >= 2 ? got : null;
+    }, { what: 'the failure and the fallback at the receiver', timeoutMs: 15_000 });
+    expect(receiver.received(endpoint.path).every((r) => r.verified)).toBe(true);
+    const failed = bodies.find((b) => b.type === 'notification.failed');
+    const fallback = bodies.find((b) => b.type === 'notification.fallback');
+    expect(failed?.data).toMatchObject({ notificationId: sent.notification_id, code: '131026', channel: 'whatsapp', recipient: { address: sent.recipient_address } });
+    expect(fallback?.data).toMatchObject({ fallbackOf: sent.notification_id, channel: 'sms', reason: 'failed', recipient: { address: null } });
+    expect(fallback?.data.notificationId).not.toBe(sent.notification_id);
+    await setEnabled(endpoint, false);
+  });
+
+  it('tells of a patient\'s reply, its words only to an endpoint trusted with contacts, and not of a STOP', async () => {
+    const plain = await createEndpoint(['patient.replied']);
+    const trusted = await createEndpoint(['patient.replied'], true);
+    const conversationId = createHash('sha256').update(randomUUID()).digest('hex');
+    const reply = (intent: 'other' | 'opt-out', text: string) => ({
+      id: randomUUID(),
+      type: 'PatientMessageReceived',
+      data: {
+        conversationId, channel: 'whatsapp', provider: '360dialog', providerMessageId: `wamid.${randomUUID()}`, from: '+919876543210', patientIds: ['pat-1'],
+        centreId: 'centre-blr', messageType: 'text', text, media: null, location: null, sentAt: clock.now().toISOString(),
+        windowClosesAt: new Date(clock.now().getTime() + 24 * HOUR).toISOString(), intent, callbackId: randomUUID(),
+      },
+    });
+    const appended = await service.store.append(streamName.conversation(conversationId), [reply('other', 'Can I come at 11 instead?'), reply('opt-out', 'STOP')], 'no-stream');
+    if (!appended.ok) throw appended.error;
+    await service.whenProcessed(appended.position);
+    service.webhookSender!.poke();
+    const text = async (endpoint: Endpoint) => {
+      const [delivery] = await until(() => (receiver.received(endpoint.path).length > 0 ? receiver.received(endpoint.path) : null), { what: 'the reply at the receiver' });
+      expect(delivery!.verified).toBe(true);
+      return (JSON.parse(delivery!.body.toString()) as { type: string; data: { text: string | null; conversationId: string } });
+    };
+    expect(await text(plain)).toMatchObject({ type: 'patient.replied', data: { conversationId, text: null } });
+    expect(await text(trusted)).toMatchObject({ type: 'patient.replied', data: { conversationId, text: 'Can I come at 11 instead?' } });
+    expect(await service.db.selectFrom('webhook_deliveries').select('message_id').where('endpoint_id', 'in', [plain.id, trusted.id]).execute()).toHaveLength(2);
+    for (const endpoint of [plain, trusted]) {
+      expect(receiver.received(endpoint.path)[0]!.body.toString()).not.toContain('9876543210');
+      await setEnabled(endpoint, false);
+    }
+  });
+
   it('fails verification when one byte of a delivery is changed, or its timestamp', async () => {
     const endpoint = await createEndpoint(['event.dead_lettered']);
     await deadLetter();
