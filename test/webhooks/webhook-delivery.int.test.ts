@@ -306,9 +306,10 @@ describe('retries', () => {
     const disabled = await until(async () => (await endpointEvents(endpoint)).find((e) => e.type === 'WebhookEndpointDisabled'), { what: 'the endpoint to be disabled' });
     expect(disabled.data).toMatchObject({ reason: 'failing', actor: 'system' });
     const version = Number(disabled.revision) + 1;
-    const [alert] = await readStreamToArray(service.store, streamName.inbound(`system:webhook-failing:${endpoint.id}:${version}`));
+    // Raised just after the disabling.
+    const alert = await until(async () => (await readStreamToArray(service.store, streamName.inbound(`system:webhook-failing:${endpoint.id}:${version}`)))[0], { what: 'the admin alert' });
     expect(alert).toMatchObject({ type: 'InboundEventReceived', data: { type: 'system.alert', data: { alert: { kind: 'webhook-endpoint-disabled' } } } });
-    expect(JSON.stringify(alert!.data)).not.toContain(receiver.url(endpoint.path));
+    expect(JSON.stringify(alert.data)).not.toContain(receiver.url(endpoint.path));
 
     // Disabled, its message waits however long.
     await settle();

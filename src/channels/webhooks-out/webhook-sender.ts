@@ -121,7 +121,11 @@ export class WebhookSender {
     if (claimed.length === 0) return 0;
     const endpoints = new Map((await loadWebhookEndpoints(db, [...new Set(claimed.map((c) => c.endpointId))])).map((e) => [e.endpointId, e]));
     const byEndpoint = new Map<string, ClaimedDelivery[]>();
-    for (const claim of claimed) byEndpoint.set(claim.endpointId, [...(byEndpoint.get(claim.endpointId) ?? []), claim]);
+    for (const claim of claimed) {
+      const list = byEndpoint.get(claim.endpointId);
+      if (list) list.push(claim);
+      else byEndpoint.set(claim.endpointId, [claim]);
+    }
     await Promise.all([...byEndpoint].map(async ([endpointId, claims]) => {
       // Set once the endpoint is disabled in this round: what is left of its claims waits.
       const stopped = { value: false };
@@ -180,7 +184,9 @@ export class WebhookSender {
     }
     this.#sent?.inc({ kind: claim.kind, outcome: decision.outcome });
     if (sent.answer.kind !== 'refused') this.#latency?.observe({ outcome: decision.outcome }, sent.latencyMs / 1000);
-    logger.info({ messageId: claim.messageId, endpointId: claim.endpointId, kind: claim.kind, attempt, outcome: decision.outcome, httpStatus: data.httpStatus, nextAttemptAt: data.nextAttemptAt }, 'webhook attempt');
+    const fields = { messageId: claim.messageId, endpointId: claim.endpointId, kind: claim.kind, attempt, outcome: decision.outcome, httpStatus: data.httpStatus, nextAttemptAt: data.nextAttemptAt };
+    if (decision.outcome === 'delivered') logger.info(fields, 'webhook delivered');
+    else logger.warn({ ...fields, error: data.error }, 'webhook attempt failed');
 
     if (decision.disableEndpoint === 'gone') {
       stopped.value = true;

@@ -32,10 +32,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('claimed_by', 'text')
     .addColumn('claimed_until', 'timestamptz')
     .execute();
+  // In the order senders claim: due at once (null) first, then by due time.
   await db.schema
     .createIndex('webhook_deliveries_due')
     .on('webhook_deliveries')
-    .columns(['next_attempt_at'])
+    .expression(sql`next_attempt_at asc nulls first`)
     .where(sql.ref('status'), '=', 'pending')
     .execute();
   await db.schema

@@ -230,8 +230,6 @@ export async function claimDueDeliveries(db: Db, options: { worker: string; now:
     .where((w) => w.or([w('d.claimed_until', 'is', null), w('d.claimed_until', '<', now)]))
     .where((w) => w.exists(w.selectFrom('webhook_subscriptions as s').select('s.endpoint_id').whereRef('s.endpoint_id', '=', 'd.endpoint_id').where('s.enabled', '=', true)))
     .orderBy(sql`d.next_attempt_at asc nulls first`)
-    .orderBy('d.source_commit')
-    .orderBy('d.source_prepare')
     .limit(limit)
     .forUpdate()
     .skipLocked();
