@@ -11,7 +11,8 @@ import { ledgerProbe, ledgerRecorder } from './intake/ledger-recorder.ts';
 import { ReminderScheduler } from './projections/reminders/reminder-scheduler.ts';
 import { FallbackWatcher } from './projections/fallbacks/fallback-watcher.ts';
 import { resolveMasterKey } from './master-key-file.ts';
-import { checkWebhookTarget, describeRefusal } from './channels/webhooks-out/ssrf-guard.ts';
+import { checkWebhookTarget, describeRefusal, type ResolveHostname } from './channels/webhooks-out/ssrf-guard.ts';
+import { WebhookSender } from './channels/webhooks-out/webhook-sender.ts';
 import type { LedgerKeys } from './domain/keys/ledger-keys.ts';
 import { smsRouteFor } from './domain/notifications/sms-routes.ts';
 import type { ChannelTransport } from './channels/channel-port.ts';
@@ -86,6 +87,11 @@ export interface ServiceOverrides {
   reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
   /** The loop that plans the fallback of messages not delivered in time (runs with the scheduler). */
   fallbacks?: { pollIntervalMs?: number };
+  /**
+   * The loop that sends webhooks to clinic systems (runs with the scheduler). `resolve` replaces the
+   * system resolver for the address guard, at an endpoint's creation and before every attempt.
+   */
+  outboundWebhooks?: { pollIntervalMs?: number; resolve?: ResolveHostname; timeoutMs?: number; leaseMs?: number };
   intake?: {
     /** The AMQP consumer's pause after a ledger failure; tests lengthen it to tell a pause from progress. */
     ledgerBackoff?: Partial<BackoffOptions>;
@@ -106,6 +112,8 @@ export interface Service {
   readonly dispatcher: Dispatcher | null;
   readonly reminders: ReminderScheduler | null;
   readonly fallbacks: FallbackWatcher | null;
+  /** Sends the webhook outbox to clinic systems; null when scheduling is off. */
+  readonly webhookSender: WebhookSender | null;
   readonly transports: Partial<Record<Channel, ChannelTransport>>;
   readonly sandboxed: Channel[];
   readonly tokens: ApiTokens;
@@ -215,6 +223,19 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       ? null
       : new FallbackWatcher({ store, db, clock, logger: logger.child({ component: 'fallbacks' }), ...overrides.fallbacks });
 
+    const webhookSender = overrides.schedule === false
+      ? null
+      : new WebhookSender({
+          store,
+          db,
+          clock,
+          logger: logger.child({ component: 'webhook-sender' }),
+          keys: master.keys,
+          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+          metrics,
+          ...definedOnly(overrides.outboundWebhooks ?? {}),
+        });
+
     const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }), metrics });
     const runner = new ProjectionRunner({
       store,
@@ -232,6 +253,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         reportsReceipts,
         onRemindersChanged: () => reminders?.poke(),
         onConversationsChanged: (ids) => conversations.publish(ids),
+        onWebhooksQueued: () => webhookSender?.poke(),
         onDeliveriesChanged: (changes) => {
           dispatcher?.poke();
           feed.notifyChanged(changes);
@@ -246,6 +268,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (reminders) cleanup.push(() => reminders.stop());
     fallbacks?.start();
     if (fallbacks) cleanup.push(() => fallbacks.stop());
+    webhookSender?.start();
+    if (webhookSender) cleanup.push(() => webhookSender.stop());
 
     const intake: IntakeGate = {
       record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, beforeRecord: overrides.intake?.beforeRecord }),
@@ -285,7 +309,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const webhookEndpoints = {
       keys: master.keys,
       checkTarget: async (url: string) => {
-        const checked = await checkWebhookTarget(url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+        const resolve = overrides.outboundWebhooks?.resolve;
+        const checked = await checkWebhookTarget(url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, ...(resolve ? { resolve } : {}) });
         return checked.ok ? null : describeRefusal(checked.error);
       },
     };
@@ -331,6 +356,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       dispatcher,
       reminders,
       fallbacks,
+      webhookSender,
       transports,
       sandboxed,
       tokens,
@@ -351,6 +377,11 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   }
 }
 
+
+/** The options given, without those set to undefined (which would hide a default when spread). */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 async function resolveTokens(config: Config, embedded: boolean): Promise<{ tokens: ApiTokens; generated: { tokens: ApiToken[]; path: string } | null }> {
   if (config.API_TOKENS) {

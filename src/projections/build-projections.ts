@@ -26,6 +26,7 @@ import { walkinReaction } from './walk-in/walkin-reaction.ts';
 import { webhookEndpointsProjection } from './webhooks/webhook-endpoints-projection.ts';
 import { conversationsProjection } from './conversations/conversations-projection.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
+import { webhookOutboxProjection } from './webhooks/webhook-outbox-projection.ts';
 
 export interface ProjectionDeps {
   store: EventStore;
@@ -37,6 +38,8 @@ export interface ProjectionDeps {
   onDeliveriesChanged?: (changes: readonly DeliveryChange[]) => void;
   onRemindersChanged?: () => void;
   onConversationsChanged?: (conversationIds: readonly string[]) => void;
+  /** Told after a commit that queued webhook messages or moved some on: the webhook sender's wake-up. */
+  onWebhooksQueued?: () => void;
   /** Building read models for a replay: only what keeps state runs. */
   rebuild?: boolean;
   /** Whether an SMS route takes a number (`SMS_ROUTES`); default: every number. */
@@ -54,6 +57,9 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
   const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
   return [
     inboxProjection,
+    // Before the deliveries read model, in the same transaction: it reads each notification's status
+    // as of the batch's start, to tell the status an event moves it from.
+    webhookOutboxProjection({ logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
     deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
     remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({

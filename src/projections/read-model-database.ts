@@ -8,6 +8,7 @@ import type {
 } from './staff/staff-routing.tables.ts';
 import type { InboundMessageTable, PendingProviderReportTable, ProviderMessageTable } from './provider-callbacks/provider-callback.tables.ts';
 import type { ConversationMessageTable, ConversationPatientTable, ConversationTable } from './conversations/conversation.tables.ts';
+import type { WebhookDeliveryAttemptTable, WebhookDeliveryTable, WebhookSubscriptionTable } from './webhooks/webhook-delivery.tables.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** int8 columns come back as strings from pg; we write numbers or strings. */
@@ -191,6 +192,9 @@ export interface ReadModelDatabase {
   fallback_watches: FallbackWatchTable;
   quiet_hours: QuietHoursTable;
   webhook_endpoints: WebhookEndpointTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
   inbound_messages: InboundMessageTable;
   conversations: ConversationTable;
   conversation_patients: ConversationPatientTable;

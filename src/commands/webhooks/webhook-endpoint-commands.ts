@@ -8,9 +8,11 @@ import {
   ROTATION_OVERLAP_MS,
   WEBHOOK_ENDPOINT_EVENT_TYPES as T,
   evolveWebhookEndpoint,
+  parseReplayFrom,
   parseWebhookEndpointInput,
   type DisabledReason,
   type WebhookEndpoint,
+  type WebhookDeliveriesReplayRequested,
   type WebhookEndpointCreated,
   type WebhookEndpointDisabled,
   type WebhookEndpointEnabled,
@@ -93,6 +95,27 @@ export function enableWebhookEndpoint(deps: Pick<WebhookEndpointDeps, 'store' | 
     const data: WebhookEndpointEnabled = { endpointId, actor, at: now.toISOString() };
     return { type: T.enabled, data, version: state.version + 1 };
   });
+}
+
+/**
+ * Sends again every message to the endpoint whose event happened at or after `from`, each with its
+ * own `webhook-id` (receivers dedupe on it) and a new round of attempts. A disabled endpoint's
+ * messages wait for it to be enabled. `from` may not be in the future.
+ */
+export async function requestWebhookDeliveriesReplay(
+  deps: Pick<WebhookEndpointDeps, 'store' | 'clock'>,
+  endpointId: string,
+  from: Date,
+  actor: string,
+): Promise<Result<{ endpoint: WebhookEndpoint; position: LedgerPosition; from: string }, WebhookEndpointRefusal>> {
+  const checked = parseReplayFrom(from, deps.clock.now());
+  if (!checked.ok) return err({ kind: 'invalid-input', issues: checked.error });
+  const result = await change(deps, endpointId, (state, now) => {
+    const data: WebhookDeliveriesReplayRequested = { endpointId, from: checked.value, actor, at: now.toISOString() };
+    return { type: T.deliveriesReplayRequested, data, version: state.version + 1 };
+  });
+  if (!result.ok) return result;
+  return ok({ endpoint: result.value.endpoint, position: result.value.position!, from: checked.value });
 }
 
 /** One change to an existing endpoint (null: none needed), read, decided and appended at the revision read. */

@@ -7,6 +7,9 @@ import type { RoutingOutcome } from './evaluate-staff-routing.ts';
  */
 export const STAFF_ROUTING_EVENT_TYPES = { unrouted: 'StaffEventUnrouted' } as const;
 
+/** The centre recorded for an event about the whole service (a `system.alert` naming no centre). */
+export const SERVICE_WIDE_CENTRE = '*';
+
 export type UnroutedReason = 'no-matching-rule' | 'no-recipients';
 
 export interface StaffEventUnrouted {

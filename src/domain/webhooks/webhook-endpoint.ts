@@ -25,6 +25,7 @@ export const WEBHOOK_ENDPOINT_EVENT_TYPES = {
   secretRotated: 'WebhookSecretRotated',
   disabled: 'WebhookEndpointDisabled',
   enabled: 'WebhookEndpointEnabled',
+  deliveriesReplayRequested: 'WebhookDeliveriesReplayRequested',
 } as const;
 
 /** After a rotation the previous secret keeps signing this long, so receivers can switch without a gap. */
@@ -64,6 +65,18 @@ export interface WebhookEndpointDisabled {
 
 export interface WebhookEndpointEnabled {
   endpointId: string;
+  actor: string;
+  at: string;
+}
+
+/**
+ * An admin asked for every message to the endpoint since `from` to be sent again: each gets a new
+ * round of attempts, due at once, with the same `webhook-id` (the receiver dedupes on it).
+ */
+export interface WebhookDeliveriesReplayRequested {
+  endpointId: string;
+  /** Messages whose event happened at or after this are sent again. */
+  from: string;
   actor: string;
   at: string;
 }
@@ -121,6 +134,9 @@ export function evolveWebhookEndpoint(state: WebhookEndpointState, event: { type
       return { ...state, enabled: false, disabledReason: (event.data as WebhookEndpointDisabled).reason, version: state.version + 1 };
     case T.enabled:
       return { ...state, enabled: true, disabledReason: null, version: state.version + 1 };
+    // A change to the stream like any other: the version stays its length, which event ids are made from.
+    case T.deliveriesReplayRequested:
+      return { ...state, version: state.version + 1 };
     default:
       return state;
   }
@@ -154,6 +170,13 @@ export function parseWebhookEndpointInput(input: { url: string; eventKinds: read
   if (description.length > MAX_DESCRIPTION) issues.push({ path: 'description', message: `must be at most ${MAX_DESCRIPTION} characters` });
   if (issues.length > 0) return err(issues);
   return ok({ url: new URL(input.url).toString(), eventKinds: kinds, description, includeContacts: input.includeContacts ?? false });
+}
+
+/** When a replay may start from: a valid instant, not after now. The issue names `from`. */
+export function parseReplayFrom(from: Date, now: Date): Result<string, FieldIssue[]> {
+  if (!Number.isFinite(from.getTime())) return err([{ path: 'from', message: 'must be a valid date and time' }]);
+  if (from.getTime() > now.getTime()) return err([{ path: 'from', message: `must not be in the future (it is now ${now.toISOString()})` }]);
+  return ok(from.toISOString());
 }
 
 export function decideRotate(state: WebhookEndpointState, endpointId: string): Result<WebhookEndpoint, WebhookEndpointRefusal> {

@@ -13,7 +13,7 @@ import { builder } from '../builder.ts';
 import { actorOf, type GraphqlContext } from '../context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 
-const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
+export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
   description: 'A clinic system that hears outcomes, signed by Standard Webhooks. Its secret is never shown again after it was made.',
   fields: (t) => ({
     id: t.exposeID('endpointId'),

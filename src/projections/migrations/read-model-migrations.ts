@@ -11,6 +11,7 @@ import * as m0009 from './0009_create_deadline_rules.ts';
 import * as m0010 from './0010_create_channel_policies_and_fallbacks.ts';
 import * as m0011 from './0011_create_quiet_hours.ts';
 import * as m0012 from './0012_create_webhook_endpoints.ts';
+import * as m0013 from './0013_create_webhook_deliveries.ts';
 import * as m0014 from './0014_create_conversations.ts';
 
 /**
@@ -34,5 +35,6 @@ export const readModelMigrations: Record<string, Migration> = {
   '0010_create_channel_policies_and_fallbacks': m0010,
   '0011_create_quiet_hours': m0011,
   '0012_create_webhook_endpoints': m0012,
+  '0013_create_webhook_deliveries': m0013,
   '0014_create_conversations': m0014,
 };

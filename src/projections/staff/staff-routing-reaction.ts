@@ -6,7 +6,7 @@ import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake
 import { planStaffNotifications } from '../../domain/staff-routing/plan-staff-notifications.ts';
 import { ROUTING_RULE_EVENT_TYPES, type RoutingRuleCreated, type RoutingRuleDeleted } from '../../domain/staff-routing/routing-rule.ts';
 import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMemberDeactivated, type StaffMemberUpserted } from '../../domain/staff-routing/staff-directory.ts';
-import { STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../../domain/staff-routing/staff-routing-events.ts';
+import { SERVICE_WIDE_CENTRE, STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../../domain/staff-routing/staff-routing-events.ts';
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
@@ -80,8 +80,7 @@ async function applyRoutingRule(event: RecordedEvent, { db }: ReactionContext): 
   await recordRoutingRuleVersion(db, { ruleId: e.ruleId, version: e.version, rule: e.rule, deleted: false, position, actor: e.actor, at: e.at });
 }
 
-/** The centre recorded for an event about the whole service (a `system.alert` naming no centre). */
-const SERVICE_WIDE = '*';
+const SERVICE_WIDE = SERVICE_WIDE_CENTRE;
 
 async function route(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
   const { clock, state } = context;
