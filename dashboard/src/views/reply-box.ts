@@ -25,6 +25,8 @@ export class ReplyBox {
   readonly #send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   readonly #discard = h('button', { type: 'button', class: 'ghost', hidden: true }, 'Discard');
   #key: string | null = null;
+  /** Which draft this is: an answer that comes back after another conversation was opened is not this draft's. */
+  #draft = 0;
   #uncertain = false;
   #busy = false;
   #blocked: string | null = 'Choose a conversation first.';
@@ -52,12 +54,15 @@ export class ReplyBox {
       this.#forget();
       this.#text.value = '';
       this.#say('Discarded. If the last send did reach the service, the patient has it.');
+      this.#draw();
     });
     this.#draw();
   }
 
   /** Another conversation was opened: a new draft. */
   reset(): void {
+    this.#draft++;
+    this.#busy = false;
     this.#forget();
     this.#text.value = '';
     this.#say('');
@@ -77,7 +82,9 @@ export class ReplyBox {
     this.#busy = true;
     this.#say('Sending…');
     this.#draw();
+    const draft = this.#draft;
     const outcome = await this.onSend(text, this.#key);
+    if (draft !== this.#draft) return;
     this.#busy = false;
     switch (outcome.kind) {
       case 'sent':
