@@ -1,3 +1,4 @@
+import type { Access } from './access.ts';
 import { DetailDrawer } from './detail-drawer.ts';
 import {
   DELIVERY_STATS,
@@ -14,11 +15,17 @@ import { DEFAULT_ROW_BOUND, PAGE_SIZE, Store, countByChannelAndStatus } from './
 import { renderFilters } from './views/filters-view.ts';
 import { renderStats } from './views/stats-view.ts';
 import { TableView } from './views/table-view.ts';
+import { ConversationsPage } from './views/conversations-page.ts';
 import { TemplatesPage } from './views/templates-view.ts';
 
 const STATS_REFRESH_MS = 400;
 
-/** The signed-in page: loads the list and counts, then keeps them live from `deliveryUpdated`. */
+type Page = 'deliveries' | 'templates' | 'conversations';
+
+/**
+ * The signed-in page: loads the list and counts, then keeps them live from `deliveryUpdated`; and
+ * the conversations. A token sees the pages its role may read: a front desk only conversations.
+ */
 export class DashboardApp {
   readonly #store: Store;
   readonly #table: TableView;
@@ -30,9 +37,11 @@ export class DashboardApp {
   readonly #banner = h('p', { class: 'banner', hidden: true, role: 'status' });
   readonly #deliveries = h('main', { class: 'page' });
   readonly #templates: TemplatesPage;
+  readonly #conversations: ConversationsPage;
   readonly #tabs = {
     deliveries: h('button', { type: 'button', class: 'tab', 'aria-pressed': 'true' }, 'Live deliveries'),
     templates: h('button', { type: 'button', class: 'tab', 'aria-pressed': 'false' }, 'Templates'),
+    conversations: h('button', { type: 'button', class: 'tab', 'aria-pressed': 'false' }, 'Conversations'),
   };
   #unsubscribe: (() => void) | null = null;
   #statsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -40,6 +49,7 @@ export class DashboardApp {
   constructor(
     private readonly root: HTMLElement,
     private readonly client: GraphqlClient,
+    private readonly access: Access,
     private readonly onSignOut: (message?: string) => void,
     rowBound = DEFAULT_ROW_BOUND,
   ) {
@@ -50,6 +60,18 @@ export class DashboardApp {
       onUnauthorized: (error) => this.#fail(error),
     });
     this.#templates = new TemplatesPage(client, (error) => this.#fail(error));
+    this.#conversations = new ConversationsPage(client, access, {
+      onError: (error) => this.#fail(error),
+      // Without the deliveries, the conversations' stream is the one the top bar tells of.
+      onConnection: (state, detail) => {
+        if (!access.deliveries) this.#showConnection(state, detail);
+      },
+    });
+  }
+
+  /** The pages this token may read, in the order of the tabs. */
+  get #pages(): Page[] {
+    return [...(this.access.deliveries ? (['deliveries', 'templates'] as const) : []), ...(this.access.conversations ? (['conversations'] as const) : [])];
   }
 
   start(): void {
@@ -63,20 +85,29 @@ export class DashboardApp {
         'header',
         { class: 'topbar' },
         h('div', { class: 'brand' }, h('span', { class: 'brand-mark' }), 'Clinic notification ledger'),
-        h('nav', { class: 'tabs', 'aria-label': 'Pages' }, this.#tabs.deliveries, this.#tabs.templates),
+        h('nav', { class: 'tabs', 'aria-label': 'Pages' }, ...this.#pages.map((page) => this.#tabs[page])),
         h('div', { class: 'topbar-end' }, this.#live, signOut),
       ),
       this.#banner,
-      this.#deliveries,
-      this.#templates.element,
-      this.#drawer.element,
+      ...(this.access.deliveries ? [this.#deliveries, this.#templates.element, this.#drawer.element] : []),
+      ...(this.access.conversations ? [this.#conversations.element] : []),
     );
+    for (const page of this.#pages) this.#tabs[page].addEventListener('click', () => this.#showPage(page));
+    if (this.access.deliveries) this.#startDeliveries();
+    const hash = location.hash;
+    const conversation = /^#conversation=([\w-]+)$/.exec(hash)?.[1];
+    if (this.access.conversations && (conversation || hash === '#conversations' || !this.access.deliveries)) {
+      this.#showPage('conversations');
+      if (conversation) void this.#conversations.open(conversation);
+    } else if (hash === '#templates') this.#showPage('templates');
+  }
+
+  /** The live list, the counts and the drill-down drawer. */
+  #startDeliveries(): void {
     this.#deliveries.append(
       h('div', { class: 'overview' }, this.#cards, this.#chart),
       h('section', { class: 'card list-card' }, h('div', { class: 'list-head' }, h('h2', {}, 'Notifications'), this.#filters), this.#table.element),
     );
-    this.#tabs.deliveries.addEventListener('click', () => this.#showPage('deliveries'));
-    this.#tabs.templates.addEventListener('click', () => this.#showPage('templates'));
     this.#store.listen((change) => {
       switch (change.kind) {
         case 'reset':
@@ -97,9 +128,7 @@ export class DashboardApp {
           this.#table.setTotal(this.#store.total);
           break;
         case 'connection':
-          this.#live.dataset.state = this.#store.connection;
-          this.#live.textContent = this.#store.connection === 'live' ? 'Live' : this.#store.connection === 'connecting' ? 'Connecting…' : 'Reconnecting…';
-          this.#live.title = this.#store.connectionDetail;
+          this.#showConnection(this.#store.connection, this.#store.connectionDetail);
           break;
         case 'filter':
           this.#renderFilters();
@@ -110,33 +139,40 @@ export class DashboardApp {
     renderStats(this.#cards, this.#chart, [], 'all');
     this.#renderFilters();
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.#drawer.close();
+      if (event.key === 'Escape' && this.#drawer.openId) this.#drawer.close();
     });
     void this.#reload();
     this.#subscribe();
     const linked = /^#notification=([\w-]+)$/.exec(location.hash)?.[1];
     if (linked) void this.#drawer.open(linked);
-    if (location.hash === '#templates') this.#showPage('templates');
   }
 
-  /** The live list keeps running behind the Templates page, so coming back shows it current. */
-  #showPage(page: 'deliveries' | 'templates'): void {
+  /** The live lists keep running behind the other pages, so coming back shows them current. */
+  #showPage(page: Page): void {
     this.#deliveries.hidden = page !== 'deliveries';
-    if (page === 'templates') {
-      this.#drawer.close();
-      this.#templates.show();
-      if (location.hash !== '#templates') history.replaceState(null, '', '#templates');
-    } else {
-      this.#templates.hide();
-      if (location.hash === '#templates') history.replaceState(null, '', location.pathname);
-    }
-    this.#tabs.deliveries.setAttribute('aria-pressed', String(page === 'deliveries'));
-    this.#tabs.templates.setAttribute('aria-pressed', String(page === 'templates'));
+    if (page !== 'deliveries' && this.#drawer.openId) this.#drawer.close();
+    if (page === 'templates') this.#templates.show();
+    else this.#templates.hide();
+    if (page === 'conversations') this.#conversations.show();
+    else this.#conversations.hide();
+    // The address names the page (or the open conversation), so a reload comes back to it.
+    const hash = location.hash;
+    const onPage = page === 'templates' ? hash === '#templates' : page === 'conversations' ? hash === '#conversations' || hash.startsWith('#conversation=') : !/^#(templates|conversations?\b)/.test(hash);
+    const open = this.#conversations.openId;
+    if (!onPage) history.replaceState(null, '', page === 'deliveries' ? location.pathname : page === 'conversations' && open ? `#conversation=${open}` : `#${page}`);
+    for (const tab of ['deliveries', 'templates', 'conversations'] as const) this.#tabs[tab].setAttribute('aria-pressed', String(page === tab));
+  }
+
+  #showConnection(state: 'connecting' | 'live' | 'reconnecting', detail: string): void {
+    this.#live.dataset.state = state;
+    this.#live.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+    this.#live.title = detail;
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.#conversations.stop();
   }
 
   #renderFilters(): void {

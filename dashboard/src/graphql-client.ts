@@ -6,7 +6,12 @@ export class UnauthorizedError extends Error {
 }
 
 export class GraphqlError extends Error {
-  override readonly name = 'GraphqlError';
+  override readonly name: string = 'GraphqlError';
+}
+
+/** The token is good, but its role may not ask for this (a front desk asking for notifications). */
+export class ForbiddenError extends GraphqlError {
+  override readonly name = 'ForbiddenError';
 }
 
 interface GraphqlResponse {
@@ -117,8 +122,10 @@ function parseSseBlock(block: string): { event: string; data: string } | null {
 
 function unwrap<T>(body: GraphqlResponse, schema: z.ZodType<T>): T {
   if (body.errors?.length) {
-    const unauthorized = body.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|token/i.test(e.message));
     const message = body.errors.map((e) => e.message).join('; ');
+    // A role's refusal says FORBIDDEN: the token stays good for what it may do.
+    if (body.errors.every((e) => e.extensions?.code === 'FORBIDDEN')) throw new ForbiddenError(message);
+    const unauthorized = body.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|token/i.test(e.message));
     throw unauthorized ? new UnauthorizedError(message) : new GraphqlError(message);
   }
   const parsed = schema.safeParse(body.data);

@@ -1,6 +1,6 @@
 import { h } from '../dom.ts';
 
-/** The sign-in card: a dashboard or auditor token, checked against the API before it is kept. */
+/** The sign-in card: a token, checked against the API (what it may read) before it is kept. */
 export function renderSignIn(root: HTMLElement, onSubmit: (token: string) => Promise<string | null>, message = ''): void {
   const input = h('input', {
     id: 'token',
@@ -18,7 +18,7 @@ export function renderSignIn(root: HTMLElement, onSubmit: (token: string) => Pro
     { class: 'sign-in-card' },
     h('div', { class: 'brand brand-large' }, h('span', { class: 'brand-mark' }), 'Clinic notification ledger'),
     h('h1', {}, 'Live deliveries'),
-    h('p', { class: 'muted' }, 'Sign in with a dashboard or auditor token. Dashboard tokens see contacts masked.'),
+    h('p', { class: 'muted' }, 'Sign in with a dashboard, front desk, auditor or admin token. Dashboard tokens see contacts masked; a front desk sees its centres\' conversations.'),
     h('label', { for: 'token' }, 'API token'),
     input,
     error,
