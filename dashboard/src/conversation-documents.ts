@@ -87,8 +87,6 @@ export type ReplyAnswer = z.infer<typeof ReplyAnswer>;
 export const ReplyToPatientAnswer = z.object({ replyToPatient: ReplyAnswer });
 
 // What the token may do. The API names no role: each probe asks for the least of one thing.
-export const CAN_READ_CONVERSATIONS = 'query ConversationsCheck { conversations(first: 1) { id } }';
-export const CanReadConversationsAnswer = z.object({ conversations: z.array(z.unknown()) });
-/** Only admins read the webhook endpoints; of the roles that read deliveries, only admins reply. */
-export const IS_ADMIN = 'query AdminCheck { webhookEndpoints { id } }';
-export const IsAdminAnswer = z.object({ webhookEndpoints: z.array(z.unknown()) });
+/** Who the token is: its role says what the page offers. */
+export const VIEWER = 'query Viewer { viewer { name role centres } }';
+export const ViewerAnswer = z.object({ viewer: z.object({ name: z.string(), role: z.string(), centres: z.array(z.string()).nullable() }) });

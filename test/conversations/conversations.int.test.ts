@@ -322,6 +322,12 @@ describe('who may read and reply', () => {
     expect((await reply(FRONTDESK_TOKEN, patient.id, 'Level B2', randomUUID())).data?.replyToPatient.__typename).toBe('ReplySent');
   });
 
+  it('tells each token who it is, so a page offers only what its role may do', async () => {
+    expect(await gqlData(service, FRONTDESK_TOKEN, 'query { viewer { name role centres } }')).toEqual({ viewer: { name: 'desk-blr', role: 'frontdesk', centres: ['centre-blr'] } });
+    expect(await gqlData(service, DASHBOARD_TOKEN, 'query { viewer { name role centres } }')).toEqual({ viewer: { name: 'wall-dashboard', role: 'dashboard', centres: null } });
+    expect((await gql(service, 'not-a-token-at-all-0123456789', 'query { viewer { role } }')).data).toBeNull();
+  });
+
   it('tells a front desk live of a new message at its centres', async () => {
     const patient = newPatient();
     await confirmedFor(patient);

@@ -23,6 +23,7 @@ import './template-mutations.ts';
 import './channel-policy.ts';
 import './webhook-endpoints.ts';
 import './conversations.ts';
+import './viewer.ts';
 import './webhook-deliveries.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
