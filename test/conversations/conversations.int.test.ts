@@ -164,6 +164,7 @@ describe('a patient writes to the clinic', () => {
     // Nobody was alerted: a number we never wrote to has no centre, and the event is recorded unrouted.
     await until(async () => (await service.db.selectFrom('unrouted_staff_events').select('event_id').where('event_id', 'like', `%${message!.id}`).executeTakeFirst()) ?? null, { what: 'the unrouted record' });
 
+    clock.advance(60_000);
     await confirmedFor(patient);
     const { conversation } = await conversationOf(ADMIN_TOKEN, patient.id);
     expect(conversation).toMatchObject({ id: conversationIdOf(patient.phone), contact: patient.phone, patients: [{ id: patient.id, name: 'Asha Verma' }], inboundMessages: 1 });
@@ -209,7 +210,9 @@ describe('the front desk replies', () => {
   it('sends a free-form text inside the window, once for one idempotency key, and records it in the conversation', async () => {
     const patient = newPatient();
     await confirmedFor(patient);
+    clock.advance(60_000);
     await patientWrites(patient.phone, text('Can I come at 11 instead?'));
+    clock.advance(60_000);
     const key = randomUUID();
 
     const first = await reply(FRONTDESK_TOKEN, patient.id, 'Yes, 11:00 works. See you then!', key);
