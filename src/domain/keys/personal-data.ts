@@ -1,0 +1,218 @@
+import { CONVERSATION_EVENT_TYPES } from '../conversations/conversation-events.ts';
+import { INBOUND_RECEIVED } from '../intake/inbound-receipt.ts';
+import { NOTIFICATION_EVENT_TYPES as N } from '../notifications/notification-events.ts';
+import { PREFERENCE_EVENT_TYPES } from '../notifications/preference-events.ts';
+import { PROVIDER_CALLBACK_EVENT_TYPES } from '../notifications/provider-callback-events.ts';
+import { STAFF_MEMBER_EVENT_TYPES } from '../staff-routing/staff-directory.ts';
+import type { ContactKind } from './ledger-keys.ts';
+
+/*
+ * The one place that says which parts of which events are someone's personal data, and whose.
+ * What it names is sealed at the append (AES-256-GCM under that person's key) and opened on read;
+ * erasing the person destroys the key, and their parts then read as `[erased]`.
+ *
+ * A person is a patient or a staff member by id, or, where only an address is known (a reply from
+ * a number, an opt-out by address), the contact itself by its keyed hash. Ids stay in clear: they
+ * are upstream's identifiers, and every count, status and stream is keyed by them. Doctors' names
+ * stay in clear too: they are the clinic's professional record.
+ */
+
+export type PersonKind = 'patient' | 'staff' | 'contact';
+
+export interface PersonRef {
+  kind: PersonKind;
+  id: string;
+}
+
+/** `data` for who someone is; `content:<YYYY-MM>` for the words sent to them that month (retention destroys old months). */
+export type KeyScope = 'data' | `content:${string}`;
+
+/** A value in an event that is one person's, sealed whole; `keep` names the fields of an object left in clear. */
+export interface PersonalPart {
+  path: readonly (string | number)[];
+  person: PersonRef;
+  scope: KeyScope;
+  keep?: readonly string[];
+}
+
+/** What finding the parts needs: the keyed hash that names a contact. */
+export interface PartsContext {
+  contactId(kind: ContactKind, value: string): string;
+}
+
+type Json = Record<string, unknown>;
+type PartsOf = (data: Json, context: PartsContext) => PersonalPart[];
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+
+/** A patient object of an upstream payload, whole but for its id. */
+function patientAt(path: readonly (string | number)[], value: unknown): PersonalPart[] {
+  const id = isObject(value) ? text(value.id) : null;
+  return id === null ? [] : [{ path, person: { kind: 'patient', id }, scope: 'data', keep: ['id'] }];
+}
+
+/** The month a message's words belong to, for their content key. */
+export const contentScope = (at: string): KeyScope => `content:${at.slice(0, 7)}`;
+
+/** The contact behind an address: a phone, or else an email. */
+function contactOf(address: string, context: PartsContext): PersonRef {
+  return { kind: 'contact', id: context.contactId(address.startsWith('+') ? 'phone' : 'email', address) };
+}
+
+function inboundParts(receipt: Json): PersonalPart[] {
+  const data = receipt.data;
+  if (!isObject(data)) return [];
+  const parts: PersonalPart[] = [...patientAt(['data', 'patient'], data.patient)];
+  for (const [list, key] of [['affected', 'patient'], ['tokens', 'patient']] as const) {
+    const items = data[list];
+    if (Array.isArray(items)) items.forEach((item, i) => parts.push(...(isObject(item) ? patientAt(['data', list, i, key], item[key]) : [])));
+  }
+  // patient.replied: the patients known for the number, and the words they wrote (the number's).
+  if (Array.isArray(data.patients)) data.patients.forEach((p, i) => parts.push(...patientAt(['data', 'patients', i], p)));
+  const reply = data.reply;
+  if (isObject(reply) && text(reply.conversationId) && reply.text !== undefined) {
+    parts.push({ path: ['data', 'reply', 'text'], person: { kind: 'contact', id: reply.conversationId as string }, scope: 'data' });
+  }
+  return parts;
+}
+
+/** A notification's recipient and the words it carries: whose they are is the recipient's. */
+function notificationParts(data: Json, at: unknown): PersonalPart[] {
+  const recipient = data.recipient;
+  if (!isObject(recipient) || !text(recipient.id) || (recipient.kind !== 'patient' && recipient.kind !== 'staff')) return [];
+  const person: PersonRef = { kind: recipient.kind, id: recipient.id as string };
+  const parts: PersonalPart[] = [{ path: ['recipient'], person, scope: 'data', keep: ['kind', 'id', 'locale'] }];
+  const month = contentScope(typeof at === 'string' ? at : '0000-00');
+  if (isObject(data.variables)) parts.push({ path: ['variables'], person, scope: month });
+  if (isObject(data.content)) parts.push({ path: ['content'], person, scope: month, keep: ['channel'] });
+  return parts;
+}
+
+function callbackParts(data: Json, context: PartsContext): PersonalPart[] {
+  const parts: PersonalPart[] = [];
+  if (Array.isArray(data.replies)) {
+    data.replies.forEach((reply, i) => {
+      const from = isObject(reply) ? text(reply.from) : null;
+      if (from) parts.push({ path: ['replies', i], person: contactOf(from, context), scope: 'data', keep: ['provider', 'channel', 'intent', 'keyword', 'messageType', 'messageId', 'receivedAt'] });
+    });
+  }
+  if (Array.isArray(data.suppressions)) {
+    data.suppressions.forEach((suppression, i) => {
+      const address = isObject(suppression) ? text(suppression.address) : null;
+      if (address) parts.push({ path: ['suppressions', i, 'address'], person: contactOf(address, context), scope: 'data' });
+    });
+  }
+  return parts;
+}
+
+function messageParts(data: Json): PersonalPart[] {
+  const id = text(data.conversationId);
+  if (!id) return [];
+  const person: PersonRef = { kind: 'contact', id };
+  return (['from', 'text', 'media', 'location'] as const).filter((f) => data[f] !== null && data[f] !== undefined).map((f) => ({ path: [f], person, scope: 'data' }));
+}
+
+function preferenceParts(data: Json, context: PartsContext): PersonalPart[] {
+  const address = text(data.address);
+  return address ? [{ path: ['address'], person: contactOf(address, context), scope: 'data' }] : [];
+}
+
+function staffParts(data: Json): PersonalPart[] {
+  const id = text(data.id);
+  if (!id) return [];
+  const person: PersonRef = { kind: 'staff', id };
+  return (['name', 'contacts'] as const).filter((f) => data[f] !== undefined).map((f) => ({ path: [f], person, scope: 'data' }));
+}
+
+/** Event type -> its personal parts. An event type absent here carries none. */
+export const PERSONAL_DATA: Readonly<Record<string, PartsOf>> = {
+  [INBOUND_RECEIVED]: (data) => inboundParts(data),
+  [N.planned]: (data) => notificationParts(data, data.plannedAt),
+  [N.suppressed]: (data) => notificationParts(data, data.suppressedAt),
+  [PROVIDER_CALLBACK_EVENT_TYPES.received]: callbackParts,
+  [CONVERSATION_EVENT_TYPES.messageReceived]: (data) => messageParts(data),
+  [PREFERENCE_EVENT_TYPES.optedOut]: preferenceParts,
+  [PREFERENCE_EVENT_TYPES.optedIn]: preferenceParts,
+  [STAFF_MEMBER_EVENT_TYPES.upserted]: (data) => staffParts(data),
+};
+
+/** The personal parts of an event, in the order they are sealed. */
+export function personalParts(type: string, data: unknown, context: PartsContext): PersonalPart[] {
+  const of = PERSONAL_DATA[type];
+  return of && isObject(data) ? of(data, context) : [];
+}
+
+// ---- Sealing and opening, given a cipher -------------------------------------------------------
+
+/** Where a sealed object keeps its ciphertext, beside the fields left in clear. */
+export const SEALED_FIELD = '$sealed';
+/** The sealed object's field names and kinds, so an erased one keeps its shape: `{name: 's', phones: 'a'}`. */
+export const SHAPE_FIELD = '$shape';
+export const ERASED = '[erased]';
+
+type Shape = Record<string, 's' | 'a' | 'o' | 'n' | 'b'>;
+
+const kindOf = (value: unknown): Shape[string] =>
+  typeof value === 'string' ? 's' : Array.isArray(value) ? 'a' : typeof value === 'number' ? 'n' : typeof value === 'boolean' ? 'b' : 'o';
+
+/**
+ * A copy of `data` with each part sealed by `seal` (which knows the part's person and scope): a
+ * value becomes its sealed string; an object with fields kept becomes those fields, the sealed rest
+ * and its shape. Parts whose path is missing are skipped.
+ */
+export function sealParts(data: Json, parts: readonly PersonalPart[], seal: (part: PersonalPart, value: unknown) => string): Json {
+  const copy = structuredClone(data);
+  for (const part of parts) {
+    const parentPath = part.path.slice(0, -1);
+    const last = part.path.at(-1)!;
+    const parent = parentPath.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], copy) as Record<string | number, unknown> | undefined;
+    if (!parent || !(last in parent)) continue;
+    const value = parent[last];
+    if (part.keep && isObject(value)) {
+      const kept = Object.fromEntries(part.keep.filter((k) => k in value).map((k) => [k, value[k]]));
+      const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !part.keep!.includes(k)));
+      const shape = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, kindOf(v)]));
+      parent[last] = { ...kept, [SEALED_FIELD]: seal(part, rest), [SHAPE_FIELD]: shape };
+    } else {
+      parent[last] = seal(part, value);
+    }
+  }
+  return copy;
+}
+
+/** What opening a sealed value gives: the value, or the fact that its key is gone. */
+export type Opened = { ok: true; value: unknown } | { ok: false; erased: true };
+
+/**
+ * A copy of `data` with every sealed value opened by `open`, wherever it sits, or shown as
+ * `[erased]` (keeping an object's shape: its strings `[erased]`, its lists empty) when its key was destroyed.
+ */
+export function openParts(data: unknown, isSealed: (value: string) => boolean, open: (sealed: string) => Opened): unknown {
+  if (typeof data === 'string') {
+    if (!isSealed(data)) return data;
+    const opened = open(data);
+    return opened.ok ? opened.value : ERASED;
+  }
+  if (Array.isArray(data)) return data.map((item) => openParts(item, isSealed, open));
+  if (!isObject(data)) return data;
+  const sealed = data[SEALED_FIELD];
+  if (typeof sealed === 'string' && isSealed(sealed)) {
+    const { [SEALED_FIELD]: _sealed, [SHAPE_FIELD]: shape, ...kept } = data;
+    const opened = open(sealed);
+    if (opened.ok && isObject(opened.value)) return { ...kept, ...opened.value };
+    return { ...kept, ...erasedShape(isObject(shape) ? (shape as Shape) : {}) };
+  }
+  let changed = false;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(data)) {
+    const next = openParts(value, isSealed, open);
+    if (next !== value) changed = true;
+    out[key] = next;
+  }
+  return changed ? out : data;
+}
+
+function erasedShape(shape: Shape): Json {
+  return Object.fromEntries(Object.entries(shape).map(([k, kind]) => [k, kind === 's' ? ERASED : kind === 'a' ? [] : kind === 'o' ? {} : null]));
+}
