@@ -23,6 +23,14 @@ export interface DataKey {
   readonly key: Buffer;
 }
 
+/** A data key that existed and was destroyed: what it encrypted is erased. */
+export interface DestroyedKey {
+  readonly destroyed: true;
+  readonly keyId: string;
+  readonly at: Date;
+  readonly reason: string | null;
+}
+
 export const DATA_KEY_BYTES = 32;
 
 const FORMAT = 'pd1';
