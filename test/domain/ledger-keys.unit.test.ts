@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contactHash, deriveLedgerKeys, newMasterKey, openSecret, parseMasterKey, sealSecret } from '../../src/domain/keys/ledger-keys.ts';
+import { contactHash, deriveLedgerKeys, keyedPayloadHash, newMasterKey, openSecret, parseMasterKey, sealSecret } from '../../src/domain/keys/ledger-keys.ts';
 
 const master = Buffer.alloc(32, 1);
 const keys = deriveLedgerKeys(master);
@@ -57,5 +57,27 @@ describe('sealed secrets', () => {
     const changed = `${sealed.slice(0, at)}${sealed[at] === 'A' ? 'B' : 'A'}${sealed.slice(at + 1)}`;
     expect(openSecret(keys.webhookSecrets, changed, 'endpoint-1')).toEqual({ ok: false, error: 'does-not-open' });
     expect(openSecret(keys.webhookSecrets, 'whsec_plain', 'endpoint-1')).toEqual({ ok: false, error: 'malformed' });
+  });
+});
+
+describe('keys added for personal data', () => {
+  it('leave the keys derived before them as they were, so existing hashes and sealed secrets still open', () => {
+    expect(contactHash(keys, 'phone', '+919876543210')).toBe('09add5c5c1193da760662e723578f630806f908297319ffa12fb6cda9476f0dd');
+    expect(keys.webhookSecrets.toString('hex')).toBe('821a752ac024b2f048f4f0cbabb05194a9932e038a5acc448d21841ea0e51a6c');
+  });
+
+  it('are each a key of their own', () => {
+    const all = [keys.contactHash, keys.webhookSecrets, keys.keyWrapping, keys.payloadHash].map((k) => k.toString('hex'));
+    expect(new Set(all).size).toBe(4);
+    expect(keys.keyWrapping).toHaveLength(32);
+  });
+
+  it('hash equal payloads alike, and a changed phone differently, under the master key only', () => {
+    const payload = '{"patient":{"phone":"+919876543210"},"type":"AppointmentConfirmed"}';
+    const hash = keyedPayloadHash(keys, payload);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyedPayloadHash(keys, payload)).toBe(hash);
+    expect(keyedPayloadHash(keys, payload.replace('3210', '3211'))).not.toBe(hash);
+    expect(keyedPayloadHash(deriveLedgerKeys(Buffer.alloc(32, 3)), payload)).not.toBe(hash);
   });
 });

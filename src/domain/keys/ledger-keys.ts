@@ -8,9 +8,13 @@ import { err, ok, type Result } from '../result.ts';
  * - the contact key: keyed hashes (HMAC-SHA256) of phone numbers and addresses, so nothing personal
  *   names a stream, a row or a URL, and equal contacts still compare equal;
  * - the webhook-secret key: AES-256-GCM over the signing secrets of webhook endpoints, so the ledger
- *   keeps only their encrypted form.
- * Without the master key neither can be recomputed: hashes no longer match new messages, and
- * endpoint secrets cannot be read back.
+ *   keeps only their encrypted form;
+ * - the key-wrapping key: AES-256-GCM over each person's data keys in the key store, so the store
+ *   holds no key a stolen database copy could use;
+ * - the payload-hash key: keyed hashes (HMAC-SHA256) of whole payloads, so a repeated event is still
+ *   told from a changed one while the hash says nothing of personal data in it.
+ * Without the master key none can be recomputed: hashes no longer match new messages, endpoint
+ * secrets cannot be read back, and neither can anything encrypted under a person's key.
  */
 
 export const MASTER_KEY_BYTES = 32;
@@ -20,12 +24,18 @@ export interface LedgerKeys {
   readonly contactHash: Buffer;
   /** AES-256-GCM key for webhook endpoint secrets. */
   readonly webhookSecrets: Buffer;
+  /** AES-256-GCM key wrapping the per-person data keys of the key store. */
+  readonly keyWrapping: Buffer;
+  /** HMAC-SHA256 key for keyed hashes of payloads (dedup of events that carry personal data). */
+  readonly payloadHash: Buffer;
 }
 
 /** The purposes, as HKDF `info`: changing one changes every key derived for it. */
 const PURPOSES = {
   contactHash: 'clinic-notification-ledger/contact-hash/v1',
   webhookSecrets: 'clinic-notification-ledger/webhook-secrets/v1',
+  keyWrapping: 'clinic-notification-ledger/key-wrapping/v1',
+  payloadHash: 'clinic-notification-ledger/payload-hash/v1',
 } as const;
 
 /** A fixed salt: the master key is random already; the salt only separates this scheme from others. */
@@ -46,7 +56,12 @@ export const newMasterKey = (): string => randomBytes(MASTER_KEY_BYTES).toString
 export function deriveLedgerKeys(master: Buffer): LedgerKeys {
   if (master.length !== MASTER_KEY_BYTES) throw new Error(`the master key must be ${MASTER_KEY_BYTES} bytes`);
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, SALT, info, 32));
-  return Object.freeze({ contactHash: derive(PURPOSES.contactHash), webhookSecrets: derive(PURPOSES.webhookSecrets) });
+  return Object.freeze({
+    contactHash: derive(PURPOSES.contactHash),
+    webhookSecrets: derive(PURPOSES.webhookSecrets),
+    keyWrapping: derive(PURPOSES.keyWrapping),
+    payloadHash: derive(PURPOSES.payloadHash),
+  });
 }
 
 /** What a contact is: the kind is part of the hash, so a phone and an email never collide. */
@@ -59,6 +74,15 @@ export type ContactKind = 'phone' | 'email' | 'push-token';
 export function contactHash(keys: Pick<LedgerKeys, 'contactHash'>, kind: ContactKind, value: string): string {
   const normalized = kind === 'email' ? value.trim().toLowerCase() : value.trim();
   return createHmac('sha256', keys.contactHash).update(`${kind}\u0000${normalized}`).digest('hex');
+}
+
+/**
+ * The keyed hash of a payload, as hex, from its canonical JSON (the caller's `canonicalJson`): equal
+ * payloads hash alike under one master key, so a repeat still compares equal to what was recorded,
+ * and the hash cannot be tested against a guessed phone number or name without the key.
+ */
+export function keyedPayloadHash(keys: Pick<LedgerKeys, 'payloadHash'>, canonicalJson: string): string {
+  return createHmac('sha256', keys.payloadHash).update(canonicalJson).digest('hex');
 }
 
 const SEALED = /^v1\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]*)$/;

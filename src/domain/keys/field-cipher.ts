@@ -1,0 +1,119 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { err, ok, type Result } from '../result.ts';
+
+/*
+ * Personal data at rest, encrypted under its person's data key (crypto-shredding: destroy the key
+ * and every copy of the data, in the ledger, in backups, in replays, is unreadable at once).
+ *
+ * A sealed value is AES-256-GCM with a fresh random 96-bit nonce, written as one string
+ *   pd1.<key id>.<nonce>.<tag>.<ciphertext>        (base64url, the key id as given)
+ * so a reader knows which key to ask the key store for without holding any. The associated data is
+ * the format, the key id and the EVENT ID: a sealed value copied into another event, or relabelled
+ * with another key id, does not open. Random nonces are safe far beyond any one person's volume
+ * (GCM's bound is about 2^32 messages per key).
+ *
+ * A data key is itself stored wrapped (AES-256-GCM again) by the key-wrapping key that HKDF derives
+ * from the master key, with its key id as associated data, so a wrapped key moved to another row
+ * does not open either.
+ */
+
+/** A person's data key, unwrapped: the id every ciphertext made with it names, and its 32 bytes. */
+export interface DataKey {
+  readonly keyId: string;
+  readonly key: Buffer;
+}
+
+/** A data key that existed and was destroyed: what it encrypted is erased. */
+export interface DestroyedKey {
+  readonly destroyed: true;
+  readonly keyId: string;
+  readonly at: Date;
+  readonly reason: string | null;
+}
+
+export const DATA_KEY_BYTES = 32;
+
+const FORMAT = 'pd1';
+const KEY_ID = /^[A-Za-z0-9-]{1,64}$/;
+const SEALED = /^pd1\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]*)$/;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+const associatedData = (keyId: string, eventId: string) => Buffer.from(`${FORMAT}\u0000${keyId}\u0000${eventId}`, 'utf8');
+
+/**
+ * `value` as JSON (whatever it holds: a whole patient with fields upstream added, a string, a
+ * number), encrypted under `key` for the event `eventId`. A value JSON cannot write (undefined, a
+ * function, a bigint) is a bug, and throws.
+ */
+export function sealJson(key: DataKey, eventId: string, value: unknown): string {
+  if (!KEY_ID.test(key.keyId)) throw new Error('a key id is 1-64 letters, digits or dashes');
+  if (key.key.length !== DATA_KEY_BYTES) throw new Error(`a data key is ${DATA_KEY_BYTES} bytes`);
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) throw new Error(`sealJson: ${typeof value} has no JSON form`);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.key, nonce);
+  cipher.setAAD(associatedData(key.keyId, eventId));
+  const ciphertext = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  return `${FORMAT}.${key.keyId}.${nonce.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
+}
+
+/** Whether `value` is a sealed value (by its form; whether it opens needs the key). */
+export function isSealed(value: unknown): value is string {
+  return typeof value === 'string' && SEALED.test(value);
+}
+
+/** The id of the key a sealed value needs, read without any key; null when it is not one. */
+export function keyIdOf(sealed: string): string | null {
+  return SEALED.exec(sealed)?.[1] ?? null;
+}
+
+/**
+ * The value back, or why not: `malformed` when it is no sealed value; `does-not-open` for another
+ * key, another event id or a changed byte, which GCM cannot tell apart.
+ */
+export function openJson(key: DataKey, eventId: string, sealed: string): Result<unknown, 'malformed' | 'does-not-open'> {
+  const match = SEALED.exec(sealed);
+  if (!match) return err('malformed');
+  const [, keyId, nonce, tag, ciphertext] = match as unknown as [string, string, string, string, string];
+  if (keyId !== key.keyId) return err('does-not-open');
+  let json: string;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(nonce, 'base64url'), { authTagLength: TAG_BYTES });
+    decipher.setAAD(associatedData(keyId, eventId));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    json = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return err('does-not-open');
+  }
+  // Authenticated, so written by sealJson: JSON that does not parse would be a bug of ours.
+  return ok(JSON.parse(json) as unknown);
+}
+
+/** The wrapped form's first byte: lets a later format sit beside this one. */
+const WRAP_VERSION = 1;
+const WRAPPED_BYTES = 1 + NONCE_BYTES + TAG_BYTES + DATA_KEY_BYTES;
+
+/** `dataKey` encrypted under the key-wrapping key, bound to `keyId`: version, nonce, tag, ciphertext. */
+export function wrapDataKey(wrappingKey: Buffer, keyId: string, dataKey: Buffer): Buffer {
+  if (dataKey.length !== DATA_KEY_BYTES) throw new Error(`a data key is ${DATA_KEY_BYTES} bytes`);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', wrappingKey, nonce);
+  cipher.setAAD(Buffer.from(keyId, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+  return Buffer.concat([Buffer.from([WRAP_VERSION]), nonce, cipher.getAuthTag(), ciphertext]);
+}
+
+/** The data key back; `does-not-open` under another wrapping key (another master key) or another key id. */
+export function unwrapDataKey(wrappingKey: Buffer, keyId: string, wrapped: Uint8Array): Result<Buffer, 'malformed' | 'does-not-open'> {
+  const bytes = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
+  if (bytes.length !== WRAPPED_BYTES || bytes[0] !== WRAP_VERSION) return err('malformed');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', wrappingKey, bytes.subarray(1, 1 + NONCE_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(keyId, 'utf8'));
+    decipher.setAuthTag(bytes.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + TAG_BYTES));
+    return ok(Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES + TAG_BYTES)), decipher.final()]));
+  } catch {
+    return err('does-not-open');
+  }
+}
