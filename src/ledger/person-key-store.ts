@@ -1,3 +1,4 @@
+import type { KeyScope, PersonKind, PersonRef } from '../domain/keys/personal-data.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
@@ -41,15 +42,9 @@ import type { PostgresTimeouts, SqlConnection } from './sql-connection.ts';
  * that fails throws the same error, never GCM's message.
  */
 
-export type PersonKind = 'patient' | 'staff';
-
-export interface Person {
-  readonly kind: PersonKind;
-  readonly id: string;
-}
-
-/** 'data' for a person's data; 'content:YYYY-MM' for one month of their recorded message content. */
-export type KeyScope = 'data' | `content:${string}`;
+/** A patient or staff member by id, or a contact by its keyed hash (src/domain/keys/personal-data.ts). */
+export type Person = Readonly<PersonRef>;
+export type { KeyScope, PersonKind };
 
 export interface KeyRequest {
   readonly person: Person;

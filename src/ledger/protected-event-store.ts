@@ -1,0 +1,148 @@
+import { isSealed, keyIdOf, openJson, sealJson, type DataKey, type DestroyedKey } from '../domain/keys/field-cipher.ts';
+import { contactHash, type LedgerKeys } from '../domain/keys/ledger-keys.ts';
+import { openParts, personalParts, sealParts, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef } from '../domain/keys/personal-data.ts';
+import type { StreamName } from '../domain/stream-name.ts';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  LedgerPosition,
+  NewEvent,
+  RecordedEvent,
+  StreamAppend,
+} from './event-store.ts';
+
+/** Where data keys come from: the key store beside the ledger tables (PersonKeyStore). */
+export interface DataKeyProvider {
+  /**
+   * The live key of each (person, scope), in order, made and committed first where there is none,
+   * and checked not destroyed: an erasure on another instance is seen before the next write.
+   */
+  liveKeys(requests: readonly { person: PersonRef; scope: KeyScope }[]): Promise<DataKey[]>;
+  /** Keys by id, to open what they sealed: destroyed once the person was erased (or the month aged out). */
+  keysById(keyIds: readonly string[]): Promise<Map<string, DataKey | DestroyedKey | null>>;
+}
+
+export const requestKey = (person: PersonRef, scope: KeyScope): string => `${person.kind}\u0000${person.id}\u0000${scope}`;
+
+/**
+ * The ledger as every part of the service sees it, with personal data sealed at rest: whatever
+ * appends (intake, planner, dispatcher, commands) has the parts `PERSONAL_DATA` names sealed under
+ * their person's key before the append, and whatever reads gets them opened, or `[erased]` where
+ * the key is gone. Wraps any adapter, so PostgreSQL, PGlite and KurrentDB seal the same way.
+ */
+export class ProtectedEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    private readonly keys: DataKeyProvider,
+    private readonly hashes: Pick<LedgerKeys, 'contactHash'>,
+  ) {}
+
+  async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return this.inner.append(stream, await this.#seal(events), expected);
+  }
+
+  async appendEach(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const sealed = await this.#seal(appends.flatMap((a) => a.events));
+    let next = 0;
+    const resealed = appends.map((a) => ({ ...a, events: a.events.map(() => sealed[next++]!) }));
+    return this.inner.appendEach ? this.inner.appendEach(resealed) : Promise.all(resealed.map((a) => this.inner.append(a.stream, a.events, a.expected)));
+  }
+
+  async *readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent> {
+    const batch: RecordedEvent[] = [];
+    for await (const event of this.inner.readStream(stream, fromRevision)) batch.push(event);
+    yield* await this.#open(batch);
+  }
+
+  async readStreams(streams: readonly StreamName[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = this.inner.readStreams
+      ? await this.inner.readStreams(streams)
+      : new Map(await Promise.all(streams.map(async (s) => {
+        const events: RecordedEvent[] = [];
+        for await (const e of this.inner.readStream(s)) events.push(e);
+        return [s as string, events] as const;
+      })));
+    const opened = await this.#open([...read.values()].flat());
+    const byId = new Map(opened.map((e) => [e.id, e]));
+    return new Map([...read].map(([stream, events]) => [stream, events.map((e) => byId.get(e.id) ?? e)]));
+  }
+
+  async readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return this.#open(await this.inner.readAll(after, limit));
+  }
+
+  async *subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    for await (const event of this.inner.subscribeToAll(after, signal)) {
+      const [opened] = await this.#open([event]);
+      yield opened!;
+    }
+  }
+
+  headPosition(): Promise<LedgerPosition | null> {
+    return this.inner.headPosition();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** Each event's personal parts sealed, with one trip to the key store for the whole batch. */
+  async #seal(events: readonly NewEvent[]): Promise<NewEvent[]> {
+    const context = { contactId: (kind: Parameters<typeof contactHash>[1], value: string) => contactHash(this.hashes, kind, value) };
+    const found = events.map((event) => personalParts(event.type, event.data, context));
+    if (found.every((parts) => parts.length === 0)) return [...events];
+    const requests = [...new Map(found.flat().map((p) => [requestKey(p.person, p.scope), { person: p.person, scope: p.scope }])).entries()];
+    const handed = await this.keys.liveKeys(requests.map(([, request]) => request));
+    const live = new Map(requests.map(([key], i) => [key, handed[i]!]));
+    return events.map((event, i) => {
+      const parts = found[i]!;
+      if (parts.length === 0) return event;
+      const data = sealParts(event.data as Record<string, unknown>, parts, (part, value) => {
+        const key = live.get(requestKey(part.person, part.scope));
+        if (!key) throw new Error(`No data key was handed out for a ${part.person.kind}'s ${part.scope}`);
+        return sealJson(key, event.id, value);
+      });
+      return { ...event, data };
+    });
+  }
+
+  /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */
+  async #open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    const candidates = events.filter((e) => Object.hasOwn(PERSONAL_DATA, e.type));
+    if (candidates.length === 0) return [...events];
+    const keyIds = new Set<string>();
+    for (const event of candidates) collectKeyIds(event.data, keyIds);
+    if (keyIds.size === 0) return [...events];
+    const keys = await this.keys.keysById([...keyIds]);
+    return events.map((event) => {
+      if (!Object.hasOwn(PERSONAL_DATA, event.type)) return event;
+      const data = openParts(event.data, isSealed, (sealed): Opened => {
+        const keyId = keyIdOf(sealed);
+        const key = keyId === null ? null : keys.get(keyId) ?? null;
+        if (key === null || 'destroyed' in key) return { ok: false, erased: true };
+        const opened = openJson(key, event.id, sealed);
+        // A ciphertext that does not open under its own key was altered: the ledger must not pass it off as data.
+        if (!opened.ok) throw new Error(`A sealed part of event ${event.id} does not open (${opened.error}): the ledger was altered`);
+        return { ok: true, value: opened.value };
+      });
+      return data === event.data ? event : { ...event, data };
+    });
+  }
+}
+
+/** The ids of the keys that sealed anything in `value`, wherever it sits. */
+function collectKeyIds(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') {
+    if (isSealed(value)) {
+      const id = keyIdOf(value);
+      if (id !== null) into.add(id);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) collectKeyIds(item, into);
+    return;
+  }
+  if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) collectKeyIds(item, into);
+}
