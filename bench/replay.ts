@@ -49,7 +49,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     const connection = connectPostgres(database.url);
     try {
       console.log('Rebuilding every read model from the ledger...');
-      const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench', keys: deriveLedgerKeys(Buffer.from(BENCH_MASTER_KEY, 'base64')) });
+      const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench', keys: deriveLedgerKeys(Buffer.from(BENCH_MASTER_KEY, 'base64')), databaseUrl: database.url });
       const { differences } = result;
       for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
       console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s`);

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     const result = await replayReadModels(connection, {
       schemaPrefix: 'replay',
       keys,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
       keep,
       onProgress: (applied, total) => {
         if (!started) {

@@ -1,4 +1,7 @@
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
+import { PersonKeyStore } from './ledger/person-key-store.ts';
+import { ProtectedEventStore } from './ledger/protected-event-store.ts';
+import type { EventStore } from './ledger/event-store.ts';
 import type { SqlConnection } from './ledger/sql-connection.ts';
 import { compareSchemas, dropSchema, rebuildReadModels, type RebuildResult, type TableDifference } from './projections/rebuild-read-models.ts';
 import { buildProjections } from './projections/build-projections.ts';
@@ -19,9 +22,29 @@ export interface ReplayReport extends RebuildResult {
  */
 export async function replayReadModels(
   connection: SqlConnection,
-  options: { schemaPrefix: string; keys: Pick<LedgerKeys, 'contactHash'>; keep?: boolean; onProgress?: (applied: number, total: number) => void },
+  options: {
+    schemaPrefix: string;
+    keys: LedgerKeys;
+    /** PostgreSQL's URL, for the key store that opens the ledger's sealed personal data; none on PGlite. */
+    databaseUrl?: string;
+    keep?: boolean;
+    onProgress?: (applied: number, total: number) => void;
+  },
 ): Promise<ReplayReport> {
-  const store = await PostgresEventStore.open(connection);
+  const personKeys = await PersonKeyStore.open(connection, options.keys, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
+  const store = new ProtectedEventStore(await PostgresEventStore.open(connection), personKeys, options.keys);
+  try {
+    return await rebuildAndCompare(connection, store, options);
+  } finally {
+    await personKeys.close();
+  }
+}
+
+async function rebuildAndCompare(
+  connection: SqlConnection,
+  store: EventStore,
+  options: { schemaPrefix: string; keys: LedgerKeys; keep?: boolean; onProgress?: (applied: number, total: number) => void },
+): Promise<ReplayReport> {
   const logger = silentLogger();
   const result = await rebuildReadModels({
     db: connection.readModels,

@@ -41,6 +41,8 @@ import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
+import { PersonKeyStore } from './ledger/person-key-store.ts';
+import { ProtectedEventStore } from './ledger/protected-event-store.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
@@ -83,6 +85,11 @@ export interface ServiceOverrides {
   sandboxKeep?: number;
   /** Run the reminder scheduler (default true). */
   schedule?: boolean;
+  /**
+   * `clear` appends personal data unsealed: only for the benchmarks, which measure what sealing
+   * costs against it in the same run. Never set by configuration.
+   */
+  personalData?: 'sealed' | 'clear';
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
   reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
   /** The loop that plans the fallback of messages not delivered in time (runs with the scheduler). */
@@ -155,10 +162,19 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         });
     cleanup.push(() => connection.close());
     const db = connection.readModels as Kysely<ReadModelDatabase>;
-    const store: EventStore = config.KURRENTDB_URL
+    const master = await resolveMasterKey(config, embedded);
+    const ledger: EventStore = config.KURRENTDB_URL
       ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
       : await PostgresEventStore.open(connection);
+    // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
+    // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
+    // does not open its keys stops the start here, before anything is written.
+    const personKeys = overrides.personalData === 'clear'
+      ? null
+      : await PersonKeyStore.open(connection, master.keys, { databaseUrl: config.DATABASE_URL, timeouts: postgresTimeouts(config), clock });
+    const store: EventStore = personKeys ? new ProtectedEventStore(ledger, personKeys, master.keys) : ledger;
     cleanup.push(() => store.close());
+    if (personKeys) cleanup.push(() => personKeys.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
@@ -166,7 +182,6 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     await installDefaultTemplates({ store, clock });
 
     const { tokens, generated } = await resolveTokens(config, embedded);
-    const master = await resolveMasterKey(config, embedded);
 
     // Checked by loadConfig with the rest of the environment, before anything here opened.
     const providers = createTransports({ ...config.providers.channels, clock, logger: logger.child({ component: 'providers' }) });

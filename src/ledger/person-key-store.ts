@@ -381,7 +381,7 @@ export class PersonKeyStore {
 }
 
 function checkPerson(person: Person): void {
-  if (person.kind !== 'patient' && person.kind !== 'staff') throw new Error(`not a person kind: ${String(person.kind)}`);
+  if (person.kind !== 'patient' && person.kind !== 'staff' && person.kind !== 'contact') throw new Error(`not a person kind: ${String(person.kind)}`);
   if (typeof person.id !== 'string' || person.id.length === 0) throw new Error('a person id is a non-empty string');
 }
 

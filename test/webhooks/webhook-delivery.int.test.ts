@@ -375,7 +375,7 @@ describe('replay of the read models', () => {
   it('rebuilds the webhook deliveries, their attempts and the endpoints\' state identical to the live ones, and calls no endpoint', async () => {
     await settle();
     const before = receiver.server.requests.length;
-    const report = await replayReadModels(service.connection, { schemaPrefix: 'replay_webhooks', keys: service.keys });
+    const report = await replayReadModels(service.connection, { schemaPrefix: 'replay_webhooks', keys: service.keys, databaseUrl: service.database.url });
     expect(report.differences).toEqual([]);
     expect(receiver.server.requests.length).toBe(before);
     const deliveries = await service.db.selectFrom('webhook_deliveries').select('message_id').execute();

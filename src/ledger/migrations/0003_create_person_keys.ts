@@ -12,7 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table person_keys (
       key_id uuid primary key,
-      person_kind text not null check (person_kind in ('patient', 'staff')),
+      person_kind text not null check (person_kind in ('patient', 'staff', 'contact')),
       person_id text not null,
       scope text not null check (scope = 'data' or scope ~ '^content:[0-9]{4}-[0-9]{2}$'),
       wrapped bytea null,
