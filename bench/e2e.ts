@@ -76,7 +76,7 @@ interface Measured {
 }
 
 /** Full speed, then a steady rate, through `publisher` into whatever calls `sends.sent`. */
-async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => unknown): Promise<Measured> {
+async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => unknown, options: { steady?: boolean } = {}): Promise<Measured> {
   const waitForSends = async (count: number, what: string) => {
     const deadline = Date.now() + 300_000;
     while (sends.count < count) {
@@ -103,6 +103,7 @@ async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => un
   console.log(`    ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
   // The publisher runs in this process too, and counts as the service here.
   console.log(`    ${describeCpu(cpu, FULL_SPEED_EVENTS, 'event')}`);
+  if (options.steady === false) return { eventsPerSecond, cpu, p50: Number.NaN, p99: Number.NaN, steadyEventIds: [] };
 
   console.log(`  steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
   sends.latencies.length = 0;
@@ -164,6 +165,37 @@ async function mixedBacklog(): Promise<Record<string, number>> {
   };
 }
 
+/**
+ * The same service at full speed with personal data appended in clear (a switch only benchmarks
+ * use), on its own database and queue: what sealing costs, measured in the same run.
+ */
+async function clearService(): Promise<Measured> {
+  const database = await createBenchDatabase('e2e_clear');
+  const names = uniqueAmqpNames('bench-e2e-clear');
+  console.log('The service with personal data in clear (full speed only):');
+  const service = await startService(
+    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+    { logger: silentLogger(), port: 0, clock: realClock, personalData: 'clear', dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
+  );
+  const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-e2e:clear-publisher' });
+  try {
+    const sends = new Sends();
+    for (const channel of ['whatsapp', 'email'] as const) (service.transports[channel] as SandboxTransport).onSent((message) => sends.sent(message.notificationId));
+    return await measure(publisher, sends, () => null, { steady: false });
+  } finally {
+    await publisher.close();
+    await service.stop();
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue).catch(() => undefined);
+    for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange).catch(() => undefined);
+    await connection.close();
+    await database.drop();
+  }
+}
+
+const UNLIMITED = { concurrency: 64, perSecond: 1_000_000 };
+
 async function serviceAndFloor(): Promise<Record<string, number | string | boolean>> {
   const database = await createBenchDatabase('e2e');
   const names = uniqueAmqpNames('bench-e2e');
@@ -218,6 +250,11 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
     const bare = await measure(floorPublisher, floorSends, () => running.failure);
     const ofFloor = ours.eventsPerSecond / bare.eventsPerSecond;
     console.log(`The service reaches ${ofFloor.toFixed(2)} of the floor's rate; p99 at ${STEADY_RATE}/s ${ours.p99.toFixed(0)} ms against the floor's ${bare.p99.toFixed(0)} ms`);
+    await floor.stop();
+    floor = null;
+    const clear = await clearService();
+    const sealedOfClear = ours.eventsPerSecond / clear.eventsPerSecond;
+    console.log(`Sealing personal data keeps ${sealedOfClear.toFixed(2)} of the rate without it (${Math.round(ours.eventsPerSecond)}/s against ${Math.round(clear.eventsPerSecond)}/s)`);
     const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
       events_per_s: Math.round(ours.eventsPerSecond),
@@ -228,6 +265,8 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       [`floor_p99_ms_at_${STEADY_RATE}`]: Number(bare.p99.toFixed(1)),
       floor_cpu_us_per_event: cpuPerEvent(bare.cpu),
       events_of_floor: Number(ofFloor.toFixed(2)),
+      clear_events_per_s: Math.round(clear.eventsPerSecond),
+      sealed_of_clear: Number(sealedOfClear.toFixed(2)),
       raw_insert_per_s: Math.round(rawInsert),
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,
