@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardBuilt } from '../../src/dashboard/build-dashboard.ts';
+import { PATIENT_CHANNELS } from '../../src/domain/event-catalogue.ts';
 import { realClock } from '../support/clock.ts';
 import { type RawEnvelope, type UpstreamEventType, envelopesOn } from '../support/envelopes.ts';
 import { DASHBOARD_TOKEN, INGEST_TOKEN, startTestService, type TestService } from '../support/service.ts';
@@ -154,7 +155,8 @@ describe('the live dashboard', () => {
     await publish(report);
     const arrived = await until(async () => {
       const ids = (await newestNotifications(200)).filter((n) => n.eventId === report.eventId).map((n) => n.id);
-      return ids.length > 0 ? ids : null;
+      // Every channel of the event (WhatsApp and email), not the first to be planned.
+      return ids.length === PATIENT_CHANNELS['clinical.report_ready'].length ? ids : null;
     }, { timeoutMs: 15_000, what: 'the report notifications to be listed' });
 
     // Then they land on top, the oldest rows make way, and the count follows
