@@ -287,7 +287,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (webhookSender) cleanup.push(() => webhookSender.stop());
 
     const intake: IntakeGate = {
-      record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, beforeRecord: overrides.intake?.beforeRecord }),
+      record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, hashKey: master.keys.payloadHash, beforeRecord: overrides.intake?.beforeRecord }),
     };
 
     const http = new HttpServer(logger.child({ component: 'http' }));

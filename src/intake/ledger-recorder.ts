@@ -10,6 +10,8 @@ export type LedgerRecorder = (envelope: Envelope, via: IntakeVia, actor?: string
 export interface LedgerRecorderOptions {
   clock: Clock;
   windowMs?: number;
+  /** The key of payload hashes, so a hash of a payload with personal data reveals nothing of it. */
+  hashKey?: Buffer;
   /**
    * Tests only: runs before every inbound event is recorded, whichever door it came through, and
    * may throw to stand for a failure of that one message.
@@ -25,7 +27,7 @@ export interface LedgerRecorderOptions {
 export function ledgerRecorder(store: EventStore, options: LedgerRecorderOptions): LedgerRecorder {
   return async (envelope, via, actor) => {
     options.beforeRecord?.(envelope, via);
-    return recordInbound(store, envelope, { clock: options.clock, via, actor, windowMs: options.windowMs });
+    return recordInbound(store, envelope, { clock: options.clock, via, actor, windowMs: options.windowMs, ...(options.hashKey ? { hashKey: options.hashKey } : {}) });
   };
 }
 

@@ -31,7 +31,7 @@ import { webhookOutboxProjection } from './webhooks/webhook-outbox-projection.ts
 export interface ProjectionDeps {
   store: EventStore;
   /** Keyed hashes name conversations: a rebuild needs the same master key as the live service. */
-  keys: Pick<LedgerKeys, 'contactHash'>;
+  keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
   clock: Clock;
   logger: Logger;
   metrics?: Registry;

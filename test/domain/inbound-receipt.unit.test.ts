@@ -102,3 +102,31 @@ describe('deciding what an inbound event is', () => {
     expect(decideInbound(state, envelope, later(windowMs), windowMs, 'amqp')).toMatchObject({ kind: 'accept' });
   });
 });
+
+describe('the keyed payload hash', () => {
+  const key = Buffer.alloc(32, 9);
+  const windowMs = 5 * 60_000;
+  const at = new Date('2026-11-24T09:00:00Z');
+  const envelope = {
+    eventId: 'evt-k', type: 'appointment.confirmed', occurredAt: '2026-11-24T08:59:00Z',
+    data: { patient: { id: 'p-1', name: 'Asha Verma', phone: '+919876543210' } },
+  } as unknown as Envelope;
+  const recorded = (payloadHash: string): InboundState => ({ ...initialInboundState, lastAcceptedAt: at, payloadHash, receipts: 1 });
+  const repeat = (e: Envelope, key?: Buffer) => decideInbound(recorded(hashPayload(envelope, key)), e, new Date(at.getTime() + 1000), windowMs, 'amqp', key);
+
+  it('is an HMAC under the key, written k1:, equal for equal payloads and not the plain SHA-256', () => {
+    expect(hashPayload(envelope, key)).toMatch(/^k1:[0-9a-f]{64}$/);
+    expect(hashPayload(envelope, key)).toBe(hashPayload({ ...envelope }, key));
+    expect(hashPayload(envelope, key).slice(3)).not.toBe(hashPayload(envelope));
+    expect(hashPayload(envelope, Buffer.alloc(32, 8))).not.toBe(hashPayload(envelope, key));
+  });
+
+  it('still tells a repeat from a changed phone, and compares a receipt hashed before keys by its own hash', () => {
+    const changed = { ...envelope, data: { patient: { id: 'p-1', name: 'Asha Verma', phone: '+919876500000' } } } as unknown as Envelope;
+    expect(repeat(envelope, key)).toMatchObject({ kind: 'duplicate', event: { payloadMatches: true } });
+    expect(repeat(changed, key)).toMatchObject({ kind: 'duplicate', event: { payloadMatches: false } });
+    // Recorded unkeyed (before this release), received keyed now.
+    expect(decideInbound(recorded(hashPayload(envelope)), envelope, new Date(at.getTime() + 1000), windowMs, 'amqp', key)).toMatchObject({ event: { payloadMatches: true } });
+    expect(decideInbound(recorded(hashPayload(envelope)), changed, new Date(at.getTime() + 1000), windowMs, 'amqp', key)).toMatchObject({ event: { payloadMatches: false } });
+  });
+});

@@ -12,6 +12,7 @@ import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { until } from '../support/until.ts';
 
 // Two instances on one database, each with its own connection, ledger adapter and key store.
 const keys = deriveLedgerKeys(Buffer.alloc(32, 3));
@@ -112,12 +113,17 @@ describe('the ledger with personal data sealed', () => {
     await elsewhere.store.append(first.stream, [first.event], 'no-stream');
     const keyOf = async (stream: typeof first.stream) => {
       const [data] = (await readRawData(stream)) as { data: { patient: { $sealed: string } } }[];
-      return data!.data.patient.$sealed.split('.')[1];
+      return data!.data.patient.$sealed.split('.')[1]!;
     };
     const erasedKey = await keyOf(first.stream);
 
     await here.keyStore.destroyPerson({ kind: 'patient', id: patient.id }, 'patient asked');
-    // New data given after the erasure: the other instance, which cached the key, must not use it.
+    // Once the other instance, which cached the key, hears of the erasure (NOTIFY), new data it is
+    // given goes under a new key.
+    await until(async () => {
+      const found = await elsewhere.keyStore.keyById(erasedKey);
+      return found !== null && 'destroyed' in found;
+    }, { what: 'the other instance to hear of the erasure' });
     const later = inbound('appointment.confirmed', { ...EXAMPLE_PAYLOADS['appointment.confirmed'], patient });
     await elsewhere.store.append(later.stream, [later.event], 'no-stream');
 

@@ -26,6 +26,8 @@ export interface RecordInboundOptions {
   windowMs?: number;
   /** Who published it, when a person's token did (HTTP, GraphQL); recorded as metadata.actor. */
   actor?: string;
+  /** The key of payload hashes (LedgerKeys.payloadHash): without it, the plain SHA-256 of old. */
+  hashKey?: Buffer;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function recordInbound(store: EventStore, envelope: Envelope, optio
   // Most events arrive once, so the first attempt assumes a new stream and skips the read: a stream
   // that exists answers with a conflict (nothing written), and the next attempt reads it.
   const result = await handleCommand(store, stream, inboundFold, ({ state, length }, _command: null, now) => {
-    const decision = decideInbound(state, envelope, now, windowMs, options.via);
+    const decision = decideInbound(state, envelope, now, windowMs, options.via, options.hashKey);
     const outcome: Decided = decision.kind === 'accept'
       ? { outcome: 'accepted', receipt: state.receipts + 1 }
       : { outcome: 'duplicate', payloadMatches: decision.event.payloadMatches };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Envelope } from './envelope.ts';
 
 /** How an inbound event reached us. */
@@ -54,10 +54,13 @@ export type InboundDecision =
  * the window it is a new receipt. Planning it again creates nothing: notification ids are derived
  * from the eventId.
  */
-export function decideInbound(state: InboundState, envelope: Envelope, now: Date, windowMs: number, via: IntakeVia): InboundDecision {
-  const payloadHash = hashPayload(envelope);
+export function decideInbound(state: InboundState, envelope: Envelope, now: Date, windowMs: number, via: IntakeVia, hashKey?: Buffer): InboundDecision {
+  const payloadHash = hashPayload(envelope, hashKey);
   if (state.lastAcceptedAt && now.getTime() - state.lastAcceptedAt.getTime() < windowMs) {
-    return { kind: 'duplicate', event: { receivedAt: now.toISOString(), via, payloadMatches: payloadHash === state.payloadHash } };
+    const recorded = state.payloadHash;
+    // A receipt recorded before hashes were keyed is compared the way it was hashed.
+    const matches = recorded !== null && (recorded.startsWith(KEYED) ? payloadHash === recorded : hashPayload(envelope) === recorded);
+    return { kind: 'duplicate', event: { receivedAt: now.toISOString(), via, payloadMatches: matches } };
   }
   return {
     kind: 'accept',
@@ -73,8 +76,17 @@ export function decideInbound(state: InboundState, envelope: Envelope, now: Date
   };
 }
 
-export function hashPayload(envelope: Pick<Envelope, 'type' | 'occurredAt' | 'data'>): string {
-  return createHash('sha256').update(canonicalJson({ type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data })).digest('hex');
+const KEYED = 'k1:';
+
+/**
+ * The hash that tells a true repeat from a reused id, over the canonical JSON of type, occurredAt
+ * and data. Keyed (HMAC-SHA256 under a key derived from the master key, written `k1:<hex>`), it
+ * says nothing of the payload to anyone without the key, though the payload holds personal data;
+ * without a key it is the plain SHA-256 receipts were recorded with before.
+ */
+export function hashPayload(envelope: Pick<Envelope, 'type' | 'occurredAt' | 'data'>, key?: Buffer): string {
+  const canonical = canonicalJson({ type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data });
+  return key ? `${KEYED}${createHmac('sha256', key).update(canonical).digest('hex')}` : createHash('sha256').update(canonical).digest('hex');
 }
 
 /**

@@ -24,7 +24,7 @@ export interface ConversationAppend {
 export interface ConversationContext {
   db: Kysely<ReadModelDatabase>;
   store: EventStore;
-  keys: Pick<LedgerKeys, 'contactHash'>;
+  keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
   now: Date;
 }
 
@@ -50,15 +50,15 @@ export async function conversationAppends(context: ConversationContext, reply: I
   }];
   const centre = last ? await centreOfEvent(context.store, last.event_id) : null;
   const payload = patientRepliedPayload(message, patients, centre);
-  if (payload) appends.push(repliedAppend(message, messageEventId, payload, context.now));
+  if (payload) appends.push(repliedAppend(message, messageEventId, payload, context.now, context.keys.payloadHash));
   return appends;
 }
 
 /** The generated staff event, recorded like an inbound one so staff routing sends it. */
-function repliedAppend(message: PatientMessageReceived, messageEventId: string, data: Record<string, unknown>, now: Date): ConversationAppend {
+function repliedAppend(message: PatientMessageReceived, messageEventId: string, data: Record<string, unknown>, now: Date, hashKey: Buffer): ConversationAppend {
   const eventId = patientRepliedEventId(messageEventId);
   const envelope = { type: 'patient.replied' as const, occurredAt: message.sentAt, data };
-  const receipt: InboundEventReceived = { eventId, ...envelope, receivedAt: now.toISOString(), via: 'system', payloadHash: hashPayload(envelope) };
+  const receipt: InboundEventReceived = { eventId, ...envelope, receivedAt: now.toISOString(), via: 'system', payloadHash: hashPayload(envelope, hashKey) };
   return {
     stream: streamName.inbound(eventId),
     event: {

@@ -20,7 +20,7 @@ export interface ProviderCallbackOptions {
   logger: Logger;
   clock: Clock;
   /** For the keyed hash that names a number's conversation. */
-  keys: Pick<LedgerKeys, 'contactHash'>;
+  keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
   /** Building read models for a replay: keep the tables, append nothing. */
   rebuild?: boolean;
 }
