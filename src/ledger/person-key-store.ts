@@ -357,6 +357,7 @@ export class PersonKeyStore {
       return ids;
     });
     for (const keyId of keyIds) this.#cache.putDestroyed({ destroyed: true, keyId, at, reason });
+    this.#tell(keyIds);
     return keyIds.length;
   }
 
@@ -376,12 +377,31 @@ export class PersonKeyStore {
     const [from, ids = ''] = payload.split(':');
     if (from === this.#instance) return;
     this.#invalidations++;
-    for (const keyId of ids.split(',')) this.#cache.forget(keyId);
+    const keyIds = ids.split(',');
+    for (const keyId of keyIds) this.#cache.forget(keyId);
+    this.#tell(keyIds);
   }
 
   #forgetAll(): void {
     this.#invalidations++;
     this.#cache.clear();
+    this.#tell('all');
+  }
+
+  readonly #forgetters = new Set<(keyIds: readonly string[] | 'all') => void>();
+
+  /**
+   * Told of keys this instance must stop using: destroyed here or elsewhere, or every key when the
+   * LISTEN connection was lost. Whatever holds data opened with them (the ledger's opened-event
+   * cache) drops it.
+   */
+  onForget(listener: (keyIds: readonly string[] | 'all') => void): () => void {
+    this.#forgetters.add(listener);
+    return () => this.#forgetters.delete(listener);
+  }
+
+  #tell(keyIds: readonly string[] | 'all'): void {
+    for (const listener of this.#forgetters) listener(keyIds);
   }
 }
 

@@ -21,7 +21,12 @@ export interface DataKeyProvider {
   liveKeys(requests: readonly { person: PersonRef; scope: KeyScope }[]): Promise<DataKey[]>;
   /** Keys by id, to open what they sealed: destroyed once the person was erased (or the month aged out). */
   keysById(keyIds: readonly string[]): Promise<Map<string, DataKey | DestroyedKey | null>>;
+  /** Told of keys to stop using (destroyed, or all of them when erasures can no longer be heard). */
+  onForget?(listener: (keyIds: readonly string[] | 'all') => void): () => void;
 }
+
+/** How many opened events are kept, so the lanes that read the same new events open each once. */
+const OPENED_CACHE_SIZE = 5_000;
 
 export const requestKey = (person: PersonRef, scope: KeyScope): string => `${person.kind}\u0000${person.id}\u0000${scope}`;
 
@@ -32,11 +37,21 @@ export const requestKey = (person: PersonRef, scope: KeyScope): string => `${per
  * the key is gone. Wraps any adapter, so PostgreSQL, PGlite and KurrentDB seal the same way.
  */
 export class ProtectedEventStore implements EventStore {
+  /** Opened data by event id, with the keys it was opened with: dropped when one of them is forgotten. */
+  readonly #opened = new Map<string, { data: unknown; keyIds: readonly string[] }>();
+  readonly #byKey = new Map<string, Set<string>>();
+  readonly #stopForgetting: (() => void) | null;
+  /** Grows with every key forgotten: data opened across one is not kept, its key may be gone. */
+  #forgotten = 0;
+
   constructor(
     private readonly inner: EventStore,
     private readonly keys: DataKeyProvider,
     private readonly hashes: Pick<LedgerKeys, 'contactHash'>,
-  ) {}
+  ) {
+    // Without word of erasures, nothing opened may be kept.
+    this.#stopForgetting = keys.onForget ? keys.onForget((keyIds) => this.#forget(keyIds)) : null;
+  }
 
   async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return this.inner.append(stream, await this.#seal(events), expected);
@@ -84,7 +99,40 @@ export class ProtectedEventStore implements EventStore {
   }
 
   close(): Promise<void> {
+    this.#stopForgetting?.();
     return this.inner.close();
+  }
+
+  #forget(keyIds: readonly string[] | 'all'): void {
+    this.#forgotten++;
+    if (keyIds === 'all') {
+      this.#opened.clear();
+      this.#byKey.clear();
+      return;
+    }
+    for (const keyId of keyIds) {
+      for (const eventId of this.#byKey.get(keyId) ?? []) this.#opened.delete(eventId);
+      this.#byKey.delete(keyId);
+    }
+  }
+
+  #remember(eventId: string, data: unknown, keyIds: readonly string[], forgottenBefore: number): void {
+    if (!this.#stopForgetting || keyIds.length === 0 || this.#forgotten !== forgottenBefore) return;
+    this.#opened.set(eventId, { data, keyIds });
+    for (const keyId of keyIds) {
+      let events = this.#byKey.get(keyId);
+      if (!events) this.#byKey.set(keyId, (events = new Set()));
+      events.add(eventId);
+    }
+    if (this.#opened.size > OPENED_CACHE_SIZE) {
+      const [oldest, entry] = this.#opened.entries().next().value!;
+      this.#opened.delete(oldest);
+      for (const keyId of entry.keyIds) {
+        const events = this.#byKey.get(keyId);
+        events?.delete(oldest);
+        if (events?.size === 0) this.#byKey.delete(keyId);
+      }
+    }
   }
 
   /** Each event's personal parts sealed, with one trip to the key store for the whole batch. */
@@ -109,23 +157,38 @@ export class ProtectedEventStore implements EventStore {
 
   /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */
   async #open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    const candidates = events.filter((e) => Object.hasOwn(PERSONAL_DATA, e.type));
-    if (candidates.length === 0) return [...events];
+    const candidates = events.filter((e) => Object.hasOwn(PERSONAL_DATA, e.type) && !this.#opened.has(e.id));
     const keyIds = new Set<string>();
-    for (const event of candidates) collectKeyIds(event.data, keyIds);
-    if (keyIds.size === 0) return [...events];
-    const keys = await this.keys.keysById([...keyIds]);
+    const keyIdsOf = new Map<string, string[]>();
+    for (const event of candidates) {
+      const own = new Set<string>();
+      collectKeyIds(event.data, own);
+      keyIdsOf.set(event.id, [...own]);
+      for (const id of own) keyIds.add(id);
+    }
+    const forgottenBefore = this.#forgotten;
+    const keys = keyIds.size === 0 ? new Map<string, DataKey | DestroyedKey | null>() : await this.keys.keysById([...keyIds]);
     return events.map((event) => {
       if (!Object.hasOwn(PERSONAL_DATA, event.type)) return event;
+      const cached = this.#opened.get(event.id);
+      if (cached) return cached.data === event.data ? event : { ...event, data: cached.data };
+      const used = keyIdsOf.get(event.id) ?? [];
+      if (used.length === 0) return event;
+      let erased = false;
       const data = openParts(event.data, isSealed, (sealed): Opened => {
         const keyId = keyIdOf(sealed);
         const key = keyId === null ? null : keys.get(keyId) ?? null;
-        if (key === null || 'destroyed' in key) return { ok: false, erased: true };
+        if (key === null || 'destroyed' in key) {
+          erased = true;
+          return { ok: false, erased: true };
+        }
         const opened = openJson(key, event.id, sealed);
         // A ciphertext that does not open under its own key was altered: the ledger must not pass it off as data.
         if (!opened.ok) throw new Error(`A sealed part of event ${event.id} does not open (${opened.error}): the ledger was altered`);
         return { ok: true, value: opened.value };
       });
+      // Only what opened whole is kept: an erased part is read again (cheaply) rather than remembered.
+      if (!erased) this.#remember(event.id, data, used, forgottenBefore);
       return data === event.data ? event : { ...event, data };
     });
   }
