@@ -42,6 +42,18 @@ describe('the personal data of an inbound event', () => {
     expect((sealed.data as { patient: Record<string, unknown> }).patient).toMatchObject({ id: 'pat-20931', $shape: { name: 's', phone: 's', email: 's', locale: 's', upstreamExtra: 'o' } });
   });
 
+  it('never touches the data it is given, and shares what it does not seal', () => {
+    const freeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) freeze(v);
+      return Object.freeze(value);
+    };
+    const doctor = { id: 'doc-1', name: 'Dr. Meera Rao' };
+    const data = freeze(receipt('appointment.confirmed', { patient, doctor }));
+    const { sealed } = sealedFor('InboundEventReceived', data as Record<string, unknown>);
+    expect((data.data as { patient: unknown }).patient).toBe(patient);
+    expect((sealed.data as { doctor: unknown }).doctor).toBe(doctor);
+  });
+
   it('reads as [erased] once its key is gone, keeping the id and the shape', () => {
     const { sealed } = sealedFor('InboundEventReceived', receipt('appointment.confirmed', { patient }));
     expect((openParts(sealed, isSealed, erase) as { data: { patient: unknown } }).data.patient).toEqual({

@@ -162,11 +162,25 @@ const kindOf = (value: unknown): Shape[string] =>
  * and its shape. Parts whose path is missing are skipped.
  */
 export function sealParts(data: Json, parts: readonly PersonalPart[], seal: (part: PersonalPart, value: unknown) => string): Json {
-  const copy = structuredClone(data);
+  // Copied only along the paths it changes: the caller's data is never touched, and the rest is shared.
+  const copy: Json = { ...data };
+  const copied = new Set<unknown>([copy]);
   for (const part of parts) {
-    const parentPath = part.path.slice(0, -1);
     const last = part.path.at(-1)!;
-    const parent = parentPath.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], copy) as Record<string | number, unknown> | undefined;
+    let parent: Record<string | number, unknown> | undefined = copy;
+    for (const key of part.path.slice(0, -1)) {
+      const child: unknown = parent[key];
+      if (typeof child !== 'object' || child === null) {
+        parent = undefined;
+        break;
+      }
+      if (!copied.has(child)) {
+        const clone = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Json) };
+        copied.add(clone);
+        parent[key] = clone;
+      }
+      parent = parent[key] as Record<string | number, unknown>;
+    }
     if (!parent || !(last in parent)) continue;
     const value = parent[last];
     if (part.keep && isObject(value)) {
