@@ -3,6 +3,7 @@ import { patientMessageOf, patientRepliedPayload, windowClosesAt } from '../../s
 import { decideReply, replyNotificationId, type ReplyTarget } from '../../src/domain/conversations/reply.ts';
 import type { InboundReply } from '../../src/domain/notifications/provider-callback-events.ts';
 import { parseApiTokens } from '../../src/http/api-tokens.ts';
+import { foldPatientJoins } from '../../src/projections/conversations/conversations-projection.ts';
 
 const sentAt = '2026-12-07T04:10:00.000Z';
 const HOUR = 3600_000;
@@ -87,5 +88,14 @@ describe('front desk tokens', () => {
     expect(parseApiTokens(`desk:frontdesk:${token}:centre-blr|centre-hbl`)).toEqual({ tokens: [{ name: 'desk', role: 'frontdesk', token, centres: ['centre-blr', 'centre-hbl'] }], problems: [] });
     expect(parseApiTokens(`desk:frontdesk:${token}`).problems).toEqual([expect.stringContaining('names its centres')]);
     expect(parseApiTokens(`wall:dashboard:${token}:centre-blr`).problems).toEqual([expect.stringContaining('only a frontdesk token names centres')]);
+  });
+});
+
+describe('the patients known for a number, folded within a batch', () => {
+  it('as separate statements would fold them: the latest name given, the greatest time, whatever the order of times', () => {
+    const row = (name: string | null, at: string) => ({ conversation_id: 'c', patient_id: 'p', patient_name: name, last_seen_at: at });
+    expect(foldPatientJoins([row('Asha', '2026-12-07T10:00:00Z'), row('Asha Verma', '2026-12-07T09:00:00Z'), row(null, '2026-12-07T08:00:00Z')])).toEqual([
+      row('Asha Verma', '2026-12-07T10:00:00Z'),
+    ]);
   });
 });

@@ -102,13 +102,35 @@ function patientJoins(event: RecordedEvent, keys: Pick<LedgerKeys, 'contactHash'
   }] : []));
 }
 
-async function joinPatients(
-  trx: Transaction<ReadModelDatabase>,
-  rows: readonly { conversation_id: string; patient_id: string; patient_name: string | null; last_seen_at: string }[],
-): Promise<void> {
+export interface PatientJoin {
+  conversation_id: string;
+  patient_id: string;
+  patient_name: string | null;
+  last_seen_at: string;
+}
+
+/**
+ * One row per (number, patient), folded in ledger order as the upsert folds rows of separate
+ * statements (the latest name given, the greatest time): where batches happen to split, live or
+ * in a rebuild, changes nothing.
+ */
+export function foldPatientJoins(rows: readonly PatientJoin[]): PatientJoin[] {
+  const byKey = new Map<string, PatientJoin>();
+  for (const row of rows) {
+    const key = `${row.conversation_id}\u0000${row.patient_id}`;
+    const before = byKey.get(key);
+    byKey.set(key, before === undefined ? row : {
+      ...row,
+      patient_name: row.patient_name ?? before.patient_name,
+      last_seen_at: Date.parse(row.last_seen_at) >= Date.parse(before.last_seen_at) ? row.last_seen_at : before.last_seen_at,
+    });
+  }
+  return [...byKey.values()];
+}
+
+async function joinPatients(trx: Transaction<ReadModelDatabase>, rows: readonly PatientJoin[]): Promise<void> {
   if (rows.length === 0) return;
-  // One row per (number, patient) in the statement: the batch's latest name wins.
-  const unique = [...new Map(rows.map((r) => [`${r.conversation_id}\u0000${r.patient_id}`, r])).values()];
+  const unique = foldPatientJoins(rows);
   await trx
     .insertInto('conversation_patients')
     .values(unique)
