@@ -7,9 +7,8 @@ import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { fixedClock } from '../support/clock.ts';
+import { confirmedOnWhatsApp } from '../support/confirmed-booking.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
-import { recordAndProject } from '../support/publish.ts';
 import {
   ADMIN_TOKEN,
   AUDITOR_TOKEN,
@@ -27,7 +26,6 @@ import { gql, gqlData, subscribeOverWebSocket } from '../graphql/support/graphql
 import { seedStaff } from '../staff/support/staff-fixtures.ts';
 
 const clock = fixedClock(new Date());
-const { validEnvelope } = envelopesOn(clock);
 const WEBHOOK_SECRET = 'conversations-webhook-secret';
 const HOUR = 3600_000;
 let database: TestDatabase;
@@ -64,19 +62,7 @@ function newPatient() {
 }
 
 /** A booking confirmed at the fixtures' centre (centre-blr) for this patient: WhatsApp goes out. */
-async function confirmedFor(patient: { id: string; name: string; phone: string }): Promise<RawEnvelope> {
-  const raw = validEnvelope('appointment.confirmed');
-  const data = raw.data as { patient: Record<string, unknown> };
-  data.patient = { ...data.patient, ...patient };
-  delete data.patient.email;
-  await recordAndProject(service, raw);
-  await until(async () => {
-    service.dispatcher?.poke();
-    const row = await service.db.selectFrom('notifications').select('status').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirst();
-    return row?.status === 'sent' ? row : null;
-  }, { what: 'the confirmation to be sent on WhatsApp' });
-  return raw;
-}
+const confirmedFor = (patient: { id: string; name: string; phone: string }) => confirmedOnWhatsApp(service, clock, patient);
 
 const conversationIdOf = (phone: string) => contactHash(service.keys, 'phone', phone);
 const messagesIn = async (phone: string) =>

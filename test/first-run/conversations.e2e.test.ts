@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardBuilt } from '../../src/dashboard/build-dashboard.ts';
 import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
 import { fixedClock } from '../support/clock.ts';
-import { envelopesOn } from '../support/envelopes.ts';
-import { recordAndProject } from '../support/publish.ts';
+import { confirmedOnWhatsApp } from '../support/confirmed-booking.ts';
 import { ADMIN_TOKEN, DASHBOARD_TOKEN, FRONTDESK_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
-import { until } from '../support/until.ts';
 import { postWhatsAppMessage } from '../support/whatsapp-statuses.ts';
 import { launchChromium } from './support/headless-chromium.ts';
 
@@ -23,7 +21,6 @@ const WEBHOOK_SECRET = 'dashboard-conversations-secret';
 const HOUR = 3600_000;
 // The service runs on a clock the test moves; the page counts the window down on the machine's.
 const clock = fixedClock(new Date());
-const { validEnvelope } = envelopesOn(clock);
 let service: TestService;
 let whatsapp: Dialog360Standin;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -69,18 +66,7 @@ async function signIn(on: Page, token: string): Promise<void> {
 }
 
 /** The patient's booking is confirmed at centre-blr (the front desk's centre), on WhatsApp. */
-async function confirmBooking(): Promise<void> {
-  const raw = validEnvelope('appointment.confirmed');
-  const data = raw.data as { patient: Record<string, unknown> };
-  data.patient = { ...data.patient, ...patient };
-  delete data.patient.email;
-  await recordAndProject(service, raw);
-  await until(async () => {
-    service.dispatcher?.poke();
-    const row = await service.db.selectFrom('notifications').select('status').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirst();
-    return row?.status === 'sent' ? row : null;
-  }, { what: 'the confirmation to be sent on WhatsApp' });
-}
+const confirmBooking = () => confirmedOnWhatsApp(service, clock, patient);
 
 const textsSentToPatient = () =>
   whatsapp.accepted.map((r) => JSON.parse(r.text) as { to: string; type: string; text?: { body: string } }).filter((b) => b.to === patient.phone.slice(1) && b.type === 'text');
