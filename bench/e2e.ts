@@ -8,7 +8,7 @@ import { AmqpPublisher } from '../src/intake/amqp-publisher.ts';
 import { resolveTopology } from '../src/intake/topology.ts';
 import { startService } from '../src/service.ts';
 import { silentLogger } from '../src/telemetry/logger.ts';
-import { uniqueAmqpNames } from '../test/support/amqp-names.ts';
+import { deleteTopology, uniqueAmqpNames } from '../test/support/amqp-names.ts';
 import { realClock } from '../test/support/clock.ts';
 import { envelopesOn, type RawEnvelope, type UpstreamEventType } from '../test/support/envelopes.ts';
 import { createBenchDatabase, BENCH_MASTER_KEY } from './support/bench-database.ts';
@@ -174,7 +174,7 @@ async function sealedService(): Promise<Measured> {
   const names = uniqueAmqpNames('bench-e2e-sealed');
   console.log('The service with personal data sealed (full speed only):');
   const service = await startService(
-    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
+    benchConfig(database.url, names),
     { logger: silentLogger(), port: 0, clock: realClock, personalData: 'sealed', dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: 'bench-e2e:sealed-publisher' });
@@ -185,16 +185,26 @@ async function sealedService(): Promise<Measured> {
   } finally {
     await publisher.close();
     await service.stop();
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createChannel();
-    for (const queue of [names.AMQP_QUEUE!, names.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue).catch(() => undefined);
-    for (const exchange of [names.AMQP_EXCHANGE!, names.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange).catch(() => undefined);
-    await connection.close();
+    await dropAmqpNames(names);
     await database.drop();
   }
 }
 
 const UNLIMITED = { concurrency: 64, perSecond: 1_000_000 };
+
+/** The service's configuration in every pass: sandbox channels, its own database and queue. */
+const benchConfig = (databaseUrl: string, names: Record<string, string>) =>
+  loadConfig({ DATABASE_URL: databaseUrl, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' });
+
+/** The queues and exchanges a run declared under `uniqueAmqpNames`; what is already gone is passed over. */
+async function dropAmqpNames(...all: Record<string, string>[]): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  for (const names of all) {
+    await deleteTopology(channel, { queue: names.AMQP_QUEUE!, deadLetterQueue: names.AMQP_DEAD_LETTER_QUEUE!, exchange: names.AMQP_EXCHANGE!, deadLetterExchange: names.AMQP_DEAD_LETTER_EXCHANGE! });
+  }
+  await connection.close();
+}
 
 async function serviceAndFloor(): Promise<Record<string, number | string | boolean>> {
   const database = await createBenchDatabase('e2e');
@@ -205,11 +215,10 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
   const rawRead = await rawKeysetReadRate(database.url);
   console.log(`  raw insert ${Math.round(rawInsert)}/s, keyset read ${Math.round(rawRead)}/s`);
 
-  const unlimited = { concurrency: 64, perSecond: 1_000_000 };
   console.log(`The service (sandbox channels, rate limits lifted, intake prefetch ${PREFETCH}):`);
   const service = await startService(
-    loadConfig({ DATABASE_URL: database.url, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
-    { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200, pollIntervalMs: 100 } },
+    benchConfig(database.url, names),
+    { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   let serviceStopped: Promise<void> | null = null;
   const stopService = () => (serviceStopped ??= service.stop());
@@ -277,13 +286,7 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
     for (const publisher of publishers) await publisher.close();
     await floor?.stop();
     await stopService();
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createChannel();
-    for (const each of [names, floorNames]) {
-      for (const queue of [each.AMQP_QUEUE!, each.AMQP_DEAD_LETTER_QUEUE!]) await channel.deleteQueue(queue).catch(() => undefined);
-      for (const exchange of [each.AMQP_EXCHANGE!, each.AMQP_DEAD_LETTER_EXCHANGE!]) await channel.deleteExchange(exchange).catch(() => undefined);
-    }
-    await connection.close();
+    await dropAmqpNames(names, floorNames);
     await database.drop();
   }
 }

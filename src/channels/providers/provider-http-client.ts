@@ -80,12 +80,14 @@ export function createProviderHttpClient(options: HttpClientOptions): ProviderHt
   };
 }
 
-function isTimeout(error: unknown): boolean {
+/** Whether undici gave up waiting (to connect, for headers, for the body). */
+export function isTimeout(error: unknown): boolean {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
-function describe(error: unknown): string {
+/** A transport error in words: its code, message and cause; never a request's body. */
+export function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = 'code' in error ? String(error.code) : undefined;
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { WebhookHeaders } from '../../domain/webhooks/outbound-signature.ts';
+import { describe, isTimeout } from '../providers/provider-http-client.ts';
 import { pinnedLookup, type WebhookTarget } from './ssrf-guard.ts';
 
 /** What an endpoint's answer is kept of: the first 1 KiB of its body. */
@@ -95,14 +96,3 @@ async function firstBytes(body: AsyncIterable<Buffer> & { destroy(): void }, lim
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
-function isTimeout(error: unknown): boolean {
-  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
-  return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = 'code' in error ? String(error.code) : undefined;
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${code ? `${code} ` : ''}${error.message}${cause}`;
-}

@@ -1,8 +1,8 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import type { FoldedNotification } from './notification-row-fold.ts';
 import { jsonRecordset, recordsetColumns, recordsetRows } from '../json-recordset.ts';
-import type { ReadModelDatabase } from '../read-model-database.ts';
+import type { NotificationTable, ReadModelDatabase } from '../read-model-database.ts';
 
 type Trx = Transaction<ReadModelDatabase>;
 
@@ -22,7 +22,13 @@ export async function lockNotificationRows(trx: Trx, ids: readonly string[]): Pr
     .orderBy('notification_id')
     .forUpdate()
     .execute();
-  return new Map(rows.map((r) => [r.notification_id, {
+  return new Map(rows.map((r) => [r.notification_id, foldedRowOf(r)]));
+}
+
+/** A notification's row as the deliveries read model left it, as the fold starts from it. */
+export function foldedRowOf(r: Pick<Selectable<NotificationTable>, 'notification_id' | 'status' | 'attempts' | 'possible_duplicate' | 'provider'
+  | 'provider_message_id' | 'last_error_code' | 'last_error' | 'due_at' | 'updated_at' | 'applied_revision'>): FoldedNotification {
+  return {
     notification_id: r.notification_id,
     identity: null,
     status: r.status as NotificationStatus,
@@ -36,7 +42,7 @@ export async function lockNotificationRows(trx: Trx, ids: readonly string[]): Pr
     due_at_set: false,
     updated_at: new Date(r.updated_at).toISOString(),
     applied_revision: BigInt(r.applied_revision),
-  }]));
+  };
 }
 
 const progressColumns = (n: FoldedNotification) => ({

@@ -1,10 +1,11 @@
+import { foldedRowOf } from '../deliveries/notification-rows.queries.ts';
 import { sql, type Kysely } from 'kysely';
 import type { WebhookAttemptOutcome, WebhookDeliveryAttempted, WebhookDeliveryStatus } from '../../domain/webhooks/webhook-delivery-events.ts';
 import { deliveryStatusAfter } from '../../domain/webhooks/webhook-delivery-events.ts';
 import type { WebhookEventKind } from '../../domain/webhooks/webhook-endpoint.ts';
 import type { NotificationFacts } from '../../domain/webhooks/webhook-messages.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
-import type { NotificationStatus, RecipientKind } from '../../domain/notifications/notification-events.ts';
+import type { RecipientKind } from '../../domain/notifications/notification-events.ts';
 import type { FoldedNotification } from '../deliveries/notification-row-fold.ts';
 import { jsonRecordset, recordsetColumns, recordsetRows } from '../json-recordset.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -77,21 +78,7 @@ export async function loadTrackedNotifications(db: Db, ids: readonly string[]): 
     .where('notification_id', '=', sql<string>`any(${[...ids]}::uuid[])`)
     .execute();
   return new Map(rows.map((r) => [r.notification_id, {
-    row: {
-      notification_id: r.notification_id,
-      identity: null,
-      status: r.status as NotificationStatus,
-      attempts: r.attempts,
-      possible_duplicate: r.possible_duplicate,
-      provider: r.provider,
-      provider_message_id: r.provider_message_id,
-      last_error_code: r.last_error_code,
-      last_error: r.last_error,
-      due_at: r.due_at === null ? null : new Date(r.due_at).toISOString(),
-      due_at_set: false,
-      updated_at: new Date(r.updated_at).toISOString(),
-      applied_revision: BigInt(r.applied_revision),
-    },
+    row: foldedRowOf(r),
     facts: {
       notificationId: r.notification_id,
       eventId: r.event_id,
