@@ -1,3 +1,4 @@
+import { erasedSuppression, isErasedRecipient } from '../domain/erasure/erased-suppression.ts';
 import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
@@ -86,6 +87,13 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   }
 
   const planned = state.planned!;
+  // Planned before its recipient was erased (the keys went after the read model queued it): never sent.
+  if (isErasedRecipient(planned)) {
+    // At the revision read: a conflict means another worker moved it, and it meets this same check.
+    await store.append(stream, [deliveryEvent(context, revision + 1n, T.suppressed, erasedSuppression(planned, now))], revision);
+    await release(null);
+    return;
+  }
   const started = deliveryEvent(context, revision + 1n, T.attemptStarted, {
     notificationId: row.notification_id,
     attempt: decision.attempt,

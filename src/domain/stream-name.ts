@@ -29,6 +29,7 @@ export const STREAM_CATEGORIES = [
   'webhook-endpoint',
   'webhook-delivery',
   'conversation',
+  'erasure',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -95,6 +96,8 @@ export const streamName = {
   webhookDelivery: make('webhook-delivery'),
   /** What a patient's number wrote to us, by the keyed hash of the number: never the number itself. */
   conversation: make('conversation'),
+  /** A person's erasures, `erasure-<kind>:<id>` (`erasure-patient:pat-1`): ids only, never what was erased. */
+  erasure: make('erasure'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

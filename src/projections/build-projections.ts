@@ -26,6 +26,8 @@ import { walkinReaction } from './walk-in/walkin-reaction.ts';
 import { webhookEndpointsProjection } from './webhooks/webhook-endpoints-projection.ts';
 import { conversationsProjection } from './conversations/conversations-projection.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
+import { scrubConversations, scrubInboundMessages, scrubNotifications, scrubStaffAlerts } from './erasure/read-model-scrubs.ts';
+import { scrubOnErasure } from './erasure/scrub-on-erasure.ts';
 import { webhookOutboxProjection } from './webhooks/webhook-outbox-projection.ts';
 
 export interface ProjectionDeps {
@@ -60,7 +62,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     // Before the deliveries read model, in the same transaction: it reads each notification's status
     // as of the batch's start, to tell the status an event moves it from.
     webhookOutboxProjection({ logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
-    deliveriesProjection({ onChanged: deps.onDeliveriesChanged }),
+    scrubOnErasure(deliveriesProjection({ onChanged: deps.onDeliveriesChanged }), scrubNotifications),
     remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({
       store,
@@ -73,7 +75,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
         deadlineRuleReaction,
         channelPolicyReaction,
         quietHoursReaction,
-        preferenceReaction,
+        preferenceReaction(deps.keys),
         ...(deps.rebuild ? [] : [patientPlanningReaction(planning)]),
         reminderScheduleReaction,
         ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }), planning)]),
@@ -88,11 +90,11 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
         staffRoutingReaction(),
       ],
     }),
-    staffAlertsProjection({ render: renderRecordedVersion }),
+    scrubOnErasure(staffAlertsProjection({ render: renderRecordedVersion }), scrubStaffAlerts),
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
-    inboundMessagesProjection,
+    scrubOnErasure(inboundMessagesProjection, scrubInboundMessages(deps.keys)),
     webhookEndpointsProjection,
-    conversationsProjection({ keys: deps.keys, onChanged: deps.onConversationsChanged }),
+    scrubOnErasure(conversationsProjection({ keys: deps.keys, onChanged: deps.onConversationsChanged }), scrubConversations),
     providerCallbackProcessor({ store, clock, keys: deps.keys, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationSuppressed } from '../../src/domain/notifications/notification-events.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/notifications/preference-events.ts';
@@ -41,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ledger?.close());
 
-const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction, patientPlanningReaction()] });
+const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction(deriveLedgerKeys(Buffer.alloc(32, 5))), patientPlanningReaction()] });
 
 async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<LedgerPosition> {
   const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'

@@ -154,7 +154,7 @@ export const ERASED = '[erased]';
 type Shape = Record<string, 's' | 'a' | 'o' | 'n' | 'b'>;
 
 const kindOf = (value: unknown): Shape[string] =>
-  typeof value === 'string' ? 's' : Array.isArray(value) ? 'a' : typeof value === 'number' ? 'n' : typeof value === 'boolean' ? 'b' : 'o';
+  value === null || value === undefined ? 'n' : typeof value === 'string' ? 's' : Array.isArray(value) ? 'a' : typeof value === 'number' ? 'n' : typeof value === 'boolean' ? 'b' : 'o';
 
 /**
  * A copy of `data` with each part sealed by `seal` (which knows the part's person and scope): a
@@ -225,6 +225,17 @@ export function openParts(data: unknown, isSealed: (value: string) => boolean, o
     out[key] = next;
   }
   return changed ? out : data;
+}
+
+/**
+ * What an object reads as once the key that sealed it is gone, keeping `keep` (its ids): every
+ * other string `[erased]`, lists empty, objects empty, the rest null. Read models scrubbed on an
+ * erasure take this shape, so they hold exactly what a rebuild from the ledger gives.
+ */
+export function erasedLike(value: Json, keep: readonly string[]): Json {
+  const kept = Object.fromEntries(keep.filter((k) => k in value).map((k) => [k, value[k]]));
+  const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !keep.includes(k)).map(([k, v]) => [k, kindOf(v)]));
+  return { ...kept, ...erasedShape(rest) };
 }
 
 function erasedShape(shape: Shape): Json {

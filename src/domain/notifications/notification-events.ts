@@ -111,6 +111,8 @@ export const SUPPRESSION_REASONS = [
   'original-delivered',
   /** A reminder deferred by quiet hours that a later reminder of the same appointment overtakes. */
   'superseded',
+  /** The person was erased: what was recorded of them before can no longer be sent. */
+  'erased',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 

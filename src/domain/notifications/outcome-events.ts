@@ -1,5 +1,5 @@
 import { deterministicUuid } from '../ids.ts';
-import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type AttemptStarted, type NotificationExpired, type NotificationFailed, type NotificationSent } from './notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T, type AttemptFailed, type AttemptStarted, type NotificationExpired, type NotificationFailed, type NotificationSent, type NotificationSuppressed } from './notification-events.ts';
 import type { SendOutcome } from './send-outcome.ts';
 
 /** Who appends a notification's events and why: the same for every event of one delivery. */
@@ -17,7 +17,8 @@ export type NotificationDeliveryEvent =
   | DeliveryEvent<typeof T.sent, NotificationSent>
   | DeliveryEvent<typeof T.attemptFailed, AttemptFailed>
   | DeliveryEvent<typeof T.failed, NotificationFailed>
-  | DeliveryEvent<typeof T.expired, NotificationExpired>;
+  | DeliveryEvent<typeof T.expired, NotificationExpired>
+  | DeliveryEvent<typeof T.suppressed, NotificationSuppressed>;
 
 interface DeliveryEvent<Type extends string, Data> {
   id: string;

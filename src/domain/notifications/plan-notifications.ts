@@ -1,3 +1,4 @@
+import { ERASED } from '../keys/personal-data.ts';
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import type { Envelope } from '../intake/envelope.ts';
 import { isPatientEventType, type Channel, type EventType } from '../event-catalogue.ts';
@@ -242,6 +243,8 @@ function decide(input: PlanningInput, target: PlanTarget, channel: Channel): Pla
     },
   });
 
+  // Planned from data recorded before the patient was erased (a reminder, a fallback, a replay of their event): nothing to send.
+  if (isErasedPatient(target.patient)) return suppress('erased', 'the patient was erased', null);
   const address = addressFor(target.patient, channel);
   const leave = type === 'appointment.cancelled' && target.appointmentId ? input.emergencyLeaveFor?.(target.appointmentId) : null;
   if (leave) return suppress('covered-by-emergency-leave', `emergency leave ${leave} already told the patient and offered a refund`, address);
@@ -275,6 +278,8 @@ function slotStartOf(envelope: Envelope, target: PlanTarget): Date | null {
   const slot = target.affectedIndex !== undefined ? data.affected?.[target.affectedIndex]?.appointment : data.appointment;
   return slot && data.centre ? slotInstant(slot, data.centre.timeZone) : null;
 }
+
+const isErasedPatient = (patient: Patient): boolean => patient.name === ERASED || patient.phone === ERASED || patient.email === ERASED;
 
 function addressFor(patient: Patient, channel: Channel): string | null {
   switch (channel) {

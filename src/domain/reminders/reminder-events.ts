@@ -100,7 +100,9 @@ export type ReminderCancelReason =
   | 'appointment.no_show'
   | 'appointment.completed'
   | 'doctor.emergency_leave'
-  | 'offset-removed';
+  | 'offset-removed'
+  /** The patient was erased: nothing more is sent to them for what was recorded before. */
+  | 'person-erased';
 
 export interface ReminderCancelled extends ReminderRef {
   reason: ReminderCancelReason;

@@ -25,6 +25,7 @@ import './webhook-endpoints.ts';
 import './conversations.ts';
 import './viewer.ts';
 import './webhook-deliveries.ts';
+import './erasure.ts';
 
 /** The whole schema, built once. schema.graphql at the repo root is printed from it. */
 export const schema = builder.toSchema();

@@ -1,3 +1,4 @@
+import { ERASED } from '../../domain/keys/personal-data.ts';
 import { sql, type Transaction } from 'kysely';
 import { CONVERSATION_EVENT_TYPES, patientMessageEventId, type PatientMessageReceived } from '../../domain/conversations/conversation-events.ts';
 import { isPatientEventType } from '../../domain/event-catalogue.ts';
@@ -12,7 +13,7 @@ import {
 import { isWhatsAppTemplate } from '../../domain/templates/rendered-message.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
-import type { Projection } from '../projection-runner.ts';
+import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 /** Meta's answer to a free-form message outside the 24-hour window. */
@@ -39,7 +40,7 @@ interface NamedPatient {
  * - a front-desk reply (a notification selected as `reply`) adds the outbound message;
  * - Meta's 131047 on a reply closes the window at that moment: the provider's word is final.
  */
-export function conversationsProjection(options: ConversationsProjectionOptions): Projection {
+export function conversationsProjection(options: ConversationsProjectionOptions): ReadModelProjection {
   const changedIn = new WeakMap<readonly RecordedEvent[], string[]>();
   return {
     name: 'conversations',
@@ -94,7 +95,8 @@ function patientJoins(event: RecordedEvent, keys: Pick<LedgerKeys, 'contactHash'
   const received = event.data as InboundEventReceived;
   const data = received.data as { patient?: NamedPatient; affected?: { patient?: NamedPatient }[] };
   const named = [data.patient, ...(data.affected ?? []).map((a) => a.patient)];
-  return named.flatMap((p) => (p?.phone && p.id ? [{
+  // An erased patient's phone reads `[erased]`: it names no conversation.
+  return named.flatMap((p) => (p?.phone && p.phone !== ERASED && p.id ? [{
     conversation_id: contactHash(keys, 'phone', p.phone),
     patient_id: p.id,
     patient_name: typeof p.name === 'string' ? p.name : null,

@@ -5,7 +5,7 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import { applyFolded } from '../fold-rows.ts';
 import { foldNotificationEvent, type FoldedNotification } from './notification-row-fold.ts';
 import { insertNotificationRows, lockNotificationRows, updateNotificationRows } from './notification-rows.queries.ts';
-import type { Projection } from '../projection-runner.ts';
+import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 const HANDLED_TYPES = new Set<string>(Object.values(T));
@@ -24,7 +24,7 @@ export interface DeliveriesProjectionOptions {
 }
 
 /** The notifications read model: one row per notification, its status, attempts and provider ids. */
-export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): Projection {
+export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): ReadModelProjection {
   return {
     name: 'deliveries',
     kind: 'read-model',

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { PROVIDER_CALLBACK_EVENT_TYPES, type ProviderCallbackReceived } from '../../domain/notifications/provider-callback-events.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
-import type { Projection } from '../projection-runner.ts';
+import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 /** The id of an inbound message: the provider's own message id, so a redelivery is the same row. */
@@ -12,7 +12,7 @@ export const inboundMessageId = (provider: string, providerMessageId: string): s
  * Every reply a patient sent us, as the callback recorded it (STOP and START included, beside
  * what they caused). Acting on the others is the conversations work; this keeps them readable.
  */
-export const inboundMessagesProjection: Projection = {
+export const inboundMessagesProjection: ReadModelProjection = {
   name: 'inbound-messages',
   kind: 'read-model',
   handles: (e) => e.type === PROVIDER_CALLBACK_EVENT_TYPES.received && (e.data as ProviderCallbackReceived).replies.length > 0,

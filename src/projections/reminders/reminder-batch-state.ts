@@ -45,6 +45,11 @@ export class AppointmentStates {
     return rows;
   }
 
+  /** The ids of the appointments this batch holds whose row matches: what a query of the table would not see yet. */
+  cachedOf(matches: (row: AppointmentStateRow) => boolean): string[] {
+    return [...this.#rows.values()].flatMap((row) => (row && matches(row) ? [row.appointmentId] : []));
+  }
+
   /** The state these appointments are in after the event at `position`; written at `flush`. */
   save(rows: readonly Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[], position: LedgerPosition): void {
     for (const row of rows) {

@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import type { PayloadOf } from '../../domain/event-catalogue.ts';
+import { ERASURE_EVENT_TYPES, type PersonErased } from '../../domain/erasure/person-erased.ts';
+import { erasedLike } from '../../domain/keys/personal-data.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { initialAppointmentReminderState, planReminders, type AppointmentChange, type ReminderPlan } from '../../domain/reminders/plan-reminders.ts';
 import type { ReminderVisit } from '../../domain/reminders/plan-reminder-notifications.ts';
@@ -35,7 +38,8 @@ interface Change {
 export const reminderScheduleReaction: LedgerReaction = {
   name: 'reminder-schedule',
   handles: (e) =>
-    (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isAppointmentType((e.data as InboundEventReceived).type))
+    isPatientErased(e)
+    || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isAppointmentType((e.data as InboundEventReceived).type))
     || (e.type === R.offsetsSet && categoryOf(e.stream) === 'centre-settings'),
   async prefetch(events, { state }) {
     const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap((e) => changesOf(e.data as InboundEventReceived));
@@ -46,6 +50,7 @@ export const reminderScheduleReaction: LedgerReaction = {
     ]);
   },
   async react(event: RecordedEvent, { db, state }: ReactionContext): Promise<PendingAppend[]> {
+    if (isPatientErased(event)) return forgetPatient(event, db, state);
     if (event.type === R.offsetsSet) {
       const set = event.data as ReminderOffsetsSet;
       await saveOffsets(db, set, event.position);
@@ -88,6 +93,41 @@ export const reminderScheduleReaction: LedgerReaction = {
     return [...decided.values()].flat();
   },
 };
+
+const isPatientErased = (e: RecordedEvent): boolean => e.type === ERASURE_EVENT_TYPES.personErased && (e.data as PersonErased).kind === 'patient';
+
+/**
+ * A patient erased: their open appointments close (reminders not yet sent are cancelled as
+ * `person-erased`), and the visit kept to remind them with keeps only ids, as a rebuild reads it
+ * once the keys are gone.
+ */
+async function forgetPatient(event: RecordedEvent, db: ReactionContext['db'], state: ReactionContext['state']): Promise<PendingAppend[]> {
+  const erased = event.data as PersonErased;
+  const stored = await db.selectFrom('reminder_appointments').select('appointment_id').where(sql<boolean>`visit->'patient'->>'id' = ${erased.id}`).execute();
+  const states = state.of(appointmentStates);
+  const ids = [...new Set([...stored.map((r) => r.appointment_id), ...states.cachedOf((row) => row.visit?.patient.id === erased.id)])];
+  const rows = await states.get(ids);
+  const appends: PendingAppend[] = [];
+  const writes: Omit<AppointmentStateRow, 'lastCommit' | 'lastPrepare'>[] = [];
+  for (const row of rows.values()) {
+    if (row.visit?.patient.id !== erased.id) continue;
+    const change: AppointmentChange = {
+      kind: 'close',
+      reason: 'person-erased',
+      eventId: event.id,
+      occurredAt: row.state.lastOccurredAt ?? erased.erasedAt,
+      receivedAt: erased.erasedAt,
+      appointmentId: row.appointmentId,
+      centreId: row.centreId ?? row.visit.centre.id,
+    };
+    const plan = planReminders(row.state, change, []);
+    const own = toAppends(plan, row.appointmentId, row.streamRevision, event.id, event.id);
+    appends.push(...own);
+    writes.push({ ...row, state: plan.state, visit: { ...row.visit, patient: erasedLike(row.visit.patient, ['id']) as ReminderVisit['patient'] }, decisions: withDecision(row.decisions, event.position, own) });
+  }
+  states.save(writes, event.position);
+  return appends;
+}
 
 function isAppointmentType(type: string): boolean {
   return SLOT_TYPES.has(type) || CLOSING_TYPES.has(type as ReminderCancelReason);

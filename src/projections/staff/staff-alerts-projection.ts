@@ -3,7 +3,7 @@ import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type NotificationPlanne
 import { wordsOf, type RenderRecordedVersion } from '../../domain/templates/recorded-content.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
-import type { Projection } from '../projection-runner.ts';
+import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 export { IN_APP_PROVIDER } from '../../domain/notifications/notification-events.ts';
@@ -14,7 +14,7 @@ export { IN_APP_PROVIDER } from '../../domain/notifications/notification-events.
  * delivered, read once a StatusReported(read) says so. The in-app transport writes the same row
  * the moment it delivers; this projection makes it rebuildable by replay.
  */
-export function staffAlertsProjection(options: { render: RenderRecordedVersion }): Projection {
+export function staffAlertsProjection(options: { render: RenderRecordedVersion }): ReadModelProjection {
   return {
     name: 'staff-alerts',
     kind: 'read-model',

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import { ERASURE_EVENT_TYPES, parseErasePerson, type ErasableKind, type ErasePersonInput, type PersonErased } from '../../domain/erasure/person-erased.ts';
+import type { FieldIssue } from '../../domain/intake/envelope.ts';
+import { contactHash, type ContactKind, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import { streamName } from '../../domain/stream-name.ts';
+import { erasedSuppression } from '../../domain/erasure/erased-suppression.ts';
+import { NOTIFICATION_EVENT_TYPES } from '../../domain/notifications/notification-events.ts';
+import { evolveNotification, initialNotificationState } from '../../domain/notifications/notification-state.ts';
+import { deliveryEvent } from '../../domain/notifications/outcome-events.ts';
+import { formatPosition, readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
+import type { PersonKeyStore } from '../../ledger/person-key-store.ts';
+import type { ReadModelDatabase } from '../../projections/read-model-database.ts';
+
+export interface ErasureDeps {
+  store: EventStore;
+  db: Kysely<ReadModelDatabase>;
+  clock: Clock;
+  keys: Pick<LedgerKeys, 'contactHash'>;
+  /** Null when personal data is kept in clear: then the ledger cannot forget, and erasure says so. */
+  personKeys: Pick<PersonKeyStore, 'destroyPerson'> | null;
+}
+
+export interface ErasureDone {
+  kind: ErasableKind;
+  id: string;
+  erasedAt: string;
+  position: string;
+  /** Keys destroyed: the person's (who they are, and each month of words sent to them) and their contacts'. */
+  keysDestroyed: number;
+  contacts: number;
+  /** Notifications that were waiting to be sent (due later, deferred, between retries), now suppressed as `erased`. */
+  suppressed: number;
+}
+
+export type ErasureRefused = { kind: 'invalid-input'; issues: FieldIssue[] } | { kind: 'not-sealed' };
+
+/**
+ * Forgets a person: records `PersonErased` (no personal data in it), then destroys their keys and
+ * those of the contacts known to be theirs, so everything sealed under them, in the ledger and in
+ * any copy of it, reads `[erased]` from then on. Read models scrub their rows and pending work is
+ * suppressed as `erased` in reaction to the event (src/projections/erasure/).
+ *
+ * The event comes first: a crash before the keys go leaves it recorded, and erasing again (the
+ * same request, repeated) destroys what is left; the other order could forget someone with no
+ * record of why.
+ */
+export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, actor: string): Promise<Result<ErasureDone, ErasureRefused>> {
+  const parsed = parseErasePerson(raw);
+  if (!parsed.ok) return err({ kind: 'invalid-input', issues: parsed.error });
+  if (!deps.personKeys) return err({ kind: 'not-sealed' });
+  const { kind, id, reason } = parsed.value;
+
+  const contacts = await knownContacts(deps, kind, id);
+  const erasedAt = deps.clock.now().toISOString();
+  const data: PersonErased = { kind, id, reason, actor, contacts, erasedAt };
+  const appended = await deps.store.append(streamName.erasure(`${kind}:${id}`), [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
+  if (!appended.ok) throw appended.error;
+
+  let keysDestroyed = await deps.personKeys.destroyPerson({ kind, id }, reason);
+  for (const contact of contacts) keysDestroyed += await deps.personKeys.destroyPerson({ kind: 'contact', id: contact }, reason);
+  const suppressed = await suppressPending(deps, kind, id);
+  return ok({ kind, id, erasedAt, position: formatPosition(appended.position), keysDestroyed, contacts: contacts.length, suppressed });
+}
+
+/**
+ * What was waiting to go to the person, suppressed as `erased`, each at the revision read: one a
+ * worker took meanwhile meets the dispatcher's own check (an `[erased]` address is never sent).
+ * Reminders not yet due are cancelled by the reminder reaction, in reaction to the event.
+ */
+async function suppressPending(deps: ErasureDeps, kind: ErasableKind, id: string): Promise<number> {
+  const waiting = await deps.db
+    .selectFrom('notifications')
+    .select('notification_id')
+    .where('recipient_kind', '=', kind)
+    .where('recipient_id', '=', id)
+    .where('status', 'in', ['planned', 'deferred'])
+    .execute();
+  let suppressed = 0;
+  for (const { notification_id: notificationId } of waiting) {
+    const stream = streamName.notification(notificationId);
+    const history = await readStreamToArray(deps.store, stream);
+    const state = history.reduce(evolveNotification, initialNotificationState);
+    if (!state.planned || (state.phase !== 'planned' && state.phase !== 'retry-wait')) continue;
+    const revision = BigInt(history.length - 1);
+    const context = { notificationId, correlationId: state.planned.eventId, actor: 'system' };
+    const appended = await deps.store.append(stream, [deliveryEvent(context, revision + 1n, NOTIFICATION_EVENT_TYPES.suppressed, erasedSuppression(state.planned, deps.clock.now()))], revision);
+    if (appended.ok) suppressed++;
+  }
+  return suppressed;
+}
+
+const CONTACT_KIND_OF_CHANNEL: Readonly<Record<string, ContactKind>> = { whatsapp: 'phone', sms: 'phone', email: 'email', push: 'push-token' };
+
+/**
+ * The keyed hashes of the addresses the read models know for the person: every address a message
+ * went to, the numbers they wrote from, and a staff member's directory contacts.
+ */
+async function knownContacts(deps: ErasureDeps, kind: ErasableKind, id: string): Promise<string[]> {
+  const hashes = new Set<string>();
+  const sent = await deps.db
+    .selectFrom('notifications')
+    .select(['channel', 'recipient_address'])
+    .distinct()
+    .where('recipient_kind', '=', kind)
+    .where('recipient_id', '=', id)
+    .where('recipient_address', 'is not', null)
+    .execute();
+  for (const row of sent) {
+    const contactKind = CONTACT_KIND_OF_CHANNEL[row.channel];
+    if (contactKind && row.recipient_address && row.recipient_address !== ERASED) hashes.add(contactHash(deps.keys, contactKind, row.recipient_address));
+  }
+  if (kind === 'patient') {
+    const wrote = await deps.db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute();
+    for (const row of wrote) hashes.add(row.conversation_id);
+  }
+  return [...hashes].sort();
+}

@@ -1,0 +1,68 @@
+import { sql } from 'kysely';
+import { contactHash, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import type { Scrub } from './scrub-on-erasure.ts';
+
+/*
+ * Each read model's rows of an erased person, as a rebuild reads them once the keys are gone:
+ * what was sealed shows `[erased]`; ids, statuses, counts, times and provider ids stay. Each scrub
+ * is idempotent: a rebuild runs it over rows already built from `[erased]` data, and a batch
+ * repeated after a crash runs it again.
+ */
+
+const erasedJson = sql<unknown>`to_jsonb(${ERASED}::text)`;
+
+/** Notifications: the address they went to (the recipient's, sealed with them). */
+export const scrubNotifications: Scrub = async (trx, erased) => {
+  await trx
+    .updateTable('notifications')
+    .set({ recipient_address: ERASED })
+    .where('recipient_kind', '=', erased.kind)
+    .where('recipient_id', '=', erased.id)
+    .where('recipient_address', 'is not', null)
+    .where('recipient_address', '<>', ERASED)
+    .execute();
+};
+
+/**
+ * Conversations of the person's numbers: the number, and every message's words (theirs, and the
+ * replies sealed under their keys). The patient leaves the conversations they were joined to:
+ * what joined them (their phone in a booking) reads `[erased]` now.
+ */
+export const scrubConversations: Scrub = async (trx, erased) => {
+  if (erased.kind === 'patient') await trx.deleteFrom('conversation_patients').where('patient_id', '=', erased.id).execute();
+  if (erased.contacts.length === 0) return;
+  await trx.updateTable('conversations').set({ address: ERASED }).where('conversation_id', 'in', erased.contacts).where('address', '<>', ERASED).execute();
+  await trx
+    .updateTable('conversation_messages')
+    .set((eb) => ({
+      text: sql<string | null>`case when ${eb.ref('text')} is null then null else ${ERASED} end`,
+      media: sql`case when ${eb.ref('media')} is null then null else ${erasedJson} end`,
+      location: sql`case when ${eb.ref('location')} is null then null else ${erasedJson} end`,
+    }))
+    .where('conversation_id', 'in', erased.contacts)
+    .execute();
+};
+
+/**
+ * Replies the providers reported, from the person's numbers: the sender and the words. Found by
+ * the keyed hash of each sender, as the table keeps the number itself.
+ */
+export const scrubInboundMessages = (keys: Pick<LedgerKeys, 'contactHash'>): Scrub => async (trx, erased) => {
+  if (erased.contacts.length === 0) return;
+  const contacts = new Set(erased.contacts);
+  const rows = await trx.selectFrom('inbound_messages').select(['message_id', 'sender']).where('sender', '<>', ERASED).execute();
+  const theirs = rows.filter((r) => contacts.has(contactHash(keys, r.sender.startsWith('+') ? 'phone' : 'email', r.sender))).map((r) => r.message_id);
+  if (theirs.length === 0) return;
+  await trx
+    .updateTable('inbound_messages')
+    .set((eb) => ({ sender: ERASED, text: sql<string | null>`case when ${eb.ref('text')} is null then null else ${ERASED} end` }))
+    .where('message_id', 'in', theirs)
+    .execute();
+};
+
+/** A staff member's in-app alerts: their words were sealed under the member's keys. */
+export const scrubStaffAlerts: Scrub = async (trx, erased) => {
+  if (erased.kind !== 'staff') return;
+  await trx.updateTable('staff_alerts').set({ title: ERASED, body: ERASED }).where('staff_id', '=', erased.id).execute();
+};
