@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { Channel } from '../event-catalogue.ts';
 import { err, ok, type Result } from '../result.ts';
 
 /*
@@ -64,8 +65,26 @@ export function deriveLedgerKeys(master: Buffer): LedgerKeys {
   });
 }
 
-/** What a contact is: the kind is part of the hash, so a phone and an email never collide. */
-export type ContactKind = 'phone' | 'email' | 'push-token';
+/**
+ * What a contact is: the kind is part of the hash, so a phone and an email never collide.
+ * `staff-id` is the in-app address (a staff member's id): not personal, but hashed like every address.
+ */
+export type ContactKind = 'phone' | 'email' | 'push-token' | 'staff-id';
+
+/** The kind of a channel's addresses: WhatsApp and SMS share the phone's, so one number hashes alike on both. */
+export function contactKindOf(channel: Channel): ContactKind {
+  switch (channel) {
+    case 'whatsapp':
+    case 'sms':
+      return 'phone';
+    case 'email':
+      return 'email';
+    case 'push':
+      return 'push-token';
+    case 'in_app':
+      return 'staff-id';
+  }
+}
 
 /**
  * The keyed hash of a contact, as hex: the same contact always gives the same hash under one master
