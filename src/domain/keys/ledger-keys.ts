@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Channel } from '../event-catalogue.ts';
-import { err, ok, type Result } from '../result.ts';
+import { assertNever, err, ok, type Result } from '../result.ts';
 
 /*
  * The service's key material. One master key (`LEDGER_MASTER_KEY`, 32 random bytes) is all an
@@ -83,6 +83,8 @@ export function contactKindOf(channel: Channel): ContactKind {
       return 'push-token';
     case 'in_app':
       return 'staff-id';
+    default:
+      return assertNever(channel, 'channel');
   }
 }
 
