@@ -41,6 +41,7 @@ import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
+import { runKeyedLedgerMigrations } from './ledger/migrations/keyed/keyed-ledger-migrations.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
@@ -170,6 +171,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const ledger: EventStore = config.KURRENTDB_URL
       ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
       : await PostgresEventStore.open(connection);
+    // Renames by keyed hash, before anything appends. KurrentDB cannot rename a stream: there the
+    // preference streams named after an address stay as they are (README, "Personal data").
+    if (!config.KURRENTDB_URL) {
+      const { preferenceStreams } = await runKeyedLedgerMigrations(connection.db, master.keys);
+      if (preferenceStreams) logger.info(preferenceStreams, 'preference streams renamed by the keyed hash of their address');
+    }
     // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
     // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
     // does not open its keys stops the start here, before anything is written.
@@ -209,6 +216,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           db,
           clock,
           logger: logger.child({ component: 'dispatcher' }),
+          keys: master.keys,
           transports,
           render: renderRecordedVersion,
           metrics,

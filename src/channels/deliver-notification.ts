@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Counter } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
 import type { Channel } from '../domain/event-catalogue.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { maskAddress } from '../domain/mask-contact.ts';
 import { NOTIFICATION_EVENT_TYPES as T } from '../domain/notifications/notification-events.ts';
 import {
@@ -35,6 +36,8 @@ export interface DeliveryDeps {
   db: Kysely<ReadModelDatabase>;
   clock: Clock;
   logger: Logger;
+  /** For the keyed hash that names an address's preference stream (an opt-out, a dead token). */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   transports: Partial<Record<Channel, ChannelTransport>>;
   /** Only for notifications planned before their words were recorded; the rest are sent as recorded. */
   render: RenderRecordedVersion;
@@ -128,7 +131,7 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   }
   logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');
   await recordTemplateRefusal(deps, planned, outcome.code, decision.attempt, at);
-  const paused = await applySendEffect(store, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
+  const paused = await applySendEffect(store, deps.keys, outcome, { channel, address: planned.recipient.address, personId: planned.recipient.id }, at);
   if (paused) {
     deps.pauses.forget(channel);
     logger.error({ channel, code: paused.code, kind: paused.kind }, 'channel paused');

@@ -9,7 +9,7 @@ import { ChannelPauses } from './channel-pauses.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { deliverNotification, type DeliveryDeps } from './deliver-notification.ts';
 
-export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'transports' | 'render'> {
+export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'keys' | 'transports' | 'render'> {
   metrics?: Registry;
   worker?: string;
   limits?: Partial<Record<Channel, Partial<ChannelLimits>>>;
@@ -77,6 +77,7 @@ export class Dispatcher {
       db: o.db,
       clock: o.clock,
       logger: o.logger,
+      keys: o.keys,
       transports: o.transports,
       render: o.render,
       worker: o.worker,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CHANNEL_EVENT_TYPES, type ChannelPaused } from '../domain/notifications/channel-events.ts';
 import type { Channel } from '../domain/event-catalogue.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedOut } from '../domain/notifications/preference-events.ts';
 import { streamName } from '../domain/stream-name.ts';
 import type { EventStore } from '../ledger/event-store.ts';
@@ -12,6 +13,7 @@ import type { SendOutcome } from './channel-port.ts';
  */
 export async function applySendEffect(
   store: EventStore,
+  keys: Pick<LedgerKeys, 'contactHash'>,
   outcome: SendOutcome,
   target: { channel: Channel; address: string; personId: string },
   at: Date,
@@ -23,7 +25,7 @@ export async function applySendEffect(
     const optOut: ContactOptedOut = outcome.effect === 'opt-out'
       ? { channel, address, personId, reason: 'provider-opt-out', at: at.toISOString(), actor: 'system' }
       : { channel, address, personId: null, reason: 'permanent-bounce', at: at.toISOString(), actor: 'system' };
-    await store.append(streamName.contactPreference(channel, address), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
+    await store.append(streamName.contactPreference(keys, channel, address), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: optOut, metadata: { actor: 'system' } }], 'any');
   }
   if (outcome.effect === 'pause-channel' || outcome.effect === 'quota-pause') {
     const paused: ChannelPaused = {

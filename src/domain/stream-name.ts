@@ -1,4 +1,5 @@
 import type { Channel } from './event-catalogue.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from './keys/ledger-keys.ts';
 
 /**
  * Stream names are `category-id`, built only here. A category is lower-case words joined by
@@ -63,10 +64,15 @@ export const streamName = {
   staffMember: make('staff-member'),
   staffRouting: make('staff-routing'),
   /**
-   * A channel address's opt-outs and opt-ins, as providers and sends learn of them: `preference-<channel>:<address>`.
-   * Named after the address itself; erasure is to rename these streams, so they are built only here.
+   * A channel address's opt-outs and opt-ins, as providers and sends learn of them:
+   * `preference-contact:<channel>:<keyed hash of the address>`, the contact hash of the channel's
+   * kind, so the name says nothing without the master key. It takes the keys, not a hash, so no
+   * caller can name the stream after the address. `contact:` sets these apart from the streams
+   * named after the address before (`preference-<channel>:<address>`, renamed by the ledger's keyed
+   * migration): an address may itself look like a hash (an APNs token is 64 hex digits).
    */
-  contactPreference: (channel: Channel, address: string): StreamName => preference(`${channel}:${address}`),
+  contactPreference: (keys: Pick<LedgerKeys, 'contactHash'>, channel: Channel, address: string): StreamName =>
+    preference(`contact:${channel}:${contactHash(keys, contactKindOf(channel), address)}`),
   /** A patient's choices as an admin records them: `preference-person:<personId>`. */
   personPreference: (personId: string): StreamName => preference(`person:${personId}`),
   appointment: make('appointment'),

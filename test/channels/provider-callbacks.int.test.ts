@@ -201,7 +201,7 @@ describe('provider callbacks are recorded first and interpreted from the ledger'
     expect(response.status).toBe(200);
     await interpreted(await callbackIdOf(response));
 
-    expect(await readStreamToArray(service.store, streamName.contactPreference('whatsapp', `+${from}`))).toEqual([]);
+    expect(await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'whatsapp', `+${from}`))).toEqual([]);
   });
 
   it('answers 503 and records nothing when the ledger cannot take the callback, and 200 once it can', async () => {

@@ -64,7 +64,7 @@ describe('a push token FCM no longer knows', () => {
     const first = validEnvelope('lab.test_requested');
     await recordAndProject(service, first);
     expect(await pushOf(first.eventId)).toMatchObject({ status: 'failed', last_error_code: 'UNREGISTERED', recipient_address: NEW_DEVICE });
-    const dropped = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference('push', NEW_DEVICE)))[0], { what: 'the token to be dropped' });
+    const dropped = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'push', NEW_DEVICE)))[0], { what: 'the token to be dropped' });
     expect(dropped).toMatchObject({ type: 'ContactOptedOut', data: { channel: 'push', address: NEW_DEVICE, personId: null, reason: 'permanent-bounce' } });
     await service.whenProcessed(dropped.position);
 
@@ -79,7 +79,7 @@ describe('a push token FCM no longer knows', () => {
     const first = validEnvelope('lab.test_requested');
     await recordAndProject(service, first);
     expect(await pushOf(first.eventId)).toMatchObject({ status: 'failed', recipient_address: OLD_DEVICE });
-    const dropped = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference('push', OLD_DEVICE)))[0], { what: 'the last token to be dropped' });
+    const dropped = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'push', OLD_DEVICE)))[0], { what: 'the last token to be dropped' });
     await service.whenProcessed(dropped.position);
 
     const next = validEnvelope('lab.test_requested');

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationSuppressed } from '../../src/domain/notifications/notification-events.ts';
 import { PREFERENCE_EVENT_TYPES, type ContactOptedIn, type ContactOptedOut } from '../../src/domain/notifications/preference-events.ts';
+import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type LedgerPosition, type RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
@@ -42,13 +42,14 @@ beforeAll(async () => {
 });
 afterAll(async () => ledger?.close());
 
-const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction(deriveLedgerKeys(Buffer.alloc(32, 5))), patientPlanningReaction()] });
+const keys = deriveLedgerKeys(Buffer.alloc(32, 5));
+const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction(keys), patientPlanningReaction()] });
 
 async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<LedgerPosition> {
   const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'
     ? { channel: 'whatsapp', address: phone, personId: null, reason: 'stop-reply', at: clock.now().toISOString(), actor: 'patient' }
     : { channel: 'whatsapp', address: phone, personId: null, at: clock.now().toISOString(), actor: 'patient' };
-  const result = await store.append(streamName.contactPreference('whatsapp', phone), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES[type], data, metadata: { actor: 'patient' } }], 'any');
+  const result = await store.append(streamName.contactPreference(keys, 'whatsapp', phone), [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES[type], data, metadata: { actor: 'patient' } }], 'any');
   if (!result.ok) throw result.error;
   return result.position;
 }

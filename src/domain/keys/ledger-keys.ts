@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { err, ok, type Result } from '../result.ts';
+import type { Channel } from '../event-catalogue.ts';
+import { assertNever, err, ok, type Result } from '../result.ts';
 
 /*
  * The service's key material. One master key (`LEDGER_MASTER_KEY`, 32 random bytes) is all an
@@ -64,8 +65,28 @@ export function deriveLedgerKeys(master: Buffer): LedgerKeys {
   });
 }
 
-/** What a contact is: the kind is part of the hash, so a phone and an email never collide. */
-export type ContactKind = 'phone' | 'email' | 'push-token';
+/**
+ * What a contact is: the kind is part of the hash, so a phone and an email never collide.
+ * `staff-id` is the in-app address (a staff member's id): not personal, but hashed like every address.
+ */
+export type ContactKind = 'phone' | 'email' | 'push-token' | 'staff-id';
+
+/** The kind of a channel's addresses: WhatsApp and SMS share the phone's, so one number hashes alike on both. */
+export function contactKindOf(channel: Channel): ContactKind {
+  switch (channel) {
+    case 'whatsapp':
+    case 'sms':
+      return 'phone';
+    case 'email':
+      return 'email';
+    case 'push':
+      return 'push-token';
+    case 'in_app':
+      return 'staff-id';
+    default:
+      return assertNever(channel, 'channel');
+  }
+}
 
 /**
  * The keyed hash of a contact, as hex: the same contact always gives the same hash under one master

@@ -77,11 +77,11 @@ export function providerCallbackProcessor(options: ProviderCallbackOptions): Pro
         }
         if (rebuild) continue;
         for (const reply of callback.replies) {
-          if (reply.intent !== 'other') appends.push(replyAppend(reply, await personFor(db, reply.channel, reply.from), event.id));
+          if (reply.intent !== 'other') appends.push(replyAppend(keys, reply, await personFor(db, reply.channel, reply.from), event.id));
           appends.push(...(await conversationAppends({ db, store, keys, now: clock.now() }, reply, event)));
         }
         for (const suppression of callback.suppressions) {
-          appends.push(suppressionAppend(suppression, await personFor(db, suppression.channel, suppression.address), event.id));
+          appends.push(suppressionAppend(keys, suppression, await personFor(db, suppression.channel, suppression.address), event.id));
         }
       }
       const resolved = await resolvePending(db, sent);
@@ -192,13 +192,13 @@ function statusAppend(notificationId: string, report: ProviderStatusReport, call
   };
 }
 
-function replyAppend(reply: InboundReply, personId: string | null, callbackEventId: string): DecidedAppend {
+function replyAppend(keys: Pick<LedgerKeys, 'contactHash'>, reply: InboundReply, personId: string | null, callbackEventId: string): DecidedAppend {
   const optOut = reply.intent === 'opt-out';
   const data: ContactOptedOut | ContactOptedIn = optOut
     ? { channel: reply.channel, address: reply.from, personId, reason: 'stop-reply', at: reply.receivedAt, actor: reply.provider }
     : { channel: reply.channel, address: reply.from, personId, at: reply.receivedAt, actor: reply.provider };
   return {
-    stream: streamName.contactPreference(reply.channel, reply.from),
+    stream: streamName.contactPreference(keys, reply.channel, reply.from),
     event: {
       id: deterministicUuid('reply', reply.provider, reply.messageId),
       type: optOut ? PREFERENCE_EVENT_TYPES.optedOut : PREFERENCE_EVENT_TYPES.optedIn,
@@ -208,7 +208,7 @@ function replyAppend(reply: InboundReply, personId: string | null, callbackEvent
   };
 }
 
-function suppressionAppend(suppression: ContactSuppression, personId: string | null, callbackEventId: string): DecidedAppend {
+function suppressionAppend(keys: Pick<LedgerKeys, 'contactHash'>, suppression: ContactSuppression, personId: string | null, callbackEventId: string): DecidedAppend {
   const data: ContactOptedOut = {
     channel: suppression.channel,
     address: suppression.address,
@@ -218,7 +218,7 @@ function suppressionAppend(suppression: ContactSuppression, personId: string | n
     actor: 'provider',
   };
   return {
-    stream: streamName.contactPreference(suppression.channel, suppression.address),
+    stream: streamName.contactPreference(keys, suppression.channel, suppression.address),
     event: {
       id: deterministicUuid('suppression', suppression.channel, suppression.address, suppression.reportId),
       type: PREFERENCE_EVENT_TYPES.optedOut,
