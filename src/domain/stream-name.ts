@@ -29,6 +29,7 @@ export const STREAM_CATEGORIES = [
   'webhook-endpoint',
   'webhook-delivery',
   'conversation',
+  'retention',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -50,6 +51,7 @@ const makeOrNull = (category: StreamCategory) => (id: string): StreamName | null
 const preference = make('preference');
 const walkinQueue = make('walkin-queue');
 const whatsappTemplates = make('whatsapp-templates');
+const retention = make('retention');
 
 /**
  * One builder per kind of stream. A composite id is joined here, never at a call site, so every
@@ -95,6 +97,8 @@ export const streamName = {
   webhookDelivery: make('webhook-delivery'),
   /** What a patient's number wrote to us, by the keyed hash of the number: never the number itself. */
   conversation: make('conversation'),
+  /** What retention destroyed of recorded message content, run by run: one stream for the ledger. */
+  contentRetention: (): StreamName => retention('content'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */
