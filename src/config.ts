@@ -8,6 +8,8 @@ const optionalUrl = (protocols: RegExp, example: string) =>
 
 const boolish = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 
+const WHOLE_DAYS = 'must be a whole number of days, such as 365';
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -51,6 +53,19 @@ const Env = z.object({
   WEBHOOK_ALLOW_PRIVATE: boolish.default(false),
   /** Sandbox channels report their messages delivered and read after a moment. Default: on embedded defaults only. */
   SANDBOX_RECEIPTS: boolish.optional(),
+  /**
+   * Days the words of sent messages stay readable once their month has ended; then their month's
+   * content keys are destroyed. Unset: kept for good. Takes effect where personal data is sealed.
+   */
+  RETENTION_DAYS_CONTENT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce
+      .number({ message: WHOLE_DAYS })
+      .int(WHOLE_DAYS)
+      .min(1, 'must be at least 1 day; leave it unset to keep content for good')
+      .max(36_500, 'must be at most 36500 days (100 years); leave it unset to keep content for good')
+      .optional(),
+  ),
 });
 
 /** The environment as tools that send nothing need it (replay, dead letters): no provider credentials. */

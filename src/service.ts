@@ -37,6 +37,7 @@ import { sandboxInboundRoute, SANDBOX_INBOUND_PATH } from './http/sandbox-inboun
 import { HttpServer } from './http/http-server.ts';
 import type { IntakeGate } from './http/intake-gate.ts';
 import { staticRoute } from './http/static-route.ts';
+import { ContentRetention } from './ledger/content-retention.ts';
 import { lockDataDir } from './ledger/data-dir-lock.ts';
 import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
@@ -93,6 +94,8 @@ export interface ServiceOverrides {
    * 0.9. Tests and the benchmark set it.
    */
   personalData?: 'sealed' | 'clear';
+  /** Between retention runs (default hourly); runs only with personal data sealed and RETENTION_DAYS_CONTENT set. */
+  contentRetention?: { intervalMs?: number };
   /** A short poll lets a test that moves a fixed clock be heard without a poke. */
   reminders?: { pollIntervalMs?: number; claimBatch?: number; leaseMs?: number; worker?: string };
   /** The loop that plans the fallback of messages not delivered in time (runs with the scheduler). */
@@ -134,6 +137,8 @@ export interface Service {
   readonly keys: LedgerKeys;
   /** Each person's data keys, when personal data is sealed. */
   readonly personKeys: PersonKeyStore | null;
+  /** Destroys content keys past RETENTION_DAYS_CONTENT; null when content is kept (unset, or nothing sealed). */
+  readonly contentRetention: ContentRetention | null;
   /** The WhatsApp provider's template list, when 360dialog is configured. */
   readonly whatsappTemplates: WhatsAppTemplateLister | null;
   readonly metrics: Registry;
@@ -297,6 +302,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (fallbacks) cleanup.push(() => fallbacks.stop());
     webhookSender?.start();
     if (webhookSender) cleanup.push(() => webhookSender.stop());
+    const contentRetention = personKeys && config.RETENTION_DAYS_CONTENT !== undefined
+      ? new ContentRetention({ keys: personKeys, store, clock, logger: logger.child({ component: 'retention' }), retentionDays: config.RETENTION_DAYS_CONTENT, metrics, ...overrides.contentRetention })
+      : null;
+    if (!personKeys && config.RETENTION_DAYS_CONTENT !== undefined) logger.warn('RETENTION_DAYS_CONTENT is set, but personal data is not sealed: recorded content is kept');
+    contentRetention?.start();
+    if (contentRetention) cleanup.push(() => contentRetention.stop());
 
     const intake: IntakeGate = {
       record: ledgerRecorder(store, { clock, windowMs: config.DEDUP_WINDOW_MS, hashKey: master.keys.payloadHash, beforeRecord: overrides.intake?.beforeRecord }),
@@ -391,6 +402,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       generatedMasterKey: master.created,
       keys: master.keys,
       personKeys,
+      contentRetention,
       whatsappTemplates,
       metrics,
       intake,

@@ -31,6 +31,7 @@ export const STREAM_CATEGORIES = [
   'webhook-delivery',
   'conversation',
   'erasure',
+  'retention',
 ] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
@@ -52,6 +53,7 @@ const makeOrNull = (category: StreamCategory) => (id: string): StreamName | null
 const preference = make('preference');
 const walkinQueue = make('walkin-queue');
 const whatsappTemplates = make('whatsapp-templates');
+const retention = make('retention');
 
 /**
  * One builder per kind of stream. A composite id is joined here, never at a call site, so every
@@ -104,6 +106,8 @@ export const streamName = {
   conversation: make('conversation'),
   /** A person's erasures, `erasure-<kind>:<id>` (`erasure-patient:pat-1`): ids only, never what was erased. */
   erasure: make('erasure'),
+  /** What retention destroyed of recorded message content, run by run: one stream for the ledger. */
+  contentRetention: (): StreamName => retention('content'),
 } as const;
 
 /** Builders for ids from outside: null instead of a throw, as such a stream was never written. */

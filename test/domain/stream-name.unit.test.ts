@@ -25,6 +25,7 @@ describe('the names of composite streams', () => {
     expect(streamName.personPreference('p-42')).toBe('preference-person:p-42');
     expect(streamName.walkinQueue('centre-1', 'gp')).toBe('walkin-queue-centre-1:gp');
     expect(streamName.walkinQueue('centre:1', 'gp/a b')).toBe('walkin-queue-centre%3A1:gp%2Fa%20b');
+    expect(streamName.contentRetention()).toBe('retention-content');
   });
 
   it('keep two walk-in queues apart even when an id holds the separator', () => {
