@@ -214,26 +214,6 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       }
     }
 
-    const dispatcher = overrides.dispatch === false
-      ? null
-      : new Dispatcher({
-          store,
-          db,
-          clock,
-          logger: logger.child({ component: 'dispatcher' }),
-          keys: master.keys,
-          transports,
-          render: renderRecordedVersion,
-          metrics,
-          maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
-          attemptTimeoutMs: config.DISPATCH_ATTEMPT_TIMEOUT_MS,
-          limits: { whatsapp: { perSecond: config.WHATSAPP_PER_SECOND } },
-          ...overrides.dispatcher,
-        });
-    const reminders = overrides.schedule === false
-      ? null
-      : new ReminderScheduler({ store, db, clock, logger: logger.child({ component: 'reminders' }), metrics, ...overrides.reminders });
-
     // "Not delivered in time" arms only where receipts come back: the provider's webhook is mounted,
     // or the sandbox simulates them.
     const sandboxReceipts = config.SANDBOX_RECEIPTS ?? embedded;
@@ -248,6 +228,27 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         default: return false;
       }
     };
+    const dispatcher = overrides.dispatch === false
+      ? null
+      : new Dispatcher({
+          store,
+          db,
+          clock,
+          logger: logger.child({ component: 'dispatcher' }),
+          keys: master.keys,
+          reportsReceipts,
+          transports,
+          render: renderRecordedVersion,
+          metrics,
+          maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+          attemptTimeoutMs: config.DISPATCH_ATTEMPT_TIMEOUT_MS,
+          limits: { whatsapp: { perSecond: config.WHATSAPP_PER_SECOND } },
+          ...overrides.dispatcher,
+        });
+    const reminders = overrides.schedule === false
+      ? null
+      : new ReminderScheduler({ store, db, clock, logger: logger.child({ component: 'reminders' }), metrics, ...overrides.reminders });
+
     const sms = config.providers.channels.sms;
     const smsReachable = (phone: string): boolean =>
       overrides.transports?.sms !== undefined || !(sms.enabled && sms.provider === 'routes') || smsRouteFor(sms.options.routes, phone) !== undefined;

@@ -38,6 +38,8 @@ export interface DeliveryDeps {
   logger: Logger;
   /** For the keyed hash that names an address's preference stream (an opt-out, a dead token). */
   keys: Pick<LedgerKeys, 'contactHash'>;
+  /** Whether a provider reports delivery back (recorded with each send); unknown when absent. */
+  reportsReceipts?: (provider: string) => boolean;
   transports: Partial<Record<Channel, ChannelTransport>>;
   /** Only for notifications planned before their words were recorded; the rest are sent as recorded. */
   render: RenderRecordedVersion;
@@ -121,7 +123,8 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
     : null;
   // Retries stop at the deadline: a retry due after it comes due at it, and is expired then.
   const retryAt = backoffUntil === null ? null : new Date(planned.sendBy ? Math.min(backoffUntil, new Date(planned.sendBy).getTime()) : backoffUntil);
-  await appendInTurn(store, stream, outcomeEvents(context, after, { attempt: decision.attempt, outcome, at, retryAt }), after);
+  const receiptsExpected = outcome.kind === 'sent' ? deps.reportsReceipts?.(outcome.provider) : undefined;
+  await appendInTurn(store, stream, outcomeEvents(context, after, { attempt: decision.attempt, outcome, at, retryAt, ...(receiptsExpected === undefined ? {} : { receiptsExpected }) }), after);
 
   if (outcome.kind === 'sent') {
     logger.info({ notificationId: planned.notificationId, channel, to: maskAddress(planned.recipient.address), attempt: decision.attempt }, 'notification sent');

@@ -9,7 +9,7 @@ import { ChannelPauses } from './channel-pauses.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { deliverNotification, type DeliveryDeps } from './deliver-notification.ts';
 
-export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'keys' | 'transports' | 'render'> {
+export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'keys' | 'transports' | 'render' | 'reportsReceipts'> {
   metrics?: Registry;
   worker?: string;
   limits?: Partial<Record<Channel, Partial<ChannelLimits>>>;
@@ -36,7 +36,7 @@ export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | '
  * The claim runs in a WakeableLoop: woken by new work, a retry released or a send that freed room.
  */
 export class Dispatcher {
-  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock'>> & { worker: string };
+  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock' | 'reportsReceipts'>> & { worker: string };
   readonly #lanes = new Map<Channel, ChannelLane>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pauses: ChannelPauses;
@@ -78,6 +78,7 @@ export class Dispatcher {
       clock: o.clock,
       logger: o.logger,
       keys: o.keys,
+      ...(options.reportsReceipts ? { reportsReceipts: options.reportsReceipts } : {}),
       transports: o.transports,
       render: o.render,
       worker: o.worker,

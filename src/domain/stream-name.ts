@@ -51,6 +51,7 @@ const makeOrNull = (category: StreamCategory) => (id: string): StreamName | null
 };
 
 const preference = make('preference');
+const erasure = make('erasure');
 const walkinQueue = make('walkin-queue');
 const whatsappTemplates = make('whatsapp-templates');
 const retention = make('retention');
@@ -105,7 +106,7 @@ export const streamName = {
   /** What a patient's number wrote to us, by the keyed hash of the number: never the number itself. */
   conversation: make('conversation'),
   /** A person's erasures, `erasure-<kind>:<id>` (`erasure-patient:pat-1`): ids only, never what was erased. */
-  erasure: make('erasure'),
+  erasure: (kind: string, id: string): StreamName => erasure(`${kind}:${id}`),
   /** What retention destroyed of recorded message content, run by run: one stream for the ledger. */
   contentRetention: (): StreamName => retention('content'),
 } as const;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
+import type { Channel } from '../../domain/event-catalogue.ts';
 import { ERASURE_EVENT_TYPES, parseErasePerson, type ErasableKind, type ErasePersonInput, type PersonErased } from '../../domain/erasure/person-erased.ts';
 import type { FieldIssue } from '../../domain/intake/envelope.ts';
-import { contactHash, type ContactKind, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { ERASED } from '../../domain/keys/personal-data.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
@@ -13,11 +13,19 @@ import { evolveNotification, initialNotificationState } from '../../domain/notif
 import { deliveryEvent } from '../../domain/notifications/outcome-events.ts';
 import { formatPosition, readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
 import type { PersonKeyStore } from '../../ledger/person-key-store.ts';
-import type { ReadModelDatabase } from '../../projections/read-model-database.ts';
+
+/** What erasure asks the read models (src/projections/erasure/erasure.queries.ts). */
+export interface ErasureReads {
+  /** The addresses messages went to, each with its channel, and the conversations (by keyed hash) they were joined to. */
+  knownAddresses(kind: ErasableKind, id: string): Promise<{ addresses: { channel: Channel; address: string }[]; conversations: string[] }>;
+  /** The notifications to them still waiting to be sent (planned or deferred). */
+  waitingNotifications(kind: ErasableKind, id: string): Promise<string[]>;
+}
 
 export interface ErasureDeps {
   store: EventStore;
-  db: Kysely<ReadModelDatabase>;
+  /** What the read models know of the person, before they are scrubbed. */
+  reads: ErasureReads;
   clock: Clock;
   keys: Pick<LedgerKeys, 'contactHash'>;
   /** Null when personal data is kept in clear: then the ledger cannot forget, and erasure says so. */
@@ -57,12 +65,12 @@ export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, acto
   const contacts = await knownContacts(deps, kind, id);
   const erasedAt = deps.clock.now().toISOString();
   const data: PersonErased = { kind, id, reason, actor, contacts, erasedAt };
-  const appended = await deps.store.append(streamName.erasure(`${kind}:${id}`), [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
+  const appended = await deps.store.append(streamName.erasure(kind, id), [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
   if (!appended.ok) throw appended.error;
 
   let keysDestroyed = await deps.personKeys.destroyPerson({ kind, id }, reason);
   for (const contact of contacts) keysDestroyed += await deps.personKeys.destroyPerson({ kind: 'contact', id: contact }, reason);
-  const suppressed = await suppressPending(deps, kind, id);
+  const suppressed = await suppressPending(deps, kind, id, actor);
   return ok({ kind, id, erasedAt, position: formatPosition(appended.position), keysDestroyed, contacts: contacts.length, suppressed });
 }
 
@@ -71,51 +79,32 @@ export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, acto
  * worker took meanwhile meets the dispatcher's own check (an `[erased]` address is never sent).
  * Reminders not yet due are cancelled by the reminder reaction, in reaction to the event.
  */
-async function suppressPending(deps: ErasureDeps, kind: ErasableKind, id: string): Promise<number> {
-  const waiting = await deps.db
-    .selectFrom('notifications')
-    .select('notification_id')
-    .where('recipient_kind', '=', kind)
-    .where('recipient_id', '=', id)
-    .where('status', 'in', ['planned', 'deferred'])
-    .execute();
+async function suppressPending(deps: ErasureDeps, kind: ErasableKind, id: string, actor: string): Promise<number> {
+  const waiting = await deps.reads.waitingNotifications(kind, id);
   let suppressed = 0;
-  for (const { notification_id: notificationId } of waiting) {
+  for (const notificationId of waiting) {
     const stream = streamName.notification(notificationId);
     const history = await readStreamToArray(deps.store, stream);
     const state = history.reduce(evolveNotification, initialNotificationState);
     if (!state.planned || (state.phase !== 'planned' && state.phase !== 'retry-wait')) continue;
     const revision = BigInt(history.length - 1);
-    const context = { notificationId, correlationId: state.planned.eventId, actor: 'system' };
+    const context = { notificationId, correlationId: state.planned.eventId, actor };
     const appended = await deps.store.append(stream, [deliveryEvent(context, revision + 1n, NOTIFICATION_EVENT_TYPES.suppressed, erasedSuppression(state.planned, deps.clock.now()))], revision);
     if (appended.ok) suppressed++;
   }
   return suppressed;
 }
 
-const CONTACT_KIND_OF_CHANNEL: Readonly<Record<string, ContactKind>> = { whatsapp: 'phone', sms: 'phone', email: 'email', push: 'push-token' };
-
 /**
  * The keyed hashes of the addresses the read models know for the person: every address a message
  * went to, the numbers they wrote from, and a staff member's directory contacts.
  */
 async function knownContacts(deps: ErasureDeps, kind: ErasableKind, id: string): Promise<string[]> {
-  const hashes = new Set<string>();
-  const sent = await deps.db
-    .selectFrom('notifications')
-    .select(['channel', 'recipient_address'])
-    .distinct()
-    .where('recipient_kind', '=', kind)
-    .where('recipient_id', '=', id)
-    .where('recipient_address', 'is not', null)
-    .execute();
-  for (const row of sent) {
-    const contactKind = CONTACT_KIND_OF_CHANNEL[row.channel];
-    if (contactKind && row.recipient_address && row.recipient_address !== ERASED) hashes.add(contactHash(deps.keys, contactKind, row.recipient_address));
-  }
-  if (kind === 'patient') {
-    const wrote = await deps.db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute();
-    for (const row of wrote) hashes.add(row.conversation_id);
+  const known = await deps.reads.knownAddresses(kind, id);
+  const hashes = new Set<string>(known.conversations);
+  for (const { channel, address } of known.addresses) {
+    // An in-app alert's address is the staff member's id: no contact of theirs.
+    if (channel !== 'in_app' && address !== ERASED) hashes.add(contactHash(deps.keys, contactKindOf(channel), address));
   }
   return [...hashes].sort();
 }

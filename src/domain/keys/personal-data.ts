@@ -84,8 +84,12 @@ function notificationParts(data: Json, at: unknown): PersonalPart[] {
   const person: PersonRef = { kind: recipient.kind, id: recipient.id as string };
   const parts: PersonalPart[] = [{ path: ['recipient'], person, scope: 'data', keep: ['kind', 'id', 'locale'] }];
   const month = contentScope(typeof at === 'string' ? at : '0000-00');
-  if (isObject(data.variables)) parts.push({ path: ['variables'], person, scope: month });
-  if (isObject(data.content)) parts.push({ path: ['content'], person, scope: month, keep: ['channel'] });
+  // A staff alert about a patient carries the patient's words: sealed under theirs.
+  const about = isObject(data.about) && text(data.about.id) && (data.about.kind === 'patient' || data.about.kind === 'contact')
+    ? { kind: data.about.kind, id: data.about.id as string } satisfies PersonRef
+    : person;
+  if (isObject(data.variables)) parts.push({ path: ['variables'], person: about, scope: month });
+  if (isObject(data.content)) parts.push({ path: ['content'], person: about, scope: month, keep: ['channel'] });
   return parts;
 }
 

@@ -60,6 +60,11 @@ export interface NotificationPlanned {
   template?: { key: string; version: number; locale: string };
   variables: Record<string, string>;
   /**
+   * Whose words these are, when not the recipient's: a staff alert about a patient (their reply, their
+   * report). The words are sealed under that person's keys, so erasing the patient erases them too.
+   */
+  about?: { kind: 'patient' | 'contact'; id: string };
+  /**
    * The words, rendered once at planning and sent exactly as recorded. Absent on notifications
    * planned before templates were ledger data: those are rendered once, with their recorded version.
    */
@@ -186,6 +191,12 @@ export interface NotificationSent {
   provider: string;
   providerMessageId: string;
   sentAt: string;
+  /**
+   * Whether the provider reports delivery back, as configured when it was sent: what arms "not
+   * delivered in time". Recorded so a replay arms the same watches whatever its configuration;
+   * absent on sends recorded before it was, which read the configuration.
+   */
+  receiptsExpected?: boolean;
 }
 
 export interface AttemptFailed {

@@ -46,6 +46,8 @@ export interface AttemptOutcome {
   outcome: SendOutcome;
   at: Date;
   retryAt: Date | null;
+  /** For a send: whether its provider reports delivery back. */
+  receiptsExpected?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export function outcomeEvents(context: DeliveryContext, revision: bigint, attemp
       provider: outcome.provider,
       providerMessageId: outcome.providerMessageId,
       sentAt: at.toISOString(),
+      ...(attempt.receiptsExpected === undefined ? {} : { receiptsExpected: attempt.receiptsExpected }),
     })];
   }
   const failed = deliveryEvent(context, revision, T.attemptFailed, {

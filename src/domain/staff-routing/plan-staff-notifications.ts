@@ -95,7 +95,21 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
   const recipient: Recipient = { ...person, address };
   const { template, variables, content } = chosen;
   const sendBy = sendByFor((input.deadlineRules ?? defaultDeadlineRules)(type, centre?.id ?? null), { receivedAt: input.receivedAt ?? now, slotStart: null });
-  const planned: NotificationPlanned = { ...base, recipient, template, variables, content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString() };
+  const about = aboutOf(envelope.data);
+  const planned: NotificationPlanned = {
+    ...base, recipient, template, variables, ...(about ? { about } : {}), content, dueAt: now.toISOString(), sendBy: sendBy.toISOString(), plannedAt: now.toISOString(),
+  };
   // Quiet hours at the event's centre: a bill alert at 2 a.m. waits for the morning; a stat lab request does not.
   return deferForQuietHours({ kind: 'planned', event: planned }, input.quietHours, { envelope });
+}
+
+/**
+ * Whose data a staff event's words carry: the number that wrote (a patient's reply, by its
+ * conversation), or the patient it names. Null for events about no patient (a system alert).
+ */
+function aboutOf(data: Record<string, unknown>): NotificationPlanned['about'] | null {
+  const reply = data.reply as { conversationId?: unknown } | undefined;
+  if (typeof reply?.conversationId === 'string') return { kind: 'contact', id: reply.conversationId };
+  const patient = data.patient as { id?: unknown } | undefined;
+  return typeof patient?.id === 'string' ? { kind: 'patient', id: patient.id } : null;
 }

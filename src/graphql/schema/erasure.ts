@@ -1,5 +1,6 @@
 import { erasePerson, type ErasureDone } from '../../commands/erasure/erase-person.ts';
 import { ERASABLE_KINDS } from '../../domain/erasure/person-erased.ts';
+import { erasureReads } from '../../projections/erasure/erasure.queries.ts';
 import { admins } from '../auth-scopes.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
@@ -41,7 +42,7 @@ builder.mutationField('erasePerson', (t) =>
     resolve: async (_root, args, ctx) => {
       const erasure = ctx.services.erasure;
       const result = await erasePerson(
-        { ...ctx.services, keys: erasure?.keys ?? { contactHash: Buffer.alloc(0) }, personKeys: erasure?.personKeys ?? null },
+        { ...ctx.services, reads: erasureReads(ctx.services.db), keys: erasure?.keys ?? { contactHash: Buffer.alloc(0) }, personKeys: erasure?.personKeys ?? null },
         { kind: args.kind, id: String(args.id), reason: args.reason },
         actorOf(ctx),
       );

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { contactHash, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import type { Channel } from '../../domain/event-catalogue.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { ERASED } from '../../domain/keys/personal-data.ts';
 import type { Scrub } from './scrub-on-erasure.ts';
 
@@ -51,8 +52,8 @@ export const scrubConversations: Scrub = async (trx, erased) => {
 export const scrubInboundMessages = (keys: Pick<LedgerKeys, 'contactHash'>): Scrub => async (trx, erased) => {
   if (erased.contacts.length === 0) return;
   const contacts = new Set(erased.contacts);
-  const rows = await trx.selectFrom('inbound_messages').select(['message_id', 'sender']).where('sender', '<>', ERASED).execute();
-  const theirs = rows.filter((r) => contacts.has(contactHash(keys, r.sender.startsWith('+') ? 'phone' : 'email', r.sender))).map((r) => r.message_id);
+  const rows = await trx.selectFrom('inbound_messages').select(['message_id', 'channel', 'sender']).where('sender', '<>', ERASED).execute();
+  const theirs = rows.filter((r) => contacts.has(contactHash(keys, contactKindOf(r.channel as Channel), r.sender))).map((r) => r.message_id);
   if (theirs.length === 0) return;
   await trx
     .updateTable('inbound_messages')
@@ -61,8 +62,19 @@ export const scrubInboundMessages = (keys: Pick<LedgerKeys, 'contactHash'>): Scr
     .execute();
 };
 
-/** A staff member's in-app alerts: their words were sealed under the member's keys. */
+/**
+ * In-app alerts whose words were the person's: a staff member's own alerts (sealed under their
+ * keys, unless about a patient), and any member's alerts about a patient or a number of theirs.
+ */
 export const scrubStaffAlerts: Scrub = async (trx, erased) => {
-  if (erased.kind !== 'staff') return;
-  await trx.updateTable('staff_alerts').set({ title: ERASED, body: ERASED }).where('staff_id', '=', erased.id).execute();
+  await trx
+    .updateTable('staff_alerts')
+    .set({ title: ERASED, body: ERASED })
+    .where((eb) => eb.or([
+      ...(erased.kind === 'staff' ? [eb.and([eb('staff_id', '=', erased.id), eb('about_id', 'is', null)])] : []),
+      ...(erased.kind === 'patient' ? [eb.and([eb('about_kind', '=', 'patient'), eb('about_id', '=', erased.id)])] : []),
+      ...(erased.contacts.length > 0 ? [eb.and([eb('about_kind', '=', 'contact'), eb('about_id', 'in', erased.contacts)])] : []),
+    ]))
+    .where('title', '<>', ERASED)
+    .execute();
 };

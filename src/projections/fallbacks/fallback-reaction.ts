@@ -81,7 +81,7 @@ export function fallbackReaction(deps: FallbackDeps): LedgerReaction {
       const inForce = (await context.state.of(channelPolicies).policies())(source.eventType, source.centreId);
       if (event.type === T.sent) {
         const sent = event.data as NotificationSent;
-        const due = deps.reportsReceipts(sent.provider) ? undeliveredDueAt(source, sent, inForce) : null;
+        const due = (sent.receiptsExpected ?? deps.reportsReceipts(sent.provider)) ? undeliveredDueAt(source, sent, inForce) : null;
         if (due) {
           fallbacks.watch({ notificationId: id, fallbackId: fallbackNotificationId(id, due.channel), channel: due.channel, policyVersion: inForce.version, minutes: due.minutes, dueAt: due.dueAt });
         }

@@ -49,8 +49,11 @@ async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: Recor
         selection: JSON.stringify(p.selection),
         // As the deliveries read model dates it (the transport may write this row first, from there).
         planned_at: event.recordedAt,
+        about_kind: p.about?.kind ?? null,
+        about_id: p.about?.id ?? null,
       })
-      .onConflict((oc) => oc.column('notification_id').doNothing())
+      // The transport's row (written at delivery) knows nothing of whose words they are: this says.
+      .onConflict((oc) => oc.column('notification_id').doUpdateSet({ about_kind: p.about?.kind ?? null, about_id: p.about?.id ?? null }))
       .execute();
     return;
   }

@@ -65,4 +65,7 @@ export interface StaffAlertTable {
   delivered_at: Timestamp | null;
   read_at: Timestamp | null;
   read_by: string | null;
+  /** Whose words the alert carries, when not the staff member's: `patient` or `contact` (a number, by keyed hash). */
+  about_kind: string | null;
+  about_id: string | null;
 }
