@@ -140,7 +140,7 @@ describe('erasePerson', () => {
     const seen = await notificationView(ashaWhatsApp.notification_id);
     expect(seen.notification).toMatchObject({ status: 'sent', attempts: 1, recipient: { id: asha.id, address: ERASED }, content: { previewText: ERASED } });
     // Ravi, in the same fan-out, is untouched.
-    const raviWhatsApp = leaveRows.find((r) => r.recipient_id === ravi.id)!;
+    const raviWhatsApp = leaveRows.find((r) => r.recipient_id === ravi.id && r.channel === 'whatsapp')!;
     const his = await notificationView(raviWhatsApp.notification_id);
     expect(his.notification.recipient.address).toBe(ravi.phone);
     expect(his.notification.content?.previewText).toContain(ravi.name.split(' ')[0]);

@@ -21,21 +21,34 @@ export function scrubOnErasure(projection: ReadModelProjection, scrub: Scrub): R
     if (projection.applyAll) await projection.applyAll(trx, events);
     else for (const event of events) await projection.apply(trx, event);
   };
+  // The arrays the projection was given for each batch, so its afterCommit sees the same ones (it may key on them).
+  const segmentsOf = new WeakMap<readonly RecordedEvent[], (readonly RecordedEvent[])[]>();
   const { afterCommit } = projection;
   return {
     name: projection.name,
     kind: 'read-model',
     handles: (event) => isPersonErased(event) || projection.handles(event),
     async applyAll(trx, events) {
+      if (!events.some(isPersonErased)) {
+        await applyOwn(trx, events);
+        segmentsOf.set(events, [events]);
+        return;
+      }
+      const segments: (readonly RecordedEvent[])[] = [];
       let from = 0;
       for (const [i, event] of events.entries()) {
         if (!isPersonErased(event)) continue;
-        await applyOwn(trx, events.slice(from, i));
+        segments.push(events.slice(from, i));
+        await applyOwn(trx, segments.at(-1)!);
         await scrub(trx, event.data as PersonErased);
         from = i + 1;
       }
-      await applyOwn(trx, events.slice(from));
+      segments.push(events.slice(from));
+      await applyOwn(trx, segments.at(-1)!);
+      segmentsOf.set(events, segments.filter((segment) => segment.length > 0));
     },
-    ...(afterCommit ? { afterCommit: (events: readonly RecordedEvent[]) => afterCommit.call(projection, events.filter((e) => !isPersonErased(e))) } : {}),
+    ...(afterCommit
+      ? { afterCommit: (events: readonly RecordedEvent[]) => { for (const segment of segmentsOf.get(events) ?? []) afterCommit.call(projection, segment); } }
+      : {}),
   };
 }
