@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { streamName } from '../src/domain/stream-name.ts';
-import { comparePositions, type LedgerPosition, type NewEvent } from '../src/ledger/event-store.ts';
+import { deriveLedgerKeys } from '../src/domain/keys/ledger-keys.ts';
+import { comparePositions, type EventStore, type LedgerPosition, type NewEvent } from '../src/ledger/event-store.ts';
+import { PersonKeyStore } from '../src/ledger/person-key-store.ts';
+import { ProtectedEventStore } from '../src/ledger/protected-event-store.ts';
 import { PostgresEventStore } from '../src/ledger/postgres-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../src/ledger/sql-connection.ts';
-import { createBenchDatabase } from './support/bench-database.ts';
+import { BENCH_MASTER_KEY, createBenchDatabase } from './support/bench-database.ts';
 
 // DESIGN.md's benchmark contract: durable appends with 10 appenders against raw single-row
 // INSERTs through pg with 10 connections, in the same run; then a catch-up over 100k events.
@@ -19,10 +22,11 @@ const CATCHUP_LOADERS = 4;
 
 // A day after the bench starts, as a planned notification's would be.
 const dueAt = new Date(Date.now() + 86_400_000).toISOString();
+// A recipient as a planned notification names one: the personal data the sealed side seals.
 const payload = (i: number) => ({
   notificationId: randomUUID(),
   channel: 'whatsapp',
-  recipientId: `pat-${i % 997}`,
+  recipient: { kind: 'patient', id: `pat-${i % 997}`, name: 'Asha Verma', address: `+9198${String(10_000_000 + (i % 997)).slice(1)}`, locale: 'en' },
   template: { name: 'appointment_confirmed', version: 3 },
   dueAt,
 });
@@ -38,7 +42,7 @@ async function timeConcurrent(total: number, appenders: number, makeLoop: (appen
 }
 
 /** Each appender owns a stream and appends one event at a time at the exact revision it expects. */
-function ledgerSide(store: PostgresEventStore) {
+function ledgerSide(store: EventStore) {
   const revisions = new Map<number, bigint>();
   const streams = Array.from({ length: APPENDERS }, () => streamName.notification(`bench-${randomUUID()}`));
   return (total: number) =>
@@ -101,6 +105,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
   const database = await createBenchDatabase('ledger');
   console.log(`database ${database.name}`);
   let connection: SqlConnection | undefined;
+  let personKeys: PersonKeyStore | undefined;
   const raw = new pg.Pool({ connectionString: database.url, max: APPENDERS });
   // Dropping the database at the end ends connections the pool is still closing; that is expected.
   raw.on('error', () => undefined);
@@ -117,30 +122,32 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
         metadata jsonb not null,
         recorded_at timestamptz not null default now()
       )`);
-    const ledger = ledgerSide(store);
-    const rawInsert = rawSide(raw);
+    // The service's ledger seals each recipient under their key first (one cached key per patient).
+    const keys = deriveLedgerKeys(Buffer.from(BENCH_MASTER_KEY, 'base64'));
+    personKeys = await PersonKeyStore.open(connection, keys, { databaseUrl: database.url });
+    const sides = { ledger: ledgerSide(store), sealed: ledgerSide(new ProtectedEventStore(store, personKeys, keys)), raw: rawSide(raw) };
+    const names = ['ledger', 'sealed', 'raw'] as const;
 
     console.log(`warm-up: ${WARMUP_PER_SIDE} each`);
-    await rawInsert(WARMUP_PER_SIDE);
-    await ledger(WARMUP_PER_SIDE);
+    for (const name of names) await sides[name](WARMUP_PER_SIDE);
 
     const perRound = MEASURED_PER_SIDE / ROUNDS;
-    const ledgerRates: number[] = [];
-    const rawRates: number[] = [];
+    const rates: Record<(typeof names)[number], number[]> = { ledger: [], sealed: [], raw: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which side goes first so neither always runs on a warmer (or busier) machine.
-      const sides = round % 2 === 0 ? (['ledger', 'raw'] as const) : (['raw', 'ledger'] as const);
-      for (const side of sides) {
-        const rate = side === 'ledger' ? await ledger(perRound) : await rawInsert(perRound);
-        (side === 'ledger' ? ledgerRates : rawRates).push(rate);
+      // Rotate which side goes first so none always runs on a warmer (or busier) machine.
+      for (let k = 0; k < names.length; k++) {
+        const side = names[(round + k) % names.length]!;
+        const rate = await sides[side](perRound);
+        rates[side].push(rate);
         console.log(`round ${round + 1}/${ROUNDS} ${side}: ${Math.round(rate)}/s`);
       }
     }
-    // Same count per round on both sides: the overall rate is the harmonic mean of the rounds.
-    const overall = (rates: number[]) => rates.length / rates.reduce((sum, r) => sum + 1 / r, 0);
-    const ledgerPerSecond = overall(ledgerRates);
-    const rawPerSecond = overall(rawRates);
-    console.log(`appends: ledger ${Math.round(ledgerPerSecond)}/s, raw ${Math.round(rawPerSecond)}/s`);
+    // Same count per round on every side: the overall rate is the harmonic mean of the rounds.
+    const overall = (list: number[]) => list.length / list.reduce((sum, r) => sum + 1 / r, 0);
+    const ledgerPerSecond = overall(rates.ledger);
+    const sealedPerSecond = overall(rates.sealed);
+    const rawPerSecond = overall(rates.raw);
+    console.log(`appends: ledger ${Math.round(ledgerPerSecond)}/s, sealed ${Math.round(sealedPerSecond)}/s, raw ${Math.round(rawPerSecond)}/s`);
 
     console.log(`loading ${CATCHUP_EVENTS} events for the catch-up`);
     const loadStarted = performance.now();
@@ -156,6 +163,10 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       ledger_per_s: Math.round(ledgerPerSecond),
       raw_per_s: Math.round(rawPerSecond),
       ratio: Number((ledgerPerSecond / rawPerSecond).toFixed(3)),
+      sealed_per_s: Math.round(sealedPerSecond),
+      sealed_ratio: Number((sealedPerSecond / rawPerSecond).toFixed(3)),
+      sealed_of_clear: Number((sealedPerSecond / ledgerPerSecond).toFixed(2)),
+      sealing_within_budget: sealedPerSecond / ledgerPerSecond >= 0.9,
       catchup_per_s: Math.round(catchup.perSecond),
       catchup_events: catchup.seen,
       load_per_s: Math.round(CATCHUP_EVENTS / loadSeconds),
@@ -165,6 +176,7 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
       catchup_target_met: catchup.perSecond >= 20_000,
     };
   } finally {
+    await personKeys?.close();
     await connection?.close();
     await raw.end();
     await database.drop();

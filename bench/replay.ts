@@ -16,20 +16,50 @@ const EVENTS = Number(process.env.REPLAY_EVENTS ?? 10_000);
  * rebuilt from it into a fresh schema and compared with the live ones. Sandbox rate limits are lifted.
  */
 export async function run(): Promise<Record<string, number | string | boolean>> {
-  const database = await createBenchDatabase('replay');
+  const baseline = await createBenchDatabase('replay_baseline');
+  let rawInsert: number;
+  let rawRead: number;
   try {
     console.log('Baselines: raw pg single-row inserts and keyset reads...');
-    const rawInsert = await rawInsertRate(database.url);
-    const rawRead = await rawKeysetReadRate(database.url);
+    rawInsert = await rawInsertRate(baseline.url);
+    rawRead = await rawKeysetReadRate(baseline.url);
     console.log(`  raw insert ${Math.round(rawInsert)}/s, keyset read ${Math.round(rawRead)}/s`);
+  } finally {
+    await baseline.drop();
+  }
+  // The ledger as the service writes it (personal data sealed), then the same in clear through the
+  // switch only benchmarks use: a rebuild opens every sealed part, which is what sealing costs it.
+  const sealed = await writeAndReplay('sealed');
+  const clear = await writeAndReplay('clear');
+  const sealedRatio = sealed.eventsPerSecond / rawRead;
+  const clearRatio = clear.eventsPerSecond / rawRead;
+  console.log(`Sealing keeps ${(sealedRatio / clearRatio).toFixed(2)} of the replay rate in clear (${Math.round(sealed.eventsPerSecond)}/s against ${Math.round(clear.eventsPerSecond)}/s)`);
+  return {
+    events_per_s: Math.round(sealed.eventsPerSecond),
+    differences: sealed.differences,
+    ledger_events: sealed.events,
+    raw_insert_per_s: Math.round(rawInsert),
+    raw_keyset_read_per_s: Math.round(rawRead),
+    ratio_to_keyset_read: Number(sealedRatio.toFixed(3)),
+    clear_events_per_s: Math.round(clear.eventsPerSecond),
+    clear_differences: clear.differences,
+    clear_ratio_to_keyset_read: Number(clearRatio.toFixed(3)),
+    sealed_of_clear: Number((sealedRatio / clearRatio).toFixed(2)),
+    sealing_within_budget: sealedRatio / clearRatio >= 0.9,
+  };
+}
 
+/** A ledger written by the live service, then every read model rebuilt from it and compared. */
+async function writeAndReplay(personalData: 'sealed' | 'clear'): Promise<{ eventsPerSecond: number; events: number; differences: number }> {
+  const database = await createBenchDatabase(`replay_${personalData}`);
+  try {
     const unlimited = { concurrency: 64, perSecond: 1_000_000 };
     const logger = silentLogger();
     const service = await startService(
       loadConfig({ DATABASE_URL: database.url, API_TOKENS: `bench:admin:${'r'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' }),
-      { logger, port: 0, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200 } },
+      { logger, port: 0, personalData, dispatcher: { limits: { whatsapp: unlimited, email: unlimited }, claimBatch: 200 } },
     );
-    console.log(`Writing a ledger: ${EVENTS} inbound events of every type, planned and sent...`);
+    console.log(`Writing a ledger with personal data ${personalData}: ${EVENTS} inbound events of every type, planned and sent...`);
     for (let i = 0; i < EVENTS; i += 200) {
       await Promise.all(Array.from({ length: Math.min(200, EVENTS - i) }, async (_, j) => {
         const parsed = parseEnvelope(validEnvelope(UPSTREAM_TYPES[(i + j) % UPSTREAM_TYPES.length]!, {}, realClock));
@@ -50,17 +80,9 @@ export async function run(): Promise<Record<string, number | string | boolean>> 
     try {
       console.log('Rebuilding every read model from the ledger...');
       const result = await replayReadModels(connection, { schemaPrefix: 'replay_bench', keys: deriveLedgerKeys(Buffer.from(BENCH_MASTER_KEY, 'base64')), databaseUrl: database.url });
-      const { differences } = result;
-      for (const d of differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
-      console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s`);
-      return {
-        events_per_s: Math.round(result.eventsPerSecond),
-        differences: differences.length,
-        ledger_events: result.events,
-        raw_insert_per_s: Math.round(rawInsert),
-        raw_keyset_read_per_s: Math.round(rawRead),
-        ratio_to_keyset_read: Number((result.eventsPerSecond / rawRead).toFixed(3)),
-      };
+      for (const d of result.differences) console.log(`  DIFFERENCE in ${d.table}: ${d.onlyLive} only live, ${d.onlyRebuilt} only rebuilt`);
+      console.log(`  ${result.events} ledger events in ${result.seconds.toFixed(1)} s: ${Math.round(result.eventsPerSecond)}/s`);
+      return { eventsPerSecond: result.eventsPerSecond, events: result.events, differences: result.differences.length };
     } finally {
       await connection.close();
     }
