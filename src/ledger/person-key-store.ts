@@ -80,8 +80,6 @@ export interface PersonKeyStoreOptions {
   timeouts?: Partial<PostgresTimeouts>;
 }
 
-/** The content scope of a moment: its month, in UTC. */
-export const contentScope = (at: Date): KeyScope => `content:${at.toISOString().slice(0, 7)}`;
 
 /**
  * The first month not wholly older than `days` before `now`: every content month before it ended at

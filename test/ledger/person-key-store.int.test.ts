@@ -1,3 +1,4 @@
+import { contentScope } from '../../src/domain/keys/personal-data.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJson, sealJson, type DataKey, type DestroyedKey } from '../../src/domain/keys/field-cipher.ts';
 import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import {
-  contentScope,
   KeyDestroyed,
   MasterKeyMismatch,
   PersonKeyStore,
@@ -175,7 +175,7 @@ describe('a person key store on PostgreSQL, shared by two instances', () => {
       { person },
       { person, scope: 'content:2026-10' },
       { person, scope: 'content:2026-11' },
-      { person, scope: contentScope(clock.now()) },
+      { person, scope: contentScope(clock.now().toISOString()) },
     ]);
     expect(retentionCutoffMonth(clock.now(), 30)).toBe('2026-11');
     await here.destroyContentKeysBefore(retentionCutoffMonth(clock.now(), 30));
