@@ -172,6 +172,10 @@ describe('erasePerson(kind: STAFF)', () => {
     expect(upserted.upsertStaffMember).toMatchObject({ name: again.name, contacts: { email: again.contacts.email } });
     await service.whenProcessed(parsePosition(upserted.upsertStaffMember.position)!);
     expect(await directoryEntry(esha.id)).toMatchObject({ name: again.name, contacts: { email: again.contacts.email, whatsapp: null, sms: null, pushTokens: [] } });
+    const keys = await sql<{ scope: string; live: boolean }>`
+      select scope, wrapped is not null as live from person_keys where person_kind = 'staff' and person_id = ${esha.id}`.execute(service.db);
+    // The data key destroyed by the erasure stays destroyed; the new record is under a live one of its own.
+    expect(keys.rows.filter((k) => k.scope === 'data').map((k) => k.live).sort()).toEqual([false, true]);
 
     const next = billWithoutPatient();
     await recordAndProject(service, next);
