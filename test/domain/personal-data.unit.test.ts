@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import { EXAMPLE_PAYLOADS } from '../../src/domain/intake/example-payloads.ts';
-import { ERASED, openParts, personalParts, sealParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
+import { ERASED, erasedStaffRecord, openParts, personalParts, sealParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
 
 // A stand-in cipher (opaque, reversible), so these tests are about which parts are whose; the cipher has its own.
 const SEAL = 'sealed:';
@@ -113,6 +113,20 @@ describe('the personal data of what the service records', () => {
     }
     expect(sealedFor('PatientMessageReceived', message).parts.every((p) => p.person.kind === 'contact' && p.person.id === message.conversationId)).toBe(true);
     expect(sealedFor('StaffMemberUpserted', staff).sealed).toMatchObject({ id: 'divya-desk', roles: ['front_desk'], centreIds: ['centre-blr'], active: true });
+  });
+
+  it('reads an erased staff member with their id, roles, centres and flag, their name [erased] and their contacts in shape', () => {
+    const staff = { id: 'divya-desk', name: 'Divya Nair', roles: ['front_desk'], centreIds: ['centre-blr'], contacts: { email: 'divya@clinic.example', whatsapp: '+919811111111', pushTokens: ['fcm-1'] }, locale: null, active: true, at: 'x', actor: 'a' };
+    const read = openParts(sealedFor('StaffMemberUpserted', staff).sealed, isSealed, erase);
+    expect(read).toEqual({ ...staff, name: ERASED, contacts: { email: ERASED, whatsapp: ERASED, pushTokens: [] } });
+    // What a read model scrubs a kept record to is exactly that read.
+    expect(erasedStaffRecord(staff)).toEqual(read);
+    expect(erasedStaffRecord(erasedStaffRecord(staff))).toEqual(read);
+  });
+
+  it('seals a dead push token\'s opt-out under the token as a push token, as erasure finds it', () => {
+    const dropped = { channel: 'push', address: 'fcm-1', personId: null, reason: 'permanent-bounce', at: 'x', actor: 'system' };
+    expect(sealedFor('ContactOptedOut', dropped).parts.map((p) => p.person)).toEqual([{ kind: 'contact', id: 'hash(push-token:5)' }]);
   });
 
   it('leaves an event with nothing personal as it is', () => {

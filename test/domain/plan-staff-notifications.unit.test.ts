@@ -5,6 +5,7 @@ import { STAFF_EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import type { RoutedRecipient } from '../../src/domain/staff-routing/evaluate-staff-routing.ts';
 import { planStaffNotifications, staffNotificationIdFor, type StaffPlanningTemplates } from '../../src/domain/staff-routing/plan-staff-notifications.ts';
 import type { PlanDecision } from '../../src/domain/notifications/plan-notifications.ts';
+import { ERASED } from '../../src/domain/keys/personal-data.ts';
 import type { ContactBlock } from '../../src/domain/notifications/preference-events.ts';
 import type { StaffContacts, StaffMember } from '../../src/domain/staff-routing/staff-directory.ts';
 import { shippedTemplates, staffPlanningTemplates, staffPlanningTemplatesFrom } from '../../src/domain/templates/planning-templates.ts';
@@ -117,6 +118,13 @@ describe('planning the alerts of a staff event', () => {
     const decisions = plan([routed('email'), routed('in_app'), routed('sms', member({}))]);
     expect(decisions.map(outcome)).toEqual(['email: planned to bina@clinic.example', 'in_app: planned to bina-billing', 'sms: no-contact']);
     expect(new Set(decisions.map((d) => d.event.notificationId)).size).toBe(3);
+  });
+
+  it('given a member recorded before they were erased, when routed on any channel, then each is suppressed as erased, with no address', () => {
+    const erased = { ...member(), name: ERASED, contacts: { email: ERASED, whatsapp: ERASED, sms: ERASED, pushTokens: [] } };
+    const decisions = plan((['email', 'whatsapp', 'sms', 'push', 'in_app'] as const).map((channel) => routed(channel, erased)));
+    expect(decisions.map(outcome)).toEqual(['email: erased', 'whatsapp: erased', 'sms: erased', 'push: erased', 'in_app: erased']);
+    expect(decisions.map((d) => d.event.recipient.address)).toEqual([null, null, null, null, null]);
   });
 
   it('given nobody was routed, when planned, then nothing is planned', () => {

@@ -16,7 +16,10 @@ import type { PersonKeyStore } from '../../ledger/person-key-store.ts';
 
 /** What erasure asks the read models (src/projections/erasure/erasure.queries.ts). */
 export interface ErasureReads {
-  /** The addresses messages went to, each with its channel, and the conversations (by keyed hash) they were joined to. */
+  /**
+   * The addresses messages went to and, for a staff member, every contact their directory record
+   * held, each with its channel; and the conversations (by keyed hash) they were joined to.
+   */
   knownAddresses(kind: ErasableKind, id: string): Promise<{ addresses: { channel: Channel; address: string }[]; conversations: string[] }>;
   /** The notifications to them still waiting to be sent (planned or deferred). */
   waitingNotifications(kind: ErasableKind, id: string): Promise<string[]>;

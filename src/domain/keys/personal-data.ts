@@ -4,7 +4,8 @@ import { NOTIFICATION_EVENT_TYPES as N } from '../notifications/notification-eve
 import { PREFERENCE_EVENT_TYPES } from '../notifications/preference-events.ts';
 import { PROVIDER_CALLBACK_EVENT_TYPES } from '../notifications/provider-callback-events.ts';
 import { STAFF_MEMBER_EVENT_TYPES } from '../staff-routing/staff-directory.ts';
-import type { ContactKind } from './ledger-keys.ts';
+import { CHANNELS, type Channel } from '../event-catalogue.ts';
+import { contactKindOf, type ContactKind } from './ledger-keys.ts';
 
 /*
  * The one place that says which parts of which events are someone's personal data, and whose.
@@ -117,17 +118,36 @@ function messageParts(data: Json): PersonalPart[] {
   return (['from', 'text', 'media', 'location'] as const).filter((f) => data[f] !== null && data[f] !== undefined).map((f) => ({ path: [f], person, scope: 'data' }));
 }
 
+const isChannel = (value: unknown): value is Channel => (CHANNELS as readonly unknown[]).includes(value);
+
+/** An opt-out's address, under its contact as the channel names it: a dead push token is a `push-token`, as erasure finds it. */
 function preferenceParts(data: Json, context: PartsContext): PersonalPart[] {
   const address = text(data.address);
-  return address ? [{ path: ['address'], person: contactOf(address, context), scope: 'data' }] : [];
+  if (!address) return [];
+  const person: PersonRef = isChannel(data.channel) ? { kind: 'contact', id: context.contactId(contactKindOf(data.channel), address) } : contactOf(address, context);
+  return [{ path: ['address'], person, scope: 'data' }];
 }
 
+/**
+ * A staff member's name, sealed whole, and their contacts, sealed as an object with nothing kept:
+ * erased, the contacts keep their shape (each address `[erased]`, the push tokens an empty list),
+ * so whatever reads them still finds an object.
+ */
 function staffParts(data: Json): PersonalPart[] {
   const id = text(data.id);
   if (!id) return [];
   const person: PersonRef = { kind: 'staff', id };
-  return (['name', 'contacts'] as const).filter((f) => data[f] !== undefined).map((f) => ({ path: [f], person, scope: 'data' }));
+  const parts: PersonalPart[] = [];
+  if (data.name !== undefined) parts.push({ path: ['name'], person, scope: 'data' });
+  if (data.contacts !== undefined) parts.push({ path: ['contacts'], person, scope: 'data', keep: [] });
+  return parts;
 }
+
+/**
+ * A staff member's record (an upsert's data, or the member folded from it) as it reads once their
+ * keys are gone: what a rebuild gives, for the read models that keep the record to scrub to.
+ */
+export const erasedStaffRecord = (record: Json): Json => erasedParts(record, staffParts(record));
 
 /** Event type -> its personal parts. An event type absent here carries none. */
 export const PERSONAL_DATA: Readonly<Record<string, PartsOf>> = {
@@ -240,6 +260,15 @@ export function erasedLike(value: Json, keep: readonly string[]): Json {
   const kept = Object.fromEntries(keep.filter((k) => k in value).map((k) => [k, value[k]]));
   const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !keep.includes(k)).map(([k, v]) => [k, kindOf(v)]));
   return { ...kept, ...erasedShape(rest) };
+}
+
+/**
+ * `data` as it reads once the keys of `parts` are gone. Sealed with nothing and opened with no key,
+ * it takes exactly the shape a read of the sealed event gives.
+ */
+export function erasedParts(data: Json, parts: readonly PersonalPart[]): Json {
+  const sealed = sealParts(data, parts, () => ERASED);
+  return openParts(sealed, (value) => value === ERASED, () => ({ ok: false, erased: true })) as Json;
 }
 
 function erasedShape(shape: Shape): Json {

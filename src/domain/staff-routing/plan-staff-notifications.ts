@@ -2,6 +2,7 @@ import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import type { Envelope } from '../intake/envelope.ts';
 import type { Channel, EventType } from '../event-catalogue.ts';
 import type { RoutedRecipient } from './evaluate-staff-routing.ts';
+import { isErasedStaffMember } from '../erasure/erased-suppression.ts';
 import { deterministicUuid } from '../ids.ts';
 import type { NotificationPlanned, Recipient, Selection, SuppressionReason } from '../notifications/notification-events.ts';
 import { chooseAndRender, type PlanDecision, type PlanningTemplates, type TemplateChoice } from '../notifications/plan-notifications.ts';
@@ -77,6 +78,8 @@ function decide(input: StaffPlanningInput, routed: RoutedRecipient): PlanDecisio
     event: { ...base, recipient: { ...person, address }, reason, detail, suppressedAt: now.toISOString() },
   });
 
+  // Routed by a record recorded before they were erased: nothing of theirs is left to send to, in-app included.
+  if (isErasedStaffMember(member)) return suppress('erased', 'the staff member was erased', null);
   const address = channel === 'push' ? livePushToken(member, (token) => input.blockFor('push', token, member.id)) : staffAddressFor(member, channel);
   if (!address) return suppress('no-contact', `staff member has no ${channel === 'push' ? 'push token' : `${channel} contact`}`, null);
   if ((channel === 'whatsapp' || channel === 'sms') && !isValidPhoneNumber(address)) {

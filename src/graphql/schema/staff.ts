@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ERASED } from '../../domain/keys/personal-data.ts';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { STAFF_ROLES, type StaffContacts, type StaffMemberRejection } from '../../domain/staff-routing/staff-directory.ts';
 import { formatPosition } from '../../ledger/event-store.ts';
@@ -16,8 +17,8 @@ import { InputRejected } from './input-rejected.ts';
 
 const StaffRoleEnum = builder.enumType('StaffRole', { values: STAFF_ROLES });
 
-/** Full contacts for admins and auditors; masked (+91******3210, j***@example.com) for dashboards. */
-const masked = (address: string | undefined) => (address ? maskAddress(address) : null);
+/** Full contacts for admins and auditors; masked (+91******3210, j***@example.com) for dashboards; `[erased]` as it is. */
+const masked = (address: string | undefined) => (address ? (address === ERASED ? ERASED : maskAddress(address)) : null);
 
 const Contacts = builder.objectRef<StaffContacts>('StaffContacts').implement({
   fields: (t) => ({
@@ -26,7 +27,7 @@ const Contacts = builder.objectRef<StaffContacts>('StaffContacts').implement({
     sms: t.string({ nullable: true, ...wholeForAuditors, unauthorizedResolver: (c) => masked(c.sms), resolve: (c) => c.sms ?? null }),
     pushTokens: t.stringList({
       ...wholeForAuditors,
-      unauthorizedResolver: (c) => (c.pushTokens ?? []).map(maskAddress),
+      unauthorizedResolver: (c) => (c.pushTokens ?? []).map((token) => masked(token)!),
       resolve: (c) => c.pushTokens ?? [],
     }),
   }),
@@ -40,7 +41,8 @@ const StaffMemberRef = builder.objectRef<MemberSource>('StaffMember').implement(
     name: t.exposeString('name'),
     roles: t.field({ type: [StaffRoleEnum], resolve: (m) => m.roles }),
     centreIds: t.exposeStringList('centreIds'),
-    contacts: t.field({ type: Contacts, resolve: (m) => m.contacts }),
+    // A record sealed before contacts kept their shape reads `[erased]` whole once erased: no contacts left.
+    contacts: t.field({ type: Contacts, resolve: (m) => (typeof m.contacts === 'object' && m.contacts !== null ? m.contacts : {}) }),
     locale: t.exposeString('locale', { nullable: true }),
     active: t.exposeBoolean('active'),
     revision: t.exposeInt('revision', { description: 'The revision of the last change in `staff-member-<id>`.' }),

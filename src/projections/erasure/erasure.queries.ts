@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Channel } from '../../domain/event-catalogue.ts';
+import type { StaffContacts } from '../../domain/staff-routing/staff-directory.ts';
 import type { ErasureReads } from '../../commands/erasure/erase-person.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
@@ -16,8 +17,9 @@ export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
         .where('recipient_address', 'is not', null)
         .execute();
       const joined = kind === 'patient' ? await db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute() : [];
+      const directory = kind === 'staff' ? await staffDirectoryAddresses(db, id) : [];
       return {
-        addresses: sent.flatMap((r) => (r.recipient_address ? [{ channel: r.channel as Channel, address: r.recipient_address }] : [])),
+        addresses: [...sent.flatMap((r) => (r.recipient_address ? [{ channel: r.channel as Channel, address: r.recipient_address }] : [])), ...directory],
         conversations: joined.map((r) => r.conversation_id),
       };
     },
@@ -32,4 +34,21 @@ export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
       return rows.map((r) => r.notification_id);
     },
   };
+}
+
+/** Every contact a staff member's directory record ever held, in any version: each may have a key of its own (an opt-out, a dead push token). */
+async function staffDirectoryAddresses(db: Kysely<ReadModelDatabase>, staffId: string): Promise<{ channel: Channel; address: string }[]> {
+  const versions = await db.selectFrom('staff_member_versions').select('record').where('staff_id', '=', staffId).execute();
+  return versions.flatMap(({ record }) => {
+    const contacts = (record as { contacts?: unknown }).contacts;
+    // A record sealed before contacts kept their shape reads `[erased]` whole: nothing left to find.
+    if (typeof contacts !== 'object' || contacts === null) return [];
+    const { email, whatsapp, sms, pushTokens } = contacts as StaffContacts;
+    return [
+      ...(email ? [{ channel: 'email' as const, address: email }] : []),
+      ...(whatsapp ? [{ channel: 'whatsapp' as const, address: whatsapp }] : []),
+      ...(sms ? [{ channel: 'sms' as const, address: sms }] : []),
+      ...(pushTokens ?? []).map((address) => ({ channel: 'push' as const, address })),
+    ];
+  });
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { erasedStaffRecord } from '../../domain/keys/personal-data.ts';
 import type { StaffMember, StaffRole } from '../../domain/staff-routing/staff-directory.ts';
 import type { LedgerPosition } from '../../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -36,6 +37,24 @@ export async function recordStaffMemberVersion(
     })
     .onConflict((oc) => oc.columns(['staff_id', 'revision']).doNothing())
     .execute();
+}
+
+/**
+ * An erased member's versions recorded before `position`, as a rebuild reads them once their keys
+ * are gone (name and contacts `[erased]`; id, roles, centres and the active flag kept). Versions
+ * after it are new data under a new key, and stay.
+ */
+export async function scrubStaffMemberVersions(db: Db, staffId: string, position: LedgerPosition): Promise<void> {
+  const rows = await db
+    .selectFrom('staff_member_versions')
+    .select(['revision', 'record'])
+    .where('staff_id', '=', staffId)
+    .where(recordedBefore(position))
+    .execute();
+  for (const row of rows) {
+    const record = JSON.stringify(erasedStaffRecord(row.record as Record<string, unknown>));
+    await db.updateTable('staff_member_versions').set({ record }).where('staff_id', '=', staffId).where('revision', '=', row.revision).execute();
+  }
 }
 
 /** The member's record just before `revision` of their stream, or null. */

@@ -1,5 +1,6 @@
 import type { Envelope } from '../../domain/intake/envelope.ts';
 import { isStaffEventType, type StaffEventType } from '../../domain/event-catalogue.ts';
+import { ERASURE_EVENT_TYPES, type PersonErased } from '../../domain/erasure/person-erased.ts';
 import { evaluateStaffRouting, type RoutedRecipient } from '../../domain/staff-routing/evaluate-staff-routing.ts';
 import { deterministicUuid } from '../../domain/ids.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
@@ -19,10 +20,11 @@ import { staffPlanningTemplatesAt } from '../templates/templates-at.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { positionKey } from '../reminders/reminder-state.queries.ts';
 import { recordRoutingRuleVersion, routingRuleVersion } from './routing-rules.queries.ts';
-import { recordStaffMemberVersion, staffMemberBefore } from './staff-directory.queries.ts';
+import { recordStaffMemberVersion, scrubStaffMemberVersions, staffMemberBefore } from './staff-directory.queries.ts';
 
 const RULE_TYPES: readonly string[] = Object.values(ROUTING_RULE_EVENT_TYPES);
 const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
+const isStaffErased = (e: RecordedEvent): boolean => e.type === ERASURE_EVENT_TYPES.personErased && (e.data as PersonErased).kind === 'staff';
 
 /**
  * Staff events -> NotificationPlanned / NotificationSuppressed per routed (staff member, channel),
@@ -30,6 +32,10 @@ const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
  * order, keeping every version with its position, so an event is routed by exactly the rules and
  * records recorded before it: a rule changed between two events routes the first by the old
  * version and the second by the new, on replay too.
+ *
+ * A staff member erased: their versions recorded so far read as a rebuild reads them (name and
+ * contacts `[erased]`), so staff events after the erasure route to them as a replay would, and
+ * planning suppresses those as `erased`.
  */
 export function staffRoutingReaction(): LedgerReaction {
   return {
@@ -37,12 +43,16 @@ export function staffRoutingReaction(): LedgerReaction {
     handles: (e) =>
       (STAFF_TYPES.includes(e.type) && categoryOf(e.stream) === 'staff-member')
       || (RULE_TYPES.includes(e.type) && categoryOf(e.stream) === 'routing-rule')
-      || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isStaffEventType((e.data as InboundEventReceived).type)),
+      || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isStaffEventType((e.data as InboundEventReceived).type))
+      || isStaffErased(e),
     async prefetch(events, { state }) {
       await state.of(staffRoutingState).loadRouted(events.filter((e) => e.type === INBOUND_RECEIVED).map((e) => (e.data as InboundEventReceived).eventId));
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
-      if (STAFF_TYPES.includes(event.type)) {
+      if (isStaffErased(event)) {
+        await scrubStaffMemberVersions(context.db, (event.data as PersonErased).id, event.position);
+        context.state.of(staffRoutingState).directoryChanged();
+      } else if (STAFF_TYPES.includes(event.type)) {
         await applyStaffMember(event, context);
         context.state.of(staffRoutingState).directoryChanged();
       } else if (RULE_TYPES.includes(event.type)) {
