@@ -36,6 +36,8 @@ export function startupBanner(config: Config, facts: BannerFacts): string[] {
       ? `  Intake      RabbitMQ: queue ${config.AMQP_QUEUE} bound to exchange ${config.AMQP_EXCHANGE}, plus HTTP and GraphQL`
       : '  Intake      HTTP and GraphQL only. Set AMQP_URL=amqp://user:pass@host:5672 to consume from RabbitMQ.',
     ...channelLines(facts.sandboxed),
+    `  Personal    names, contacts and words sealed under each person's keys; erasePerson forgets one (README, "Personal data")${
+      config.RETENTION_DAYS_CONTENT ? `; words kept ${config.RETENTION_DAYS_CONTENT} days` : ''}`,
   ];
   if (facts.generatedTokens) {
     lines.push('', `  API tokens made for this data folder (kept in ${facts.generatedTokens.path}):`);
