@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     if (started) bar.stop();
     console.log(`Examined ${report.examined} events that carry personal data; sealed ${report.sealed} of them (${report.parts} parts).`);
     if (report.erasedParts > 0) console.log(`${report.erasedParts} parts belonged to people erased before: they read [erased].`);
-    if (report.sealed === 0) console.log('Nothing left to seal: every personal part was sealed already.');
+    if (report.sealed === 0) console.log(report.parts === 0 && report.examined > 0 ? 'Nothing left to seal: every personal part was sealed already.' : 'Nothing to seal.');
     else console.log('Event ids, types, streams, revisions and ledger positions are unchanged; read models and checkpoints stay valid.');
     if (report.copy) {
       const dropHow = embedded ? 'npm run migrate:encrypt -- --drop-copy' : `npm run migrate:encrypt -- --drop-copy   (or: drop schema ${PLAINTEXT_COPY_SCHEMA} cascade;)`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import { EXAMPLE_PAYLOADS } from '../../src/domain/intake/example-payloads.ts';
-import { ERASED, openParts, personalParts, sealParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
+import { ERASED, openParts, personalParts, sealParts, unsealedParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
 
 // A stand-in cipher (opaque, reversible), so these tests are about which parts are whose; the cipher has its own.
 const SEAL = 'sealed:';
@@ -113,6 +113,18 @@ describe('the personal data of what the service records', () => {
     }
     expect(sealedFor('PatientMessageReceived', message).parts.every((p) => p.person.kind === 'contact' && p.person.id === message.conversationId)).toBe(true);
     expect(sealedFor('StaffMemberUpserted', staff).sealed).toMatchObject({ id: 'divya-desk', roles: ['front_desk'], centreIds: ['centre-blr'], active: true });
+  });
+
+  it('tells the parts still in clear from those sealed, so sealing a ledger twice seals each part once', () => {
+    const sealedValue = (value: unknown) => typeof value === 'string' && isSealed(value);
+    const { parts, sealed } = sealedFor('NotificationPlanned', planned);
+    expect(unsealedParts(planned, parts, sealedValue)).toEqual(parts);
+    expect(unsealedParts(sealed, parts, sealedValue)).toEqual([]);
+    // Sealed only in part (its recipient kept under `$sealed`, its words a sealed value), and one part absent.
+    const half = { ...planned, recipient: sealed.recipient, variables: sealed.variables };
+    delete (half as Partial<typeof half>).content;
+    expect(unsealedParts(half, parts, sealedValue)).toEqual([]);
+    expect(unsealedParts({ ...half, content: planned.content }, parts, sealedValue)).toEqual([parts[2]]);
   });
 
   it('leaves an event with nothing personal as it is', () => {
