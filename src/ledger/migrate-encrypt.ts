@@ -28,8 +28,8 @@ import type { SqlConnection } from './sql-connection.ts';
  *
  * It walks the events of the types that carry personal data in position order, in batches. A part
  * already sealed (by the service, or by an earlier run) is left as it is, so a second run changes
- * nothing and an interrupted run resumes where it stopped: each batch is one UPDATE statement, all
- * of it or none, after the keys it uses were committed.
+ * nothing and an interrupted run resumes where it stopped: each batch is rewritten in one
+ * transaction, all of it or none, after the keys it uses were committed.
  *
  * A person erased before their data was sealed (the service ran sealed for a while, then erased
  * them) must not get it back readable: their parts recorded before the erasure are sealed under
@@ -137,17 +137,20 @@ async function run(connection: SqlConnection, options: MigrateEncryptOptions): P
       const changed = await sealBatch(rows, { keys: options.keys, personKeys, erasures, report });
       if (changed.length > 0) {
         report.copy ??= await keepPlaintextCopy(db);
-        // One statement: the batch is rewritten whole or not at all.
-        const { rows: updated } = await sql<{ n: string }>`
-          with updated as (
-            update ledger_events e set data = u.data::jsonb
-              from unnest(${changed.map((c) => c.position)}::bigint[], ${changed.map((c) => JSON.stringify(c.data))}::text[]) as u(position, data)
-             where e.global_position = u.position
-            returning 1
-          )
-          select count(*)::text as n from updated
-        `.execute(db);
-        if (Number(updated[0]!.n) !== changed.length) throw new Error(`ledger_events: ${updated[0]!.n} of ${changed.length} events rewritten`);
+        // One transaction: the batch is rewritten whole or not at all. Every event's data went in as
+        // JSON.stringify wrote it, so parsed and written again it is the same JSON but for the seals.
+        await db.transaction().execute(async (trx) => {
+          const { rows: updated } = await sql<{ n: string }>`
+            with updated as (
+              update ledger_events e set data = u.data::jsonb
+                from unnest(${changed.map((c) => c.position)}::bigint[], ${changed.map((c) => JSON.stringify(c.data))}::text[]) as u(position, data)
+               where e.global_position = u.position
+              returning 1
+            )
+            select count(*)::text as n from updated
+          `.execute(trx);
+          if (Number(updated[0]!.n) !== changed.length) throw new Error(`ledger_events: ${updated[0]!.n} of ${changed.length} events found to rewrite`);
+        });
         report.sealed += changed.length;
       }
       report.examined += rows.length;

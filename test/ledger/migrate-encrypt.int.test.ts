@@ -119,13 +119,25 @@ describe('migrate:encrypt on PostgreSQL', () => {
     await database?.drop();
   });
 
-  it('seals every personal part in place: no name, phone or email in clear, every id, revision and position as it was', async () => {
+  it('seals every personal part in place, resuming where a stopped run left: no name, phone or email in clear, every id, revision and position as it was', async () => {
     for (const p of [asha, ravi]) for (const secret of [p.name, p.phone.slice(1), p.email]) expect(await rowsHolding(tool.db, secret)).toBeGreaterThan(0);
     frameBefore = await ledgerFrame(tool.db);
     const fileBefore = await tableFile(tool.db);
     const progress: [number, number][] = [];
 
-    first = await migrateEncrypt(tool, { keys, databaseUrl: database.url, batchSize: 7, onProgress: (done, total) => progress.push([done, total]) });
+    // Stopped after its first batch, then run again: it resumes, and leaves what it sealed as it was.
+    const isSealedData = (data: string) => data.includes('"pd1.');
+    const sealedAtStart = (await ledgerData(tool.db)).filter(isSealedData).length;
+    const stopped = new Error('stopped by the operator');
+    await expect(migrateEncrypt(tool, { keys, databaseUrl: database.url, batchSize: 2, onProgress: (done) => {
+      if (done > 0) throw stopped;
+    } })).rejects.toBe(stopped);
+    const halfway = await ledgerData(tool.db);
+    const sealedHalfway = halfway.filter(isSealedData);
+    expect(sealedHalfway.length).toBeGreaterThan(sealedAtStart);
+    first = await migrateEncrypt(tool, { keys, databaseUrl: database.url, batchSize: 2, onProgress: (done, total) => progress.push([done, total]) });
+    const after = await ledgerData(tool.db);
+    expect(sealedHalfway.every((data) => after.includes(data))).toBe(true);
 
     expect(first.sealed).toBeGreaterThan(0);
     expect(first.examined).toBeGreaterThanOrEqual(first.sealed);
@@ -141,7 +153,7 @@ describe('migrate:encrypt on PostgreSQL', () => {
     // Rewritten into a new file: no old row version keeps the clear data in the table's files.
     expect(await tableFile(tool.db)).not.toBe(fileBefore);
     // The ledger as it was is kept aside, in clear, until the operator drops it.
-    expect(first.copy).toEqual({ name: PLAINTEXT_COPY, made: 'now', rows: frameBefore.length });
+    expect(first.copy).toEqual({ name: PLAINTEXT_COPY, made: 'earlier', rows: frameBefore.length });
     expect(await rowsHolding(tool.db, asha.phone.slice(1), PLAINTEXT_COPY)).toBeGreaterThan(0);
   }, 60_000);
 
