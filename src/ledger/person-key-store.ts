@@ -290,6 +290,29 @@ export class PersonKeyStore {
     return this.#destroy(sql`person_kind = ${person.kind} and person_id = ${person.id}`, reason);
   }
 
+  /**
+   * A key for each request, destroyed from the start: its row keeps whose it was, when and why, and
+   * its bytes exist only in the answer. For sealing data of a person erased before that data was
+   * sealed (`npm run migrate:encrypt`): it then reads `[erased]`, as the erasure meant, and not
+   * under the live key a later event of theirs may have.
+   */
+  async destroyedKeys(requests: readonly KeyRequest[], reason: string): Promise<DataKey[]> {
+    const made = requests.map(({ person, scope = 'data' }) => {
+      slotOf(person, scope);
+      return { person, scope, keyId: randomUUID(), key: randomBytes(DATA_KEY_BYTES) };
+    });
+    if (made.length === 0) return [];
+    const at = this.#clock.now();
+    await sql`
+      insert into person_keys (key_id, person_kind, person_id, scope, wrapped, created_at, destroyed_at, destroyed_reason)
+      select k.key_id::uuid, k.kind, k.id, k.scope, null, ${at.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz, ${reason}
+        from unnest(${made.map((m) => m.keyId)}::text[], ${made.map((m) => m.person.kind)}::text[],
+                    ${made.map((m) => m.person.id)}::text[], ${made.map((m) => m.scope)}::text[]) as k(key_id, kind, id, scope)
+    `.execute(this.#db);
+    for (const { keyId } of made) this.#cache.putDestroyed({ destroyed: true, keyId, at, reason });
+    return made.map(({ keyId, key }) => ({ keyId, key }));
+  }
+
   /** Destroys the content keys of every month before `month` ('YYYY-MM'), for retention. Answers how many. */
   async destroyContentKeysBefore(month: string, reason = 'retention'): Promise<number> {
     if (!/^[0-9]{4}-[0-9]{2}$/.test(month)) throw new Error(`not a month (YYYY-MM): ${month}`);

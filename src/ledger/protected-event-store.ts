@@ -1,6 +1,6 @@
-import { isSealed, keyIdOf, openJson, sealJson, type DataKey, type DestroyedKey } from '../domain/keys/field-cipher.ts';
-import { contactHash, type LedgerKeys } from '../domain/keys/ledger-keys.ts';
-import { openParts, personalParts, sealParts, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef } from '../domain/keys/personal-data.ts';
+import { isSealed, keyIdOf, openJson, type DataKey, type DestroyedKey } from '../domain/keys/field-cipher.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
+import { openParts, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import type {
   AppendResult,
@@ -11,6 +11,7 @@ import type {
   RecordedEvent,
   StreamAppend,
 } from './event-store.ts';
+import { findPersonalParts, sealPersonalParts } from './seal-personal-data.ts';
 
 /** Where data keys come from: the key store beside the ledger tables (PersonKeyStore). */
 export interface DataKeyProvider {
@@ -27,8 +28,6 @@ export interface DataKeyProvider {
 
 /** How many opened events are kept, so the lanes that read the same new events open each once. */
 const OPENED_CACHE_SIZE = 5_000;
-
-export const requestKey = (person: PersonRef, scope: KeyScope): string => `${person.kind}\u0000${person.id}\u0000${scope}`;
 
 /**
  * The ledger as every part of the service sees it, with personal data sealed at rest: whatever
@@ -137,22 +136,7 @@ export class ProtectedEventStore implements EventStore {
 
   /** Each event's personal parts sealed, with one trip to the key store for the whole batch. */
   async #seal(events: readonly NewEvent[]): Promise<NewEvent[]> {
-    const context = { contactId: (kind: Parameters<typeof contactHash>[1], value: string) => contactHash(this.hashes, kind, value) };
-    const found = events.map((event) => personalParts(event.type, event.data, context));
-    if (found.every((parts) => parts.length === 0)) return [...events];
-    const requests = [...new Map(found.flat().map((p) => [requestKey(p.person, p.scope), { person: p.person, scope: p.scope }])).entries()];
-    const handed = await this.keys.liveKeys(requests.map(([, request]) => request));
-    const live = new Map(requests.map(([key], i) => [key, handed[i]!]));
-    return events.map((event, i) => {
-      const parts = found[i]!;
-      if (parts.length === 0) return event;
-      const data = sealParts(event.data as Record<string, unknown>, parts, (part, value) => {
-        const key = live.get(requestKey(part.person, part.scope));
-        if (!key) throw new Error(`No data key was handed out for a ${part.person.kind}'s ${part.scope}`);
-        return sealJson(key, event.id, value);
-      });
-      return { ...event, data };
-    });
+    return sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys);
   }
 
   /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import { EXAMPLE_PAYLOADS } from '../../src/domain/intake/example-payloads.ts';
-import { ERASED, erasedStaffRecord, openParts, personalParts, sealParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
+import { ERASED, erasedStaffRecord, openParts, personalParts, sealParts, unsealedParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
 
 // A stand-in cipher (opaque, reversible), so these tests are about which parts are whose; the cipher has its own.
 const SEAL = 'sealed:';
@@ -127,6 +127,18 @@ describe('the personal data of what the service records', () => {
   it('seals a dead push token\'s opt-out under the token as a push token, as erasure finds it', () => {
     const dropped = { channel: 'push', address: 'fcm-1', personId: null, reason: 'permanent-bounce', at: 'x', actor: 'system' };
     expect(sealedFor('ContactOptedOut', dropped).parts.map((p) => p.person)).toEqual([{ kind: 'contact', id: 'hash(push-token:5)' }]);
+  });
+
+  it('tells the parts still in clear from those sealed, so sealing a ledger twice seals each part once', () => {
+    const sealedValue = (value: unknown) => typeof value === 'string' && isSealed(value);
+    const { parts, sealed } = sealedFor('NotificationPlanned', planned);
+    expect(unsealedParts(planned, parts, sealedValue)).toEqual(parts);
+    expect(unsealedParts(sealed, parts, sealedValue)).toEqual([]);
+    // Sealed only in part (its recipient kept under `$sealed`, its words a sealed value), and one part absent.
+    const half = { ...planned, recipient: sealed.recipient, variables: sealed.variables };
+    delete (half as Partial<typeof half>).content;
+    expect(unsealedParts(half, parts, sealedValue)).toEqual([]);
+    expect(unsealedParts({ ...half, content: planned.content }, parts, sealedValue)).toEqual([parts[2]]);
   });
 
   it('leaves an event with nothing personal as it is', () => {

@@ -219,6 +219,22 @@ export function sealParts(data: Json, parts: readonly PersonalPart[], seal: (par
   return copy;
 }
 
+/**
+ * Those of `parts` present in `data` and not sealed yet: neither a sealed value nor an object
+ * holding one under `SEALED_FIELD`. Sealing only these over a ledger written partly before sealing
+ * leaves what is sealed as it is, however often it runs.
+ */
+export function unsealedParts(data: unknown, parts: readonly PersonalPart[], isSealed: (value: unknown) => boolean): PersonalPart[] {
+  return parts.filter((part) => {
+    let value: unknown = data;
+    for (const key of part.path) {
+      if (typeof value !== 'object' || value === null || !(key in value)) return false;
+      value = (value as Record<string | number, unknown>)[key];
+    }
+    return !isSealed(value) && !(isObject(value) && isSealed(value[SEALED_FIELD]));
+  });
+}
+
 /** What opening a sealed value gives: the value, or the fact that its key is gone. */
 export type Opened = { ok: true; value: unknown } | { ok: false; erased: true };
 

@@ -1,0 +1,83 @@
+import { SingleBar } from 'cli-progress';
+import { loadToolConfig } from './config.ts';
+import { lockDataDir } from './ledger/data-dir-lock.ts';
+import { migrateEncrypt } from './ledger/migrate-encrypt.ts';
+import { dropPlaintextCopy, PLAINTEXT_COPY, PLAINTEXT_COPY_SCHEMA } from './ledger/plaintext-copy.ts';
+import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
+import { resolveMasterKey } from './master-key-file.ts';
+import { postgresTimeouts } from './service.ts';
+
+// npm run migrate:encrypt [-- --drop-copy]: seals the personal data of every event a ledger holds
+// from before sealing, in place (src/ledger/migrate-encrypt.ts says why in place), once; run it
+// again and it changes nothing. With --drop-copy it only drops the plaintext copy it kept aside.
+// The service must be stopped.
+async function main(): Promise<void> {
+  const dropCopy = process.argv.includes('--drop-copy');
+  const config = loadToolConfig();
+  if (config.KURRENTDB_URL) {
+    console.error(
+      'KURRENTDB_URL is set: this ledger is in KurrentDB, whose events cannot be rewritten, and copying them to new streams would ' +
+        'show every subscription each event again, out of order. Nothing was changed. Events appended from now on are sealed at the ' +
+        'append; those recorded before stay as they are (README, "Personal data").',
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const embedded = !config.DATABASE_URL;
+  const unlock = embedded ? await lockDataDir(config.DATA_DIR) : null;
+  const connection = embedded
+    ? await connectPglite(`${config.DATA_DIR}/pglite`)
+    : connectPostgres(config.DATABASE_URL!, { timeouts: postgresTimeouts(config), applicationName: 'clinic-notification-ledger:migrate-encrypt' });
+  try {
+    if (dropCopy) {
+      const dropped = await dropPlaintextCopy(connection.db);
+      console.log(dropped ? `Dropped ${PLAINTEXT_COPY}, the plaintext copy.` : `There is no ${PLAINTEXT_COPY} to drop.`);
+      return;
+    }
+    // The service's master key: contacts are named by keyed hashes under it, and the key store is wrapped by it.
+    const { keys } = await resolveMasterKey(config, embedded);
+    const bar = new SingleBar({ format: 'Sealing personal data [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true });
+    let started = false;
+    const report = await migrateEncrypt(connection, {
+      keys,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+      onProgress: (examined, total) => {
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.setTotal(total);
+        bar.update(examined);
+      },
+    });
+    if (started) bar.stop();
+    console.log(`Examined ${report.examined} events that carry personal data; sealed ${report.sealed} of them (${report.parts} parts).`);
+    if (report.erasedParts > 0) console.log(`${report.erasedParts} parts belonged to people erased before: they read [erased].`);
+    if (report.sealed === 0) console.log(report.parts === 0 && report.examined > 0 ? 'Nothing left to seal: every personal part was sealed already.' : 'Nothing to seal.');
+    else console.log('Event ids, types, streams, revisions and ledger positions are unchanged; read models and checkpoints stay valid.');
+    if (report.copy) {
+      const dropHow = embedded ? 'npm run migrate:encrypt -- --drop-copy' : `npm run migrate:encrypt -- --drop-copy   (or: drop schema ${PLAINTEXT_COPY_SCHEMA} cascade;)`;
+      console.log(
+        [
+          '',
+          '!!! WARNING: PLAINTEXT COPY KEPT !!!',
+          `${PLAINTEXT_COPY} (${report.copy.rows} events, ${report.copy.made === 'now' ? 'made by this run' : 'made by an earlier run'}) holds the ledger`,
+          'as it was, with every name, phone number, email address and message IN CLEAR. Erasing a person cannot reach it,',
+          'and every database backup taken while it exists carries it. Compare if you wish, then drop it:',
+          `    ${dropHow}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    console.log('Start the service with personal data sealed: a service keeping it in clear would read the sealed values as they are.');
+    console.log(JSON.stringify({ examined: report.examined, sealed: report.sealed, parts: report.parts, erased_parts: report.erasedParts, copy: report.copy?.name ?? null }));
+  } finally {
+    await connection.close();
+    await unlock?.();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
