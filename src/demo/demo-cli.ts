@@ -10,6 +10,7 @@ import { demoTokens } from './demo-tokens.ts';
 import { AmqpEventSink, HttpEventSink, type EventSink } from './event-sinks.ts';
 import { runClinicDay } from './run-clinic-day.ts';
 import { patientWritesFrontDeskAnswers } from './demo-conversation.ts';
+import { patientIsForgotten } from './demo-erasure.ts';
 import { readBack, settle, waitForReminders } from './demo-waits.ts';
 import { runCli } from '../run-cli.ts';
 
@@ -109,6 +110,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       if (tokens.admin && tokens.frontDesk) {
         facts.conversation = await patientWritesFrontDeskAnswers(baseUrl, { admin: tokens.admin, frontDesk: tokens.frontDesk }, day.replier);
       }
+      // Last: the patient who opted out of WhatsApp this morning withdraws consent altogether.
+      if (tokens.admin) facts.erasure = await patientIsForgotten(baseUrl, tokens.admin, day.noWhatsApp);
     } catch (error) {
       facts.statsProblem = `GraphQL: ${error instanceof Error ? error.message : String(error)}`;
     }

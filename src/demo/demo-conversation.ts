@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { graphql } from './demo-graphql.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const WAIT_MS = 20_000;
@@ -64,16 +65,4 @@ async function waitFor<T>(read: () => Promise<T | null>): Promise<T | null> {
     await delay(250);
   }
   return null;
-}
-
-async function graphql(baseUrl: string, token: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
-  const response = await fetch(new URL('/graphql', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const body = z.object({ data: z.unknown().optional(), errors: z.array(z.object({ message: z.string() })).optional() }).parse(await response.json());
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-  return body.data;
 }

@@ -1,4 +1,5 @@
 import type { StatRow } from './demo-reads.ts';
+import type { ErasureOutcome } from './demo-erasure.ts';
 import { FRONT_DESK_WORDS, PATIENT_WORDS, type ConversationOutcome } from './demo-conversation.ts';
 import type { DemoTally } from './run-clinic-day.ts';
 
@@ -16,6 +17,7 @@ export interface SummaryFacts {
   fallbacks: { channel: string; status: string }[] | null;
   /** The patient who wrote back, and how the front desk's answer went. */
   conversation?: ConversationOutcome | null;
+  erasure?: ErasureOutcome | null;
   dashboardUrl: string;
 }
 
@@ -57,6 +59,13 @@ export function formatSummary(f: SummaryFacts): string[] {
   if (f.conversation?.kind === 'answered') {
     lines.push(`Conversation: a patient wrote "${PATIENT_WORDS}"; the front desk got an in-app alert and answered "${FRONT_DESK_WORDS}" on WhatsApp (${f.conversation.status}), inside the 24-hour window.`);
   } else if (f.conversation?.kind === 'skipped') lines.push(`Conversation: not played (${f.conversation.reason}).`);
+  if (f.erasure?.kind === 'forgotten') {
+    const statuses = Object.entries(f.erasure.statuses).map(([status, n]) => `${n} ${status}`).join(', ');
+    lines.push(
+      `Erasure: a patient withdrew consent and was forgotten (${f.erasure.keysDestroyed} keys destroyed): their ${f.erasure.notifications} notification(s) ` +
+        `keep their status (${statuses}), and ${f.erasure.erasedAddresses} read [erased] where their address was.`,
+    );
+  } else if (f.erasure?.kind === 'skipped') lines.push(`Erasure: not played (${f.erasure.reason}).`);
   lines.push('', `Watch it on the dashboard: ${f.dashboardUrl} (Conversations shows the patient's message and the answer)`, '');
   return lines;
 }

@@ -80,6 +80,8 @@ describe('the first run on a fresh clone', () => {
     expect(demo.stdout).toMatch(/Expired: [1-9]\d* notification\(s\) not sent/);
     // A patient writes back and the front desk (the generated frontdesk token) answers inside the window.
     expect(demo.stdout).toMatch(/Conversation: a patient wrote .+ answered .+ on WhatsApp \((sent|delivered|read)\)/);
+    // A patient withdraws consent: forgotten, their notifications kept with their statuses and [erased] addresses.
+    expect(demo.stdout).toMatch(/Erasure: a patient withdrew consent and was forgotten \([1-9]\d* keys destroyed\): their [1-9]\d* notification\(s\) keep their status \(.+\), and [1-9]\d* read \[erased\]/);
   }, 120_000);
 
   it('GraphQL shows a notification per patient and channel with a contact, each sent in the sandbox', async () => {
