@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERASURE_EVENT_TYPES, type PersonErased } from '../../src/domain/erasure/person-erased.ts';
+import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
 import { ERASED } from '../../src/domain/keys/personal-data.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { replayReadModels } from '../../src/replay-read-models.ts';
 import { gql, gqlData } from '../graphql/support/graphql-client.ts';
 import { fixedClock } from '../support/clock.ts';
@@ -167,6 +171,25 @@ describe('erasePerson', () => {
     const rows = await sentRows(raw.eventId, 2);
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
     expect(rows.map((r) => r.recipient_address).sort()).toEqual([again.email, again.phone].sort());
+  }, 60_000);
+
+  it('finishes an erasure cut short after its record: the contacts recorded then go too, though the read models no longer know them', async () => {
+    const mira = newPatient('Mira');
+    await postWhatsAppMessage(service, WEBHOOK_SECRET, { from: mira.phone, id: `wamid.${tag()}`, sentAt: clock.now(), content: { type: 'text', text: { body: `hello ${tag()}` } } });
+    const conversationId = contactHash(service.keys, 'phone', mira.phone);
+    const messages = () => readStreamToArray(service.store, streamName.conversation(conversationId));
+    await until(async () => ((await messages()).length > 0 ? true : null), { what: 'her message recorded' });
+    // The first erasure recorded, then the process died before any key went.
+    const cut: PersonErased = { kind: 'patient', id: mira.id, reason: 'consent withdrawn', actor: 'admin', contacts: [conversationId], erasedAt: clock.now().toISOString() };
+    const recorded = await service.store.append(streamName.erasure('patient', mira.id), [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data: cut, metadata: { actor: 'admin' } }], 'any');
+    if (!recorded.ok) throw recorded.error;
+    await service.whenProcessed(recorded.position);
+    expect(JSON.stringify((await messages())[0]!.data)).toContain('hello');
+
+    const again = await erase(mira.id);
+    expect(again.erasePerson).toMatchObject({ __typename: 'PersonErasure', contacts: 1 });
+    expect(again.erasePerson.keysDestroyed as number).toBeGreaterThanOrEqual(1);
+    expect((await messages())[0]!.data).toMatchObject({ conversationId, text: ERASED });
   }, 60_000);
 
   it('refuses a missing reason and an unknown kind with the field named, and changes nothing', async () => {

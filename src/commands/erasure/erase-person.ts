@@ -56,8 +56,8 @@ export type ErasureRefused = { kind: 'invalid-input'; issues: FieldIssue[] } | {
  * suppressed as `erased` in reaction to the event (src/projections/erasure/).
  *
  * The event comes first: a crash before the keys go leaves it recorded, and erasing again (the
- * same request, repeated) destroys what is left; the other order could forget someone with no
- * record of why.
+ * same request, repeated) destroys what is left, the contacts recorded before included; the other
+ * order could forget someone with no record of why.
  */
 export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, actor: string): Promise<Result<ErasureDone, ErasureRefused>> {
   const parsed = parseErasePerson(raw);
@@ -65,10 +65,14 @@ export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, acto
   if (!deps.personKeys) return err({ kind: 'not-sealed' });
   const { kind, id, reason } = parsed.value;
 
-  const contacts = await knownContacts(deps, kind, id);
+  // An erasure repeated after a crash finds the read models already scrubbed: the contacts the
+  // earlier one recorded still go with it.
+  const stream = streamName.erasure(kind, id);
+  const earlier = (await readStreamToArray(deps.store, stream)).flatMap((e) => (e.type === ERASURE_EVENT_TYPES.personErased ? (e.data as PersonErased).contacts : []));
+  const contacts = [...new Set([...earlier, ...(await knownContacts(deps, kind, id))])].sort();
   const erasedAt = deps.clock.now().toISOString();
   const data: PersonErased = { kind, id, reason, actor, contacts, erasedAt };
-  const appended = await deps.store.append(streamName.erasure(kind, id), [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
+  const appended = await deps.store.append(stream, [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
   if (!appended.ok) throw appended.error;
 
   let keysDestroyed = await deps.personKeys.destroyPerson({ kind, id }, reason);
