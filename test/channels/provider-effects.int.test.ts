@@ -56,7 +56,8 @@ describe('what a provider failure means beyond one message', () => {
     const first = withPatient('appointment.pending_approval', person);
     await recordAndProject(service, first);
     await until(async () => (await rowsOf(first.eventId))[0]?.status === 'failed', { what: 'the refused send to fail' });
-    const [optOut] = await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'whatsapp', person.phone));
+    // The opt-out is recorded after the send's outcome: the failed status can be seen a moment before it.
+    const optOut = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'whatsapp', person.phone)))[0], { what: 'the opt-out' });
     expect(optOut).toMatchObject({ type: 'ContactOptedOut', data: { channel: 'whatsapp', personId: person.id, reason: 'provider-opt-out' } });
     const next = withPatient('appointment.pending_approval', person);
     await recordAndProject(service, next);
