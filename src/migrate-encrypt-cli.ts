@@ -1,17 +1,15 @@
-import { SingleBar } from 'cli-progress';
 import { loadToolConfig } from './config.ts';
-import { lockDataDir } from './ledger/data-dir-lock.ts';
 import { migrateEncrypt } from './ledger/migrate-encrypt.ts';
 import { dropPlaintextCopy, PLAINTEXT_COPY, PLAINTEXT_COPY_SCHEMA } from './ledger/plaintext-copy.ts';
-import { connectPglite, connectPostgres } from './ledger/sql-connection.ts';
 import { resolveMasterKey } from './master-key-file.ts';
-import { postgresTimeouts } from './service.ts';
+import { runCli } from './run-cli.ts';
+import { openToolLedger, progressBar } from './tool-ledger.ts';
 
 // npm run migrate:encrypt [-- --drop-copy]: seals the personal data of every event a ledger holds
 // from before sealing, in place (src/ledger/migrate-encrypt.ts says why in place), once; run it
 // again and it changes nothing. With --drop-copy it only drops the plaintext copy it kept aside.
 // The service must be stopped.
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const dropCopy = process.argv.includes('--drop-copy');
   const config = loadToolConfig();
   if (config.KURRENTDB_URL) {
@@ -20,37 +18,25 @@ async function main(): Promise<void> {
         'show every subscription each event again, out of order. Nothing was changed. Events appended from now on are sealed at the ' +
         'append; those recorded before stay as they are (README, "Personal data").',
     );
-    process.exitCode = 2;
-    return;
+    return 2;
   }
-  const embedded = !config.DATABASE_URL;
-  const unlock = embedded ? await lockDataDir(config.DATA_DIR) : null;
-  const connection = embedded
-    ? await connectPglite(`${config.DATA_DIR}/pglite`)
-    : connectPostgres(config.DATABASE_URL!, { timeouts: postgresTimeouts(config), applicationName: 'clinic-notification-ledger:migrate-encrypt' });
+  const ledger = await openToolLedger(config, 'clinic-notification-ledger:migrate-encrypt');
+  const { connection, embedded } = ledger;
   try {
     if (dropCopy) {
       const dropped = await dropPlaintextCopy(connection.db);
       console.log(dropped ? `Dropped ${PLAINTEXT_COPY}, the plaintext copy.` : `There is no ${PLAINTEXT_COPY} to drop.`);
-      return;
+      return 0;
     }
     // The service's master key: contacts are named by keyed hashes under it, and the key store is wrapped by it.
     const { keys } = await resolveMasterKey(config, embedded);
-    const bar = new SingleBar({ format: 'Sealing personal data [{bar}] {percentage}% | {value}/{total} events | {eta}s left', hideCursor: true });
-    let started = false;
+    const bar = progressBar('Sealing personal data', 'events');
     const report = await migrateEncrypt(connection, {
       keys,
       ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
-      onProgress: (examined, total) => {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.setTotal(total);
-        bar.update(examined);
-      },
+      onProgress: bar.onProgress,
     });
-    if (started) bar.stop();
+    bar.stop();
     console.log(`Examined ${report.examined} events that carry personal data; sealed ${report.sealed} of them (${report.parts} parts).`);
     if (report.erasedParts > 0) console.log(`${report.erasedParts} parts belonged to people erased before: they read [erased].`);
     if (report.sealed === 0) console.log(report.parts === 0 && report.examined > 0 ? 'Nothing left to seal: every personal part was sealed already.' : 'Nothing to seal.');
@@ -69,15 +55,11 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
     }
-    console.log('Start the service with personal data sealed: a service keeping it in clear would read the sealed values as they are.');
     console.log(JSON.stringify({ examined: report.examined, sealed: report.sealed, parts: report.parts, erased_parts: report.erasedParts, copy: report.copy?.name ?? null }));
+    return 0;
   } finally {
-    await connection.close();
-    await unlock?.();
+    await ledger.close();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runCli(main);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERASURE_EVENT_TYPES, type PersonErased } from '../../src/domain/erasure/person-erased.ts';
 import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
@@ -14,6 +13,7 @@ import { envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
+import { settle, tablesContaining } from '../support/tables-containing.ts';
 import { until } from '../support/until.ts';
 import { postWhatsAppMessage } from '../support/whatsapp-statuses.ts';
 import { seedStaff } from '../staff/support/staff-fixtures.ts';
@@ -54,23 +54,7 @@ function newPatient(first: string) {
 }
 type Patient = ReturnType<typeof newPatient>;
 
-async function settle(): Promise<void> {
-  const head = await service.store.headPosition();
-  if (head) await service.whenProcessed(head);
-}
-
-/** Every row of every table (read models, ledger, key store), as text: what a dump would show. */
-async function rowsContaining(needle: string): Promise<string[]> {
-  const { rows: tables } = await sql<{ name: string }>`
-    select quote_ident(table_schema) || '.' || quote_ident(table_name) as name from information_schema.tables
-     where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(service.db);
-  const found: string[] = [];
-  for (const { name } of tables) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(name)} t where t::text like ${`%${needle}%`}`.execute(service.db);
-    if (rows[0]!.n > 0) found.push(name);
-  }
-  return found;
-}
+const rowsContaining = (needle: string) => tablesContaining(service.db, needle);
 
 const sentRows = (eventId: string, count: number) => until(async () => {
   service.dispatcher?.poke();
@@ -124,7 +108,7 @@ describe('erasePerson', () => {
     const words = `please call me back ${tag()}`;
     await postWhatsAppMessage(service, WEBHOOK_SECRET, { from: asha.phone, id: `wamid.${tag()}`, sentAt: clock.now(), content: { type: 'text', text: { body: words } } });
     await until(async () => (await service.db.selectFrom('staff_alerts').select('title').where('event_type', '=', 'patient.replied').execute()).length > 0 || null, { what: 'the front desk alert' });
-    await settle();
+    await settle(service);
     const scheduled = await service.db.selectFrom('reminders').select(['reminder_id', 'status']).where('appointment_id', '=', (booking.data as { appointment: { id: string } }).appointment.id).execute();
     expect(scheduled.length).toBeGreaterThan(0);
     expect(scheduled.every((r) => r.status === 'scheduled')).toBe(true);
@@ -134,7 +118,14 @@ describe('erasePerson', () => {
     expect(done.erasePerson).toMatchObject({ __typename: 'PersonErasure', kind: 'PATIENT', id: asha.id });
     expect(done.erasePerson.keysDestroyed as number).toBeGreaterThanOrEqual(2);
     expect(done.erasePerson.contacts as number).toBeGreaterThanOrEqual(2); // her phone and email
-    await settle();
+    // Every lane past the erasure, and the reminders' cancellations it decided applied too.
+    const [erasure] = await readStreamToArray(service.store, streamName.erasure('patient', asha.id));
+    await service.whenProcessed(erasure!.position);
+    const after = await until(async () => {
+      const rows = await service.db.selectFrom('reminders').select(['status', 'reason']).where('reminder_id', 'in', scheduled.map((r) => r.reminder_id)).execute();
+      return rows.every((r) => r.status === 'cancelled') ? rows : null;
+    }, { what: 'her reminders cancelled' });
+    await settle(service);
 
     // Nowhere in clear, in any table: read models, ledger, key store.
     for (const secret of [asha.phone.slice(1), asha.email, asha.name, words]) expect(await rowsContaining(secret)).toEqual([]);
@@ -150,7 +141,6 @@ describe('erasePerson', () => {
     expect(his.notification.content?.previewText).toContain(ravi.name.split(' ')[0]);
 
     // Her reminders will not be sent: cancelled as person-erased.
-    const after = await service.db.selectFrom('reminders').select(['status', 'reason']).where('reminder_id', 'in', scheduled.map((r) => r.reminder_id)).execute();
     expect(after.map((r) => [r.status, r.reason])).toEqual(after.map(() => ['cancelled', 'person-erased']));
 
     // The front desk's alert keeps its row and shows [erased] for her words.
@@ -159,7 +149,7 @@ describe('erasePerson', () => {
   }, 120_000);
 
   it('rebuilds, on replay, exactly the scrubbed read models', async () => {
-    await settle();
+    await settle(service);
     const report = await replayReadModels(service.connection, { schemaPrefix: 'replay_erasure', keys: service.keys, databaseUrl: service.database.url });
     expect(report.differences).toEqual([]);
   }, 120_000);

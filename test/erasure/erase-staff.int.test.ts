@@ -11,6 +11,7 @@ import { fixedClock } from '../support/clock.ts';
 import { centre, envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
+import { settle, tablesContaining } from '../support/tables-containing.ts';
 import { until } from '../support/until.ts';
 import { STAFF, seedStaff, settledNotifications } from '../staff/support/staff-fixtures.ts';
 
@@ -39,23 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => service?.stop());
 
-async function settle(): Promise<void> {
-  const head = await service.store.headPosition();
-  if (head) await service.whenProcessed(head);
-}
-
-/** Every row of every table (read models, ledger, key store), as text: what a dump would show. */
-async function rowsContaining(needle: string): Promise<string[]> {
-  const { rows: tables } = await sql<{ name: string }>`
-    select quote_ident(table_schema) || '.' || quote_ident(table_name) as name from information_schema.tables
-     where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(service.db);
-  const found: string[] = [];
-  for (const { name } of tables) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(name)} t where t::text like ${`%${needle}%`}`.execute(service.db);
-    if (rows[0]!.n > 0) found.push(name);
-  }
-  return found;
-}
+const rowsContaining = (needle: string) => tablesContaining(service.db, needle);
 
 /** A bill with no patient named: its alert's words are the staff member's own. */
 function billWithoutPatient(): RawEnvelope {
@@ -185,7 +170,7 @@ describe('erasePerson(kind: STAFF)', () => {
   }, 60_000);
 
   it('rebuilds, on replay, exactly the scrubbed read models (the new record included)', async () => {
-    await settle();
+    await settle(service);
     const report = await replayReadModels(service.connection, { schemaPrefix: 'replay_staff_erasure', keys: service.keys, databaseUrl: service.database.url });
     expect(report.differences).toEqual([]);
   }, 120_000);
