@@ -145,7 +145,12 @@ describe('delivering notification outcomes', () => {
     // The planned and sending steps went too, each once: nothing was sent twice.
     expect(ofNotification().map((r) => r.webhookId).sort()).toEqual([...new Set(ofNotification().map((r) => r.webhookId))].sort());
 
-    // A replay sends them again under the same ids.
+    // A replay sends them again under the same ids. Asked once nothing is in flight: an attempt that
+    // ends after the replay was asked still closes the new round (its outcome does not say which round it was made in).
+    await until(async () => {
+      const rows = await service.db.selectFrom('webhook_deliveries').select(['status', 'claimed_by']).where('endpoint_id', '=', endpoint.id).execute();
+      return rows.length > 0 && rows.every((r) => r.status !== 'pending' && r.claimed_by === null) ? true : null;
+    }, { what: 'every message to the endpoint settled', timeoutMs: 15_000 });
     const replayed = await gqlData<{ replayWebhookDeliveries: { __typename: string; queued: number } }>(service, ADMIN_TOKEN, `
       mutation ($id: ID!, $from: DateTime!) { replayWebhookDeliveries(endpointId: $id, from: $from) { __typename ... on WebhookDeliveriesReplayed { queued } } }`,
       { id: endpoint.id, from: new Date(clock.now().getTime() - MINUTE).toISOString() });
