@@ -175,21 +175,21 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const ledger: EventStore = config.KURRENTDB_URL
       ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
       : await PostgresEventStore.open(connection);
+    // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
+    // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
+    // does not open its keys stops the start here, before anything is written (the renames below included).
+    const personKeys = overrides.personalData !== 'clear'
+      ? await PersonKeyStore.open(connection, master.keys, { databaseUrl: config.DATABASE_URL, timeouts: postgresTimeouts(config), clock })
+      : null;
+    if (personKeys) cleanup.push(() => personKeys.close());
     // Renames by keyed hash, before anything appends. KurrentDB cannot rename a stream: there the
     // preference streams named after an address stay as they are (README, "Personal data").
     if (!config.KURRENTDB_URL) {
       const { preferenceStreams } = await runKeyedLedgerMigrations(connection.db, master.keys);
       if (preferenceStreams) logger.info(preferenceStreams, 'preference streams renamed by the keyed hash of their address');
     }
-    // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
-    // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
-    // does not open its keys stops the start here, before anything is written.
-    const personKeys = overrides.personalData !== 'clear'
-      ? await PersonKeyStore.open(connection, master.keys, { databaseUrl: config.DATABASE_URL, timeouts: postgresTimeouts(config), clock })
-      : null;
     const store: EventStore = personKeys ? new ProtectedEventStore(ledger, personKeys, master.keys) : ledger;
     cleanup.push(() => store.close());
-    if (personKeys) cleanup.push(() => personKeys.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });

@@ -1,0 +1,78 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PREFERENCE_EVENT_TYPES } from '../../src/domain/notifications/preference-events.ts';
+import { streamName, type StreamName } from '../../src/domain/stream-name.ts';
+import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
+import { connectPostgres } from '../../src/ledger/sql-connection.ts';
+import { fixedClock } from '../support/clock.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { envelopesOn } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { startTestService } from '../support/service.ts';
+
+// The service refuses to start under another master key than its database's: it says so, names
+// the variable (never a key), and writes nothing; the right key starts it with everything readable.
+const clock = fixedClock(new Date());
+const PHONE = '+919800011122';
+
+/** The ledger's head, read beside any service. */
+async function headOf(url: string) {
+  const connection = connectPostgres(url);
+  try {
+    return await (await PostgresEventStore.open(connection)).headPosition();
+  } finally {
+    await connection.close();
+  }
+}
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database?.drop());
+
+it('refuses a wrong master key before writing anything, and starts again with the right one', async () => {
+  const first = await startTestService({ clock, database, templateSync: false, dispatch: false });
+  const raw = envelopesOn(clock).validEnvelope('appointment.confirmed');
+  await recordAndProject(first, raw);
+  await first.stop();
+  // As a ledger from before preference streams were named by keyed hash: a stream named after a
+  // number, and its rename not yet run. A wrong key must not rename it under hashes of its own.
+  const older = connectPostgres(database.url);
+  const oldName = `preference-whatsapp:${PHONE}` as StreamName;
+  try {
+    const appended = await (await PostgresEventStore.open(older)).append(oldName, [{ id: randomUUID(), type: PREFERENCE_EVENT_TYPES.optedOut, data: { channel: 'whatsapp', address: PHONE, personId: null, reason: 'stop-reply', at: clock.now().toISOString(), actor: 'patient' }, metadata: { actor: 'patient' } }], 'no-stream');
+    if (!appended.ok) throw appended.error;
+    await sql`delete from ledger_keyed_migration`.execute(older.db);
+  } finally {
+    await older.close();
+  }
+  const streamNames = async (service: { db: Kysely<never> }) => (await sql<{ name: string }>`select stream_name as name from ledger_streams where stream_name like 'preference-%'`.execute(service.db)).rows.map((r) => r.name);
+  const head = await headOf(database.url);
+
+  const wrongKey = randomBytes(32).toString('base64');
+  const refused = await startTestService({ clock, database, templateSync: false, dispatch: false, env: { LEDGER_MASTER_KEY: wrongKey } }).then(
+    async (service) => {
+      await service.stop();
+      return null;
+    },
+    (error: unknown) => error,
+  );
+  expect(refused).toBeInstanceOf(Error);
+  expect((refused as Error).message).toMatch(/LEDGER_MASTER_KEY does not match the master key this database was started with/);
+  expect((refused as Error).message).toMatch(/nothing was changed/);
+  expect((refused as Error).message).not.toContain(wrongKey);
+  expect(await headOf(database.url)).toEqual(head);
+
+  const again = await startTestService({ clock, database, templateSync: false, dispatch: false });
+  try {
+    expect(await again.store.headPosition()).toEqual(head);
+    // Renamed now, under the right key's hash.
+    expect(await streamNames(again as unknown as { db: Kysely<never> })).toEqual([streamName.contactPreference(again.keys, 'whatsapp', PHONE)]);
+    const notification = await again.db.selectFrom('notifications').select('recipient_address').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirstOrThrow();
+    expect(notification.recipient_address).toBe((raw.data as { patient: { phone: string } }).patient.phone);
+  } finally {
+    await again.stop();
+  }
+}, 60_000);
