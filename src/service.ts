@@ -43,6 +43,7 @@ import type { EventStore, LedgerPosition } from './ledger/event-store.ts';
 import { KurrentDbEventStore } from './ledger/kurrentdb-event-store.ts';
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { runKeyedLedgerMigrations } from './ledger/migrations/keyed/keyed-ledger-migrations.ts';
+import { checkMasterKeyAgainstReceipts } from './ledger/master-key-check.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
@@ -178,6 +179,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
     // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
     // does not open its keys stops the start here, before anything is written (the renames below included).
+    // A key store with no check value yet (the first sealed start) would take any key: the ledger's
+    // own keyed receipts say first whether this is the key it was written with.
+    if (!config.KURRENTDB_URL && overrides.personalData !== 'clear') await checkMasterKeyAgainstReceipts(connection.db, master.keys);
     const personKeys = overrides.personalData !== 'clear'
       ? await PersonKeyStore.open(connection, master.keys, { databaseUrl: config.DATABASE_URL, timeouts: postgresTimeouts(config), clock })
       : null;

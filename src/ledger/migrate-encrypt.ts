@@ -1,12 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import { ERASURE_EVENT_TYPES, type PersonErased } from '../domain/erasure/person-erased.ts';
-import type { Envelope } from '../domain/intake/envelope.ts';
-import { hashPayload, INBOUND_RECEIVED, type InboundEventReceived } from '../domain/intake/inbound-receipt.ts';
 import { isSealed } from '../domain/keys/field-cipher.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { PERSONAL_DATA, unsealedParts, type PersonalPart, type PersonRef } from '../domain/keys/personal-data.ts';
 import { comparePositions, type LedgerPosition } from './event-store.ts';
+import { checkMasterKeyAgainstReceipts } from './master-key-check.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
 import { PersonKeyStore } from './person-key-store.ts';
 import { keepPlaintextCopy, PLAINTEXT_COPY, plaintextCopyRows, type PlaintextCopy } from './plaintext-copy.ts';
@@ -74,17 +73,6 @@ export class MigrationAlreadyRunning extends Error {
   }
 }
 
-/** The master key is not the one the service ran with: contacts would be named by hashes nothing else knows. */
-export class MasterKeyNotTheLedgers extends Error {
-  override readonly name = 'MasterKeyNotTheLedgers';
-  constructor() {
-    super(
-      'LEDGER_MASTER_KEY is not the key this ledger was written with: the keyed payload hashes of its recent receipts do not match under it. ' +
-        'Run with the master key the service runs with; nothing was changed.',
-    );
-  }
-}
-
 interface EventRow {
   position: string;
   transaction_id: string;
@@ -111,7 +99,7 @@ async function run(connection: SqlConnection, options: MigrateEncryptOptions): P
   const { db } = connection;
   await runMigrations(db, 'ledger_migration', ledgerMigrations);
   // Before the key store writes its check value under this key.
-  await checkPayloadHashes(db, options.keys);
+  await checkMasterKeyAgainstReceipts(db, options.keys);
   const personKeys = await PersonKeyStore.open(connection, options.keys, {
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -218,26 +206,3 @@ async function erasuresIn(db: Kysely<unknown>): Promise<Map<string, LedgerPositi
   return erasures;
 }
 
-/**
- * Refuses a master key other than the service's before anything is written: under another key
- * the contacts sealed here would be named by hashes the service never makes, and the key store
- * would take the wrong key for good. The recent receipts in clear with a keyed payload hash are
- * hashed again; one match is enough (a receipt's hash is over the payload as received).
- */
-async function checkPayloadHashes(db: Kysely<unknown>, keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>): Promise<void> {
-  const { rows } = await sql<Pick<EventRow, 'id' | 'type' | 'data'>>`
-    select event_id::text as id, event_type as type, data from ledger_events
-     where event_type = ${INBOUND_RECEIVED} and data->>'payloadHash' like 'k1:%'
-     order by global_position desc
-     limit 20
-  `.execute(db);
-  let checked = 0;
-  for (const [i, parts] of findPersonalParts(rows, keys).entries()) {
-    const receipt = rows[i]!.data as InboundEventReceived;
-    if (unsealedParts(receipt, parts, isSealed).length !== parts.length) continue;
-    checked++;
-    // Hashed as the intake hashed it: the type is whatever was received, checked then.
-    if (hashPayload({ ...receipt, type: receipt.type as Envelope['type'] }, keys.payloadHash) === receipt.payloadHash) return;
-  }
-  if (checked > 0) throw new MasterKeyNotTheLedgers();
-}

@@ -76,3 +76,36 @@ it('refuses a wrong master key before writing anything, and starts again with th
     await again.stop();
   }
 }, 60_000);
+
+it('refuses, at the first sealed start of a ledger written in clear, a key its receipts were not hashed with', async () => {
+  const own = await createTestDatabase();
+  try {
+    // Written before sealing (the switch the benchmarks keep): its receipts' payload hashes are keyed, its key store empty.
+    const before = await startTestService({ clock, database: own, templateSync: false, dispatch: false, personalData: 'clear' });
+    await recordAndProject(before, envelopesOn(clock).validEnvelope('appointment.confirmed'));
+    await before.stop();
+    const head = await headOf(own.url);
+
+    const refused = await startTestService({ clock, database: own, templateSync: false, dispatch: false, env: { LEDGER_MASTER_KEY: randomBytes(32).toString('base64') } }).then(
+      async (service) => {
+        await service.stop();
+        return null;
+      },
+      (error: unknown) => error,
+    );
+    expect((refused as Error).message).toMatch(/LEDGER_MASTER_KEY is not the key this ledger was written with.*nothing was changed/);
+    expect(await headOf(own.url)).toEqual(head);
+    const connection = connectPostgres(own.url);
+    try {
+      const checks = await sql<{ n: number }>`select count(*)::int as n from person_key_master`.execute(connection.db);
+      expect(checks.rows[0]!.n).toBe(0);
+    } finally {
+      await connection.close();
+    }
+
+    const sealed = await startTestService({ clock, database: own, templateSync: false, dispatch: false });
+    await sealed.stop();
+  } finally {
+    await own.drop();
+  }
+}, 60_000);
