@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { graphql } from './demo-graphql.ts';
+import { graphql, waitFor } from './demo-graphql.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
-const WAIT_MS = 20_000;
 
 export const PATIENT_WORDS = 'Can I come at 11 instead?';
 export const FRONT_DESK_WORDS = 'Yes, 11:00 works. See you then!';
@@ -55,14 +53,4 @@ export async function patientWritesFrontDeskAnswers(
     return current && ['sent', 'delivered', 'read', 'failed'].includes(current) ? current : null;
   });
   return { kind: 'answered', status: status ?? 'planned', window: seen.window.closesAt ?? 'closed' };
-}
-
-async function waitFor<T>(read: () => Promise<T | null>): Promise<T | null> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const value = await read();
-    if (value !== null) return value;
-    await delay(250);
-  }
-  return null;
 }

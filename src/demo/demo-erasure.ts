@@ -1,8 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { graphql } from './demo-graphql.ts';
+import { graphql, waitFor } from './demo-graphql.ts';
 
-const WAIT_MS = 20_000;
 const ERASED = '[erased]';
 
 export type ErasureOutcome =
@@ -26,12 +24,10 @@ export async function patientIsForgotten(baseUrl: string, adminToken: string, pa
     'query($id: String!) { notifications(first: 200, filter: { recipient: $id }) { edges { node { status recipient { address } } } } }', { id: patientId }))
     .notifications.edges.map((e) => e.node);
   // The read models scrub the patient's rows as they reach the erasure: give them a moment.
-  const deadline = Date.now() + WAIT_MS;
-  let nodes = await read();
-  while (nodes.some((n) => n.recipient.address !== null && n.recipient.address !== ERASED) && Date.now() < deadline) {
-    await delay(250);
-    nodes = await read();
-  }
+  const nodes = (await waitFor(async () => {
+    const seen = await read();
+    return seen.every((n) => n.recipient.address === null || n.recipient.address === ERASED) ? seen : null;
+  })) ?? (await read());
   const statuses: Record<string, number> = {};
   for (const n of nodes) statuses[n.status] = (statuses[n.status] ?? 0) + 1;
   return {

@@ -1,4 +1,4 @@
-import type { ErasureDeps } from '../commands/erasure/erase-person.ts';
+import type { ErasureSealing } from '../commands/erasure/erase-person.ts';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import { ALL_CENTRES, type ApiTokens, type Role } from '../http/api-tokens.ts';
@@ -36,8 +36,8 @@ export interface GraphqlServices {
   webhooks?: WebhookEndpointServices;
   /** Conversations as they change (the `conversationUpdated` subscription). */
   conversations?: ConversationHub;
-  /** What erasing a person needs: the contact-hash key, and the key store (null: personal data is kept in clear). */
-  erasure?: Pick<ErasureDeps, 'keys' | 'personKeys'>;
+  /** What erasing a person needs: the contact-hash key and the key store; absent or null when personal data is kept in clear. */
+  erasure?: ErasureSealing | null;
 }
 
 export interface WebhookEndpointServices {

@@ -30,9 +30,13 @@ export interface ErasureDeps {
   /** What the read models know of the person, before they are scrubbed. */
   reads: ErasureReads;
   clock: Clock;
+  /** The key store and the contact-hash key; null when personal data is kept in clear: the ledger cannot forget then, and erasure says so. */
+  sealing: ErasureSealing | null;
+}
+
+export interface ErasureSealing {
   keys: Pick<LedgerKeys, 'contactHash'>;
-  /** Null when personal data is kept in clear: then the ledger cannot forget, and erasure says so. */
-  personKeys: Pick<PersonKeyStore, 'destroyPerson'> | null;
+  personKeys: Pick<PersonKeyStore, 'destroyPerson'>;
 }
 
 export interface ErasureDone {
@@ -62,21 +66,22 @@ export type ErasureRefused = { kind: 'invalid-input'; issues: FieldIssue[] } | {
 export async function erasePerson(deps: ErasureDeps, raw: ErasePersonInput, actor: string): Promise<Result<ErasureDone, ErasureRefused>> {
   const parsed = parseErasePerson(raw);
   if (!parsed.ok) return err({ kind: 'invalid-input', issues: parsed.error });
-  if (!deps.personKeys) return err({ kind: 'not-sealed' });
+  if (!deps.sealing) return err({ kind: 'not-sealed' });
+  const { keys, personKeys } = deps.sealing;
   const { kind, id, reason } = parsed.value;
 
   // An erasure repeated after a crash finds the read models already scrubbed: the contacts the
   // earlier one recorded still go with it.
   const stream = streamName.erasure(kind, id);
   const earlier = (await readStreamToArray(deps.store, stream)).flatMap((e) => (e.type === ERASURE_EVENT_TYPES.personErased ? (e.data as PersonErased).contacts : []));
-  const contacts = [...new Set([...earlier, ...(await knownContacts(deps, kind, id))])].sort();
+  const contacts = [...new Set([...earlier, ...(await knownContacts(deps.reads, keys, kind, id))])].sort();
   const erasedAt = deps.clock.now().toISOString();
   const data: PersonErased = { kind, id, reason, actor, contacts, erasedAt };
   const appended = await deps.store.append(stream, [{ id: randomUUID(), type: ERASURE_EVENT_TYPES.personErased, data, metadata: { actor } }], 'any');
   if (!appended.ok) throw appended.error;
 
-  let keysDestroyed = await deps.personKeys.destroyPerson({ kind, id }, reason);
-  for (const contact of contacts) keysDestroyed += await deps.personKeys.destroyPerson({ kind: 'contact', id: contact }, reason);
+  let keysDestroyed = await personKeys.destroyPerson({ kind, id }, reason);
+  for (const contact of contacts) keysDestroyed += await personKeys.destroyPerson({ kind: 'contact', id: contact }, reason);
   const suppressed = await suppressPending(deps, kind, id, actor);
   return ok({ kind, id, erasedAt, position: formatPosition(appended.position), keysDestroyed, contacts: contacts.length, suppressed });
 }
@@ -106,12 +111,12 @@ async function suppressPending(deps: ErasureDeps, kind: ErasableKind, id: string
  * The keyed hashes of the addresses the read models know for the person: every address a message
  * went to, the numbers they wrote from, and a staff member's directory contacts.
  */
-async function knownContacts(deps: ErasureDeps, kind: ErasableKind, id: string): Promise<string[]> {
-  const known = await deps.reads.knownAddresses(kind, id);
+async function knownContacts(reads: ErasureReads, keys: ErasureSealing['keys'], kind: ErasableKind, id: string): Promise<string[]> {
+  const known = await reads.knownAddresses(kind, id);
   const hashes = new Set<string>(known.conversations);
   for (const { channel, address } of known.addresses) {
     // An in-app alert's address is the staff member's id: no contact of theirs.
-    if (channel !== 'in_app' && address !== ERASED) hashes.add(contactHash(deps.keys, contactKindOf(channel), address));
+    if (channel !== 'in_app' && address !== ERASED) hashes.add(contactHash(keys, contactKindOf(channel), address));
   }
   return [...hashes].sort();
 }

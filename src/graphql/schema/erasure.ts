@@ -40,9 +40,8 @@ builder.mutationField('erasePerson', (t) =>
       reason: t.arg.string({ required: true, description: 'Why: the request it answers (a ticket, a letter). Kept in the ledger: no personal data.' }),
     },
     resolve: async (_root, args, ctx) => {
-      const erasure = ctx.services.erasure;
       const result = await erasePerson(
-        { ...ctx.services, reads: erasureReads(ctx.services.db), keys: erasure?.keys ?? { contactHash: Buffer.alloc(0) }, personKeys: erasure?.personKeys ?? null },
+        { ...ctx.services, reads: erasureReads(ctx.services.db), sealing: ctx.services.erasure ?? null },
         { kind: args.kind, id: String(args.id), reason: args.reason },
         actorOf(ctx),
       );
