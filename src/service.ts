@@ -46,6 +46,7 @@ import { runKeyedLedgerMigrations } from './ledger/migrations/keyed/keyed-ledger
 import { checkMasterKeyAgainstReceipts } from './ledger/master-key-check.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
+import { SealedCells } from './ledger/sealed-cells.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
@@ -137,6 +138,8 @@ export interface Service {
   readonly keys: LedgerKeys;
   /** Each person's data keys, when personal data is sealed. */
   readonly personKeys: PersonKeyStore | null;
+  /** Opens the personal data the read models keep sealed (the API's answers, a reply's number). */
+  readonly cells: SealedCells;
   /** Destroys content keys past RETENTION_DAYS_CONTENT; null when content is kept (unset, or nothing sealed). */
   readonly contentRetention: ContentRetention | null;
   /** The WhatsApp provider's template list, when 360dialog is configured. */
@@ -193,6 +196,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       if (preferenceStreams) logger.info(preferenceStreams, 'preference streams renamed by the keyed hash of their address');
     }
     const store: EventStore = personKeys ? new ProtectedEventStore(ledger, personKeys, master.keys) : ledger;
+    const cells = new SealedCells(personKeys);
     cleanup.push(() => store.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
     // Before any intake starts, so the first staff event already finds the default rules.
@@ -356,7 +360,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         return checked.ok ? null : describeRefusal(checked.error);
       },
     };
-    const graphql = createGraphqlServer({ tokens, services: { store, db, intake, clock, feed, logger, staffAlerts, conversations, whatsappTemplates, webhooks: webhookEndpoints, erasure: personKeys && { keys: master.keys, personKeys } }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    const graphql = createGraphqlServer({ tokens, services: { store, db, cells, intake, clock, feed, logger, staffAlerts, conversations, whatsappTemplates, webhooks: webhookEndpoints, erasure: personKeys && { keys: master.keys, personKeys } }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);
@@ -406,6 +410,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       generatedMasterKey: master.created,
       keys: master.keys,
       personKeys,
+      cells,
       contentRetention,
       whatsappTemplates,
       metrics,

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import { ALL_CENTRES, type ApiTokens, type Role } from '../http/api-tokens.ts';
 import type { IntakeGate } from '../http/intake-gate.ts';
 import type { EventStore } from '../ledger/event-store.ts';
+import type { SealedCells } from '../ledger/sealed-cells.ts';
 import type { ReadModelDatabase } from '../projections/read-model-database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { StaffAlertHub } from '../channels/staff-alert-hub.ts';
@@ -24,6 +25,8 @@ export interface Caller {
 export interface GraphqlServices {
   store: EventStore;
   db: Kysely<ReadModelDatabase>;
+  /** Opens what the read models keep sealed (sealed-cell.ts), as an answer shows it. */
+  cells: SealedCells;
   intake: IntakeGate;
   clock: Clock;
   feed: DeliveryFeed;

@@ -38,6 +38,11 @@ export interface RecordedEvent {
   data: unknown;
   metadata: EventMetadata;
   recordedAt: Date;
+  /**
+   * Where personal parts were opened for reading (ProtectedEventStore): the data as the ledger holds
+   * it, sealed, and the keys found destroyed. Read models copy sealed parts from it (sealed-cell.ts).
+   */
+  sealed?: { data: unknown; erasedKeyIds: ReadonlySet<string> };
 }
 
 export type AppendResult =

@@ -43,6 +43,7 @@ async function graphql(token: keyof typeof callers, query: string, variables: Re
     services: {
       store: service.store,
       db: service.db,
+      cells: service.cells,
       intake: service.intake,
       clock,
       feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }),

@@ -255,7 +255,7 @@ export function openParts(data: unknown, isSealed: (value: string) => boolean, o
     const { [SEALED_FIELD]: _sealed, [SHAPE_FIELD]: shape, ...kept } = data;
     const opened = open(sealed);
     if (opened.ok && isObject(opened.value)) return { ...kept, ...opened.value };
-    return { ...kept, ...erasedShape(isObject(shape) ? (shape as Shape) : {}) };
+    return { ...kept, ...erasedShape(isObject(shape) ? shape : {}) };
   }
   let changed = false;
   const out: Json = {};
@@ -287,6 +287,7 @@ export function erasedParts(data: Json, parts: readonly PersonalPart[]): Json {
   return openParts(sealed, (value) => value === ERASED, () => ({ ok: false, erased: true })) as Json;
 }
 
-function erasedShape(shape: Shape): Json {
+/** What the fields of a sealed object's shape read as once its key is gone. */
+export function erasedShape(shape: Record<string, unknown>): Json {
   return Object.fromEntries(Object.entries(shape).map(([k, kind]) => [k, kind === 's' ? ERASED : kind === 'a' ? [] : kind === 'o' ? {} : null]));
 }
