@@ -4,6 +4,8 @@ import { dropPlaintextCopy, PLAINTEXT_COPY, PLAINTEXT_COPY_SCHEMA } from './ledg
 import { resolveMasterKey } from './master-key-file.ts';
 import { runCli } from './run-cli.ts';
 import { openToolLedger, progressBar } from './tool-ledger.ts';
+import { readModelsWrittenInClear } from './projections/rebuild-read-models.ts';
+import { rebuildReadModelsInPlace } from './replay-read-models.ts';
 
 // npm run migrate:encrypt [-- --drop-copy]: seals the personal data of every event a ledger holds
 // from before sealing, in place (src/ledger/migrate-encrypt.ts says why in place), once; run it
@@ -40,7 +42,23 @@ async function main(): Promise<number> {
     console.log(`Examined ${report.examined} events that carry personal data; sealed ${report.sealed} of them (${report.parts} parts).`);
     if (report.erasedParts > 0) console.log(`${report.erasedParts} parts belonged to people erased before: they read [erased].`);
     if (report.sealed === 0) console.log(report.parts === 0 && report.examined > 0 ? 'Nothing left to seal: every personal part was sealed already.' : 'Nothing to seal.');
-    else console.log('Event ids, types, streams, revisions and ledger positions are unchanged; read models and checkpoints stay valid.');
+    else console.log('Event ids, types, streams, revisions and ledger positions are unchanged.');
+    // Read models copied what the ledger held: written from a clear ledger, or before they kept
+    // personal data sealed, they hold it in clear. Rebuilt from the sealed ledger, they hold its ciphertext.
+    let rebuilt: number | null = null;
+    if (report.sealed > 0 || (await readModelsWrittenInClear(connection.readModels))) {
+      const rebuilding = progressBar('Rebuilding read models', 'events');
+      const rebuild = await rebuildReadModelsInPlace(connection, {
+        keys,
+        ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+        onProgress: rebuilding.onProgress,
+      });
+      rebuilding.stop();
+      rebuilt = rebuild.events;
+      console.log(`Read models rebuilt from the sealed ledger (${rebuild.events} events): they keep personal data sealed now, as the ledger does.`);
+    } else {
+      console.log('Read models keep personal data sealed already: not rebuilt.');
+    }
     if (report.copy) {
       const dropHow = embedded ? 'npm run migrate:encrypt -- --drop-copy' : `npm run migrate:encrypt -- --drop-copy   (or: drop schema ${PLAINTEXT_COPY_SCHEMA} cascade;)`;
       console.log(
@@ -55,7 +73,7 @@ async function main(): Promise<number> {
         ].join('\n'),
       );
     }
-    console.log(JSON.stringify({ examined: report.examined, sealed: report.sealed, parts: report.parts, erased_parts: report.erasedParts, copy: report.copy?.name ?? null }));
+    console.log(JSON.stringify({ examined: report.examined, sealed: report.sealed, parts: report.parts, erased_parts: report.erasedParts, read_models_rebuilt_from: rebuilt, copy: report.copy?.name ?? null }));
     return 0;
   } finally {
     await ledger.close();

@@ -47,6 +47,7 @@ import { checkMasterKeyAgainstReceipts } from './ledger/master-key-check.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
 import { SealedCells } from './ledger/sealed-cells.ts';
+import { readModelsWrittenInClear } from './projections/rebuild-read-models.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
@@ -199,6 +200,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const cells = new SealedCells(personKeys);
     cleanup.push(() => store.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
+    if (personKeys && (await readModelsWrittenInClear(connection.readModels))) {
+      logger.warn('read models hold personal data written in clear, before they kept it sealed: stop the service and run npm run migrate:encrypt, which rebuilds them from the sealed ledger');
+    }
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
     // The templates we ship, as `system`; a clinic's own versions are never overwritten.

@@ -10,7 +10,7 @@ import type { ReadModelDatabase } from './read-model-database.ts';
 /** Columns that belong to the work in progress, not to what the ledger says: never compared. */
 const OPERATIONAL_COLUMNS = new Set(['locked_by', 'locked_until', 'claimed_by', 'claimed_until', 'lease_until', 'updated_at_wall']);
 /** Tables of bookkeeping rather than state. */
-const SKIPPED_TABLES = new Set(['projection_checkpoints', 'read_model_migration', 'read_model_migration_lock']);
+const SKIPPED_TABLES = new Set(['projection_checkpoints', 'read_model_migration', 'read_model_migration_lock', 'read_models_written_in_clear']);
 
 /**
  * A ledger that takes no appends: a replay rebuilds state, it never decides anything new, never
@@ -132,4 +132,10 @@ export async function compareSchemas(db: Kysely<unknown>, live: string, rebuilt:
 
 export async function dropSchema(db: Kysely<unknown>, schema: string): Promise<void> {
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+}
+
+/** Whether read models hold personal data written in clear before they kept it sealed (migration 0019 noted it). */
+export async function readModelsWrittenInClear(db: Kysely<unknown>): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from read_models_written_in_clear`.execute(db);
+  return rows[0]!.n > 0;
 }

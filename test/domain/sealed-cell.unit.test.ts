@@ -11,7 +11,7 @@ const asha: DataKey = { keyId: randomUUID(), key: randomBytes(32) };
 const ravi: DataKey = { keyId: randomUUID(), key: randomBytes(32) };
 const patient = { id: 'pat-1', name: 'Asha Rao', phone: '+919812345678', email: 'asha@example.com' };
 const data = {
-  recipient: { kind: 'patient', id: 'pat-1', ...patient },
+  recipient: { kind: 'patient', ...patient },
   affected: [{ patient }, { patient: { id: 'pat-2', name: 'Ravi', phone: '+919800000002' } }],
   words: 'please call me back',
   centre: { id: 'c-1' },

@@ -14,7 +14,9 @@ import { dropPlaintextCopy, PLAINTEXT_COPY } from '../../src/ledger/plaintext-co
 import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { connectPglite, connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
-import { replayReadModels } from '../../src/replay-read-models.ts';
+import { readModelsWrittenInClear } from '../../src/projections/rebuild-read-models.ts';
+import { rebuildReadModelsInPlace, replayReadModels } from '../../src/replay-read-models.ts';
+import { tablesContaining } from '../support/tables-containing.ts';
 import { gqlData } from '../graphql/support/graphql-client.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -168,6 +170,16 @@ describe('migrate:encrypt on PostgreSQL', () => {
     expect(await ledgerData(tool.db)).toEqual(data);
     expect((await sql`select key_id::text from person_keys order by key_id`.execute(tool.db)).rows).toEqual(keysBefore);
   });
+
+  it('rebuilds the read models from the sealed ledger in their place: no table holds a name, phone or email in clear', async () => {
+    const before = await tool.db.selectFrom('notifications' as never).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const rebuilt = await rebuildReadModelsInPlace(tool, { keys, databaseUrl: database.url });
+    expect(rebuilt.events).toBeGreaterThanOrEqual(frameBefore.length);
+    for (const p of [asha, ravi]) for (const secret of [p.name, p.phone.slice(1), p.email]) expect(await tablesContaining(tool.db, secret)).toEqual([]);
+    const after = await tool.db.selectFrom('notifications' as never).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+    expect(await readModelsWrittenInClear(tool.readModels)).toBe(false);
+  }, 60_000);
 
   it('refuses to run beside another run, changing nothing', async () => {
     const other = connectPostgres(database.url, { applicationName: 'migrate-encrypt-other' });
