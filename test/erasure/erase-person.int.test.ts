@@ -6,6 +6,7 @@ import { ERASED } from '../../src/domain/keys/personal-data.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { replayReadModels } from '../../src/replay-read-models.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { gql, gqlData } from '../graphql/support/graphql-client.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -27,6 +28,8 @@ const WEBHOOK_SECRET = 'erasure-webhook-secret';
 let database: TestDatabase;
 let service: TestService;
 let whatsapp: Dialog360Standin;
+/** Everything the service logged, at debug level. */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   whatsapp = await start360DialogStandin();
@@ -37,6 +40,7 @@ beforeAll(async () => {
     personalData: 'sealed',
     templateSync: false,
     dispatcher: { pollIntervalMs: 20 },
+    logger: createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }),
     env: { CHANNELS_SANDBOX: 'email,sms,push', WHATSAPP_360DIALOG_API_KEY: STANDIN_360DIALOG_KEY, WHATSAPP_360DIALOG_BASE_URL: whatsapp.url, WHATSAPP_WEBHOOK_SECRET: WEBHOOK_SECRET },
   });
   await seedStaff(service, clock);
@@ -112,7 +116,11 @@ describe('erasePerson', () => {
     const scheduled = await service.db.selectFrom('reminders').select(['reminder_id', 'status']).where('appointment_id', '=', (booking.data as { appointment: { id: string } }).appointment.id).execute();
     expect(scheduled.length).toBeGreaterThan(0);
     expect(scheduled.every((r) => r.status === 'scheduled')).toBe(true);
-    for (const secret of [asha.phone.slice(1), asha.name, words]) expect(await rowsContaining(secret)).not.toEqual([]);
+    // Nowhere in clear, in any table, even before: the ledger and the read models keep it sealed, the key store wrapped.
+    for (const secret of [asha.phone.slice(1), asha.email, asha.name, words]) expect(await rowsContaining(secret)).toEqual([]);
+    // Yet the API opens it for whoever may see it.
+    const before = await service.db.selectFrom('notifications').select('notification_id').where('recipient_id', '=', asha.id).where('channel', '=', 'whatsapp').execute();
+    expect((await notificationView(before[0]!.notification_id)).notification.recipient.address).toBe(asha.phone);
 
     const done = await erase(asha.id);
     expect(done.erasePerson).toMatchObject({ __typename: 'PersonErasure', kind: 'PATIENT', id: asha.id });
@@ -146,6 +154,10 @@ describe('erasePerson', () => {
     // The front desk's alert keeps its row and shows [erased] for her words.
     const alerts = await service.db.selectFrom('staff_alerts').select(['title', 'body']).where('event_type', '=', 'patient.replied').execute();
     expect(alerts.map((a) => [a.title, a.body])).toEqual(alerts.map(() => [ERASED, ERASED]));
+
+    // Nor in anything the service logged, at debug level, from her booking to her erasure.
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const secret of [asha.phone.slice(1), asha.email, asha.name, words]) expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
   }, 120_000);
 
   it('rebuilds, on replay, exactly the scrubbed read models', async () => {

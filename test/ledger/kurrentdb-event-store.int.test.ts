@@ -6,6 +6,11 @@ import { LedgerInputError, LedgerUnavailable, readStreamToArray, type EventStore
 import { KurrentDbEventStore } from '../../src/ledger/kurrentdb-event-store.ts';
 import { KURRENTDB_URL } from '../support/env.ts';
 import { describeEventStoreContract } from './event-store-contract.ts';
+import { describeSealedLedgerContract } from './sealed-ledger-contract.ts';
+import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
+import { PersonKeyStore } from '../../src/ledger/person-key-store.ts';
+import { connectPostgres } from '../../src/ledger/sql-connection.ts';
+import { createTestDatabase } from '../support/databases.ts';
 
 if (KURRENTDB_URL) {
   const url = KURRENTDB_URL;
@@ -25,11 +30,29 @@ if (KURRENTDB_URL) {
       },
     };
   });
+  // Sealed before the append there too: the key store lives in the read models' PostgreSQL.
+  describeSealedLedgerContract('KurrentDB', async () => {
+    const database = await createTestDatabase();
+    const connection = connectPostgres(database.url, { applicationName: 'sealed-kurrentdb-contract' });
+    const keyStore = await PersonKeyStore.open(connection, deriveLedgerKeys(Buffer.alloc(32, 7)), { databaseUrl: database.url });
+    const inner = KurrentDbEventStore.connect(url);
+    return {
+      inner,
+      keyStore,
+      close: async () => {
+        await inner.close();
+        await keyStore.close();
+        await connection.close();
+        await database.drop();
+      },
+    };
+  });
 } else {
   // The one suite allowed to skip: no KurrentDB server runs on the project's machines.
-  console.warn('KurrentDB contract suite SKIPPED: KURRENTDB_URL is not set');
+  console.warn('KurrentDB contract suite SKIPPED (and its sealed-ledger contract): KURRENTDB_URL is not set');
   describe.skip('EventStore contract: KurrentDB (SKIPPED: KURRENTDB_URL is not set)', () => {
     it('needs a KurrentDB server', () => undefined);
+    it('seals personal data before the append (the sealed-ledger contract)', () => undefined);
   });
 }
 
