@@ -72,7 +72,7 @@ export interface WebhookOutboxOptions {
 /**
  * The outbox of webhooks to clinic systems, as a read model: for each event a webhook reports and
  * each endpoint enabled and subscribed to its kind at that event's ledger position, one message in
- * `webhook_deliveries`, its body built once, exactly as it will be signed and sent; then each
+ * `webhook_deliveries`, its body built once, as it will be signed and sent once opened; then each
  * recorded attempt moves its message on. Endpoints are folded here, in ledger order, so a message is
  * queued for the endpoints as they stood at its event, and a rebuild queues the same ones.
  *
