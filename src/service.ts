@@ -275,6 +275,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           clock,
           logger: logger.child({ component: 'webhook-sender' }),
           keys: master.keys,
+          cells,
           allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
           metrics,
           ...definedOnly(overrides.outboundWebhooks ?? {}),
@@ -364,7 +365,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         return checked.ok ? null : describeRefusal(checked.error);
       },
     };
-    const graphql = createGraphqlServer({ tokens, services: { store, db, cells, intake, clock, feed, logger, staffAlerts, conversations, whatsappTemplates, webhooks: webhookEndpoints, erasure: personKeys && { keys: master.keys, personKeys } }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
+    const graphql = createGraphqlServer({ tokens, services: { store, db, cells, keys: master.keys, intake, clock, feed, logger, staffAlerts, conversations, whatsappTemplates, webhooks: webhookEndpoints, erasure: personKeys && { keys: master.keys, personKeys } }, logger: logger.child({ component: 'graphql' }), dev: config.DEV });
     http.route('GET', GRAPHQL_PATH, graphql.handle).route('POST', GRAPHQL_PATH, graphql.handle);
     graphql.attach(http.server);
     const url = await http.listen(overrides.port ?? config.PORT, config.HOST);

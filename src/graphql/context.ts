@@ -27,6 +27,8 @@ export interface GraphqlServices {
   db: Kysely<ReadModelDatabase>;
   /** Opens what the read models keep sealed (sealed-cell.ts), as an answer shows it. */
   cells: SealedCells;
+  /** The contact-hash key: a lookup by an address compares its keyed hash, as the read models keep addresses sealed. */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   intake: IntakeGate;
   clock: Clock;
   feed: DeliveryFeed;

@@ -61,8 +61,8 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     inboxProjection,
     // Before the deliveries read model, in the same transaction: it reads each notification's status
     // as of the batch's start, to tell the status an event moves it from.
-    webhookOutboxProjection({ logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
-    scrubOnErasure(deliveriesProjection({ onChanged: deps.onDeliveriesChanged }), scrubNotifications),
+    webhookOutboxProjection({ keys: deps.keys, logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
+    scrubOnErasure(deliveriesProjection({ keys: deps.keys, onChanged: deps.onDeliveriesChanged }), scrubNotifications),
     remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({
       store,

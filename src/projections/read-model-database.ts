@@ -45,7 +45,10 @@ export interface NotificationTable {
   channel: string;
   recipient_kind: string;
   recipient_id: string;
+  /** Sealed where personal data is (a cell, sealed-cell.ts): open it before use. `[erased]` once its person is. */
   recipient_address: string | null;
+  /** The keyed hash of the address (`contactHash`, by the channel's kind): what lookups by address compare; null once erased. */
+  recipient_address_hash: string | null;
   locale: string;
   template_key: string | null;
   template_version: number | null;

@@ -53,7 +53,8 @@ afterAll(async () => {
 const pushOf = async (eventId: string) =>
   until(async () => {
     const row = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).where('channel', '=', 'push').executeTakeFirst();
-    return row && ['sent', 'failed', 'suppressed'].includes(row.status) ? row : null;
+    // The row keeps the token sealed: opened, as anything that shows it opens it.
+    return row && ['sent', 'failed', 'suppressed'].includes(row.status) ? service.cells.open(row) : null;
   }, { what: `the push of ${eventId} to settle` });
 
 const sentTo = () => fcm.sendRequests().map((r) => (JSON.parse(r.text) as { message: { token: string } }).message.token);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   const logger = silentLogger();
   const graphql = createGraphqlServer({
     tokens: service.tokens,
-    services: { store: service.store, db, cells: service.cells, intake: service.intake, clock: fixedClock(), feed: new DeliveryFeed({ db, logger }), logger },
+    services: { store: service.store, db, cells: service.cells, keys: service.keys, intake: service.intake, clock: fixedClock(), feed: new DeliveryFeed({ db, logger }), logger },
     logger,
     dev: true,
   });

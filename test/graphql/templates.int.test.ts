@@ -230,7 +230,7 @@ describe('syncWhatsAppTemplates, with the account\'s list', () => {
   // The account's list comes through the lister port, as 360dialog's template list would give it.
   const contextWith = (list: WhatsAppTemplateLister): GraphqlContext => ({
     caller: { name: 'alice-admin', role: 'admin' },
-    services: { store: service.store, db: service.db, cells: service.cells, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger(), whatsappTemplates: list },
+    services: { store: service.store, db: service.db, cells: service.cells, keys: service.keys, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger(), whatsappTemplates: list },
   });
 
   it('records what the provider lists and shows each mapped version approved, pending, mismatched or missing', async () => {

@@ -44,6 +44,7 @@ async function graphql(token: keyof typeof callers, query: string, variables: Re
       store: service.store,
       db: service.db,
       cells: service.cells,
+      keys: service.keys,
       intake: service.intake,
       clock,
       feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }),

@@ -71,7 +71,7 @@ it('refuses a wrong master key before writing anything, and starts again with th
     // Renamed now, under the right key's hash.
     expect(await streamNames(again as unknown as { db: Kysely<never> })).toEqual([streamName.contactPreference(again.keys, 'whatsapp', PHONE)]);
     const notification = await again.db.selectFrom('notifications').select('recipient_address').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirstOrThrow();
-    expect(notification.recipient_address).toBe((raw.data as { patient: { phone: string } }).patient.phone);
+    expect(await again.cells.open(notification.recipient_address)).toBe((raw.data as { patient: { phone: string } }).patient.phone);
   } finally {
     await again.stop();
   }

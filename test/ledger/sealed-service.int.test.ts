@@ -41,7 +41,8 @@ it('plans and sends as before, with no name, phone or email of the patient in th
     const found = await service.db.selectFrom('notifications').selectAll().where('event_id', '=', raw.eventId).execute();
     return found.length === 2 && found.every((r) => r.status === 'sent') ? found : null;
   }, { what: 'the confirmation sent on WhatsApp and email' });
-  expect(rows.map((r) => r.recipient_address).sort()).toEqual([patient.phone, patient.email].sort());
+  expect(rows.map((r) => r.recipient_address).every((a) => a?.startsWith('pdc1.'))).toBe(true);
+  expect((await service.cells.open(rows.map((r) => r.recipient_address))).sort()).toEqual([patient.phone, patient.email].sort());
 
   const dump = await ledgerDump();
   for (const secret of [patient.name, patient.phone, patient.phone.slice(1), patient.email]) expect(dump).not.toContain(secret);

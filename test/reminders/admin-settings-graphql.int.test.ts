@@ -27,7 +27,7 @@ const callers = {
 async function graphql(token: keyof typeof callers, query: string, variables: Record<string, unknown>) {
   const contextValue: GraphqlContext = {
     caller: callers[token],
-    services: { store: service.store, db: service.db, cells: service.cells, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger() },
+    services: { store: service.store, db: service.db, cells: service.cells, keys: service.keys, intake: service.intake, clock, feed: new DeliveryFeed({ db: service.db, logger: silentLogger() }), logger: silentLogger() },
   };
   const result = await execute({ schema, source: query, variableValues: variables, contextValue });
   return result as { data?: Record<string, Record<string, unknown>> | null; errors?: readonly { message: string }[] };

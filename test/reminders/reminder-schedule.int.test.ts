@@ -95,7 +95,8 @@ describe('reminders of a confirmed appointment', () => {
     expect(preview).toContain('24 hours');
     expect(preview).toMatch(/12 December 2026/);
     expect(preview).toMatch(/4:45/);
-    expect(email!.recipient_address).toBe('asha@example.com');
+    // The row keeps the address sealed; opened, it is the patient's.
+    expect(await service.cells.open(email!.recipient_address)).toBe('asha@example.com');
   });
 
   it('schedules only the 30min reminder when confirmed 90 minutes before the slot, recording why the others were skipped', async () => {

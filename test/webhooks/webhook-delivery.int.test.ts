@@ -183,7 +183,7 @@ describe('delivering notification outcomes', () => {
     expect(receiver.received(endpoint.path).every((r) => r.verified)).toBe(true);
     const failed = bodies.find((b) => b.type === 'notification.failed');
     const fallback = bodies.find((b) => b.type === 'notification.fallback');
-    expect(failed?.data).toMatchObject({ notificationId: sent.notification_id, code: '131026', channel: 'whatsapp', recipient: { address: sent.recipient_address } });
+    expect(failed?.data).toMatchObject({ notificationId: sent.notification_id, code: '131026', channel: 'whatsapp', recipient: { address: await service.cells.open(sent.recipient_address) } });
     expect(fallback?.data).toMatchObject({ fallbackOf: sent.notification_id, channel: 'sms', reason: 'failed', recipient: { address: null } });
     expect(fallback?.data.notificationId).not.toBe(sent.notification_id);
     await setEnabled(endpoint, false);

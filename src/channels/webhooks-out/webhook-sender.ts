@@ -10,12 +10,14 @@ import { WEBHOOK_DELIVERY_EVENT_TYPES, type WebhookDeliveryAttempted } from '../
 import { signingSecretsAt, type WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint.ts';
 import { decideAttempt, hasFailedTooLong, type AttemptAnswer } from '../../domain/webhooks/webhook-retry.ts';
 import { readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import { WakeableLoop } from '../../ledger/wakeable-loop.ts';
 import type { ReadModelDatabase } from '../../projections/read-model-database.ts';
 import {
   claimDueDeliveries,
   endpointFailingSince,
   nextDeliveryDueAt,
+  openWebhookBodies,
   releaseDelivery,
   type ClaimedDelivery,
 } from '../../projections/webhooks/webhook-deliveries.queries.ts';
@@ -32,6 +34,8 @@ export interface WebhookSenderOptions {
   clock: Clock;
   logger: Logger;
   keys: Pick<LedgerKeys, 'webhookSecrets'>;
+  /** Opens what a message's body keeps sealed, just before it is signed and sent. */
+  cells: Pick<SealedCells, 'open'>;
   /** WEBHOOK_ALLOW_PRIVATE. */
   allowPrivate: boolean;
   /** Default: the system resolver. Tests inject one, so that no query leaves the machine. */
@@ -61,7 +65,8 @@ export interface WebhookSenderOptions {
  *   pending again at its next attempt's time
  *
  * Before every attempt the URL is checked again on its resolved address, and the connection is
- * pinned to the address checked. A 410 disables the endpoint; so do 24 hours of failures without a
+ * pinned to the address checked. The body is opened then (it keeps personal data sealed), and the
+ * signature is computed over the opened text: every attempt of a message sends the same bytes. A 410 disables the endpoint; so do 24 hours of failures without a
  * success, with an admin alert. Replay never runs this: only the live service starts it.
  */
 export class WebhookSender {
@@ -201,7 +206,7 @@ export class WebhookSender {
     }
   }
 
-  /** The guard, then the signed POST; a refusal or an unopenable secret sends nothing. */
+  /** The guard, then the signed POST; a refusal, an unopenable secret or an unopenable body sends nothing. */
   async #send(claim: ClaimedDelivery, endpoint: WebhookEndpoint, at: Date, signal: AbortSignal): Promise<{
     answer: AttemptAnswer;
     latencyMs: number;
@@ -219,11 +224,24 @@ export class WebhookSender {
       }
       secrets.push(opened.value);
     }
-    const headers = signWebhook({ id: claim.messageId, timestamp: this.#o.wallClock(), body: claim.body }, secrets);
-    const result = await this.#http.post(checked.value, headers, claim.body, signal);
+    const body = await this.#bodyOf(claim, endpoint);
+    if (body === null) return { answer: { kind: 'error', message: 'the stored body does not open with the service\'s keys: nothing sent' }, latencyMs: 0, responseBody: null, webhookTimestamp: null };
+    const headers = signWebhook({ id: claim.messageId, timestamp: this.#o.wallClock(), body }, secrets);
+    const result = await this.#http.post(checked.value, headers, body, signal);
     const webhookTimestamp = Number(headers['webhook-timestamp']);
     if (result.kind === 'error') return { answer: { kind: 'error', message: result.message }, latencyMs: result.latencyMs, responseBody: null, webhookTimestamp };
     return { answer: { kind: 'http', status: result.status, retryAfter: result.retryAfter }, latencyMs: result.latencyMs, responseBody: result.body, webhookTimestamp };
+  }
+
+  /** The body as the endpoint gets it; null when what it keeps sealed does not open (altered, or another master key). */
+  async #bodyOf(claim: ClaimedDelivery, endpoint: WebhookEndpoint): Promise<string | null> {
+    try {
+      const [body] = await openWebhookBodies(this.#o.cells, [claim.body], endpoint.includeContacts);
+      return body!;
+    } catch (error) {
+      this.#o.logger.error({ err: error, messageId: claim.messageId, endpointId: endpoint.endpointId }, 'a webhook body does not open');
+      return null;
+    }
   }
 
   async #sleepMs(): Promise<number> {

@@ -1,6 +1,8 @@
 import type { PatientMessageReceived } from '../conversations/conversation-events.ts';
 import type { Channel } from '../event-catalogue.ts';
 import type { EventDeadLettered } from '../intake/dead-letter-events.ts';
+import { ERASED } from '../keys/personal-data.ts';
+import { isCell } from '../keys/sealed-cell.ts';
 import { maskAddress } from '../mask-contact.ts';
 import { maskContactsInText } from '../mask-contacts-deep.ts';
 import {
@@ -177,14 +179,23 @@ export function unroutedMessage(e: StaffEventUnrouted, serviceWide: string): Web
 }
 
 /**
- * The body an endpoint gets, as the exact text to sign and send: contacts masked unless the endpoint
- * has `includeContacts` (a reply's words then withheld too), checked against the kind's published
- * schema. A draft the schema refuses is a bug here, and throws.
+ * The body an endpoint's message keeps, checked against the kind's published schema: contacts masked
+ * unless the endpoint has `includeContacts` (a reply's words then withheld too). Where personal data
+ * is sealed, the draft carries it as cells (sealed-cell.ts), and so does the body: it is opened, and
+ * an address then masked, just before it is signed and sent (sealed-webhook-body.ts). Kept in clear,
+ * it is the exact text to sign and send. A draft the schema refuses is a bug here, and throws.
  */
 export function webhookBody(draft: WebhookMessageDraft, includeContacts: boolean): string {
   const data = includeContacts ? draft.data : withoutContacts(draft.kind, draft.data);
   return JSON.stringify(webhookPayloadSchema(draft.kind).parse({ type: draft.kind, timestamp: draft.at, data }));
 }
+
+/**
+ * Whether an address stays as it is in a body for an endpoint not trusted with contacts: none, an
+ * in-app message's staff id (no contact), one already erased, or a cell (masked once opened).
+ */
+export const keepsAddress = (address: string | null, channel: unknown): boolean =>
+  address === null || channel === 'in_app' || address === ERASED || isCell(address);
 
 function withoutContacts(kind: WebhookEventKind, data: Record<string, unknown>): Record<string, unknown> {
   switch (kind) {
@@ -194,7 +205,7 @@ function withoutContacts(kind: WebhookEventKind, data: Record<string, unknown>):
     case 'notification.fallback': {
       const recipient = data.recipient as NotificationFacts['recipient'];
       // In-app messages go to a staff id, which is no contact.
-      const address = recipient.address === null || data.channel === 'in_app' ? recipient.address : maskAddress(recipient.address);
+      const address = keepsAddress(recipient.address, data.channel) ? recipient.address : maskAddress(recipient.address!);
       const masked: Record<string, unknown> = { ...data, recipient: { ...recipient, address } };
       if (typeof data.message === 'string') masked.message = maskContactsInText(data.message);
       return masked;

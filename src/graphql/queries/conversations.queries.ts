@@ -86,12 +86,13 @@ type MessageRow = Selectable<ConversationMessageTable>;
  * The last `limit` messages of a conversation, oldest first: the patient's, the front desk's replies
  * and the notifications sent to the number on WhatsApp and SMS (their recorded words), merged by time.
  */
-export async function threadOf(db: Kysely<ReadModelDatabase>, store: EventStore, conversation: Pick<ConversationRow, 'conversation_id' | 'address'>, limit: number): Promise<ThreadMessage[]> {
+export async function threadOf(db: Kysely<ReadModelDatabase>, store: EventStore, conversation: Pick<ConversationRow, 'conversation_id'>, limit: number): Promise<ThreadMessage[]> {
   const [own, sent] = await Promise.all([
     db.selectFrom('conversation_messages').selectAll().where('conversation_id', '=', conversation.conversation_id)
       .orderBy('at', 'desc').orderBy('message_id', 'desc').limit(limit).execute(),
+    // By the number's keyed hash, which is the conversation's id: the rows keep the number sealed.
     db.selectFrom('notifications').select(['notification_id', 'channel', 'created_at'])
-      .where('recipient_address', '=', conversation.address)
+      .where('recipient_address_hash', '=', conversation.conversation_id)
       .where('recipient_kind', '=', 'patient')
       .where('channel', 'in', ['whatsapp', 'sms'])
       .where(sql<boolean>`selection->>'kind' <> 'reply'`)

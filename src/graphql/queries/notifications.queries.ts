@@ -7,8 +7,8 @@ export interface NotificationFilter {
   eventType?: string | null;
   channel?: string | null;
   status?: string | null;
-  /** A recipient's person id or exact address. */
-  recipient?: string | null;
+  /** A recipient's person id, or the keyed hashes of an exact address (rows keep the address sealed). */
+  recipient?: { id: string; addressHashes: readonly string[] } | null;
   centreId?: string | null;
   bookingReference?: string | null;
   from?: Date | null;
@@ -77,8 +77,8 @@ export async function listNotifications(
   if (filter.bookingReference) query = query.where('booking_reference', '=', filter.bookingReference);
   if (filter.fallback != null) query = query.where('fallback_of', filter.fallback ? 'is not' : 'is', null);
   if (filter.recipient) {
-    const recipient = filter.recipient;
-    query = query.where((eb) => eb.or([eb('recipient_id', '=', recipient), eb('recipient_address', '=', recipient)]));
+    const { id, addressHashes } = filter.recipient;
+    query = query.where((eb) => eb.or([eb('recipient_id', '=', id), ...(addressHashes.length > 0 ? [eb('recipient_address_hash', 'in', addressHashes)] : [])]));
   }
   if (filter.from) query = query.where('created_at', '>=', filter.from);
   if (filter.to) query = query.where('created_at', '<', filter.to);

@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { maskAddress } from '../../domain/mask-contact.ts';
 import { maskContactsDeep, maskContactsInText } from '../../domain/mask-contacts-deep.ts';
-import type { Channel } from '../../domain/event-catalogue.ts';
+import { CHANNELS, type Channel } from '../../domain/event-catalogue.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned, type NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { wordsOf } from '../../domain/templates/recorded-content.ts';
@@ -99,7 +100,8 @@ Notification.implement({
     channel: t.field({ type: ChannelEnum, resolve: (n) => n.channel as Channel }),
     recipient: t.field({
       type: Recipient,
-      resolve: (n) => ({ kind: n.recipient_kind, id: n.recipient_id, address: n.recipient_address }),
+      // The row keeps the address sealed: opened here, for whichever answer shows it (or masks it).
+      resolve: async (n, _args, ctx) => ({ kind: n.recipient_kind, id: n.recipient_id, address: await ctx.services.cells.open(n.recipient_address) }),
     }),
     status: t.field({ type: NotificationStatusEnum, resolve: (n) => n.status as NotificationStatus }),
     suppressionReason: t.string({
@@ -195,7 +197,9 @@ builder.queryField('notifications', (t) =>
       const limit = pageSize(args.first);
       const after = args.after == null ? null : decodeCursor(args.after);
       if (args.after != null && !after) throw badInput('after is not a cursor from this connection');
-      const { rows, hasNextPage } = await listNotifications(ctx.services.db, args.filter ?? {}, { limit, after });
+      const filter = args.filter ?? {};
+      const recipient = filter.recipient ? { id: filter.recipient, addressHashes: addressHashesOf(ctx.services.keys, filter.recipient) } : null;
+      const { rows, hasNextPage } = await listNotifications(ctx.services.db, { ...filter, recipient }, { limit, after });
       const edges = rows.map((row) => ({ cursor: encodeCursor(row), node: row }));
       return {
         edges,
@@ -204,6 +208,11 @@ builder.queryField('notifications', (t) =>
     },
   }, { name: 'NotificationConnection' }, { name: 'NotificationEdge' }),
 );
+
+/** The keyed hashes `value` has as an address of any channel: the rows keep addresses sealed, and are found by these. */
+function addressHashesOf(keys: Pick<LedgerKeys, 'contactHash'>, value: string): string[] {
+  return [...new Set(CHANNELS.map(contactKindOf))].map((kind) => contactHash(keys, kind, value));
+}
 
 export function pageSize(first: number | null | undefined): number {
   if (first == null) return DEFAULT_PAGE_SIZE;

@@ -5,6 +5,7 @@ import { formatPosition } from '../../ledger/event-store.ts';
 import {
   countDeliveriesSince,
   listDeliveries,
+  openWebhookBodies,
   type WebhookDeliveryAttemptView,
   type WebhookDeliveryView,
 } from '../../projections/webhooks/webhook-deliveries.queries.ts';
@@ -106,7 +107,10 @@ builder.queryField('webhookDeliveries', (t) =>
       if (!Number.isInteger(first) || first < 1 || first > MAX_DELIVERIES) throw new ValidationError('invalid-input', [{ path: 'first', message: `must be between 1 and ${MAX_DELIVERIES}` }]);
       const endpoint = await endpointNamed(ctx.services.db, String(args.endpointId));
       if (!endpoint) throw new NotFoundError('webhook endpoint', String(args.endpointId));
-      return { endpoint, deliveries: await listDeliveries(ctx.services.db, endpoint.endpointId, { first, status: args.status ?? null }) };
+      const deliveries = await listDeliveries(ctx.services.db, endpoint.endpointId, { first, status: args.status ?? null });
+      // Bodies keep personal data sealed: shown as the endpoint gets them.
+      const bodies = await openWebhookBodies(ctx.services.cells, deliveries.map((d) => d.body), endpoint.includeContacts);
+      return { endpoint, deliveries: deliveries.map((d, i) => ({ ...d, body: bodies[i]! })) };
     },
   }),
 );

@@ -36,7 +36,7 @@ export interface ConversationContext {
 export async function conversationAppends(context: ConversationContext, reply: InboundReply, callback: RecordedEvent): Promise<ConversationAppend[]> {
   const conversationId = contactHash(context.keys, 'phone', reply.from);
   const patients = await knownPatients(context.db, conversationId);
-  const last = await lastNotificationTo(context.db, reply.from);
+  const last = await lastNotificationTo(context.db, conversationId);
   const message = patientMessageOf(reply, { conversationId, patients, centreId: last?.centre_id ?? null, callbackId: callback.id });
   const messageEventId = patientMessageEventId(reply.provider, reply.messageId);
   const appends: ConversationAppend[] = [{
@@ -83,12 +83,15 @@ export async function knownPatients(db: Kysely<ReadModelDatabase>, conversationI
   return rows.map((r) => ({ id: r.patient_id, name: r.patient_name }));
 }
 
-/** The last notification sent to a patient's number on WhatsApp or SMS: its centre is the conversation's. */
-async function lastNotificationTo(db: Kysely<ReadModelDatabase>, address: string) {
+/**
+ * The last notification sent to a patient's number on WhatsApp or SMS: its centre is the
+ * conversation's. Found by the number's keyed hash, which is the conversation's id.
+ */
+async function lastNotificationTo(db: Kysely<ReadModelDatabase>, conversationId: string) {
   return db
     .selectFrom('notifications')
     .select(['centre_id', 'event_id'])
-    .where('recipient_address', '=', address)
+    .where('recipient_address_hash', '=', conversationId)
     .where('recipient_kind', '=', 'patient')
     .where('channel', 'in', ['whatsapp', 'sms'])
     .where('provider_message_id', 'is not', null)

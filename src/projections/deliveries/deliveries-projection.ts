@@ -3,7 +3,8 @@ import { NOTIFICATION_EVENT_TYPES as T } from '../../domain/notifications/notifi
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import { applyFolded } from '../fold-rows.ts';
-import { foldNotificationEvent, type FoldedNotification } from './notification-row-fold.ts';
+import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { addressHashUnder, foldNotificationEvent, type AddressHash, type FoldedNotification } from './notification-row-fold.ts';
 import { insertNotificationRows, lockNotificationRows, updateNotificationRows } from './notification-rows.queries.ts';
 import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -19,27 +20,33 @@ export interface DeliveryChange {
 }
 
 export interface DeliveriesProjectionOptions {
+  /** For the keyed hash each row's address is looked up by: a rebuild needs the live service's master key. */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
   onChanged?: (changes: readonly DeliveryChange[]) => void;
 }
 
-/** The notifications read model: one row per notification, its status, attempts and provider ids. */
-export function deliveriesProjection(options: DeliveriesProjectionOptions = {}): ReadModelProjection {
+/**
+ * The notifications read model: one row per notification, its status, attempts and provider ids;
+ * its address sealed as the ledger keeps it, with its keyed hash beside it.
+ */
+export function deliveriesProjection(options: DeliveriesProjectionOptions): ReadModelProjection {
+  const hashOf = addressHashUnder(options.keys);
   return {
     name: 'deliveries',
     kind: 'read-model',
     handles: (e) => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification',
-    applyAll: applyDeliveries,
+    applyAll: (trx, events) => applyDeliveries(trx, events, hashOf),
     afterCommit: (events) =>
       options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }))),
   };
 }
 
 /** The batch's events of each notification folded onto its row (locked), then one insert and one update. */
-const applyDeliveries = (trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]) =>
+const applyDeliveries = (trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[], hashOf: AddressHash) =>
   applyFolded<FoldedNotification>(trx, events, {
     rowOf: (event) => idOf(event.stream)!,
-    fold: foldNotificationEvent,
+    fold: (row, id, event) => foldNotificationEvent(row, id, event, hashOf),
     lock: lockNotificationRows,
     insert: insertNotificationRows,
     update: updateNotificationRows,

@@ -13,6 +13,10 @@ import {
   type RetryRequested,
   type StatusReported,
 } from '../../domain/notifications/notification-events.ts';
+import type { Channel } from '../../domain/event-catalogue.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import { statusAfterReport } from '../../domain/notifications/notification-status.ts';
 import type { NotificationTable } from '../read-model-database.ts';
@@ -20,7 +24,7 @@ import type { NotificationTable } from '../read-model-database.ts';
 /** The columns that say who a notification is for and why. */
 type IdentityColumn =
   | 'event_id' | 'event_type' | 'centre_id' | 'booking_reference' | 'appointment_id' | 'channel' | 'recipient_kind'
-  | 'recipient_id' | 'recipient_address' | 'locale' | 'template_key' | 'template_version' | 'selection'
+  | 'recipient_id' | 'recipient_address' | 'recipient_address_hash' | 'locale' | 'template_key' | 'template_version' | 'selection'
   | 'suppression_reason' | 'created_at' | 'fallback_of';
 
 /**
@@ -59,12 +63,30 @@ export interface FoldedNotification extends NotificationProgress {
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
+/** The keyed hash an address is looked up by, as erasure and conversations compute it for its channel. */
+export type AddressHash = (channel: Channel, address: string) => string;
+
+export const addressHashUnder = (keys: Pick<LedgerKeys, 'contactHash'>): AddressHash => (channel, address) => contactHash(keys, contactKindOf(channel), address);
+
+/**
+ * Where a notification went, as the row keeps it: the address sealed as the event keeps it (a cell;
+ * `[erased]` where its key was already gone), and its keyed hash for lookups, none once erased.
+ */
+function addressColumns(event: RecordedEvent, n: NotificationPlanned | NotificationSuppressed, hashOf: AddressHash) {
+  const address = n.recipient.address;
+  if (address === null || address === undefined) return { recipient_address: null, recipient_address_hash: null };
+  return {
+    recipient_address: sealedAt<string>(event, ['recipient', 'address']),
+    recipient_address_hash: address === ERASED ? null : hashOf(n.channel, address),
+  };
+}
+
 /**
  * One event of `notification-<id>` applied to its row, as the ledger orders them. An event at or
  * below the revision the row shows changes nothing, so applying a batch again is harmless; events
  * before the row exists (impossible in a well-formed stream) change nothing either.
  */
-export function foldNotificationEvent(row: FoldedNotification | null, notificationId: string, event: RecordedEvent): FoldedNotification | null {
+export function foldNotificationEvent(row: FoldedNotification | null, notificationId: string, event: RecordedEvent, hashOf: AddressHash): FoldedNotification | null {
   const at = event.recordedAt.toISOString();
   if (event.type === T.planned || (event.type === T.suppressed && !row)) {
     if (row) return row;
@@ -82,7 +104,7 @@ export function foldNotificationEvent(row: FoldedNotification | null, notificati
         channel: n.channel,
         recipient_kind: n.recipient.kind,
         recipient_id: n.recipient.id,
-        recipient_address: n.recipient.address,
+        ...addressColumns(event, n, hashOf),
         locale: planned?.template?.locale ?? n.recipient.locale,
         template_key: planned?.template?.key ?? null,
         template_version: planned?.template?.version ?? null,

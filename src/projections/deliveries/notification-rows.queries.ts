@@ -74,7 +74,7 @@ const PROGRESS_COLUMNS = {
 const NEW_ROW_COLUMNS = {
   ...PROGRESS_COLUMNS,
   event_id: 'text', event_type: 'text', centre_id: 'text', booking_reference: 'text', appointment_id: 'text',
-  channel: 'text', recipient_kind: 'text', recipient_id: 'text', recipient_address: 'text', locale: 'text',
+  channel: 'text', recipient_kind: 'text', recipient_id: 'text', recipient_address: 'text', recipient_address_hash: 'text', locale: 'text',
   template_key: 'text', template_version: 'integer', selection: 'jsonb', suppression_reason: 'text', created_at: 'timestamptz',
   fallback_of: 'text',
 } as const;

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import type { StaffContacts } from '../../domain/staff-routing/staff-directory.ts';
 import type { ErasureReads } from '../../commands/erasure/erase-person.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
-/** What erasure asks the read models, before they are scrubbed. */
-export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
+/** What erasure asks the read models, before they are scrubbed (and the person's keys destroyed, which `cells` needs to open their addresses). */
+export function erasureReads(db: Kysely<ReadModelDatabase>, cells: Pick<SealedCells, 'open'>): ErasureReads {
   return {
     async knownAddresses(kind, id) {
       const sent = await db
@@ -15,7 +16,8 @@ export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
         .where('recipient_kind', '=', kind)
         .where('recipient_id', '=', id)
         .where('recipient_address', 'is not', null)
-        .execute();
+        .execute()
+        .then((rows) => cells.open(rows));
       const joined = kind === 'patient' ? await db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute() : [];
       const directory = kind === 'staff' ? await staffDirectoryAddresses(db, id) : [];
       return {

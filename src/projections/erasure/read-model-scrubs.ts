@@ -13,11 +13,14 @@ import type { Scrub } from './scrub-on-erasure.ts';
 
 const erasedJson = sql<unknown>`to_jsonb(${ERASED}::text)`;
 
-/** Notifications: the address they went to (the recipient's, sealed with them). */
+/**
+ * Notifications: the address they went to (the recipient's, sealed with them), and its keyed hash,
+ * which a rebuild cannot compute from `[erased]` either.
+ */
 export const scrubNotifications: Scrub = async (trx, erased) => {
   await trx
     .updateTable('notifications')
-    .set({ recipient_address: ERASED })
+    .set({ recipient_address: ERASED, recipient_address_hash: null })
     .where('recipient_kind', '=', erased.kind)
     .where('recipient_id', '=', erased.id)
     .where('recipient_address', 'is not', null)

@@ -10,7 +10,7 @@ import { categoryOf, streamName, type StreamName } from '../../domain/stream-nam
 import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../../ledger/event-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Clock } from '../../domain/clock.ts';
-import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { conversationAppends } from '../conversations/conversation-appends.ts';
 import type { ProcessorProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -77,11 +77,11 @@ export function providerCallbackProcessor(options: ProviderCallbackOptions): Pro
         }
         if (rebuild) continue;
         for (const reply of callback.replies) {
-          if (reply.intent !== 'other') appends.push(replyAppend(keys, reply, await personFor(db, reply.channel, reply.from), event.id));
+          if (reply.intent !== 'other') appends.push(replyAppend(keys, reply, await personFor(db, keys, reply.channel, reply.from), event.id));
           appends.push(...(await conversationAppends({ db, store, keys, now: clock.now() }, reply, event)));
         }
         for (const suppression of callback.suppressions) {
-          appends.push(suppressionAppend(keys, suppression, await personFor(db, suppression.channel, suppression.address), event.id));
+          appends.push(suppressionAppend(keys, suppression, await personFor(db, keys, suppression.channel, suppression.address), event.id));
         }
       }
       const resolved = await resolvePending(db, sent);
@@ -241,16 +241,16 @@ async function appendOnce(store: EventStore, stream: StreamName, event: NewEvent
 }
 
 /**
- * The person behind an address, from the most recent message we sent to it on that channel. It
- * only enriches the opt-out (which applies to the address either way), so the read model as it
- * stands is good enough.
+ * The person behind an address, from the most recent message we sent to it on that channel, found
+ * by the address's keyed hash (the row keeps the address sealed). It only enriches the opt-out
+ * (which applies to the address either way), so the read model as it stands is good enough.
  */
-async function personFor(db: Kysely<ReadModelDatabase>, channel: Channel, address: string): Promise<string | null> {
+async function personFor(db: Kysely<ReadModelDatabase>, keys: Pick<LedgerKeys, 'contactHash'>, channel: Channel, address: string): Promise<string | null> {
   const row = await db
     .selectFrom('notifications')
     .select('recipient_id')
     .where('channel', '=', channel)
-    .where('recipient_address', '=', address)
+    .where('recipient_address_hash', '=', contactHash(keys, contactKindOf(channel), address))
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();

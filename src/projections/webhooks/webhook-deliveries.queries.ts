@@ -3,6 +3,10 @@ import { sql, type Kysely } from 'kysely';
 import type { WebhookAttemptOutcome, WebhookDeliveryAttempted, WebhookDeliveryStatus } from '../../domain/webhooks/webhook-delivery-events.ts';
 import { deliveryStatusAfter } from '../../domain/webhooks/webhook-delivery-events.ts';
 import type { WebhookEventKind } from '../../domain/webhooks/webhook-endpoint.ts';
+import type { PersonErased } from '../../domain/erasure/person-erased.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import { bodyToSend, erasedBody } from '../../domain/webhooks/sealed-webhook-body.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import type { NotificationFacts } from '../../domain/webhooks/webhook-messages.ts';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import type { RecipientKind } from '../../domain/notifications/notification-events.ts';
@@ -181,6 +185,38 @@ export async function applyAttempts(db: Db, attempts: readonly WebhookDeliveryAt
     .execute();
 }
 
+/**
+ * The messages holding an erased person's data, as a rebuild makes them once their keys are gone:
+ * those about notifications to them, and their numbers' replies (sealed-webhook-body.ts). Found by
+ * the ids and keyed hashes the bodies keep in clear; erasures are rare, so a scan is fine.
+ */
+export async function eraseFromDeliveries(db: Db, erased: PersonErased): Promise<void> {
+  const field = (path: string) => sql<string | null>`body::jsonb #>> ${`{${path}}`}`;
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['message_id', 'body'])
+    .where((eb) => eb.or([
+      eb.and([
+        eb('kind', 'like', 'notification.%'),
+        eb(field('data,recipient,kind'), '=', erased.kind),
+        eb(field('data,recipient,id'), '=', erased.id),
+        eb(field('data,recipient,address'), '<>', ERASED),
+      ]),
+      ...(erased.contacts.length > 0
+        ? [eb.and([
+          eb('kind', '=', 'patient.replied'),
+          eb(field('data,conversationId'), 'in', erased.contacts),
+          eb(field('data,text'), '<>', ERASED),
+        ])]
+        : []),
+    ]))
+    .execute();
+  for (const row of rows) {
+    const body = erasedBody(row.body, erased);
+    if (body !== null) await db.updateTable('webhook_deliveries').set({ body }).where('message_id', '=', row.message_id).execute();
+  }
+}
+
 /** A replay: every message to the endpoint whose event happened at or after `from` starts a new round, due at once. */
 export async function replayDeliveries(db: Db, endpointId: string, from: Date): Promise<void> {
   await db
@@ -235,6 +271,17 @@ export async function claimDueDeliveries(db: Db, options: { worker: string; now:
     attempts: r.attempts,
     roundStart: r.round_start,
   }));
+}
+
+/**
+ * Messages' bodies to one endpoint as it gets them: what they keep sealed opened (one trip to the
+ * key store for all), an address masked unless the endpoint is trusted with contacts. A body with
+ * nothing sealed in it is its stored text, byte for byte.
+ */
+export async function openWebhookBodies(cells: Pick<SealedCells, 'open'>, bodies: readonly string[], includeContacts: boolean): Promise<string[]> {
+  const stored = bodies.map((body) => JSON.parse(body) as unknown);
+  const opened = await cells.open(stored);
+  return bodies.map((body, i) => (opened[i] === stored[i] ? body : bodyToSend(stored[i], opened[i], includeContacts)));
 }
 
 /** Lets go of a message without an attempt recorded (its endpoint changed, the row was behind the ledger). */

@@ -16,7 +16,10 @@ export interface WebhookSubscriptionTable {
   failing_since: Timestamp | null;
 }
 
-/** One webhook message to one endpoint: its body exactly as signed and sent, and how its attempts went. */
+/**
+ * One webhook message to one endpoint: its body (what is personal in it kept as cells, opened just
+ * before it is signed and sent: sealed-webhook-body.ts), and how its attempts went.
+ */
 export interface WebhookDeliveryTable {
   /** The `webhook-id`. */
   message_id: string;

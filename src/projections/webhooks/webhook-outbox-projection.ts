@@ -1,6 +1,10 @@
 import type { Transaction } from 'kysely';
 import { CONVERSATION_EVENT_TYPES, type PatientMessageReceived } from '../../domain/conversations/conversation-events.ts';
+import type { PersonErased } from '../../domain/erasure/person-erased.ts';
 import { EVENT_DEAD_LETTERED, type EventDeadLettered } from '../../domain/intake/dead-letter-events.ts';
+import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import { NOTIFICATION_EVENT_TYPES, type FallbackPlanned } from '../../domain/notifications/notification-events.ts';
 import { SERVICE_WIDE_CENTRE, STAFF_ROUTING_EVENT_TYPES, type StaffEventUnrouted } from '../../domain/staff-routing/staff-routing-events.ts';
 import { categoryOf, idOf, type StreamCategory } from '../../domain/stream-name.ts';
@@ -23,12 +27,14 @@ import {
   type WebhookMessageDraft,
 } from '../../domain/webhooks/webhook-messages.ts';
 import { formatPosition, type RecordedEvent } from '../../ledger/event-store.ts';
-import { foldNotificationEvent, type FoldedNotification } from '../deliveries/notification-row-fold.ts';
+import { addressHashUnder, foldNotificationEvent, type AddressHash, type FoldedNotification } from '../deliveries/notification-row-fold.ts';
+import { isPersonErased } from '../erasure/scrub-on-erasure.ts';
 import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import {
   applyAttempts,
+  eraseFromDeliveries,
   loadSubscriptions,
   loadTrackedNotifications,
   queueDeliveries,
@@ -56,6 +62,8 @@ const HANDLED: Partial<Record<StreamCategory, (type: string) => boolean>> = {
 const ownStream = (category: StreamCategory | null) => category === 'webhook-endpoint' || category === 'webhook-delivery';
 
 export interface WebhookOutboxOptions {
+  /** For the notifications it folds as the deliveries read model does (their addresses' keyed hashes). */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   logger: Logger;
   /** Told after a commit that queued messages or moved some on: the sender's wake-up. */
   onQueued?: () => void;
@@ -64,16 +72,22 @@ export interface WebhookOutboxOptions {
 /**
  * The outbox of webhooks to clinic systems, as a read model: for each event a webhook reports and
  * each endpoint enabled and subscribed to its kind at that event's ledger position, one message in
- * `webhook_deliveries`, its body built once, exactly as it will be signed and sent; then each
+ * `webhook_deliveries`, its body built once, as it will be signed and sent once opened; then each
  * recorded attempt moves its message on. Endpoints are folded here, in ledger order, so a message is
  * queued for the endpoints as they stood at its event, and a rebuild queues the same ones.
  *
  * It runs in the read models' transaction, listed before the deliveries read model, so the
  * notifications it reads are as of the batch's start and the status before each event is known.
  *
- * While no endpoint is enabled, a batch costs one look at a flag: nothing is read or written.
+ * Bodies keep what is personal sealed, as cells copied from the events (sealed-webhook-body.ts); the
+ * sender opens them. A PersonErased makes the bodies holding that person's data read `[erased]`, in
+ * ledger order within the batch, as a rebuild makes them once the keys are gone.
+ *
+ * While no endpoint is enabled, a batch costs one look at a flag: nothing is read or written
+ * (but for an erasure, which scrubs what is kept).
  */
 export function webhookOutboxProjection(options: WebhookOutboxOptions): ReadModelProjection {
+  const hashOf = addressHashUnder(options.keys);
   // Whether any endpoint is enabled as of the last batch committed; null until the first batch looks.
   let anyEnabled: boolean | null = null;
   let afterBatch: { anyEnabled: boolean | null; queued: boolean } = { anyEnabled: null, queued: false };
@@ -82,12 +96,12 @@ export function webhookOutboxProjection(options: WebhookOutboxOptions): ReadMode
     kind: 'read-model',
     handles: (e) => {
       const category = categoryOf(e.stream);
-      return category !== null && (HANDLED[category]?.(e.type) ?? false);
+      return isPersonErased(e) || (category !== null && (HANDLED[category]?.(e.type) ?? false));
     },
     async applyAll(trx: Trx, events: readonly RecordedEvent[]) {
       afterBatch = { anyEnabled, queued: false };
-      if (anyEnabled === false && !events.some((e) => ownStream(categoryOf(e.stream)))) return;
-      const outbox = new OutboxBatch(trx, await loadSubscriptions(trx), options.logger);
+      if (anyEnabled === false && !events.some((e) => ownStream(categoryOf(e.stream)) || isPersonErased(e))) return;
+      const outbox = new OutboxBatch(trx, await loadSubscriptions(trx), options.logger, hashOf);
       await outbox.apply(events);
       afterBatch = { anyEnabled: outbox.anyEnabled(), queued: outbox.queued };
     },
@@ -104,16 +118,18 @@ class OutboxBatch {
   readonly #trx: Trx;
   readonly #subscriptions: Map<string, WebhookSubscription>;
   readonly #logger: Logger;
+  readonly #hashOf: AddressHash;
   readonly #changed = new Set<string>();
   #notifications: Map<string, TrackedNotification> | null = null;
   #deliveries: QueuedDelivery[] = [];
   #attempts: WebhookDeliveryAttempted[] = [];
   queued = false;
 
-  constructor(trx: Trx, subscriptions: Map<string, WebhookSubscription>, logger: Logger) {
+  constructor(trx: Trx, subscriptions: Map<string, WebhookSubscription>, logger: Logger, hashOf: AddressHash) {
     this.#trx = trx;
     this.#subscriptions = subscriptions;
     this.#logger = logger;
+    this.#hashOf = hashOf;
   }
 
   anyEnabled(): boolean {
@@ -126,6 +142,7 @@ class OutboxBatch {
       const category = categoryOf(event.stream);
       if (category === 'webhook-endpoint') await this.#endpointEvent(event);
       else if (category === 'webhook-delivery') this.#attempted(event.data as WebhookDeliveryAttempted);
+      else if (isPersonErased(event)) await this.#erased(event.data as PersonErased);
       else this.#queue(event, this.#messagesOf(event, category));
     }
     await this.#flush();
@@ -194,12 +211,29 @@ class OutboxBatch {
     this.#changed.add(attempt.endpointId);
   }
 
+  /**
+   * What was queued so far holding the person's data now reads `[erased]`, and so do the
+   * notifications to them this batch still folds (the deliveries read model scrubs its rows after
+   * this lane, in the same transaction): messages after the erasure carry `[erased]` too.
+   */
+  async #erased(erased: PersonErased): Promise<void> {
+    await this.#flush();
+    await eraseFromDeliveries(this.#trx, erased);
+    for (const [id, tracked] of this.#notifications ?? []) {
+      const { recipient } = tracked.facts;
+      if (recipient.kind !== erased.kind || recipient.id !== erased.id || recipient.address === null) continue;
+      this.#notifications!.set(id, { ...tracked, facts: { ...tracked.facts, recipient: { ...recipient, address: ERASED } } });
+    }
+  }
+
   #messagesOf(event: RecordedEvent, category: StreamCategory | null): WebhookMessageDraft[] {
     switch (category) {
       case 'notification':
         return this.#notificationMessages(event);
       case 'conversation': {
-        const message = patientRepliedMessage(event.data as PatientMessageReceived);
+        // The words as the event keeps them: sealed.
+        const received = { ...(event.data as PatientMessageReceived), text: sealedAt<string | null>(event, ['text']) };
+        const message = patientRepliedMessage(received);
         return message ? [message] : [];
       }
       case 'dead-letter':
@@ -218,7 +252,7 @@ class OutboxBatch {
     const id = idOf(event.stream)!;
     const tracked = notifications.get(id) ?? null;
     const before = tracked?.row ?? null;
-    const after = foldNotificationEvent(before, id, event);
+    const after = foldNotificationEvent(before, id, event, this.#hashOf);
     let facts = tracked?.facts ?? null;
     if (after && !facts && after.identity) facts = factsOf(after);
     if (after && facts) notifications.set(id, { row: after, facts });
