@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { ERASED } from '../../domain/keys/personal-data.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned } from '../../domain/notifications/notification-events.ts';
 import { wordsOf } from '../../domain/templates/recorded-content.ts';
 import { streamName } from '../../domain/stream-name.ts';
@@ -85,12 +86,16 @@ type MessageRow = Selectable<ConversationMessageTable>;
 /**
  * The last `limit` messages of a conversation, oldest first: the patient's, the front desk's replies
  * and the notifications sent to the number on WhatsApp and SMS (their recorded words), merged by time.
+ *
+ * `conversation.address` is the number opened; the messages come as the read model keeps them
+ * (sealed), for the caller to open.
  */
 export async function threadOf(db: Kysely<ReadModelDatabase>, store: EventStore, conversation: Pick<ConversationRow, 'conversation_id' | 'address'>, limit: number): Promise<ThreadMessage[]> {
   const [own, sent] = await Promise.all([
     db.selectFrom('conversation_messages').selectAll().where('conversation_id', '=', conversation.conversation_id)
       .orderBy('at', 'desc').orderBy('message_id', 'desc').limit(limit).execute(),
-    db.selectFrom('notifications').select(['notification_id', 'channel', 'created_at'])
+    // An erased number names no notifications: `[erased]` would find every erased person's.
+    conversation.address === ERASED ? [] : db.selectFrom('notifications').select(['notification_id', 'channel', 'created_at'])
       .where('recipient_address', '=', conversation.address)
       .where('recipient_kind', '=', 'patient')
       .where('channel', 'in', ['whatsapp', 'sms'])
