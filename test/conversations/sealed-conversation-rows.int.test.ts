@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONVERSATION_THREAD, ConversationThreadAnswer, LIST_CONVERSATIONS, ListConversationsAnswer, REPLY_TO_PATIENT, ReplyToPatientAnswer,
+} from '../../dashboard/src/conversation-documents.ts';
 import { patientMessageEventId, patientRepliedEventId } from '../../src/domain/conversations/conversation-events.ts';
 import type { InboundEventReceived } from '../../src/domain/intake/inbound-receipt.ts';
 import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
@@ -67,8 +70,11 @@ async function patientWrites(phone: string, content: InboundContent): Promise<st
 
 const REPLY = `mutation($patientId: String!, $text: String!, $key: String!) {
   replyToPatient(patientId: $patientId, text: $text, idempotencyKey: $key) { __typename ... on ReplySent { notificationId } } }`;
-const reply = (patientId: string, words: string) =>
-  gqlData<{ replyToPatient: { __typename: string; notificationId?: string } }>(service, FRONTDESK_TOKEN, REPLY, { patientId, text: words, key: randomUUID() });
+/** A front-desk reply, a second after what came before it, so the thread's order is the order things happened. */
+function reply(patientId: string, words: string) {
+  clock.advance(1000);
+  return gqlData<{ replyToPatient: { __typename: string; notificationId?: string } }>(service, FRONTDESK_TOKEN, REPLY, { patientId, text: words, key: randomUUID() });
+}
 
 /** The reply sent, and the text messages the 360dialog stand-in took for this number. */
 async function replySent(notificationId: string, phone: string) {
@@ -173,6 +179,35 @@ describe('conversation rows with personal data sealed', () => {
     expect(await replay('replay_sealed_rows')).toEqual([]);
   }, 120_000);
 
+  it('gives the dashboard\'s Conversations page the number, the names and the words opened, in the shapes it reads', async () => {
+    const kavya = newPatient('Kavya');
+    await confirmedOnWhatsApp(service, clock, kavya);
+    const words = `running late ${tag()}`;
+    const answer = `No problem ${tag()}`;
+    await patientWrites(kavya.phone, { type: 'text', text: { body: words } });
+    const id = contactHash(service.keys, 'phone', kavya.phone);
+
+    // The list, as the page asks for it.
+    const list = ListConversationsAnswer.parse(await gqlData(service, FRONTDESK_TOKEN, LIST_CONVERSATIONS, { first: 100 }));
+    expect(list.conversations.find((c) => c.id === id)).toMatchObject({ contact: kavya.phone, patients: [{ id: kavya.id, name: kavya.name }], messages: [{ direction: 'IN', text: words }] });
+
+    // The page's reply answers with the thread; the thread then holds the reply.
+    clock.advance(1000);
+    const replied = ReplyToPatientAnswer.parse(await gqlData(service, FRONTDESK_TOKEN, REPLY_TO_PATIENT, { patientId: kavya.id, text: answer, idempotencyKey: randomUUID() }));
+    if (replied.replyToPatient.__typename !== 'ReplySent') throw new Error(`the reply was refused: ${replied.replyToPatient.__typename}`);
+    expect(replied.replyToPatient.conversation).toMatchObject({ contact: kavya.phone, patients: [{ name: kavya.name }] });
+    const thread = await until(async () => {
+      const { conversation } = ConversationThreadAnswer.parse(await gqlData(service, FRONTDESK_TOKEN, CONVERSATION_THREAD, { patientId: kavya.id }));
+      return conversation?.messages.some((m) => m.direction === 'OUT' && m.text === answer) ? conversation : null;
+    }, { what: 'the reply in the thread' });
+    expect(thread.messages.filter((m) => m.type !== 'template').map((m) => [m.direction, m.text])).toEqual([['IN', words], ['OUT', answer]]);
+
+    // A wall dashboard reads the same thread with the number masked.
+    const wall = ConversationThreadAnswer.parse(await gqlData(service, DASHBOARD_TOKEN, CONVERSATION_THREAD, { patientId: kavya.id }));
+    expect(wall.conversation).toMatchObject({ contact: expect.stringMatching(/^\+91\*+\d{4}$/), patients: [{ name: kavya.name }] });
+    expect(wall.conversation!.messages.filter((m) => m.direction === 'IN').map((m) => m.text)).toEqual([words]);
+  }, 60_000);
+
   it('erases one patient of a family number: the number and its words read [erased], the replies to the other patient stay theirs, and a replay agrees', async () => {
     const mother = newPatient('Meena');
     const son = newPatient('Arjun', mother.phone);
@@ -183,7 +218,6 @@ describe('conversation rows with personal data sealed', () => {
     const toMother = `Meena is on Monday ${tag()}`;
     const toSon = `Arjun is on Tuesday ${tag()}`;
     for (const [patient, text] of [[mother, toMother], [son, toSon]] as const) {
-      clock.advance(1000);
       const replied = await reply(patient.id, text);
       await replySent(replied.replyToPatient.notificationId!, mother.phone);
     }
