@@ -208,7 +208,7 @@ describe('conversation rows with personal data sealed', () => {
     expect(wall.conversation!.messages.filter((m) => m.direction === 'IN').map((m) => m.text)).toEqual([words]);
   }, 60_000);
 
-  it('erases one patient of a family number: the number and its words read [erased], the replies to the other patient stay theirs, and a replay agrees', async () => {
+  it('erases one patient of a family number: the number and its words read [erased], the replies to the other patient stay theirs, the number written from again is answered, and a replay agrees', async () => {
     const mother = newPatient('Meena');
     const son = newPatient('Arjun', mother.phone);
     await confirmedOnWhatsApp(service, clock, mother);
@@ -238,6 +238,16 @@ describe('conversation rows with personal data sealed', () => {
     const refused = await gql<{ replyToPatient: { __typename: string } }>(service, FRONTDESK_TOKEN, REPLY, { patientId: son.id, text: 'Still there?', key: randomUUID() });
     expect(refused.data?.replyToPatient.__typename).toBe('NotFoundError');
     expect(whatsapp.accepted.length).toBe(sentBefore);
+
+    // When the number writes again (new data, under a new key) the conversation has its number back, and the son an answer.
+    const again = `it is Arjun now ${tag()}`;
+    await patientWrites(mother.phone, { type: 'text', text: { body: again } });
+    expect((await conversationOf(FRONTDESK_TOKEN, son.id)).conversation).toMatchObject({ contact: mother.phone });
+    const answered = await reply(son.id, `See you Tuesday ${tag()}`);
+    expect(answered.replyToPatient.__typename).toBe('ReplySent');
+    expect((await replySent(answered.replyToPatient.notificationId!, mother.phone)).length).toBeGreaterThan(0);
+    await settle(service);
+    for (const secret of [mother.phone.slice(1), again]) expect(await sealedTablesContaining(secret)).toEqual([]);
 
     // The live rows are what a rebuild from the ledger gives.
     expect(await replay('replay_sealed_family')).toEqual([]);
