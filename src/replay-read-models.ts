@@ -1,6 +1,7 @@
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
+import { SealedCells } from './ledger/sealed-cells.ts';
 import type { EventStore } from './ledger/event-store.ts';
 import type { SqlConnection } from './ledger/sql-connection.ts';
 import { sql, type Kysely } from 'kysely';
@@ -35,7 +36,7 @@ export async function replayReadModels(
   const personKeys = await PersonKeyStore.open(connection, options.keys, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const store = new ProtectedEventStore(await PostgresEventStore.open(connection), personKeys, options.keys);
   try {
-    return await rebuildAndCompare(connection, store, options);
+    return await rebuildAndCompare(connection, store, new SealedCells(personKeys), options);
   } finally {
     await personKeys.close();
   }
@@ -44,6 +45,7 @@ export async function replayReadModels(
 async function rebuildAndCompare(
   connection: SqlConnection,
   store: EventStore,
+  cells: SealedCells,
   options: { schemaPrefix: string; keys: LedgerKeys; keep?: boolean; onProgress?: (applied: number, total: number) => void },
 ): Promise<ReplayReport> {
   const logger = silentLogger();
@@ -53,7 +55,7 @@ async function rebuildAndCompare(
     schema: `${options.schemaPrefix}_${Date.now()}`,
     clock: systemClock,
     logger,
-    projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, clock: systemClock, logger, rebuild: true }),
+    projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, cells, clock: systemClock, logger, rebuild: true }),
     onProgress: options.onProgress,
   });
   const differences = await compareSchemas(connection.readModels, 'public', result.schema);
@@ -82,7 +84,7 @@ export async function rebuildReadModelsInPlace(
       schema: `rebuilt_${Date.now()}`,
       clock: systemClock,
       logger,
-      projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, clock: systemClock, logger, rebuild: true }),
+      projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, cells: new SealedCells(personKeys), clock: systemClock, logger, rebuild: true }),
       onProgress: options.onProgress,
     });
     await swapIntoPublic(connection.readModels, result.schema);

@@ -291,6 +291,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       projections: buildProjections({
         store,
         keys: master.keys,
+        cells,
         clock,
         logger,
         metrics,

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
 import { renderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import type { EventStore } from '../ledger/event-store.ts';
+import type { SealedCells } from '../ledger/sealed-cells.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { deliveriesProjection, type DeliveryChange } from './deliveries/deliveries-projection.ts';
 import { patientPlanningReaction } from './deliveries/patient-planning-reaction.ts';
@@ -34,6 +35,8 @@ export interface ProjectionDeps {
   store: EventStore;
   /** Keyed hashes name conversations: a rebuild needs the same master key as the live service. */
   keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
+  /** Opens what the read models keep sealed, for the reactions that decide from it. */
+  cells: Pick<SealedCells, 'open'>;
   clock: Clock;
   logger: Logger;
   metrics?: Registry;
@@ -92,9 +95,9 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     }),
     scrubOnErasure(staffAlertsProjection({ render: renderRecordedVersion }), scrubStaffAlerts),
     unroutedStaffEventsProjection({ metrics: deps.metrics }),
-    scrubOnErasure(inboundMessagesProjection, scrubInboundMessages(deps.keys)),
+    scrubOnErasure(inboundMessagesProjection(deps.keys), scrubInboundMessages(deps.keys)),
     webhookEndpointsProjection,
     scrubOnErasure(conversationsProjection({ keys: deps.keys, onChanged: deps.onConversationsChanged }), scrubConversations),
-    providerCallbackProcessor({ store, clock, keys: deps.keys, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
+    providerCallbackProcessor({ store, clock, keys: deps.keys, cells: deps.cells, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
 }

@@ -71,6 +71,10 @@ describe('a front-desk reply', () => {
     expect(decideReply({ ...target, windowClosesAt: null }, command, new Date(closes - HOUR))).toEqual({ ok: false, error: { kind: 'window-closed', closedAt: null } });
   });
 
+  it('is refused for a number erased with its person: there is nobody to send it to', () => {
+    expect(decideReply({ ...target, address: '[erased]' }, command, new Date('2026-12-07T05:00:00.000Z'))).toEqual({ ok: false, error: { kind: 'contact-erased' } });
+  });
+
   it('names each bad field, before the window is looked at', () => {
     const refused = decideReply({ ...target, windowClosesAt: null }, { ...command, text: 'x'.repeat(4097), idempotencyKey: '' }, new Date());
     expect(refused).toMatchObject({ ok: false, error: { kind: 'invalid-input', issues: [{ path: 'text' }, { path: 'idempotencyKey' }] } });

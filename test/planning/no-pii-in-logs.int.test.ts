@@ -5,6 +5,7 @@ import { createLogger } from '../../src/telemetry/logger.ts';
 import { classifyReply } from '../../src/channels/webhooks/reply-keywords.ts';
 import { recordProviderCallback } from '../../src/commands/inbound/record-provider-callback.ts';
 import { replyToPatient } from '../../src/commands/conversations/reply-to-patient.ts';
+import { contactHash } from '../../src/domain/keys/ledger-keys.ts';
 import { realClock } from '../support/clock.ts';
 import { UPSTREAM_TYPES, patient, secondPatient, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
@@ -69,8 +70,8 @@ it('logs a patient\'s message, the front desk\'s alert and the reply without the
     replies: [{ provider: '360dialog', channel: 'whatsapp', from: patient.phone, messageId: 'wamid.IN.pii', receivedAt: new Date().toISOString(), messageType: 'text', text: words, ...classifyReply(words) }],
   });
   if (recorded.outcome !== 'recorded') throw new Error('not recorded');
-  const conversation = await until(async () => (await service.db.selectFrom('conversations').selectAll().where('address', '=', patient.phone).executeTakeFirst()) ?? null, { what: 'the conversation' });
-  const answered = await replyToPatient({ store: service.store, clock: realClock }, {
+  const conversation = await until(async () => (await service.db.selectFrom('conversations').selectAll().where('conversation_id', '=', contactHash(service.keys, 'phone', patient.phone)).executeTakeFirst()) ?? null, { what: 'the conversation' });
+  const answered = await replyToPatient({ store: service.store, clock: realClock, cells: service.cells }, {
     conversationId: conversation.conversation_id, address: conversation.address, centreId: conversation.centre_id,
     windowClosesAt: conversation.window_closes_at, causeEventId: 'pii-cause',
   }, { patientId: patient.id, text: 'Yes, eleven works for us', idempotencyKey: 'pii-1', actor: 'desk-blr', locale: 'en' });

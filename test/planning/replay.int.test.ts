@@ -147,11 +147,12 @@ async function recordCallbacks(): Promise<void> {
     const reported = await service.db.selectFrom('notifications').select('notification_id').where('status', '=', 'delivered').execute();
     return pending.length === 1 && pending[0]!.report_id === 'sandbox-never-sent:read' && reported.length === sent.length;
   }, { what: 'the callbacks to be applied, one report kept pending' });
-  expect(await service.db.selectFrom('inbound_messages').select('text').orderBy('text').execute()).toEqual([{ text: 'Is the clinic open on Sunday?' }, { text: 'STOP' }]);
+  const inbound = await service.cells.open(await service.db.selectFrom('inbound_messages').select('text').execute());
+  expect(inbound.map((r) => r.text).sort()).toEqual(['Is the clinic open on Sunday?', 'STOP']);
 
   // The front desk answers in that conversation (its window taken as open): replay folds the reply too.
   const conversation = await until(async () => (await service.db.selectFrom('conversations').selectAll().executeTakeFirst()) ?? null, { what: 'the conversation' });
-  const answered = await replyToPatient({ store: service.store, clock: systemClock }, {
+  const answered = await replyToPatient({ store: service.store, clock: systemClock, cells: service.cells }, {
     conversationId: conversation.conversation_id, address: conversation.address, centreId: conversation.centre_id,
     windowClosesAt: new Date(Date.now() + 3600_000), causeEventId: 'replay-cause',
   }, { patientId: 'pat-replay', text: 'Yes, 9 to 1 on Sundays.', idempotencyKey: 'replay-1', actor: 'desk-blr', locale: 'en' });

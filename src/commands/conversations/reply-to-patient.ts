@@ -4,6 +4,7 @@ import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned } from '../../domain
 import { err, ok, type Result } from '../../domain/result.ts';
 import { streamName } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore } from '../../ledger/event-store.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 
 export interface ReplySent {
   planned: NotificationPlanned;
@@ -15,9 +16,12 @@ export interface ReplySent {
  * Records a front-desk reply as a NotificationPlanned opening its own stream at no-stream; the
  * dispatcher sends it like any notification. A call repeated with the same key finds the stream
  * and answers what it recorded, window or not: it sends once.
+ *
+ * `target.address` comes as the read model keeps it (sealed): it is opened here, as the reply is
+ * decided, so the recorded reply names the number itself (and the ledger seals it in turn).
  */
 export async function replyToPatient(
-  deps: { store: EventStore; clock: Clock },
+  deps: { store: EventStore; clock: Clock; cells: Pick<SealedCells, 'open'> },
   target: ReplyTarget,
   command: ReplyCommand,
 ): Promise<Result<ReplySent, ReplyRefusal>> {
@@ -25,7 +29,8 @@ export async function replyToPatient(
   for (let attempt = 0; attempt < 2; attempt++) {
     const existing = await plannedIn(deps.store, stream);
     if (existing) return ok({ planned: existing, created: false });
-    const decision = decideReply(target, command, deps.clock.now());
+    const address = await deps.cells.open(target.address);
+    const decision = decideReply({ ...target, address }, command, deps.clock.now());
     if (!decision.ok) return err(decision.error);
     const planned = decision.value;
     const appended = await deps.store.append(stream, [{

@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../intake/envelope.ts';
 import { deterministicUuid } from '../ids.ts';
+import { ERASED } from '../keys/personal-data.ts';
 import type { NotificationPlanned } from '../notifications/notification-events.ts';
 import { err, ok, type Result } from '../result.ts';
 
@@ -10,7 +11,7 @@ const MAX_IDEMPOTENCY_KEY = 200;
 /** The conversation a reply goes into, as the read model holds it. */
 export interface ReplyTarget {
   conversationId: string;
-  /** E.164. */
+  /** E.164, opened from the read model's sealed copy; `[erased]` once the number's key is gone. */
   address: string;
   centreId: string | null;
   /** Null when the number never wrote on WhatsApp. */
@@ -29,7 +30,8 @@ export interface ReplyCommand {
 
 export type ReplyRefusal =
   | { kind: 'invalid-input'; issues: FieldIssue[] }
-  | { kind: 'window-closed'; closedAt: Date | null };
+  | { kind: 'window-closed'; closedAt: Date | null }
+  | { kind: 'contact-erased' };
 
 /** The reply's notification id: from the caller's key (per patient), so a retried call is the same notification. */
 export const replyNotificationId = (patientId: string, idempotencyKey: string): string =>
@@ -50,11 +52,13 @@ export function replyInputIssues(command: Pick<ReplyCommand, 'text' | 'idempoten
 /**
  * A free-form WhatsApp reply, inside the patient's 24-hour window: recorded as a notification of its
  * own (attempts, receipts), urgent (due now, no quiet hours), with the window's close as its deadline
- * and no fallback (a reply is an answer on WhatsApp or nothing). Outside the window, nothing.
+ * and no fallback (a reply is an answer on WhatsApp or nothing). Outside the window, nothing; to a
+ * number erased with its person, nothing.
  */
 export function decideReply(target: ReplyTarget, command: ReplyCommand, now: Date): Result<NotificationPlanned, ReplyRefusal> {
   const issues = replyInputIssues(command);
   if (issues.length > 0) return err({ kind: 'invalid-input', issues });
+  if (target.address === ERASED) return err({ kind: 'contact-erased' });
   if (target.windowClosesAt === null || target.windowClosesAt.getTime() <= now.getTime()) {
     return err({ kind: 'window-closed', closedAt: target.windowClosesAt });
   }

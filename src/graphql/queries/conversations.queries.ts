@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { ERASED } from '../../domain/keys/personal-data.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned } from '../../domain/notifications/notification-events.ts';
 import { wordsOf } from '../../domain/templates/recorded-content.ts';
 import { streamName } from '../../domain/stream-name.ts';
@@ -85,6 +86,8 @@ type MessageRow = Selectable<ConversationMessageTable>;
 /**
  * The last `limit` messages of a conversation, oldest first: the patient's, the front desk's replies
  * and the notifications sent to the number on WhatsApp and SMS (their recorded words), merged by time.
+ *
+ * The messages come as the read model keeps them (sealed), for the caller to open.
  */
 export async function threadOf(db: Kysely<ReadModelDatabase>, store: EventStore, conversation: Pick<ConversationRow, 'conversation_id'>, limit: number): Promise<ThreadMessage[]> {
   const [own, sent] = await Promise.all([

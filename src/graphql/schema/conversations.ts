@@ -42,6 +42,12 @@ const visibleTo = (ctx: GraphqlContext, conversation: Pick<ConversationRow, 'cen
 /** Full contacts for those who answer patients or audit; masked for dashboards. */
 const seesContacts = (ctx: GraphqlContext): boolean => ctx.caller?.role !== 'dashboard';
 
+/*
+ * The read model keeps the number, the names and the words sealed: each answer opens them here,
+ * as it is given (a list in one trip to the key store), and nothing of it is kept.
+ */
+const opened = <T>(ctx: GraphqlContext, value: T): Promise<T> => ctx.services.cells.open(value);
+
 const ConversationPatientRef = builder.objectRef<ConversationPatient>('ConversationPatient').implement({
   description: 'A patient an event named with this number (families share numbers).',
   fields: (t) => ({
@@ -112,7 +118,7 @@ const ConversationRef = builder.objectRef<ConversationRow>('Conversation').imple
     centreId: t.exposeString('centre_id', { nullable: true, description: 'The centre of the last notification sent to the number; null when none was.' }),
     patients: t.field({
       type: [ConversationPatientRef],
-      resolve: (c, _args, ctx) => patientsOfConversations(ctx.services.db, [c.conversation_id]),
+      resolve: async (c, _args, ctx) => opened(ctx, await patientsOfConversations(ctx.services.db, [c.conversation_id])),
     }),
     window: t.field({ type: ConversationWindowRef, resolve: (c, _args, ctx) => ({ closesAt: c.window_closes_at, now: ctx.services.clock.now() }) }),
     lastMessageAt: t.field({ type: 'DateTime', resolve: (c) => c.last_message_at }),
@@ -122,10 +128,10 @@ const ConversationRef = builder.objectRef<ConversationRow>('Conversation').imple
       type: [ConversationMessageRef],
       description: `The latest messages, oldest first (at most ${MAX_MESSAGES}).`,
       args: { last: t.arg.int({ defaultValue: 50 }) },
-      resolve: (c, args, ctx) => {
+      resolve: async (c, args, ctx) => {
         const last = args.last ?? 50;
         if (!Number.isInteger(last) || last < 1 || last > MAX_MESSAGES) throw badInput(`last must be between 1 and ${MAX_MESSAGES}`);
-        return threadOf(ctx.services.db, ctx.services.store, c, last);
+        return opened(ctx, await threadOf(ctx.services.db, ctx.services.store, c, last));
       },
     }),
   }),
@@ -144,15 +150,15 @@ builder.queryFields((t) => ({
     description: `Conversations, the latest message first (at most ${MAX_CONVERSATIONS}); a front desk sees its centres'.`,
     authScopes: conversationReaders,
     args: { filter: t.arg({ type: ConversationFilter }), first: t.arg.int({ defaultValue: 50 }) },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const first = args.first ?? 50;
       if (!Number.isInteger(first) || first < 1 || first > MAX_CONVERSATIONS) throw badInput(`first must be between 1 and ${MAX_CONVERSATIONS}`);
-      return listConversations(ctx.services.db, {
+      return opened(ctx, await listConversations(ctx.services.db, {
         centres: centresOf(ctx.caller),
         centreId: args.filter?.centreId ?? null,
         windowOpen: args.filter?.windowOpen ?? null,
         now: ctx.services.clock.now(),
-      }, first);
+      }, first));
     },
   }),
   conversation: t.field({
@@ -163,7 +169,7 @@ builder.queryFields((t) => ({
     args: { patientId: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const conversation = await conversationOfPatient(ctx.services.db, args.patientId);
-      return conversation && visibleTo(ctx, conversation) ? conversation : null;
+      return conversation && visibleTo(ctx, conversation) ? opened(ctx, conversation) : null;
     },
   }),
 }));
@@ -174,7 +180,7 @@ const ReplySentRef = builder.objectRef<{ notificationId: string; conversationId:
     notificationId: t.exposeID('notificationId'),
     created: t.exposeBoolean('created', { description: 'False when this idempotency key had already sent it: nothing more was sent.' }),
     notification: t.field({ type: Notification, nullable: true, resolve: (r, _args, ctx) => findNotification(ctx.services.db, r.notificationId) }),
-    conversation: t.field({ type: ConversationRef, nullable: true, resolve: (r, _args, ctx) => findConversation(ctx.services.db, r.conversationId) }),
+    conversation: t.field({ type: ConversationRef, nullable: true, resolve: async (r, _args, ctx) => opened(ctx, await findConversation(ctx.services.db, r.conversationId)) }),
   }),
 });
 
@@ -204,6 +210,7 @@ builder.mutationField('replyToPatient', (t) =>
       const lastInbound = await ctx.services.db.selectFrom('conversation_messages').select('message_id')
         .where('conversation_id', '=', conversation.conversation_id).where('direction', '=', 'in')
         .orderBy('at', 'desc').limit(1).executeTakeFirst();
+      // The number as the read model keeps it (sealed): the command opens it as it decides.
       const result = await replyToPatient(ctx.services, {
         conversationId: conversation.conversation_id,
         address: conversation.address,
@@ -213,6 +220,8 @@ builder.mutationField('replyToPatient', (t) =>
       }, { patientId: args.patientId, text: args.text, idempotencyKey: args.idempotencyKey, actor: actorOf(ctx), locale: 'en' });
       if (!result.ok) {
         if (result.error.kind === 'invalid-input') throw new ValidationError('invalid-input', result.error.issues);
+        // The number was erased with its person: there is no one left to answer in this conversation.
+        if (result.error.kind === 'contact-erased') throw new NotFoundError('conversation for patient', args.patientId);
         throw new WindowClosed(result.error.closedAt);
       }
       return { notificationId: result.value.planned.notificationId, conversationId: conversation.conversation_id, created: result.value.created };
@@ -240,6 +249,6 @@ async function* visibleChanges(ctx: GraphqlContext, ids: AsyncGenerator<string>,
     const conversation = await findConversation(ctx.services.db, id);
     if (!conversation || !visibleTo(ctx, conversation)) continue;
     if (centreId !== null && conversation.centre_id !== centreId) continue;
-    yield conversation;
+    yield await opened(ctx, conversation);
   }
 }

@@ -36,7 +36,9 @@ builder.queryField('inboundMessages', (t) =>
       const limit = pageSize(args.first);
       const after = args.after == null ? null : decodeInboundCursor(args.after);
       if (args.after != null && !after) throw badInput('after is not a cursor from this connection');
-      const { rows, hasNextPage } = await listInboundMessages(ctx.services.db, { channel: args.channel, from: args.from }, { limit, after });
+      const page = await listInboundMessages(ctx.services.db, { channel: args.channel, from: args.from }, { limit, after });
+      // The sender and the words are kept sealed: opened for this answer only.
+      const [rows, hasNextPage] = [await ctx.services.cells.open(page.rows), page.hasNextPage];
       const edges = rows.map((row) => ({ cursor: encodeInboundCursor(row), node: row }));
       return {
         edges,

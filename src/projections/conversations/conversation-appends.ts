@@ -14,6 +14,7 @@ import { contactHash, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import type { InboundReply } from '../../domain/notifications/provider-callback-events.ts';
 import { streamName, type StreamName } from '../../domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../../ledger/event-store.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 export interface ConversationAppend {
@@ -25,6 +26,8 @@ export interface ConversationContext {
   db: Kysely<ReadModelDatabase>;
   store: EventStore;
   keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
+  /** Opens the patients' names the read model keeps sealed: the alert names them. */
+  cells: Pick<SealedCells, 'open'>;
   now: Date;
 }
 
@@ -35,7 +38,7 @@ export interface ConversationContext {
  */
 export async function conversationAppends(context: ConversationContext, reply: InboundReply, callback: RecordedEvent): Promise<ConversationAppend[]> {
   const conversationId = contactHash(context.keys, 'phone', reply.from);
-  const patients = await knownPatients(context.db, conversationId);
+  const patients = await context.cells.open(await knownPatients(context.db, conversationId));
   const last = await lastNotificationTo(context.db, conversationId);
   const message = patientMessageOf(reply, { conversationId, patients, centreId: last?.centre_id ?? null, callbackId: callback.id });
   const messageEventId = patientMessageEventId(reply.provider, reply.messageId);
@@ -70,7 +73,7 @@ function repliedAppend(message: PatientMessageReceived, messageEventId: string, 
   };
 }
 
-/** The patients events have named with this number, the most recently named first. */
+/** The patients events have named with this number, the most recently named first; their names as the read model keeps them (sealed). */
 export async function knownPatients(db: Kysely<ReadModelDatabase>, conversationId: string): Promise<KnownPatient[]> {
   const rows = await db
     .selectFrom('conversation_patients')

@@ -1,9 +1,10 @@
-import { ERASED } from '../../domain/keys/personal-data.ts';
 import { sql, type Transaction } from 'kysely';
 import { CONVERSATION_EVENT_TYPES, patientMessageEventId, type PatientMessageReceived } from '../../domain/conversations/conversation-events.ts';
 import { isPatientEventType } from '../../domain/event-catalogue.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { contactHash, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import { ERASED } from '../../domain/keys/personal-data.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import {
   NOTIFICATION_EVENT_TYPES as T,
   type NotificationFailed,
@@ -39,6 +40,8 @@ interface NamedPatient {
  * - a PatientMessageReceived adds the message and moves the window (the latest close wins);
  * - a front-desk reply (a notification selected as `reply`) adds the outbound message;
  * - Meta's 131047 on a reply closes the window at that moment: the provider's word is final.
+ * The number, the names and the words are copied sealed, as the ledger keeps them (sealedAt): a
+ * rebuild copies the same bytes, and where a key was already gone, what an erasure scrub writes.
  */
 export function conversationsProjection(options: ConversationsProjectionOptions): ReadModelProjection {
   const changedIn = new WeakMap<readonly RecordedEvent[], string[]>();
@@ -74,9 +77,9 @@ export function conversationsProjection(options: ConversationsProjectionOptions)
 async function applyOne(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<string | null> {
   switch (event.type) {
     case CONVERSATION_EVENT_TYPES.messageReceived:
-      return applyMessage(trx, event.data as PatientMessageReceived, event.recordedAt);
+      return applyMessage(trx, event);
     case T.planned:
-      return applyReply(trx, event.data as NotificationPlanned);
+      return applyReply(trx, event);
     case T.failed: {
       const failed = event.data as NotificationFailed;
       return closeWindow(trx, failed.notificationId, failed.failedAt);
@@ -91,15 +94,18 @@ async function applyOne(trx: Transaction<ReadModelDatabase>, event: RecordedEven
 }
 
 /** The people a patient event names with a phone: the patient, or each affected patient of an emergency leave. */
-function patientJoins(event: RecordedEvent, keys: Pick<LedgerKeys, 'contactHash'>) {
+function patientJoins(event: RecordedEvent, keys: Pick<LedgerKeys, 'contactHash'>): PatientJoin[] {
   const received = event.data as InboundEventReceived;
   const data = received.data as { patient?: NamedPatient; affected?: { patient?: NamedPatient }[] };
-  const named = [data.patient, ...(data.affected ?? []).map((a) => a.patient)];
+  const named: { patient: NamedPatient | undefined; path: (string | number)[] }[] = [
+    { patient: data.patient, path: ['data', 'patient'] },
+    ...(data.affected ?? []).map((a, i) => ({ patient: a.patient, path: ['data', 'affected', i, 'patient'] })),
+  ];
   // An erased patient's phone reads `[erased]`: it names no conversation.
-  return named.flatMap((p) => (p?.phone && p.phone !== ERASED && p.id ? [{
+  return named.flatMap(({ patient: p, path }) => (p?.phone && p.phone !== ERASED && p.id ? [{
     conversation_id: contactHash(keys, 'phone', p.phone),
     patient_id: p.id,
-    patient_name: typeof p.name === 'string' ? p.name : null,
+    patient_name: typeof p.name === 'string' ? sealedAt<string>(event, [...path, 'name']) : null,
     last_seen_at: received.receivedAt,
   }] : []));
 }
@@ -143,7 +149,14 @@ async function joinPatients(trx: Transaction<ReadModelDatabase>, rows: readonly 
     .execute();
 }
 
-async function applyMessage(trx: Transaction<ReadModelDatabase>, m: PatientMessageReceived, recordedAt: Date): Promise<string> {
+/** The value at `path` of the event's data as the read model keeps it, null staying null (an erasure scrubs only what there was). */
+const sealedOrNull = (event: RecordedEvent, path: readonly (string | number)[], value: unknown): unknown =>
+  (value === null || value === undefined ? null : sealedAt(event, path));
+
+async function applyMessage(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<string> {
+  const m = event.data as PatientMessageReceived;
+  const media = sealedOrNull(event, ['media'], m.media);
+  const location = sealedOrNull(event, ['location'], m.location);
   const inserted = await trx
     .insertInto('conversation_messages')
     .values({
@@ -152,14 +165,15 @@ async function applyMessage(trx: Transaction<ReadModelDatabase>, m: PatientMessa
       direction: 'in',
       channel: m.channel,
       message_type: m.messageType,
-      text: m.text,
-      media: m.media ? JSON.stringify(m.media) : null,
-      location: m.location ? JSON.stringify(m.location) : null,
+      text: sealedOrNull(event, ['text'], m.text) as string | null,
+      media: media === null ? null : JSON.stringify(media),
+      location: location === null ? null : JSON.stringify(location),
       intent: m.intent,
       at: m.sentAt,
       notification_id: null,
       sent_by: null,
       provider_message_id: m.providerMessageId,
+      patient_id: null,
     })
     .onConflict((oc) => oc.column('message_id').doNothing())
     .returning('message_id')
@@ -169,7 +183,7 @@ async function applyMessage(trx: Transaction<ReadModelDatabase>, m: PatientMessa
     .insertInto('conversations')
     .values({
       conversation_id: m.conversationId,
-      address: m.from,
+      address: sealedAt<string>(event, ['from']),
       centre_id: m.centreId,
       last_message_at: m.sentAt,
       last_inbound_at: m.sentAt,
@@ -177,6 +191,8 @@ async function applyMessage(trx: Transaction<ReadModelDatabase>, m: PatientMessa
       inbound_messages: 1,
     })
     .onConflict((oc) => oc.column('conversation_id').doUpdateSet((eb) => ({
+      // The first message's number stays; once erased, the number's next message (under a new key) gives it again.
+      address: sql<string>`case when ${eb.ref('conversations.address')} = ${ERASED} then ${eb.ref('excluded.address')} else ${eb.ref('conversations.address')} end`,
       centre_id: sql<string | null>`coalesce(${eb.ref('excluded.centre_id')}, ${eb.ref('conversations.centre_id')})`,
       last_message_at: sql<Date>`greatest(${eb.ref('excluded.last_message_at')}, ${eb.ref('conversations.last_message_at')})`,
       last_inbound_at: sql<Date>`greatest(${eb.ref('excluded.last_inbound_at')}, ${eb.ref('conversations.last_inbound_at')})`,
@@ -186,16 +202,17 @@ async function applyMessage(trx: Transaction<ReadModelDatabase>, m: PatientMessa
     })))
     .execute();
   if (m.patientIds.length > 0) {
-    await joinPatients(trx, m.patientIds.map((id) => ({ conversation_id: m.conversationId, patient_id: id, patient_name: null, last_seen_at: recordedAt.toISOString() })));
+    await joinPatients(trx, m.patientIds.map((id) => ({ conversation_id: m.conversationId, patient_id: id, patient_name: null, last_seen_at: event.recordedAt.toISOString() })));
   }
   return m.conversationId;
 }
 
-async function applyReply(trx: Transaction<ReadModelDatabase>, planned: NotificationPlanned): Promise<string | null> {
+async function applyReply(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<string | null> {
+  const planned = event.data as NotificationPlanned;
   if (planned.selection.kind !== 'reply') return null;
   const { conversationId, actor } = planned.selection;
   const content = planned.content;
-  const text = content && content.channel === 'whatsapp' && !isWhatsAppTemplate(content) ? content.text : null;
+  const words = content && content.channel === 'whatsapp' && !isWhatsAppTemplate(content) ? content.text : null;
   const inserted = await trx
     .insertInto('conversation_messages')
     .values({
@@ -204,7 +221,7 @@ async function applyReply(trx: Transaction<ReadModelDatabase>, planned: Notifica
       direction: 'out',
       channel: planned.channel,
       message_type: 'text',
-      text,
+      text: sealedOrNull(event, ['content', 'text'], words) as string | null,
       media: null,
       location: null,
       intent: null,
@@ -212,6 +229,7 @@ async function applyReply(trx: Transaction<ReadModelDatabase>, planned: Notifica
       notification_id: planned.notificationId,
       sent_by: actor,
       provider_message_id: null,
+      patient_id: planned.recipient.kind === 'patient' ? planned.recipient.id : null,
     })
     .onConflict((oc) => oc.column('message_id').doNothing())
     .returning('message_id')

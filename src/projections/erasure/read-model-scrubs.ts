@@ -29,14 +29,17 @@ export const scrubNotifications: Scrub = async (trx, erased) => {
 };
 
 /**
- * Conversations of the person's numbers: the number, and every message's words (theirs, and the
- * replies sealed under their keys). The patient leaves the conversations they were joined to:
- * what joined them (their phone in a booking) reads `[erased]` now.
+ * Conversations of the person's numbers and a patient's replies: the number, the words written from
+ * those numbers, and the words of the replies sent to the patient (sealed under their keys; replies
+ * to another patient of a family number stay theirs). The patient leaves the conversations they were
+ * joined to: what joined them (their phone in a booking) reads `[erased]` now.
  */
 export const scrubConversations: Scrub = async (trx, erased) => {
   if (erased.kind === 'patient') await trx.deleteFrom('conversation_patients').where('patient_id', '=', erased.id).execute();
-  if (erased.contacts.length === 0) return;
-  await trx.updateTable('conversations').set({ address: ERASED }).where('conversation_id', 'in', erased.contacts).where('address', '<>', ERASED).execute();
+  if (erased.contacts.length === 0 && erased.kind !== 'patient') return;
+  if (erased.contacts.length > 0) {
+    await trx.updateTable('conversations').set({ address: ERASED }).where('conversation_id', 'in', erased.contacts).where('address', '<>', ERASED).execute();
+  }
   await trx
     .updateTable('conversation_messages')
     .set((eb) => ({
@@ -44,25 +47,31 @@ export const scrubConversations: Scrub = async (trx, erased) => {
       media: sql`case when ${eb.ref('media')} is null then null else ${erasedJson} end`,
       location: sql`case when ${eb.ref('location')} is null then null else ${erasedJson} end`,
     }))
-    .where('conversation_id', 'in', erased.contacts)
+    .where((eb) => eb.or([
+      ...(erased.contacts.length > 0 ? [
+        eb.and([eb('direction', '=', 'in'), eb('conversation_id', 'in', erased.contacts)]),
+        // A reply recorded before replies named their patient: its conversation is all there is to go by.
+        eb.and([eb('direction', '=', 'out'), eb('patient_id', 'is', null), eb('conversation_id', 'in', erased.contacts)]),
+      ] : []),
+      ...(erased.kind === 'patient' ? [eb.and([eb('direction', '=', 'out'), eb('patient_id', '=', erased.id)])] : []),
+    ]))
     .execute();
 };
 
+const erasedInbound = { sender: ERASED, sender_hash: null, text: sql<string | null>`case when text is null then null else ${ERASED} end` };
+
 /**
- * Replies the providers reported, from the person's numbers: the sender and the words. Found by
- * the keyed hash of each sender, as the table keeps the number itself.
+ * Replies the providers reported, from the person's numbers: the sender, its hash and the words.
+ * Found by the keyed hash of the sender; rows kept before the hash was (the sender in clear, no
+ * hash) are hashed here to be found, as they all were then.
  */
 export const scrubInboundMessages = (keys: Pick<LedgerKeys, 'contactHash'>): Scrub => async (trx, erased) => {
   if (erased.contacts.length === 0) return;
+  await trx.updateTable('inbound_messages').set(erasedInbound).where('sender_hash', 'in', erased.contacts).execute();
   const contacts = new Set(erased.contacts);
-  const rows = await trx.selectFrom('inbound_messages').select(['message_id', 'channel', 'sender']).where('sender', '<>', ERASED).execute();
-  const theirs = rows.filter((r) => contacts.has(contactHash(keys, contactKindOf(r.channel as Channel), r.sender))).map((r) => r.message_id);
-  if (theirs.length === 0) return;
-  await trx
-    .updateTable('inbound_messages')
-    .set((eb) => ({ sender: ERASED, text: sql<string | null>`case when ${eb.ref('text')} is null then null else ${ERASED} end` }))
-    .where('message_id', 'in', theirs)
-    .execute();
+  const unhashed = await trx.selectFrom('inbound_messages').select(['message_id', 'channel', 'sender']).where('sender_hash', 'is', null).where('sender', '<>', ERASED).execute();
+  const theirs = unhashed.filter((r) => contacts.has(contactHash(keys, contactKindOf(r.channel as Channel), r.sender))).map((r) => r.message_id);
+  if (theirs.length > 0) await trx.updateTable('inbound_messages').set(erasedInbound).where('message_id', 'in', theirs).execute();
 };
 
 /**

@@ -11,6 +11,7 @@ import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent }
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { contactHash, contactKindOf, type LedgerKeys } from '../../domain/keys/ledger-keys.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import { conversationAppends } from '../conversations/conversation-appends.ts';
 import type { ProcessorProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
@@ -21,6 +22,8 @@ export interface ProviderCallbackOptions {
   clock: Clock;
   /** For the keyed hash that names a number's conversation. */
   keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
+  /** Opens what the read models keep sealed, where a decision takes it from them (the names a reply's alert gives). */
+  cells: Pick<SealedCells, 'open'>;
   /** Building read models for a replay: keep the tables, append nothing. */
   rebuild?: boolean;
 }
@@ -55,7 +58,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * redelivered callback or the same report in two callbacks records one event.
  */
 export function providerCallbackProcessor(options: ProviderCallbackOptions): ProcessorProjection {
-  const { store, logger, clock, keys, rebuild = false } = options;
+  const { store, logger, clock, keys, cells, rebuild = false } = options;
   return {
     name: 'provider-callbacks',
     kind: 'processor',
@@ -78,7 +81,7 @@ export function providerCallbackProcessor(options: ProviderCallbackOptions): Pro
         if (rebuild) continue;
         for (const reply of callback.replies) {
           if (reply.intent !== 'other') appends.push(replyAppend(keys, reply, await personFor(db, keys, reply.channel, reply.from), event.id));
-          appends.push(...(await conversationAppends({ db, store, keys, now: clock.now() }, reply, event)));
+          appends.push(...(await conversationAppends({ db, store, keys, cells, now: clock.now() }, reply, event)));
         }
         for (const suppression of callback.suppressions) {
           appends.push(suppressionAppend(keys, suppression, await personFor(db, keys, suppression.channel, suppression.address), event.id));

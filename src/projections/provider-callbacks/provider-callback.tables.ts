@@ -21,13 +21,18 @@ export interface PendingProviderReportTable {
   report: ColumnType<unknown, string, string>;
 }
 
-/** A patient's message to us, as received. `sender` is personal data: never a key, never logged. */
+/**
+ * A patient's message to us, as received. `sender` and `text` are personal data, kept sealed (cells,
+ * opened as an answer shows them); the sender is found by `sender_hash`, never by its value.
+ */
 export interface InboundMessageTable {
   message_id: string;
   channel: string;
   provider: string;
   provider_message_id: string;
   sender: string;
+  /** The keyed hash of the sender (contactHash); null once erased, and on rows written before it was kept. */
+  sender_hash: string | null;
   text: string | null;
   intent: string;
   received_at: Timestamp;
