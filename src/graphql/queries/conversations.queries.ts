@@ -1,5 +1,4 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { ERASED } from '../../domain/keys/personal-data.ts';
 import { NOTIFICATION_EVENT_TYPES, type NotificationPlanned } from '../../domain/notifications/notification-events.ts';
 import { wordsOf } from '../../domain/templates/recorded-content.ts';
 import { streamName } from '../../domain/stream-name.ts';
