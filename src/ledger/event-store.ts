@@ -40,9 +40,9 @@ export interface RecordedEvent {
   recordedAt: Date;
   /**
    * Where personal parts were opened for reading (ProtectedEventStore): the data as the ledger holds
-   * it, sealed, and the keys found destroyed. Read models copy sealed parts from it (sealed-cell.ts).
+   * it, sealed. Read models copy sealed parts from it (sealed-cell.ts).
    */
-  sealed?: { data: unknown; erasedKeyIds: ReadonlySet<string> };
+  sealed?: { data: unknown };
 }
 
 export type AppendResult =

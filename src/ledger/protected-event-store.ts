@@ -26,8 +26,6 @@ export interface DataKeyProvider {
   onForget?(listener: (keyIds: readonly string[] | 'all') => void): () => void;
 }
 
-const NONE: ReadonlySet<string> = new Set();
-
 /** How many opened events are kept, so the lanes that read the same new events open each once. */
 const OPENED_CACHE_SIZE = 5_000;
 
@@ -157,15 +155,15 @@ export class ProtectedEventStore implements EventStore {
     return events.map((event) => {
       if (!Object.hasOwn(PERSONAL_DATA, event.type)) return event;
       const cached = this.#opened.get(event.id);
-      if (cached) return cached.data === event.data ? event : { ...event, data: cached.data, sealed: { data: event.data, erasedKeyIds: NONE } };
+      if (cached) return cached.data === event.data ? event : { ...event, data: cached.data, sealed: { data: event.data } };
       const used = keyIdsOf.get(event.id) ?? [];
       if (used.length === 0) return event;
-      const erased = new Set<string>();
+      let erased = false;
       const data = openParts(event.data, isSealed, (sealed): Opened => {
         const keyId = keyIdOf(sealed);
         const key = keyId === null ? null : keys.get(keyId) ?? null;
         if (key === null || 'destroyed' in key) {
-          if (keyId !== null) erased.add(keyId);
+          erased = true;
           return { ok: false, erased: true };
         }
         const opened = openJson(key, event.id, sealed);
@@ -174,8 +172,8 @@ export class ProtectedEventStore implements EventStore {
         return { ok: true, value: opened.value };
       });
       // Only what opened whole is kept: an erased part is read again (cheaply) rather than remembered.
-      if (erased.size === 0) this.#remember(event.id, data, used, forgottenBefore);
-      return data === event.data ? event : { ...event, data, sealed: { data: event.data, erasedKeyIds: erased.size === 0 ? NONE : erased } };
+      if (!erased) this.#remember(event.id, data, used, forgottenBefore);
+      return data === event.data ? event : { ...event, data, sealed: { data: event.data } };
     });
   }
 }

@@ -14,9 +14,9 @@ import { ERASED, erasedShape, SEALED_FIELD, SHAPE_FIELD } from './personal-data.
  * A sealed object whose ids stay in clear (a patient: `id` kept) is copied the same way the ledger
  * keeps it, `{ id, $cell, $shape }`: the ids stay usable in SQL and in code, the rest opens on read.
  *
- * Where the event's key was already destroyed when the read model applied it, the cell holds what
- * the event reads as (`[erased]`, an erased shape): that is what erasure scrubs write too, so a
- * rebuild and a scrubbed row agree.
+ * A cell is copied whether or not its key still exists: a rebuild after an erasure, or after the
+ * words of a month aged out, copies the same bytes the live row holds, and both open to `[erased]`.
+ * Nothing has to be rewritten when a key goes.
  */
 
 export const CELL_FIELD = '$cell';
@@ -27,7 +27,7 @@ const CELL = /^pdc1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.(pd1\..+)$/;
 export interface SealedSource {
   readonly id: string;
   readonly data: unknown;
-  readonly sealed?: { readonly data: unknown; readonly erasedKeyIds: ReadonlySet<string> } | undefined;
+  readonly sealed?: { readonly data: unknown } | undefined;
 }
 
 type Path = readonly (string | number)[];
@@ -64,38 +64,31 @@ const keyIdInside = (sealed: string): string => sealed.split('.', 3)[1]!;
 
 /**
  * What a read model keeps of the value at `path` of `event`'s data: that value, with every part of
- * it the ledger sealed copied as a cell (or as it reads, where its key was already gone). Without
- * sealing (a ledger kept in clear) it is the value itself.
+ * it the ledger sealed copied as a cell. Without sealing (a ledger kept in clear) it is the value itself.
  */
 export function sealedAt<T = unknown>(event: SealedSource, path: Path): T {
-  const opened = at(event.data, path);
-  if (!event.sealed) return opened as T;
-  const { erasedKeyIds } = event.sealed;
+  if (!event.sealed) return at(event.data, path) as T;
   let stored: unknown = event.sealed.data;
   for (let i = 0; i < path.length; i++) {
-    if (isSealed(stored)) return (erasedKeyIds.has(keyIdInside(stored)) ? opened : cellOf(event.id, stored, path.slice(i))) as T;
-    if (isObject(stored) && isSealed(stored[SEALED_FIELD]) && !(path[i]! in stored)) {
-      const sealed = stored[SEALED_FIELD];
-      return (erasedKeyIds.has(keyIdInside(sealed)) ? opened : cellOf(event.id, sealed, path.slice(i))) as T;
-    }
+    if (isSealed(stored)) return cellOf(event.id, stored, path.slice(i)) as T;
+    if (isObject(stored) && isSealed(stored[SEALED_FIELD]) && !(path[i]! in stored)) return cellOf(event.id, stored[SEALED_FIELD], path.slice(i)) as T;
     stored = at(stored, [path[i]!]);
   }
-  return cellsIn(event.id, stored, opened, erasedKeyIds) as T;
+  return cellsIn(event.id, stored) as T;
 }
 
-/** `stored` with each sealed part a cell, or, where its key was gone, what `opened` holds there. */
-function cellsIn(eventId: string, stored: unknown, opened: unknown, erased: ReadonlySet<string>): unknown {
-  if (isSealed(stored)) return erased.has(keyIdInside(stored)) ? opened : cellOf(eventId, stored);
-  if (Array.isArray(stored)) return stored.map((item, i) => cellsIn(eventId, item, Array.isArray(opened) ? opened[i] : undefined, erased));
+/** `stored` with each sealed part a cell. */
+function cellsIn(eventId: string, stored: unknown): unknown {
+  if (isSealed(stored)) return cellOf(eventId, stored);
+  if (Array.isArray(stored)) return stored.map((item) => cellsIn(eventId, item));
   if (!isObject(stored)) return stored;
   const sealed = stored[SEALED_FIELD];
   if (isSealed(sealed)) {
-    if (erased.has(keyIdInside(sealed))) return opened;
     const { [SEALED_FIELD]: _sealed, [SHAPE_FIELD]: shape, ...kept } = stored;
     return { ...kept, [CELL_FIELD]: cellOf(eventId, sealed), [SHAPE_FIELD]: shape };
   }
   const out: Json = {};
-  for (const [key, value] of Object.entries(stored)) out[key] = cellsIn(eventId, value, isObject(opened) ? opened[key] : undefined, erased);
+  for (const [key, value] of Object.entries(stored)) out[key] = cellsIn(eventId, value);
   return out;
 }
 
