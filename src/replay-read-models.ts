@@ -1,6 +1,7 @@
 import { PostgresEventStore } from './ledger/postgres-event-store.ts';
 import { PersonKeyStore } from './ledger/person-key-store.ts';
 import { ProtectedEventStore } from './ledger/protected-event-store.ts';
+import { SealedCells } from './ledger/sealed-cells.ts';
 import type { EventStore } from './ledger/event-store.ts';
 import type { SqlConnection } from './ledger/sql-connection.ts';
 import { compareSchemas, dropSchema, rebuildReadModels, type RebuildResult, type TableDifference } from './projections/rebuild-read-models.ts';
@@ -34,7 +35,7 @@ export async function replayReadModels(
   const personKeys = await PersonKeyStore.open(connection, options.keys, options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   const store = new ProtectedEventStore(await PostgresEventStore.open(connection), personKeys, options.keys);
   try {
-    return await rebuildAndCompare(connection, store, options);
+    return await rebuildAndCompare(connection, store, new SealedCells(personKeys), options);
   } finally {
     await personKeys.close();
   }
@@ -43,6 +44,7 @@ export async function replayReadModels(
 async function rebuildAndCompare(
   connection: SqlConnection,
   store: EventStore,
+  cells: SealedCells,
   options: { schemaPrefix: string; keys: LedgerKeys; keep?: boolean; onProgress?: (applied: number, total: number) => void },
 ): Promise<ReplayReport> {
   const logger = silentLogger();
@@ -52,7 +54,7 @@ async function rebuildAndCompare(
     schema: `${options.schemaPrefix}_${Date.now()}`,
     clock: systemClock,
     logger,
-    projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, clock: systemClock, logger, rebuild: true }),
+    projections: (readOnly) => buildProjections({ store: readOnly, keys: options.keys, cells, clock: systemClock, logger, rebuild: true }),
     onProgress: options.onProgress,
   });
   const differences = await compareSchemas(connection.readModels, 'public', result.schema);

@@ -50,6 +50,7 @@ import { SealedCells } from './ledger/sealed-cells.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
+import { hashBlocksKeptInClear } from './projections/deliveries/contact-blocks.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
@@ -199,6 +200,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const cells = new SealedCells(personKeys);
     cleanup.push(() => store.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);
+    const hashedBlocks = await hashBlocksKeptInClear(db, master.keys);
+    if (hashedBlocks > 0) logger.info({ blocks: hashedBlocks }, 'opt-outs recorded before keyed hashes renamed by the keyed hash of their address');
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
     // The templates we ship, as `system`; a clinic's own versions are never overwritten.
@@ -213,7 +216,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const conversations = new ConversationHub();
     const sandboxed: Channel[] = [];
     const transports: Partial<Record<Channel, ChannelTransport>> = { ...providers.transports, ...overrides.transports };
-    transports.in_app ??= new InAppTransport({ db, clock, hub: staffAlerts });
+    transports.in_app ??= new InAppTransport({ db, store, clock, hub: staffAlerts });
     for (const channel of CHANNELS) {
       if (!transports[channel]) {
         transports[channel] = new SandboxTransport(channel, { keep: overrides.sandboxKeep });
@@ -286,6 +289,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       projections: buildProjections({
         store,
         keys: master.keys,
+        cells,
         clock,
         logger,
         metrics,

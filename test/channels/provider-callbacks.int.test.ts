@@ -241,7 +241,7 @@ describe('provider callbacks are recorded first and interpreted from the ledger'
 
     const runner = new ProjectionRunner({
       store: service.store, db: service.db, clock: systemClock, logger: silentLogger(),
-      projections: buildProjections({ store: service.store, keys: service.keys, clock: systemClock, logger: silentLogger() }),
+      projections: buildProjections({ store: service.store, keys: service.keys, cells: service.cells, clock: systemClock, logger: silentLogger() }),
     });
     await runner.start();
     try {

@@ -41,7 +41,7 @@ builder.mutationField('erasePerson', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const result = await erasePerson(
-        { ...ctx.services, reads: erasureReads(ctx.services.db), sealing: ctx.services.erasure ?? null },
+        { ...ctx.services, reads: erasureReads(ctx.services.db, ctx.services.cells), sealing: ctx.services.erasure ?? null },
         { kind: args.kind, id: String(args.id), reason: args.reason },
         actorOf(ctx),
       );

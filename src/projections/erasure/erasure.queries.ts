@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Channel } from '../../domain/event-catalogue.ts';
 import type { StaffContacts } from '../../domain/staff-routing/staff-directory.ts';
 import type { ErasureReads } from '../../commands/erasure/erase-person.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
-/** What erasure asks the read models, before they are scrubbed. */
-export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
+/** What erasure asks the read models, before they are scrubbed; what they keep sealed is opened (the keys still live). */
+export function erasureReads(db: Kysely<ReadModelDatabase>, cells: SealedCells): ErasureReads {
   return {
     async knownAddresses(kind, id) {
       const sent = await db
@@ -17,7 +18,7 @@ export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
         .where('recipient_address', 'is not', null)
         .execute();
       const joined = kind === 'patient' ? await db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute() : [];
-      const directory = kind === 'staff' ? await staffDirectoryAddresses(db, id) : [];
+      const directory = kind === 'staff' ? await staffDirectoryAddresses(db, cells, id) : [];
       return {
         addresses: [...sent.flatMap((r) => (r.recipient_address ? [{ channel: r.channel as Channel, address: r.recipient_address }] : [])), ...directory],
         conversations: joined.map((r) => r.conversation_id),
@@ -37,8 +38,8 @@ export function erasureReads(db: Kysely<ReadModelDatabase>): ErasureReads {
 }
 
 /** Every contact a staff member's directory record ever held, in any version: each may have a key of its own (an opt-out, a dead push token). */
-async function staffDirectoryAddresses(db: Kysely<ReadModelDatabase>, staffId: string): Promise<{ channel: Channel; address: string }[]> {
-  const versions = await db.selectFrom('staff_member_versions').select('record').where('staff_id', '=', staffId).execute();
+async function staffDirectoryAddresses(db: Kysely<ReadModelDatabase>, cells: SealedCells, staffId: string): Promise<{ channel: Channel; address: string }[]> {
+  const versions = await cells.open(await db.selectFrom('staff_member_versions').select('record').where('staff_id', '=', staffId).execute());
   return versions.flatMap(({ record }) => {
     const contacts = (record as { contacts?: unknown }).contacts;
     // A record sealed before contacts kept their shape reads `[erased]` whole: nothing left to find.

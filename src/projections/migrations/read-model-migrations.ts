@@ -14,6 +14,7 @@ import * as m0012 from './0012_create_webhook_endpoints.ts';
 import * as m0013 from './0013_create_webhook_deliveries.ts';
 import * as m0014 from './0014_create_conversations.ts';
 import * as m0015 from './0015_add_staff_alert_subject.ts';
+import * as m0018 from './0018_contact_blocks_by_keyed_hash.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
@@ -21,7 +22,8 @@ import * as m0015 from './0015_add_staff_alert_subject.ts';
  * 0003 staff directory and routing, 0004 reminders and walk-in, 0005 in-app alerts,
  * 0006 provider callbacks and inbound messages, 0007 the deliveries' due index per channel, 0008 templates,
  * 0009 relevance deadline rules, 0010 channel policies and fallbacks, 0011 quiet hours, 0012 webhook endpoints,
- * 0013 webhook deliveries, 0014 conversations, 0015 whose words an in-app alert carries.
+ * 0013 webhook deliveries, 0014 conversations, 0015 whose words an in-app alert carries, 0018 blocks by the
+ * keyed hash of their address.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -39,4 +41,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0013_create_webhook_deliveries': m0013,
   '0014_create_conversations': m0014,
   '0015_add_staff_alert_subject': m0015,
+  '0018_contact_blocks_by_keyed_hash': m0018,
 };
