@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 // (hashBlocksKeptInClear); every block written since names its address by hash alone.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('contact_blocks').addColumn('address_hash', 'text').execute();
-  await db.schema.alterTable('contact_blocks').alterColumn('address', (c) => c.dropNotNull()).execute();
   await db.schema.alterTable('contact_blocks').dropConstraint('contact_blocks_pk').execute();
+  await db.schema.alterTable('contact_blocks').alterColumn('address', (c) => c.dropNotNull()).execute();
   await db.schema.createIndex('contact_blocks_by_hash').on('contact_blocks').columns(['address_hash', 'channel']).unique().execute();
 }
