@@ -51,6 +51,7 @@ import { readModelsWrittenInClear } from './projections/rebuild-read-models.ts';
 import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
+import { hashBlocksKeptInClear } from './projections/deliveries/contact-blocks.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
@@ -203,6 +204,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     if (personKeys && (await readModelsWrittenInClear(connection.readModels))) {
       logger.warn('read models hold personal data written in clear, before they kept it sealed: stop the service and run npm run migrate:encrypt, which rebuilds them from the sealed ledger');
     }
+    const hashedBlocks = await hashBlocksKeptInClear(db, master.keys);
+    if (hashedBlocks > 0) logger.info({ blocks: hashedBlocks }, 'opt-outs recorded before keyed hashes renamed by the keyed hash of their address');
     // Before any intake starts, so the first staff event already finds the default rules.
     await installDefaultRoutingRules({ store, clock });
     // The templates we ship, as `system`; a clinic's own versions are never overwritten.
@@ -217,7 +220,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const conversations = new ConversationHub();
     const sandboxed: Channel[] = [];
     const transports: Partial<Record<Channel, ChannelTransport>> = { ...providers.transports, ...overrides.transports };
-    transports.in_app ??= new InAppTransport({ db, clock, hub: staffAlerts });
+    transports.in_app ??= new InAppTransport({ db, store, clock, hub: staffAlerts });
     for (const channel of CHANNELS) {
       if (!transports[channel]) {
         transports[channel] = new SandboxTransport(channel, { keep: overrides.sandboxKeep });

@@ -4,6 +4,8 @@ import type { StaffAlert } from '../projections/staff/staff-alerts.queries.ts';
 /**
  * Live in-app alerts inside one service instance: the in-app transport publishes each alert it
  * delivers, and each staff member's subscription (GraphQL `staffAlerts(staffId)`) receives theirs.
+ * Alerts travel as the read model keeps them, their words sealed: each subscription opens them as
+ * it answers, so an alert about someone erased meanwhile reads `[erased]` there too.
  */
 export class StaffAlertHub {
   readonly #emitter = new EventEmitter();

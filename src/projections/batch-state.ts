@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
 
 /** What a reaction reads during one batch, loaded once and written through; a `flush`, if it has one, writes what is left. */
 interface BatchStatePart {
   flush?(): Promise<void>;
+}
+
+/** What batch state may need besides the tables: the keyed hashes that stand in for addresses. */
+export interface BatchServices {
+  keys: Pick<LedgerKeys, 'contactHash'>;
 }
 
 /**
@@ -13,10 +19,10 @@ interface BatchStatePart {
  */
 export interface BatchStateKind<S extends object> {
   readonly name: string;
-  create(db: Kysely<ReadModelDatabase>): S;
+  create(db: Kysely<ReadModelDatabase>, services: BatchServices): S;
 }
 
-export const batchStateKind = <S extends object>(name: string, create: (db: Kysely<ReadModelDatabase>) => S): BatchStateKind<S> => ({ name, create });
+export const batchStateKind = <S extends object>(name: string, create: (db: Kysely<ReadModelDatabase>, services: BatchServices) => S): BatchStateKind<S> => ({ name, create });
 
 /**
  * The state of one planner batch: each kind is created on first use and lives for the batch only,
@@ -24,16 +30,18 @@ export const batchStateKind = <S extends object>(name: string, create: (db: Kyse
  */
 export class BatchState {
   readonly #db: Kysely<ReadModelDatabase>;
+  readonly #services: BatchServices;
   readonly #parts = new Map<BatchStateKind<object>, BatchStatePart>();
 
-  constructor(db: Kysely<ReadModelDatabase>) {
+  constructor(db: Kysely<ReadModelDatabase>, services: BatchServices) {
     this.#db = db;
+    this.#services = services;
   }
 
   of<S extends object>(kind: BatchStateKind<S>): S {
     let part = this.#parts.get(kind);
     if (!part) {
-      part = kind.create(this.#db);
+      part = kind.create(this.#db, this.#services);
       this.#parts.set(kind, part);
     }
     return part as S;

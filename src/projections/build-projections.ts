@@ -35,7 +35,7 @@ export interface ProjectionDeps {
   store: EventStore;
   /** Keyed hashes name conversations: a rebuild needs the same master key as the live service. */
   keys: Pick<LedgerKeys, 'contactHash' | 'payloadHash'>;
-  /** Opens what the read models keep sealed, for the reactions that decide from it. */
+  /** Opens what the read models keep sealed, for the reactions that decide from it (routing, reminders). */
   cells: Pick<SealedCells, 'open'>;
   clock: Clock;
   logger: Logger;
@@ -70,6 +70,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     plannerProcessor({
       store,
       clock,
+      keys: deps.keys,
       logger: logger.child({ component: 'planner' }),
       // A rebuild takes no appends, so the reactions that keep no state and only decide appends
       // (planning patient messages, firing reminders) would be work thrown away: leave them out.
@@ -81,7 +82,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
         preferenceReaction(deps.keys),
         ...(deps.rebuild ? [] : [patientPlanningReaction(planning)]),
         reminderScheduleReaction,
-        ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }), planning)]),
+        ...(deps.rebuild ? [] : [reminderFiringReaction(logger.child({ component: 'reminders' }), { ...planning, cells: deps.cells })]),
         walkinReaction(planning),
         fallbackReaction({
           ...planning,
@@ -90,7 +91,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
           reportsReceipts: deps.reportsReceipts ?? (() => false),
           ...(deps.rebuild ? { rebuild: true } : {}),
         }),
-        staffRoutingReaction(),
+        staffRoutingReaction({ cells: deps.cells }),
       ],
     }),
     scrubOnErasure(staffAlertsProjection({ render: renderRecordedVersion }), scrubStaffAlerts),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
+import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { BatchState } from './batch-state.ts';
@@ -11,6 +12,8 @@ export interface PlannerOptions {
   store: EventStore;
   clock: Clock;
   logger: Logger;
+  /** The contact-hash key: the planner's state finds opt-outs by the keyed hash of an address. */
+  keys: Pick<LedgerKeys, 'contactHash'>;
   reactions: readonly LedgerReaction[];
   /** Appends in flight at once. */
   concurrency?: number;
@@ -21,7 +24,7 @@ export interface PlannerOptions {
  * append means it was already made (ids and stream names are deterministic), so it is not an error.
  */
 export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
-  const { store, clock, logger, reactions } = options;
+  const { store, clock, logger, keys, reactions } = options;
   const concurrency = options.concurrency ?? 32;
 
   // Appends to one stream are made one after another, in the order decided: each expects the
@@ -50,7 +53,7 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
     kind: 'processor',
     handles: (event) => reactions.some((r) => r.handles(event)),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
-      const context: ReactionContext = { db, clock, state: new BatchState(db) };
+      const context: ReactionContext = { db, clock, state: new BatchState(db, { keys }) };
       // The reactions' reads go out together: each is a round trip the batch would otherwise wait for in turn.
       await Promise.all(reactions.map(async (reaction) => {
         const handled = events.filter((e) => reaction.handles(e));

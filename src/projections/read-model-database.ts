@@ -73,7 +73,10 @@ export interface NotificationTable {
 
 export interface ContactBlockTable {
   channel: string;
-  address: string;
+  /** The keyed hash of the address (`contactHash` of the channel's kind): the table keeps no address. */
+  address_hash: string;
+  /** Only on a block recorded before hashes, until the service's start renames it by hash. */
+  address: string | null;
   block: 'opted-out' | 'bounced-address';
   reason: string;
   since: Timestamp;

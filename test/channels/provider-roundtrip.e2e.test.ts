@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Channel } from '../../src/domain/event-catalogue.ts';
 import { parseEnvelope } from '../../src/domain/intake/envelope.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
+import { blockedAddressHash } from '../../src/projections/deliveries/contact-blocks.ts';
 import { realClock } from '../support/clock.ts';
 import { patient, type RawEnvelope, envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
@@ -75,8 +77,9 @@ const whatsappWebhook = (value: object, secret = WEBHOOK_SECRET) =>
     }),
   });
 
-const blocked = (channel: string, address: string) =>
-  until(() => service.db.selectFrom('contact_blocks').select('block').where('channel', '=', channel).where('address', '=', address).executeTakeFirst(),
+const blocked = (channel: Channel, address: string) =>
+  until(() => service.db.selectFrom('contact_blocks').select('block').where('channel', '=', channel)
+    .where('address_hash', '=', blockedAddressHash(service.keys, channel, address)).executeTakeFirst(),
     { what: `${channel} to be blocked for the address` });
 
 const status = (wamid: string, notificationId: string, state: string, timestamp: string) => ({

@@ -10,6 +10,7 @@ import { renamePreferenceStreams } from '../../src/ledger/migrations/keyed/0001_
 import { runKeyedLedgerMigrations } from '../../src/ledger/migrations/keyed/keyed-ledger-migrations.ts';
 import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { connectPglite, connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
+import { blockedAddressHash } from '../../src/projections/deliveries/contact-blocks.ts';
 import { replayReadModels } from '../../src/replay-read-models.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -194,7 +195,7 @@ describe('a service started on an older ledger', () => {
     expect(renamed).toEqual({ ...optedOut, stream: streamName.contactPreference(service.keys, 'whatsapp', PHONE) });
 
     await service.whenProcessed(optedOut.position);
-    expect(await service.db.selectFrom('contact_blocks').select(['channel', 'block']).where('address', '=', PHONE).execute()).toEqual([{ channel: 'whatsapp', block: 'opted-out' }]);
+    expect(await service.db.selectFrom('contact_blocks').select(['channel', 'block']).where('address_hash', '=', blockedAddressHash(service.keys, 'whatsapp', PHONE)).execute()).toEqual([{ channel: 'whatsapp', block: 'opted-out' }]);
   });
 
   it('rebuilds read models from the renamed ledger identical to the live ones', async () => {

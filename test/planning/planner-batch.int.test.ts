@@ -15,6 +15,7 @@ import { createRoutingRule } from '../../src/commands/routing-rules/create-routi
 import { updateRoutingRule } from '../../src/commands/routing-rules/update-routing-rule.ts';
 import { deactivateStaffMember } from '../../src/commands/staff/deactivate-staff-member.ts';
 import { upsertStaffMember } from '../../src/commands/staff/upsert-staff-member.ts';
+import { SealedCells } from '../../src/ledger/sealed-cells.ts';
 import { staffRoutingReaction } from '../../src/projections/staff/staff-routing-reaction.ts';
 import { walkinReaction } from '../../src/projections/walk-in/walkin-reaction.ts';
 import { approachingTurnNotificationId } from '../../src/domain/walk-in/plan-approaching-turn.ts';
@@ -43,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => ledger?.close());
 
 const keys = deriveLedgerKeys(Buffer.alloc(32, 5));
-const planner = () => plannerProcessor({ store, clock, logger: silentLogger(), reactions: [preferenceReaction(keys), patientPlanningReaction()] });
+const planner = () => plannerProcessor({ store, clock, keys, logger: silentLogger(), reactions: [preferenceReaction(keys), patientPlanningReaction()] });
 
 async function preference(type: 'optedOut' | 'optedIn', phone: string): Promise<LedgerPosition> {
   const data: ContactOptedOut | ContactOptedIn = type === 'optedOut'
@@ -139,7 +140,7 @@ describe('the planner within one batch', () => {
     if (!deactivated.ok) throw new Error('deactivation refused');
     const toNobody = await record(validEnvelope('lab.test_requested'));
 
-    const staffPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [staffRoutingReaction()] });
+    const staffPlanner = plannerProcessor({ store, clock, keys, logger: silentLogger(), reactions: [staffRoutingReaction({ cells: new SealedCells(null) })] });
     await staffPlanner.applyBatch!(db, await batchBetween(start, toNobody.position));
 
     const routed = async (eventId: string) => (await notificationsOf(eventId))
@@ -168,7 +169,7 @@ describe('the planner within one batch', () => {
     await record({ eventId: `his:${randomUUID()}`, type: 'walkin.token_called', occurredAt: occurredAt(5), data: { centre, queue, token: { number: 'W-3', room: 'Room 1' }, patient } });
     const last = await update(6, [['W-1', 1], ['W-2', 2], ['W-3', 1]]);
 
-    const walkinPlanner = plannerProcessor({ store, clock, logger: silentLogger(), reactions: [walkinReaction()] });
+    const walkinPlanner = plannerProcessor({ store, clock, keys, logger: silentLogger(), reactions: [walkinReaction()] });
     await walkinPlanner.applyBatch!(db, await batchBetween(start, last.position));
 
     const tokens = await db.selectFrom('walkin_tokens').selectAll().where('queue_id', '=', queue.id).orderBy('token_number').execute();

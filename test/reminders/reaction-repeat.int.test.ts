@@ -7,6 +7,7 @@ import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connec
 import { readModelMigrations } from '../../src/projections/migrations/read-model-migrations.ts';
 import type { LedgerReaction, PendingAppend } from '../../src/projections/ledger-reaction.ts';
 import { BatchState } from '../../src/projections/batch-state.ts';
+import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
 import { reminderScheduleReaction } from '../../src/projections/reminders/reminder-schedule-reaction.ts';
 import { walkinReaction } from '../../src/projections/walk-in/walkin-reaction.ts';
@@ -23,7 +24,7 @@ let connection: SqlConnection;
 let db: Kysely<ReadModelDatabase>;
 /** One event as a batch of its own: react, then write what the batch left to write. */
 async function reactAlone(reaction: LedgerReaction, event: RecordedEvent): Promise<PendingAppend[]> {
-  const context = { db, clock, state: new BatchState(db) };
+  const context = { db, clock, state: new BatchState(db, { keys: deriveLedgerKeys(Buffer.alloc(32, 7)) }) };
   const appends = await reaction.react(event, context);
   await context.state.flush();
   return appends;

@@ -80,7 +80,8 @@ async function whatsappRow(raw: RawEnvelope) {
   }, { what: `the WhatsApp notification of ${raw.eventId} to settle` });
 }
 
-const adminAlerts = () => service.db.selectFrom('staff_alerts').select(['title', 'body', 'event_type']).where('staff_id', '=', 'ada-admin').orderBy('planned_at').execute();
+const adminAlerts = async () =>
+  service.cells.open(await service.db.selectFrom('staff_alerts').select(['title', 'body', 'event_type']).where('staff_id', '=', 'ada-admin').orderBy('planned_at').execute());
 
 describe('WhatsApp templates as Meta approved them', () => {
   it('sends a message whose template was never synced (a sandbox account knows nothing yet)', async () => {

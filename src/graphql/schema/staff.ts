@@ -123,7 +123,8 @@ builder.queryFields((t) => ({
     description: 'The staff directory: active members, by centre and role when given.',
     authScopes: readers,
     args: { centreId: t.arg.string(), role: t.arg({ type: StaffRoleEnum }), includeInactive: t.arg.boolean() },
-    resolve: (_root, args, ctx) => listStaffMembers(ctx.services.db, { centreId: args.centreId, role: args.role, includeInactive: args.includeInactive ?? false }),
+    resolve: async (_root, args, ctx) =>
+      ctx.services.cells.open(await listStaffMembers(ctx.services.db, { centreId: args.centreId, role: args.role, includeInactive: args.includeInactive ?? false })),
   }),
   staffAlerts: t.field({
     type: [StaffAlertRef],
@@ -132,7 +133,7 @@ builder.queryFields((t) => ({
     args: { staffId: t.arg.string({ required: true }), unreadOnly: t.arg.boolean(), limit: t.arg.int({ description: `At most ${MAX_PAGE}.` }) },
     resolve: async (_root, args, ctx) => {
       await mayReadAlertsOf(ctx, args.staffId);
-      return listStaffAlerts(ctx.services.db, args.staffId, { unreadOnly: args.unreadOnly ?? false, limit: args.limit ?? 100 });
+      return ctx.services.cells.open(await listStaffAlerts(ctx.services.db, args.staffId, { unreadOnly: args.unreadOnly ?? false, limit: args.limit ?? 100 }));
     },
   }),
 }));
@@ -164,7 +165,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const result = await markStaffAlertRead({ ...deps(ctx), alerts: staffAlertBook(ctx.services.db) }, { staffId: args.staffId, notificationId: args.notificationId, actor: actorOf(ctx) });
       if (!result.ok) throw new NotFoundError('staff alert', args.notificationId);
-      return result.value.alert;
+      return ctx.services.cells.open(result.value.alert);
     },
   }),
 }));
@@ -190,6 +191,7 @@ builder.subscriptionField('staffAlerts', (t) =>
       if (!hub) throw new GraphQLError('Live staff alerts are not available on this server');
       return hub.subscribe(args.staffId);
     },
-    resolve: (alert: StaffAlert) => alert,
+    // The hub carries alerts as kept (their words sealed): each subscriber's answer opens them.
+    resolve: (alert: StaffAlert, _args, ctx) => ctx.services.cells.open(alert),
   }),
 );

@@ -19,7 +19,7 @@ export function erasureReads(db: Kysely<ReadModelDatabase>, cells: Pick<SealedCe
         .execute()
         .then((rows) => cells.open(rows));
       const joined = kind === 'patient' ? await db.selectFrom('conversation_patients').select('conversation_id').where('patient_id', '=', id).execute() : [];
-      const directory = kind === 'staff' ? await staffDirectoryAddresses(db, id) : [];
+      const directory = kind === 'staff' ? await staffDirectoryAddresses(db, cells, id) : [];
       return {
         addresses: [...sent.flatMap((r) => (r.recipient_address ? [{ channel: r.channel as Channel, address: r.recipient_address }] : [])), ...directory],
         conversations: joined.map((r) => r.conversation_id),
@@ -39,8 +39,8 @@ export function erasureReads(db: Kysely<ReadModelDatabase>, cells: Pick<SealedCe
 }
 
 /** Every contact a staff member's directory record ever held, in any version: each may have a key of its own (an opt-out, a dead push token). */
-async function staffDirectoryAddresses(db: Kysely<ReadModelDatabase>, staffId: string): Promise<{ channel: Channel; address: string }[]> {
-  const versions = await db.selectFrom('staff_member_versions').select('record').where('staff_id', '=', staffId).execute();
+async function staffDirectoryAddresses(db: Kysely<ReadModelDatabase>, cells: Pick<SealedCells, 'open'>, staffId: string): Promise<{ channel: Channel; address: string }[]> {
+  const versions = await cells.open(await db.selectFrom('staff_member_versions').select('record').where('staff_id', '=', staffId).execute());
   return versions.flatMap(({ record }) => {
     const contacts = (record as { contacts?: unknown }).contacts;
     // A record sealed before contacts kept their shape reads `[erased]` whole: nothing left to find.

@@ -16,6 +16,7 @@ import * as m0014 from './0014_create_conversations.ts';
 import * as m0015 from './0015_add_staff_alert_subject.ts';
 import * as m0016 from './0016_add_notification_address_hash.ts';
 import * as m0017 from './0017_seal_conversations_and_inbound.ts';
+import * as m0018 from './0018_contact_blocks_by_keyed_hash.ts';
 import * as m0019 from './0019_note_read_models_written_in_clear.ts';
 
 /**
@@ -26,7 +27,7 @@ import * as m0019 from './0019_note_read_models_written_in_clear.ts';
  * 0009 relevance deadline rules, 0010 channel policies and fallbacks, 0011 quiet hours, 0012 webhook endpoints,
  * 0013 webhook deliveries, 0014 conversations, 0015 whose words an in-app alert carries,
  * 0016-0018 keyed hashes for read models that keep personal data sealed (0016 a notification's address,
- * 0017 conversations and inbound messages), 0019 read models written in clear before.
+ * 0017 conversations and inbound messages, 0018 opt-out blocks), 0019 read models written in clear before.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -46,5 +47,6 @@ export const readModelMigrations: Record<string, Migration> = {
   '0015_add_staff_alert_subject': m0015,
   '0016_add_notification_address_hash': m0016,
   '0017_seal_conversations_and_inbound': m0017,
+  '0018_contact_blocks_by_keyed_hash': m0018,
   '0019_note_read_models_written_in_clear': m0019,
 };

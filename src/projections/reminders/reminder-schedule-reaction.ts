@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import type { PayloadOf } from '../../domain/event-catalogue.ts';
 import { ERASURE_EVENT_TYPES, type PersonErased } from '../../domain/erasure/person-erased.ts';
+import { erasedCells } from '../../domain/keys/erased-cells.ts';
 import { erasedLike } from '../../domain/keys/personal-data.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { initialAppointmentReminderState, planReminders, type AppointmentChange, type ReminderPlan } from '../../domain/reminders/plan-reminders.ts';
-import type { ReminderVisit } from '../../domain/reminders/plan-reminder-notifications.ts';
 import { REMINDER_EVENT_TYPES as R, reminderEventId, type ReminderCancelReason, type ReminderOffsetsSet } from '../../domain/reminders/reminder-events.ts';
 import { slotInstant } from '../../domain/slot-instant.ts';
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
@@ -12,7 +13,7 @@ import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { appointmentStates, centreOffsets, emergencyLeaves } from './reminder-batch-state.ts';
 import { hasApplied } from '../reaction-position.ts';
-import { decisionsAt, saveOffsets, withDecision, type AppointmentStateRow } from './reminder-state.queries.ts';
+import { decisionsAt, saveOffsets, withDecision, type AppointmentStateRow, type StoredVisit } from './reminder-state.queries.ts';
 
 const SLOT_TYPES = new Set(['appointment.confirmed', 'appointment.rescheduled']);
 const CLOSING_TYPES = new Set<ReminderCancelReason>([
@@ -25,8 +26,8 @@ const CLOSING_TYPES = new Set<ReminderCancelReason>([
 
 interface Change {
   change: AppointmentChange;
-  /** The payload to remind the patient with, for a change that sets the slot. */
-  visit: ReminderVisit | null;
+  /** The payload to remind the patient with, for a change that sets the slot: the patient as the ledger keeps them. */
+  visit: StoredVisit | null;
 }
 
 /**
@@ -34,6 +35,7 @@ interface Change {
  * at the centre's offsets as of this event's position; cancelled, rejected, no-show, completed and
  * emergency leave cancel those not yet sent. Schedules go to `appointment-<id>` at the revision the
  * state knows; cancellations and moves are the fate of each reminder, in `reminder-<id>`.
+ * The visit kept to remind with holds the patient sealed, copied from the event (firing opens it).
  */
 export const reminderScheduleReaction: LedgerReaction = {
   name: 'reminder-schedule',
@@ -42,7 +44,7 @@ export const reminderScheduleReaction: LedgerReaction = {
     || (e.type === INBOUND_RECEIVED && categoryOf(e.stream) === 'inbound' && isAppointmentType((e.data as InboundEventReceived).type))
     || (e.type === R.offsetsSet && categoryOf(e.stream) === 'centre-settings'),
   async prefetch(events, { state }) {
-    const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap((e) => changesOf(e.data as InboundEventReceived));
+    const changes = events.filter((e) => e.type === INBOUND_RECEIVED).flatMap(changesOf);
     await Promise.all([
       state.of(appointmentStates).load(changes.map((c) => c.change.appointmentId)),
       state.of(emergencyLeaves).load(changes.filter((c) => c.change.kind === 'close' && c.change.reason === 'doctor.emergency_leave').map((c) => c.change.appointmentId)),
@@ -63,7 +65,7 @@ export const reminderScheduleReaction: LedgerReaction = {
       const ids = [...new Set(leave.affected.map((a) => a.appointment.id))];
       await state.of(emergencyLeaves).record(received.eventId, leave.doctor.id, ids, new Date(received.receivedAt));
     }
-    const changes = changesOf(received);
+    const changes = changesOf(event);
     const rows = await state.of(appointmentStates).get(changes.map((c) => c.change.appointmentId));
     const centres = [...new Set(changes.filter((c) => c.change.kind === 'slot').map((c) => c.change.centreId))];
     const offsets = await state.of(centreOffsets).get(centres);
@@ -123,17 +125,24 @@ async function forgetPatient(event: RecordedEvent, db: ReactionContext['db'], st
     const plan = planReminders(row.state, change, []);
     const own = toAppends(plan, row.appointmentId, row.streamRevision, event.id, event.id);
     appends.push(...own);
-    writes.push({ ...row, state: plan.state, visit: { ...row.visit, patient: erasedLike(row.visit.patient, ['id']) as ReminderVisit['patient'] }, decisions: withDecision(row.decisions, event.position, own) });
+    writes.push({ ...row, state: plan.state, visit: { ...row.visit, patient: erasedPatient(row.visit.patient) }, decisions: withDecision(row.decisions, event.position, own) });
   }
   states.save(writes, event.position);
   return appends;
 }
 
+/**
+ * The kept patient as the erased event reads: sealed (a cell object), its fields as its shape says
+ * once the key is gone; kept in clear before cells, each field the same way.
+ */
+const erasedPatient = (patient: StoredVisit['patient']): StoredVisit['patient'] => erasedLike(erasedCells(patient), ['id']) as StoredVisit['patient'];
+
 function isAppointmentType(type: string): boolean {
   return SLOT_TYPES.has(type) || CLOSING_TYPES.has(type as ReminderCancelReason);
 }
 
-function changesOf(received: InboundEventReceived): Change[] {
+function changesOf(event: RecordedEvent): Change[] {
+  const received = event.data as InboundEventReceived;
   const base = { eventId: received.eventId, occurredAt: received.occurredAt, receivedAt: received.receivedAt };
   if (received.type === 'doctor.emergency_leave') {
     const leave = received.data as PayloadOf<'doctor.emergency_leave'>;
@@ -147,7 +156,9 @@ function changesOf(received: InboundEventReceived): Change[] {
   const visit = received.data as PayloadOf<'appointment.confirmed'>;
   const common = { ...base, appointmentId: visit.appointment.id, centreId: visit.centre.id };
   if (SLOT_TYPES.has(received.type)) {
-    const snapshot: ReminderVisit = { appointment: visit.appointment, patient: visit.patient, doctor: visit.doctor, centre: visit.centre };
+    // Copied as the ledger keeps it (the patient sealed), never sealed anew: a rebuild copies the same bytes.
+    const kept = <K extends keyof StoredVisit>(key: K): StoredVisit[K] => sealedAt<StoredVisit[K]>(event, ['data', key]);
+    const snapshot: StoredVisit = { appointment: kept('appointment'), patient: kept('patient'), doctor: kept('doctor'), centre: kept('centre') };
     return [{ change: { ...common, kind: 'slot', slotAt: slotInstant(visit.appointment, visit.centre.timeZone) }, visit: snapshot }];
   }
   return [{ change: { ...common, kind: 'close', reason: received.type as ReminderCancelReason }, visit: null }];

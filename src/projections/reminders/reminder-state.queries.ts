@@ -15,11 +15,19 @@ export interface StoredDecision {
   appends: { stream: string; expected: string; events: NewEvent[] }[];
 }
 
+/**
+ * The visit a schedule keeps to remind the patient with, as the ledger keeps its payload: the
+ * patient sealed but for their id (`{ id, $cell, $shape }`, so `visit->'patient'->>'id'` finds
+ * them in SQL), the appointment, doctor and centre as received. Opened with SealedCells, it is
+ * the ReminderVisit it was copied from.
+ */
+export type StoredVisit = Omit<ReminderVisit, 'patient'> & { patient: { id: string } & Record<string, unknown> };
+
 export interface AppointmentStateRow {
   appointmentId: string;
   centreId: string | null;
   state: AppointmentReminderState;
-  visit: ReminderVisit | null;
+  visit: StoredVisit | null;
   /** The appointment stream's revision after the appends decided so far (-1: none). */
   streamRevision: bigint;
   decisions: StoredDecision[];
@@ -58,7 +66,7 @@ export async function loadAppointmentStates(db: Kysely<ReadModelDatabase>, appoi
       appointmentId: r.appointment_id,
       centreId: r.centre_id,
       state: r.state as AppointmentReminderState,
-      visit: (r.visit ?? null) as ReminderVisit | null,
+      visit: (r.visit ?? null) as StoredVisit | null,
       streamRevision: BigInt(r.stream_revision),
       decisions: r.decisions as StoredDecision[],
       lastCommit: r.last_commit,

@@ -1,18 +1,19 @@
 import type { Transaction } from 'kysely';
 import { IN_APP_PROVIDER, NOTIFICATION_EVENT_TYPES as T, type NotificationPlanned, type NotificationSent, type StatusReported } from '../../domain/notifications/notification-events.ts';
-import { wordsOf, type RenderRecordedVersion } from '../../domain/templates/recorded-content.ts';
+import type { RenderRecordedVersion } from '../../domain/templates/recorded-content.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
+import { alertWordsOf } from './staff-alerts.queries.ts';
 
 export { IN_APP_PROVIDER } from '../../domain/notifications/notification-events.ts';
 
 /**
  * Staff members' in-app alerts, from the ledger: a row when an in-app notification is planned
- * (rendered from its recorded template and variables), visible once NotificationSent says it was
- * delivered, read once a StatusReported(read) says so. The in-app transport writes the same row
- * the moment it delivers; this projection makes it rebuildable by replay.
+ * (its recorded words, kept sealed as the ledger keeps them), visible once NotificationSent says
+ * it was delivered, read once a StatusReported(read) says so. The in-app transport writes the same
+ * row the moment it delivers; this projection makes it rebuildable by replay.
  */
 export function staffAlertsProjection(options: { render: RenderRecordedVersion }): ReadModelProjection {
   return {
@@ -33,9 +34,7 @@ async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: Recor
   const notificationId = idOf(event.stream)!;
   if (event.type === T.planned) {
     const p = event.data as NotificationPlanned;
-    const rendered = wordsOf(p, render);
-    // The planner rendered it before planning it (and recorded it since templates are ledger data), so this cannot fail short of a bug.
-    if (!rendered.ok || rendered.value.channel !== 'in_app') throw new Error(`in-app alert ${notificationId} does not render: ${rendered.ok ? 'wrong channel' : rendered.error.message}`);
+    const { title, body } = alertWordsOf(event, render);
     await trx
       .insertInto('staff_alerts')
       .values({
@@ -44,8 +43,8 @@ async function applyStaffAlert(trx: Transaction<ReadModelDatabase>, event: Recor
         event_id: p.eventId,
         event_type: p.eventType,
         centre_id: p.centreId,
-        title: rendered.value.title,
-        body: rendered.value.body,
+        title,
+        body,
         selection: JSON.stringify(p.selection),
         // As the deliveries read model dates it (the transport may write this row first, from there).
         planned_at: event.recordedAt,

@@ -1,11 +1,18 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Selection } from '../../domain/notifications/notification-events.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
+import type { NotificationPlanned, Selection } from '../../domain/notifications/notification-events.ts';
+import { idOf } from '../../domain/stream-name.ts';
+import { wordsOf, type RenderRecordedVersion } from '../../domain/templates/recorded-content.ts';
+import type { RecordedEvent } from '../../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 import type { StaffAlertTable, UnroutedStaffEventTable } from './staff-routing.tables.ts';
 
 type Db = Kysely<ReadModelDatabase>;
 
-/** One in-app alert as its staff member sees it. */
+/**
+ * One in-app alert, as kept: its title and body sealed as the ledger keeps them (cells). The API
+ * opens them with SealedCells as it answers; the staff member sees the words.
+ */
 export interface StaffAlert {
   notificationId: string;
   staffId: string;
@@ -33,8 +40,28 @@ export interface UnroutedStaffEvent {
 export const MAX_PAGE = 500;
 
 /**
+ * An in-app alert's title and body as the read model keeps them: copied sealed from the recorded
+ * words of its NotificationPlanned (under the staff member's keys, or the patient's when the alert
+ * is about one). A notification planned before words were recorded has only its sealed variables:
+ * its words are rendered from them, and kept as rendered.
+ */
+export function alertWordsOf(planned: RecordedEvent, render: RenderRecordedVersion): { title: string; body: string } {
+  const p = planned.data as NotificationPlanned;
+  const notificationId = idOf(planned.stream)!;
+  if (p.content) {
+    if (p.content.channel !== 'in_app') throw new Error(`in-app alert ${notificationId} records ${p.content.channel} words`);
+    return { title: sealedAt<string>(planned, ['content', 'title']), body: sealedAt<string>(planned, ['content', 'body']) };
+  }
+  const rendered = wordsOf(p, render);
+  // The planner rendered it before planning it (and recorded it since templates are ledger data), so this cannot fail short of a bug.
+  if (!rendered.ok || rendered.value.channel !== 'in_app') throw new Error(`in-app alert ${notificationId} does not render: ${rendered.ok ? 'wrong channel' : rendered.error.message}`);
+  return { title: rendered.value.title, body: rendered.value.body };
+}
+
+/**
  * Delivering an in-app alert: the row becomes visible to its staff member. The row's facts come
- * from the notification the dispatcher claimed (already in the deliveries read model).
+ * from the notification the dispatcher claimed (already in the deliveries read model); its words
+ * are given as kept (sealed, from the NotificationPlanned), and answered as kept.
  */
 export async function storeDeliveredAlert(
   db: Db,

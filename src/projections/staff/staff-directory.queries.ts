@@ -1,10 +1,25 @@
 import { sql, type Kysely } from 'kysely';
+import { erasedCells } from '../../domain/keys/erased-cells.ts';
 import { erasedStaffRecord } from '../../domain/keys/personal-data.ts';
-import type { StaffMember, StaffRole } from '../../domain/staff-routing/staff-directory.ts';
-import type { LedgerPosition } from '../../ledger/event-store.ts';
+import { sealedAt } from '../../domain/keys/sealed-cell.ts';
+import { evolveStaffMember, type StaffMember, type StaffRole } from '../../domain/staff-routing/staff-directory.ts';
+import type { LedgerPosition, RecordedEvent } from '../../ledger/event-store.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
 type Db = Kysely<ReadModelDatabase>;
+
+/**
+ * A member as the directory keeps them: roles, centres and the active flag in clear, the name and
+ * contacts as the ledger sealed them (cells). Whatever shows or uses the name or a contact opens
+ * the record with SealedCells first; every reader here answers it as kept.
+ */
+export type StoredStaffMember = StaffMember;
+
+/** The record an upsert leaves, as the directory keeps it: its name and contacts copied sealed from the event. */
+export function storedStaffMember(upserted: RecordedEvent): StoredStaffMember {
+  const member = evolveStaffMember(null, upserted)!;
+  return { ...member, name: sealedAt<string>(upserted, ['name']), contacts: sealedAt<StaffMember['contacts']>(upserted, ['contacts']) };
+}
 
 export interface StaffMemberView extends StaffMember {
   /** The stream revision of the latest change (0 for the first upsert). */
@@ -20,7 +35,7 @@ export const recordedBefore = (position: LedgerPosition) =>
 /** Keeps one version of a member's record; a repeated batch writes the same row again, harmlessly. */
 export async function recordStaffMemberVersion(
   db: Db,
-  v: { member: StaffMember; revision: bigint; position: LedgerPosition; actor: string; at: string },
+  v: { member: StoredStaffMember; revision: bigint; position: LedgerPosition; actor: string; at: string },
 ): Promise<void> {
   await db
     .insertInto('staff_member_versions')
@@ -41,8 +56,9 @@ export async function recordStaffMemberVersion(
 
 /**
  * An erased member's versions recorded before `position`, as a rebuild reads them once their keys
- * are gone (name and contacts `[erased]`; id, roles, centres and the active flag kept). Versions
- * after it are new data under a new key, and stay.
+ * are gone (name and contacts `[erased]`; id, roles, centres and the active flag kept): their cells
+ * as erased, and a record kept in clear before cells as the erased event reads. Versions after it
+ * are new data under a new key, and stay.
  */
 export async function scrubStaffMemberVersions(db: Db, staffId: string, position: LedgerPosition): Promise<void> {
   const rows = await db
@@ -52,13 +68,13 @@ export async function scrubStaffMemberVersions(db: Db, staffId: string, position
     .where(recordedBefore(position))
     .execute();
   for (const row of rows) {
-    const record = JSON.stringify(erasedStaffRecord(row.record as Record<string, unknown>));
+    const record = JSON.stringify(erasedStaffRecord(erasedCells(row.record as Record<string, unknown>)));
     await db.updateTable('staff_member_versions').set({ record }).where('staff_id', '=', staffId).where('revision', '=', row.revision).execute();
   }
 }
 
-/** The member's record just before `revision` of their stream, or null. */
-export async function staffMemberBefore(db: Db, staffId: string, revision: bigint): Promise<StaffMember | null> {
+/** The member's record just before `revision` of their stream, as kept (sealed), or null. */
+export async function staffMemberBefore(db: Db, staffId: string, revision: bigint): Promise<StoredStaffMember | null> {
   const row = await db
     .selectFrom('staff_member_versions')
     .select('record')
@@ -67,15 +83,15 @@ export async function staffMemberBefore(db: Db, staffId: string, revision: bigin
     .orderBy('revision', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? (row.record as StaffMember) : null;
+  return row ? (row.record as StoredStaffMember) : null;
 }
 
 /**
  * Everyone a staff event at `centreId` could reach, as the directory stood just before `position`:
  * whoever ever worked at the centre, plus the members rules name. Evaluation then keeps those who
- * are active, and at the centre for role targets.
+ * are active, and at the centre for role targets. Answered as kept (sealed).
  */
-export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, centreId: string | null, namedIds: readonly string[]): Promise<StaffMember[]> {
+export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, centreId: string | null, namedIds: readonly string[]): Promise<StoredStaffMember[]> {
   const rows = await db
     .selectFrom('staff_member_versions')
     .distinctOn('staff_id')
@@ -93,10 +109,10 @@ export async function staffCandidatesAsOf(db: Db, position: LedgerPosition, cent
     .orderBy('commit_position', 'desc')
     .orderBy('prepare_position', 'desc')
     .execute();
-  return rows.map((r) => r.record as StaffMember);
+  return rows.map((r) => r.record as StoredStaffMember);
 }
 
-/** The directory as the planner has applied it so far: the API's view. */
+/** The directory as the planner has applied it so far, as kept (sealed): the API's view once opened. */
 export async function listStaffMembers(
   db: Db,
   filter: { centreId?: string | null; role?: StaffRole | null; includeInactive?: boolean } = {},
@@ -115,6 +131,7 @@ export async function listStaffMembers(
       && (!filter.role || m.roles.includes(filter.role)));
 }
 
+/** A member's latest record, as kept (sealed). */
 export async function findStaffMember(db: Db, staffId: string): Promise<StaffMemberView | null> {
   const row = await db
     .selectFrom('staff_member_versions')

@@ -6,10 +6,11 @@ import { deterministicUuid } from '../../domain/ids.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
 import { planStaffNotifications } from '../../domain/staff-routing/plan-staff-notifications.ts';
 import { ROUTING_RULE_EVENT_TYPES, type RoutingRuleCreated, type RoutingRuleDeleted } from '../../domain/staff-routing/routing-rule.ts';
-import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMemberDeactivated, type StaffMemberUpserted } from '../../domain/staff-routing/staff-directory.ts';
+import { STAFF_MEMBER_EVENT_TYPES, evolveStaffMember, staffAddressFor, type StaffMember, type StaffMemberDeactivated, type StaffMemberUpserted } from '../../domain/staff-routing/staff-directory.ts';
 import { SERVICE_WIDE_CENTRE, STAFF_ROUTING_EVENT_TYPES, unroutedFor } from '../../domain/staff-routing/staff-routing-events.ts';
 import { categoryOf, streamName } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
+import type { SealedCells } from '../../ledger/sealed-cells.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from '../ledger-reaction.ts';
 import { contactBlocks } from '../deliveries/contact-blocks.ts';
 import { staffRoutingState } from './staff-routing-batch-state.ts';
@@ -20,7 +21,7 @@ import { staffPlanningTemplatesAt } from '../templates/templates-at.ts';
 import { toAppend } from '../deliveries/patient-planning-reaction.ts';
 import { positionKey } from '../reminders/reminder-state.queries.ts';
 import { recordRoutingRuleVersion, routingRuleVersion } from './routing-rules.queries.ts';
-import { recordStaffMemberVersion, scrubStaffMemberVersions, staffMemberBefore } from './staff-directory.queries.ts';
+import { recordStaffMemberVersion, scrubStaffMemberVersions, staffMemberBefore, storedStaffMember, type StoredStaffMember } from './staff-directory.queries.ts';
 
 const RULE_TYPES: readonly string[] = Object.values(ROUTING_RULE_EVENT_TYPES);
 const STAFF_TYPES: readonly string[] = Object.values(STAFF_MEMBER_EVENT_TYPES);
@@ -33,11 +34,24 @@ const isStaffErased = (e: RecordedEvent): boolean => e.type === ERASURE_EVENT_TY
  * records recorded before it: a rule changed between two events routes the first by the old
  * version and the second by the new, on replay too.
  *
+ * The directory keeps names and contacts sealed, as the ledger does; routing opens the candidates
+ * it judges (with `cells`) and plans with their real contacts.
+ *
  * A staff member erased: their versions recorded so far read as a rebuild reads them (name and
  * contacts `[erased]`), so staff events after the erasure route to them as a replay would, and
  * planning suppresses those as `erased`.
  */
-export function staffRoutingReaction(): LedgerReaction {
+export function staffRoutingReaction(deps: { cells: Pick<SealedCells, 'open'> }): LedgerReaction {
+  // The batch state keeps each candidate list for as long as the directory does not change: each is opened once.
+  const opened = new WeakMap<readonly StoredStaffMember[], Promise<StaffMember[]>>();
+  const open = (members: readonly StoredStaffMember[]): Promise<StaffMember[]> => {
+    let found = opened.get(members);
+    if (!found) {
+      found = deps.cells.open([...members]);
+      opened.set(members, found);
+    }
+    return found;
+  };
   return {
     name: 'staff-routing',
     handles: (e) =>
@@ -58,7 +72,7 @@ export function staffRoutingReaction(): LedgerReaction {
       } else if (RULE_TYPES.includes(event.type)) {
         await applyRoutingRule(event, context);
         context.state.of(staffRoutingState).rulesChanged();
-      } else return route(event, context);
+      } else return route(event, context, open);
       return [];
     },
   };
@@ -67,7 +81,7 @@ export function staffRoutingReaction(): LedgerReaction {
 async function applyStaffMember(event: RecordedEvent, { db }: ReactionContext): Promise<void> {
   if (event.type === STAFF_MEMBER_EVENT_TYPES.upserted) {
     const e = event.data as StaffMemberUpserted;
-    const member = evolveStaffMember(null, event)!;
+    const member = storedStaffMember(event);
     await recordStaffMemberVersion(db, { member, revision: event.revision, position: event.position, actor: e.actor, at: e.at });
     return;
   }
@@ -92,7 +106,7 @@ async function applyRoutingRule(event: RecordedEvent, { db }: ReactionContext): 
 
 const SERVICE_WIDE = SERVICE_WIDE_CENTRE;
 
-async function route(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
+async function route(event: RecordedEvent, context: ReactionContext, open: (members: readonly StoredStaffMember[]) => Promise<StaffMember[]>): Promise<PendingAppend[]> {
   const { clock, state } = context;
   const received = event.data as InboundEventReceived;
   const type = received.type as StaffEventType;
@@ -105,7 +119,7 @@ async function route(event: RecordedEvent, context: ReactionContext): Promise<Pe
 
   const rules = await state.of(staffRoutingState).rulesAsOf(event.position);
   const named = [...new Set(rules.flatMap((r) => r.targets.staffIds))];
-  const staff = await state.of(staffRoutingState).candidatesAsOf(event.position, centreId, named);
+  const staff = await open(await state.of(staffRoutingState).candidatesAsOf(event.position, centreId, named));
   const outcome = evaluateStaffRouting({ type, centreId, data: received.data }, rules, staff);
   const now = clock.now();
 
