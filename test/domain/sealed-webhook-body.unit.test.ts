@@ -83,11 +83,15 @@ describe('a webhook body kept with cells', () => {
 describe('an erased person in stored bodies', () => {
   const erased = { kind: 'patient' as const, id: 'pat-1', contacts: ['c0ffee'] };
 
-  it('becomes exactly the body a rebuild writes once the keys are gone', () => {
-    for (const includeContacts of [true, false]) {
-      expect(erasedBody(webhookBody(statusDraft(addressCell), includeContacts), erased)).toBe(webhookBody(statusDraft(ERASED), includeContacts));
-    }
-    expect(erasedBody(webhookBody(replyDraft, true), erased)).toBe(webhookBody({ ...replyDraft, data: { ...replyDraft.data, text: ERASED } }, true));
+  it('keeps its cells as they are: they open to [erased] once the keys are gone, and a rebuild copies the same', () => {
+    for (const includeContacts of [true, false]) expect(erasedBody(webhookBody(statusDraft(addressCell), includeContacts), erased)).toBeNull();
+  });
+
+  it('reads [erased] where it was kept in clear, before bodies kept cells', () => {
+    const phone = '+919812345678';
+    expect(erasedBody(webhookBody(statusDraft(phone), true), erased)).toBe(webhookBody(statusDraft(ERASED), true));
+    const clearReply = { ...replyDraft, data: { ...replyDraft.data, text: 'please call me' } };
+    expect(erasedBody(webhookBody(clearReply, true), erased)).toBe(webhookBody({ ...replyDraft, data: { ...replyDraft.data, text: ERASED } }, true));
   });
 
   it('leaves alone what is not theirs, what holds nothing of them, and what reads [erased] already', () => {

@@ -12,6 +12,7 @@ import { centre, envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { settle, tablesContaining } from '../support/tables-containing.ts';
+import { blockedAddressHash } from '../../src/projections/deliveries/contact-blocks.ts';
 import { until } from '../support/until.ts';
 import { STAFF, seedStaff, settledNotifications } from '../staff/support/staff-fixtures.ts';
 
@@ -93,8 +94,9 @@ describe('erasePerson(kind: STAFF)', () => {
     const deadToken = esha.contacts.pushTokens[0]!;
     await applySendEffect(service.store, service.keys, { kind: 'failed', provider: 'fcm', retryable: false, code: 'UNREGISTERED', message: 'token dead', effect: 'drop-token' },
       { channel: 'push', address: deadToken, personId: esha.id }, clock.now());
-    await until(async () => (await service.db.selectFrom('contact_blocks').select('block').where('address', '=', deadToken).executeTakeFirst()) ?? null, { what: 'the dead token blocked' });
-    for (const secret of secretsOf(esha)) expect(await rowsContaining(secret)).not.toEqual([]);
+    await until(async () => (await service.db.selectFrom('contact_blocks').select('block').where('address_hash', '=', blockedAddressHash(service.keys, 'push', deadToken)).executeTakeFirst()) ?? null, { what: 'the dead token blocked' });
+    // Nowhere in clear, even before: the ledger and the read models keep it sealed.
+    for (const secret of secretsOf(esha)) expect(await rowsContaining(secret)).toEqual([]);
     const alertsBefore = await alertsOf(esha.id);
     const rowsBefore = await rowsOf(bill.eventId);
     expect(rowsBefore.filter((r) => r.recipient_id === esha.id).map((r) => r.status)).toEqual(['sent', 'read']);
@@ -165,7 +167,7 @@ describe('erasePerson(kind: STAFF)', () => {
     const next = billWithoutPatient();
     await recordAndProject(service, next);
     const rows = (await settledNotifications(service, next.eventId)).filter((r) => r.recipient_id === esha.id);
-    expect(rows.map((r) => [r.channel, r.status, r.recipient_address])).toEqual([['email', 'sent', again.contacts.email], ['in_app', 'sent', esha.id]]);
+    expect(await service.cells.open(rows.map((r) => [r.channel, r.status, r.recipient_address]))).toEqual([['email', 'sent', again.contacts.email], ['in_app', 'sent', esha.id]]);
     expect((await alertsOf(esha.id)).find((a) => a.eventId === next.eventId)?.title).toContain('generated');
   }, 60_000);
 

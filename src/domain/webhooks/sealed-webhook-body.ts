@@ -34,21 +34,22 @@ export function bodyToSend(stored: unknown, opened: unknown, includeContacts: bo
 }
 
 /**
- * A body as a rebuild makes it once `erased`'s keys are gone: the recipient's address in a message
- * about a notification to them, and the words of a reply from one of their numbers, `[erased]`;
- * null when it holds nothing of theirs. Only those parts change, so the rest keeps its bytes.
+ * A body kept in clear, before bodies kept cells, as it reads once `erased`'s keys are gone: the
+ * recipient's address in a message about a notification to them, and the words of a reply from one
+ * of their numbers, `[erased]`; null when it holds nothing of theirs in clear. Cells are left as they
+ * are: they open to `[erased]` now, and a rebuild copies the same ones.
  */
 export function erasedBody(body: string, erased: Pick<PersonErased, 'kind' | 'id' | 'contacts'>): string | null {
   const parsed = JSON.parse(body) as unknown;
   const data = dataOf(parsed);
   if (!data) return null;
   const recipient = recipientOf(data);
-  if (recipient && recipient.kind === erased.kind && recipient.id === erased.id && typeof recipient.address === 'string' && recipient.address !== ERASED) {
+  if (recipient && recipient.kind === erased.kind && recipient.id === erased.id && typeof recipient.address === 'string' && recipient.address !== ERASED && !isCell(recipient.address)) {
     recipient.address = ERASED;
     return JSON.stringify(parsed);
   }
   const isTheirReply = (parsed as Json).type === 'patient.replied' && typeof data.conversationId === 'string' && erased.contacts.includes(data.conversationId);
-  if (isTheirReply && typeof data.text === 'string' && data.text !== ERASED) {
+  if (isTheirReply && typeof data.text === 'string' && data.text !== ERASED && !isCell(data.text)) {
     data.text = ERASED;
     return JSON.stringify(parsed);
   }

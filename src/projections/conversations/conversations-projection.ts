@@ -191,8 +191,8 @@ async function applyMessage(trx: Transaction<ReadModelDatabase>, event: Recorded
       inbound_messages: 1,
     })
     .onConflict((oc) => oc.column('conversation_id').doUpdateSet((eb) => ({
-      // The first message's number stays; once erased, the number's next message (under a new key) gives it again.
-      address: sql<string>`case when ${eb.ref('conversations.address')} = ${ERASED} then ${eb.ref('excluded.address')} else ${eb.ref('conversations.address')} end`,
+      // The number as its latest message keeps it: once erased, its next message (under a new key) gives it again.
+      address: eb.ref('excluded.address'),
       centre_id: sql<string | null>`coalesce(${eb.ref('excluded.centre_id')}, ${eb.ref('conversations.centre_id')})`,
       last_message_at: sql<Date>`greatest(${eb.ref('excluded.last_message_at')}, ${eb.ref('conversations.last_message_at')})`,
       last_inbound_at: sql<Date>`greatest(${eb.ref('excluded.last_inbound_at')}, ${eb.ref('conversations.last_inbound_at')})`,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { PayloadOf } from '../../domain/event-catalogue.ts';
 import { ERASURE_EVENT_TYPES, type PersonErased } from '../../domain/erasure/person-erased.ts';
-import { erasedCells } from '../../domain/keys/erased-cells.ts';
+import { CELL_FIELD } from '../../domain/keys/sealed-cell.ts';
 import { erasedLike } from '../../domain/keys/personal-data.ts';
 import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import { INBOUND_RECEIVED, type InboundEventReceived } from '../../domain/intake/inbound-receipt.ts';
@@ -100,8 +100,7 @@ const isPatientErased = (e: RecordedEvent): boolean => e.type === ERASURE_EVENT_
 
 /**
  * A patient erased: their open appointments close (reminders not yet sent are cancelled as
- * `person-erased`), and the visit kept to remind them with keeps only ids, as a rebuild reads it
- * once the keys are gone.
+ * `person-erased`); a visit kept in clear before cells keeps only ids, as an erased read gives it.
  */
 async function forgetPatient(event: RecordedEvent, db: ReactionContext['db'], state: ReactionContext['state']): Promise<PendingAppend[]> {
   const erased = event.data as PersonErased;
@@ -132,10 +131,11 @@ async function forgetPatient(event: RecordedEvent, db: ReactionContext['db'], st
 }
 
 /**
- * The kept patient as the erased event reads: sealed (a cell object), its fields as its shape says
- * once the key is gone; kept in clear before cells, each field the same way.
+ * The kept patient once their keys are gone: sealed (a cell object), as it is, for it opens to
+ * `[erased]` now and a rebuild copies the same; kept in clear before cells, as an erased read gives it.
  */
-const erasedPatient = (patient: StoredVisit['patient']): StoredVisit['patient'] => erasedLike(erasedCells(patient), ['id']) as StoredVisit['patient'];
+const erasedPatient = (patient: StoredVisit['patient']): StoredVisit['patient'] =>
+  CELL_FIELD in patient ? patient : (erasedLike(patient, ['id']) as StoredVisit['patient']);
 
 function isAppointmentType(type: string): boolean {
   return SLOT_TYPES.has(type) || CLOSING_TYPES.has(type as ReminderCancelReason);

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { erasedCells } from '../../domain/keys/erased-cells.ts';
+import { cellKeyIds } from '../../domain/keys/sealed-cell.ts';
 import { erasedStaffRecord } from '../../domain/keys/personal-data.ts';
 import { sealedAt } from '../../domain/keys/sealed-cell.ts';
 import { evolveStaffMember, type StaffMember, type StaffRole } from '../../domain/staff-routing/staff-directory.ts';
@@ -55,10 +55,10 @@ export async function recordStaffMemberVersion(
 }
 
 /**
- * An erased member's versions recorded before `position`, as a rebuild reads them once their keys
- * are gone (name and contacts `[erased]`; id, roles, centres and the active flag kept): their cells
- * as erased, and a record kept in clear before cells as the erased event reads. Versions after it
- * are new data under a new key, and stay.
+ * An erased member's versions recorded before `position`, kept in clear before cells, as an erased
+ * read gives them (name and contacts `[erased]`; id, roles, centres and the active flag kept). Kept
+ * as cells, they stay as they are: they open to `[erased]` now, and a rebuild copies the same.
+ * Versions after it are new data under a new key, and stay.
  */
 export async function scrubStaffMemberVersions(db: Db, staffId: string, position: LedgerPosition): Promise<void> {
   const rows = await db
@@ -68,7 +68,8 @@ export async function scrubStaffMemberVersions(db: Db, staffId: string, position
     .where(recordedBefore(position))
     .execute();
   for (const row of rows) {
-    const record = JSON.stringify(erasedStaffRecord(erasedCells(row.record as Record<string, unknown>)));
+    if (cellKeyIds(row.record).size > 0) continue;
+    const record = JSON.stringify(erasedStaffRecord(row.record as Record<string, unknown>));
     await db.updateTable('staff_member_versions').set({ record }).where('staff_id', '=', staffId).where('revision', '=', row.revision).execute();
   }
 }

@@ -201,12 +201,14 @@ export async function eraseFromDeliveries(db: Db, erased: PersonErased): Promise
         eb(field('data,recipient,kind'), '=', erased.kind),
         eb(field('data,recipient,id'), '=', erased.id),
         eb(field('data,recipient,address'), '<>', ERASED),
+        eb(field('data,recipient,address'), 'not like', 'pdc1.%'),
       ]),
       ...(erased.contacts.length > 0
         ? [eb.and([
           eb('kind', '=', 'patient.replied'),
           eb(field('data,conversationId'), 'in', erased.contacts),
           eb(field('data,text'), '<>', ERASED),
+          eb(field('data,text'), 'not like', 'pdc1.%'),
         ])]
         : []),
     ]))

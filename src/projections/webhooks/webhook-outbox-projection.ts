@@ -4,7 +4,7 @@ import type { PersonErased } from '../../domain/erasure/person-erased.ts';
 import { EVENT_DEAD_LETTERED, type EventDeadLettered } from '../../domain/intake/dead-letter-events.ts';
 import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { ERASED } from '../../domain/keys/personal-data.ts';
-import { sealedAt } from '../../domain/keys/sealed-cell.ts';
+import { isCell, sealedAt } from '../../domain/keys/sealed-cell.ts';
 import { NOTIFICATION_EVENT_TYPES, type FallbackPlanned } from '../../domain/notifications/notification-events.ts';
 import { SERVICE_WIDE_CENTRE, STAFF_ROUTING_EVENT_TYPES, type StaffEventUnrouted } from '../../domain/staff-routing/staff-routing-events.ts';
 import { categoryOf, idOf, type StreamCategory } from '../../domain/stream-name.ts';
@@ -80,8 +80,8 @@ export interface WebhookOutboxOptions {
  * notifications it reads are as of the batch's start and the status before each event is known.
  *
  * Bodies keep what is personal sealed, as cells copied from the events (sealed-webhook-body.ts); the
- * sender opens them. A PersonErased makes the bodies holding that person's data read `[erased]`, in
- * ledger order within the batch, as a rebuild makes them once the keys are gone.
+ * sender opens them, and they open to `[erased]` once the person's keys are gone. Bodies kept in clear
+ * before cells are scrubbed on a PersonErased, in ledger order within the batch.
  *
  * While no endpoint is enabled, a batch costs one look at a flag: nothing is read or written
  * (but for an erasure, which scrubs what is kept).
@@ -212,16 +212,17 @@ class OutboxBatch {
   }
 
   /**
-   * What was queued so far holding the person's data now reads `[erased]`, and so do the
-   * notifications to them this batch still folds (the deliveries read model scrubs its rows after
-   * this lane, in the same transaction): messages after the erasure carry `[erased]` too.
+   * What was queued so far holding the person's data in clear (before bodies kept cells) now reads
+   * `[erased]`, and so do the notifications to them this batch still folds with a clear address (the
+   * deliveries read model scrubs its rows after this lane, in the same transaction). Cells need
+   * nothing: their keys are gone.
    */
   async #erased(erased: PersonErased): Promise<void> {
     await this.#flush();
     await eraseFromDeliveries(this.#trx, erased);
     for (const [id, tracked] of this.#notifications ?? []) {
       const { recipient } = tracked.facts;
-      if (recipient.kind !== erased.kind || recipient.id !== erased.id || recipient.address === null) continue;
+      if (recipient.kind !== erased.kind || recipient.id !== erased.id || recipient.address === null || isCell(recipient.address)) continue;
       this.#notifications!.set(id, { ...tracked, facts: { ...tracked.facts, recipient: { ...recipient, address: ERASED } } });
     }
   }
