@@ -15,6 +15,7 @@ import { replayReadModels } from '../../src/replay-read-models.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { TEST_MASTER_KEY } from '../support/env.ts';
+import { readAllVisible } from '../support/read-all-visible.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 // Ledgers written before preference streams were named by keyed hash hold them as
@@ -58,7 +59,7 @@ async function writeOlderLedger(store: EventStore): Promise<void> {
   await append(store, old('sms', OTHER_PHONE), 'optedIn', optIn('sms', OTHER_PHONE));
 }
 
-const readLedger = async (store: EventStore): Promise<RecordedEvent[]> => store.readAll(null, 1000);
+const readLedger = async (store: EventStore): Promise<RecordedEvent[]> => readAllVisible(store, null, 1000);
 
 /** Where each event should be after the rename: the builder's name for the address in its data. */
 function expectedStream(event: RecordedEvent, hashing: Pick<LedgerKeys, 'contactHash'>): string {

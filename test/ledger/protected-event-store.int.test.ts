@@ -12,6 +12,7 @@ import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { readAllVisible } from '../support/read-all-visible.ts';
 import { until } from '../support/until.ts';
 
 // Two instances on one database, each with its own connection, ledger adapter and key store.
@@ -84,7 +85,7 @@ describe('the ledger with personal data sealed', () => {
       const [read] = await readStreamToArray(reader.store, stream);
       expect(read!.data).toEqual(event.data);
     }
-    const [fromAll] = (await here.store.readAll(null, 10_000)).filter((e) => e.id === event.id);
+    const [fromAll] = (await readAllVisible(here.store, null, 10_000)).filter((e) => e.id === event.id);
     expect(fromAll!.data).toEqual(event.data);
   });
 

@@ -9,6 +9,7 @@ import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PersonKeyStore } from '../../src/ledger/person-key-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
+import { readAllVisible } from '../support/read-all-visible.ts';
 import { SealedCells } from '../../src/ledger/sealed-cells.ts';
 
 /** A ledger adapter and the key store beside it (in PostgreSQL or PGlite; the read models' database with KurrentDB). */
@@ -59,7 +60,7 @@ export function describeSealedLedgerContract(name: string, open: () => Promise<S
 
     const readEvery = async (stream: string, id: string) => {
       const fromStream = (await readStreamToArray(store, stream as never)).find((e) => e.id === id);
-      const fromAll = (await store.readAll(null, 100_000)).find((e) => e.id === id);
+      const fromAll = (await readAllVisible(store, null, 100_000)).find((e) => e.id === id);
       const fromMany = (await store.readStreams([stream as never])).get(stream)?.find((e) => e.id === id);
       const controller = new AbortController();
       let fromSubscription: RecordedEvent | undefined;

@@ -25,6 +25,7 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
 import { FIXTURE_NOW } from '../support/slots.ts';
 import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
+import { readAllVisible } from '../support/read-all-visible.ts';
 import { centre, patient, envelopesOn } from '../support/envelopes.ts';
 
 // The planner reads opt-outs once per batch and writes through what its reactions change: an event
@@ -70,14 +71,14 @@ async function record(raw: ReturnType<typeof validEnvelope>): Promise<{ eventId:
 
 /** The ledger from `after` (exclusive) up to `until`, as one batch. */
 async function batchBetween(after: LedgerPosition | null, until: LedgerPosition): Promise<RecordedEvent[]> {
-  const events = await store.readAll(after, 1000);
+  const events = await readAllVisible(store, after, 1000);
   return events.filter((e) => e.position.commit < until.commit || (e.position.commit === until.commit && e.position.prepare <= until.prepare));
 }
 
 /** The first event of each notification the event caused. */
 async function notificationsOf(eventId: string): Promise<RecordedEvent[]> {
   const found: RecordedEvent[] = [];
-  for (const e of await store.readAll(null, 5000)) {
+  for (const e of await readAllVisible(store, null, 5000)) {
     if (e.stream.startsWith('notification-') && e.revision === 0n && (e.data as { eventId?: string }).eventId === eventId) found.push(e);
   }
   return found;

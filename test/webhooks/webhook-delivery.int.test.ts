@@ -362,7 +362,8 @@ describe('the webhook deliveries API', () => {
       query ($id: ID!, $first: Int) { webhookDeliveries(endpointId: $id, first: $first) { __typename ... on ValidationError { issues { path } } } }`, { id, first });
     expect((await list('no-such-endpoint')).webhookDeliveries.__typename).toBe('NotFoundError');
     expect((await list(endpoint.id, 0)).webhookDeliveries).toEqual({ __typename: 'ValidationError', issues: [{ path: 'first' }] });
-    expect((await list(endpoint.id)).webhookDeliveries.__typename).toBe('WebhookDeliveryList');
+    // Once the endpoint is in the read model (a moment after it was recorded, on a loaded machine).
+    await until(async () => ((await list(endpoint.id)).webhookDeliveries.__typename === 'WebhookDeliveryList' ? true : null), { what: 'the endpoint listed' });
 
     const replay = (id: string, from: Date) => gqlData<{ replayWebhookDeliveries: { __typename: string; issues?: { path: string }[] } }>(service, ADMIN_TOKEN, `
       mutation ($id: ID!, $from: DateTime!) { replayWebhookDeliveries(endpointId: $id, from: $from) { __typename ... on ValidationError { issues { path } } } }`, { id, from: from.toISOString() });
