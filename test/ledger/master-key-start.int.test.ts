@@ -9,6 +9,7 @@ import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { envelopesOn } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
+import { until } from '../support/until.ts';
 import { startTestService } from '../support/service.ts';
 
 // The service refuses to start under another master key than its database's: it says so, names
@@ -70,7 +71,8 @@ it('refuses a wrong master key before writing anything, and starts again with th
     expect(await again.store.headPosition()).toEqual(head);
     // Renamed now, under the right key's hash.
     expect(await streamNames(again as unknown as { db: Kysely<never> })).toEqual([streamName.contactPreference(again.keys, 'whatsapp', PHONE)]);
-    const notification = await again.db.selectFrom('notifications').select('recipient_address').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirstOrThrow();
+    // The planner's notification, which the first start may have stopped before projecting.
+    const notification = await until(() => again.db.selectFrom('notifications').select('recipient_address').where('event_id', '=', raw.eventId).where('channel', '=', 'whatsapp').executeTakeFirst().then((row) => row ?? null), { what: 'the WhatsApp notification projected' });
     expect(await again.cells.open(notification.recipient_address)).toBe((raw.data as { patient: { phone: string } }).patient.phone);
   } finally {
     await again.stop();
