@@ -15,7 +15,7 @@ import { replayReadModels } from '../../src/replay-read-models.ts';
 import { fixedClock } from '../support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { TEST_MASTER_KEY } from '../support/env.ts';
-import { readAllVisible } from '../support/read-all-visible.ts';
+import { lastCommitted, readAllVisible } from '../support/read-all-visible.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 // Ledgers written before preference streams were named by keyed hash hold them as
@@ -59,7 +59,7 @@ async function writeOlderLedger(store: EventStore): Promise<void> {
   await append(store, old('sms', OTHER_PHONE), 'optedIn', optIn('sms', OTHER_PHONE));
 }
 
-const readLedger = async (store: EventStore): Promise<RecordedEvent[]> => readAllVisible(store, null, 1000);
+const readLedger = async (store: EventStore, connection: SqlConnection): Promise<RecordedEvent[]> => readAllVisible(store, null, 1000, await lastCommitted(connection.db));
 
 /** Where each event should be after the rename: the builder's name for the address in its data. */
 function expectedStream(event: RecordedEvent, hashing: Pick<LedgerKeys, 'contactHash'>): string {
@@ -93,7 +93,7 @@ function describeRename(name: string, open: () => Promise<{ connection: SqlConne
       ({ connection, close } = await open());
       store = await PostgresEventStore.open(connection);
       await writeOlderLedger(store);
-      before = await readLedger(store);
+      before = await readLedger(store, connection);
     }, 60_000);
     afterAll(async () => close?.());
 
@@ -102,7 +102,7 @@ function describeRename(name: string, open: () => Promise<{ connection: SqlConne
         await renamePreferenceStreams(trx, keys.contactHash);
         throw new Error('the process died here');
       })).rejects.toThrow('the process died here');
-      expect(await readLedger(store)).toEqual(before);
+      expect(await readLedger(store, connection)).toEqual(before);
     });
 
     it('moves every event to the stream named by the keyed hash of its address, with its id, position and data', async () => {
@@ -110,7 +110,7 @@ function describeRename(name: string, open: () => Promise<{ connection: SqlConne
       // The WhatsApp number and the push token as they were; the two emails, and the SMS number old and new, merged.
       expect(report).toEqual({ preferenceStreams: { renamed: 2, merged: 2 } });
 
-      const after = await readLedger(store);
+      const after = await readLedger(store, connection);
       expect(after.map((e) => e.id)).toEqual(before.map((e) => e.id));
       expect(after.map((e) => e.position)).toEqual(before.map((e) => e.position));
       expect(after.map((e) => [e.type, e.data, e.metadata, e.recordedAt])).toEqual(before.map((e) => [e.type, e.data, e.metadata, e.recordedAt]));
@@ -147,12 +147,12 @@ function describeRename(name: string, open: () => Promise<{ connection: SqlConne
     });
 
     it('changes nothing when it runs again', async () => {
-      const settled = await readLedger(store);
+      const settled = await readLedger(store, connection);
       const names = await preferenceStreamNames(connection.db);
       expect(await runKeyedLedgerMigrations(connection.db, keys)).toEqual({});
       // Even asked to rename again, past its record: every name is hashed already.
       expect(await connection.db.transaction().execute((trx) => renamePreferenceStreams(trx, keys.contactHash))).toEqual({ renamed: 0, merged: 0 });
-      expect(await readLedger(store)).toEqual(settled);
+      expect(await readLedger(store, connection)).toEqual(settled);
       expect(await preferenceStreamNames(connection.db)).toEqual(names);
     });
   });

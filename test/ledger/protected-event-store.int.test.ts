@@ -85,7 +85,7 @@ describe('the ledger with personal data sealed', () => {
       const [read] = await readStreamToArray(reader.store, stream);
       expect(read!.data).toEqual(event.data);
     }
-    const [fromAll] = (await readAllVisible(here.store, null, 10_000)).filter((e) => e.id === event.id);
+    const [fromAll] = (await readAllVisible(here.store, null, 10_000, appended.ok ? appended.position : null)).filter((e) => e.id === event.id);
     expect(fromAll!.data).toEqual(event.data);
   });
 

@@ -6,7 +6,7 @@ import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import { ERASED } from '../../src/domain/keys/personal-data.ts';
 import { isCell, sealedAt } from '../../src/domain/keys/sealed-cell.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
-import { readStreamToArray, type EventStore, type NewEvent, type RecordedEvent } from '../../src/ledger/event-store.ts';
+import { readStreamToArray, type EventStore, type LedgerPosition, type NewEvent, type RecordedEvent } from '../../src/ledger/event-store.ts';
 import type { PersonKeyStore } from '../../src/ledger/person-key-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { readAllVisible } from '../support/read-all-visible.ts';
@@ -49,18 +49,23 @@ export function describeSealedLedgerContract(name: string, open: () => Promise<S
     const asha = newPatient();
     const ravi = newPatient();
     const hers = booking(asha);
+    let lastAppended: LedgerPosition | null = null;
     const his = booking(ravi);
 
     beforeAll(async () => {
       harness = await open();
       store = new ProtectedEventStore(harness.inner, harness.keyStore, keys);
-      for (const { stream, event } of [hers, his]) expect((await store.append(stream, [event], 'no-stream')).ok).toBe(true);
+      for (const { stream, event } of [hers, his]) {
+        const appended = await store.append(stream, [event], 'no-stream');
+        if (!appended.ok) throw appended.error;
+        lastAppended = appended.position;
+      }
     }, 120_000);
     afterAll(async () => harness?.close());
 
     const readEvery = async (stream: string, id: string) => {
       const fromStream = (await readStreamToArray(store, stream as never)).find((e) => e.id === id);
-      const fromAll = (await readAllVisible(store, null, 100_000)).find((e) => e.id === id);
+      const fromAll = (await readAllVisible(store, null, 100_000, lastAppended)).find((e) => e.id === id);
       const fromMany = (await store.readStreams([stream as never])).get(stream)?.find((e) => e.id === id);
       const controller = new AbortController();
       let fromSubscription: RecordedEvent | undefined;

@@ -25,7 +25,7 @@ import { silentLogger } from '../../src/telemetry/logger.ts';
 import { fixedClock } from '../support/clock.ts';
 import { FIXTURE_NOW } from '../support/slots.ts';
 import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
-import { readAllVisible } from '../support/read-all-visible.ts';
+import { lastCommitted, readAllVisible } from '../support/read-all-visible.ts';
 import { centre, patient, envelopesOn } from '../support/envelopes.ts';
 
 // The planner reads opt-outs once per batch and writes through what its reactions change: an event
@@ -71,14 +71,14 @@ async function record(raw: ReturnType<typeof validEnvelope>): Promise<{ eventId:
 
 /** The ledger from `after` (exclusive) up to `until`, as one batch. */
 async function batchBetween(after: LedgerPosition | null, until: LedgerPosition): Promise<RecordedEvent[]> {
-  const events = await readAllVisible(store, after, 1000);
+  const events = await readAllVisible(store, after, 1000, until);
   return events.filter((e) => e.position.commit < until.commit || (e.position.commit === until.commit && e.position.prepare <= until.prepare));
 }
 
 /** The first event of each notification the event caused. */
 async function notificationsOf(eventId: string): Promise<RecordedEvent[]> {
   const found: RecordedEvent[] = [];
-  for (const e of await readAllVisible(store, null, 5000)) {
+  for (const e of await readAllVisible(store, null, 5000, await lastCommitted(db))) {
     if (e.stream.startsWith('notification-') && e.revision === 0n && (e.data as { eventId?: string }).eventId === eventId) found.push(e);
   }
   return found;
@@ -92,7 +92,7 @@ async function whatsappOf(eventId: string): Promise<RecordedEvent | undefined> {
 describe('the planner within one batch', () => {
   it('suppresses a message to a number that opted out earlier in the same batch', async () => {
     const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    const start = await store.headPosition();
+    const start = await lastCommitted(db);
     await preference('optedOut', phone);
     const { eventId, position } = await confirmedFor(phone);
     await planner().applyBatch!(db, await batchBetween(start, position));
@@ -104,11 +104,11 @@ describe('the planner within one batch', () => {
 
   it('plans a message to a number that opted back in earlier in the same batch, after an opt-out the batch had already read', async () => {
     const phone = `+9197${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    const before = await store.headPosition();
+    const before = await lastCommitted(db);
     const optedOut = await preference('optedOut', phone);
     await planner().applyBatch!(db, await batchBetween(before, optedOut));
 
-    const start = await store.headPosition();
+    const start = await lastCommitted(db);
     const blocked = await confirmedFor(phone);
     await preference('optedIn', phone);
     const { eventId, position } = await confirmedFor(phone);
@@ -122,7 +122,7 @@ describe('the planner within one batch', () => {
     const deps = { store, clock };
     const staffId = `bina-${randomUUID().slice(0, 8)}`;
     const ruleId = `urgent-lab-${randomUUID().slice(0, 8)}`;
-    const start = await store.headPosition();
+    const start = await lastCommitted(db);
     const member = await upsertStaffMember(deps, {
       input: { id: staffId, name: 'Bina Shah', roles: ['billing'], centreIds: ['centre-blr'], contacts: { email: 'bina@clinic.example', whatsapp: '+919811111111' } },
       actor: 'alice-admin',
@@ -162,7 +162,7 @@ describe('the planner within one batch', () => {
       occurredAt: occurredAt(minute),
       data: { centre, queue, tokens: tokens.map(([number, position]) => ({ number, position, patient })) },
     });
-    const start = await store.headPosition();
+    const start = await lastCommitted(db);
     await update(1, [['W-1', 5], ['W-2', 6]]);
     await update(2, [['W-1', 4], ['W-2', 5]]);
     const reached = await update(3, [['W-1', 3], ['W-2', 4]]);
