@@ -8,6 +8,7 @@ import { FIXTURE_NOW } from '../support/slots.ts';
 import { centre, envelopesOn } from '../support/envelopes.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { recordAndProject } from '../support/publish.ts';
+import { lastCommitted } from '../support/read-all-visible.ts';
 import { until } from '../support/until.ts';
 
 const clock = fixedClock(FIXTURE_NOW);
@@ -156,11 +157,11 @@ describe('routing rules over GraphQL', () => {
     ['a bad glob', { eventTypes: ['package.{a,b}'] }, 'eventTypes.0', 'bad-glob'],
     ['>= on a non-numeric field', { conditions: [{ field: 'bill.number', op: 'gte', value: 5 }] }, 'conditions.0.field', 'non-numeric-field'],
   ])('refuses %s with InputRejected and leaves the ledger as it was', async (_what, change, field, code) => {
-    const head = await service.store.headPosition();
+    const head = await lastCommitted(service.db);
     const input = { name: 'Bad', eventTypes: ['billing.bill_generated'], targetRoles: ['billing'], channels: ['email'], ...change };
     const answer = (await graphql(ADMIN_TOKEN, CREATE, { input })).data!.createRoutingRule;
     expect(answer).toMatchObject({ __typename: 'InputRejected', issues: [{ field, code }] });
-    expect(await service.store.headPosition()).toEqual(head);
+    expect(await lastCommitted(service.db)).toEqual(head);
   });
 
   it('answers an update of a rule that does not exist with NotFoundError', async () => {

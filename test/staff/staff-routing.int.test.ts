@@ -23,6 +23,7 @@ import { startTestService, type TestService } from '../support/service.ts';
 import { until } from '../support/until.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { DEFAULT_ROUTES, STAFF, seedStaff, settledNotifications } from './support/staff-fixtures.ts';
+import { lastCommitted } from '../support/read-all-visible.ts';
 import { TEST_MASTER_KEY } from '../support/env.ts';
 
 const run = promisify(execFile);
@@ -172,11 +173,11 @@ describe('invalid rules', () => {
     ['>= on a non-numeric field', { conditions: [{ field: 'bill.number', op: 'gte', value: '100' }] }, 'conditions.0.field', 'non-numeric-field'],
     ['an unknown event type', { eventTypes: ['billing.invoice_sent'] }, 'eventTypes.0', 'unknown-event-type'],
   ])('are refused with a clear error naming the field, and nothing is appended: %s', async (_what, change, field, code) => {
-    const head = await service.store.headPosition();
+    const head = await lastCommitted(service.db);
     const input = { name: 'Bad rule', eventTypes: ['billing.bill_generated'], targets: { roles: ['billing'] }, channels: ['email'], ...change };
     const result = await createRoutingRule(deps(), { ruleId: `bad-${code}`, input, actor: 'alice-admin' });
     expect(result).toMatchObject({ ok: false, error: { kind: 'invalid-input', issues: [expect.objectContaining({ field, code, message: expect.any(String) })] } });
-    expect(await service.store.headPosition()).toEqual(head);
+    expect(await lastCommitted(service.db)).toEqual(head);
     expect(await readStreamToArray(service.store, streamName.routingRule(`bad-${code}`))).toEqual([]);
   });
 });
