@@ -14,7 +14,7 @@ import { envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, AUDITOR_TOKEN, DASHBOARD_TOKEN, startTestService, type TestService } from '../support/service.ts';
 import { startWebhookReceiver, verifies, type ReceivedWebhook, type WebhookReceiver } from '../support/standins/webhook-receiver.ts';
-import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
+import { start360DialogStandin, type Dialog360Standin, whatsappThroughStandin } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { settle, tablesContaining } from '../support/tables-containing.ts';
 import { until } from '../support/until.ts';
 import { postWhatsAppMessage } from '../support/whatsapp-statuses.ts';
@@ -44,10 +44,7 @@ beforeAll(async () => {
     dispatcher: { pollIntervalMs: 20 },
     outboundWebhooks: { pollIntervalMs: 50 },
     env: {
-      CHANNELS_SANDBOX: 'email,sms,push',
-      WHATSAPP_360DIALOG_API_KEY: STANDIN_360DIALOG_KEY,
-      WHATSAPP_360DIALOG_BASE_URL: whatsapp.url,
-      WHATSAPP_WEBHOOK_SECRET: WHATSAPP_SECRET,
+      ...whatsappThroughStandin(whatsapp, WHATSAPP_SECRET),
       // The receiver listens on loopback, which only this flag lets the service call.
       WEBHOOK_ALLOW_PRIVATE: 'true',
     },

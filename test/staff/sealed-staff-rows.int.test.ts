@@ -13,7 +13,7 @@ import { fixedClock } from '../support/clock.ts';
 import { centre, envelopesOn, type RawEnvelope } from '../support/envelopes.ts';
 import { recordAndProject } from '../support/publish.ts';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/service.ts';
-import { start360DialogStandin, STANDIN_360DIALOG_KEY, type Dialog360Standin } from '../support/standins/whatsapp-360dialog-standin.ts';
+import { start360DialogStandin, type Dialog360Standin, whatsappThroughStandin } from '../support/standins/whatsapp-360dialog-standin.ts';
 import { settle, tablesContaining } from '../support/tables-containing.ts';
 import { until } from '../support/until.ts';
 import { postWhatsAppMessage } from '../support/whatsapp-statuses.ts';
@@ -49,7 +49,7 @@ beforeAll(async () => {
     personalData: 'sealed',
     templateSync: false,
     dispatcher: { pollIntervalMs: 20 },
-    env: { CHANNELS_SANDBOX: 'email,sms,push', WHATSAPP_360DIALOG_API_KEY: STANDIN_360DIALOG_KEY, WHATSAPP_360DIALOG_BASE_URL: whatsapp.url, WHATSAPP_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    env: whatsappThroughStandin(whatsapp, WEBHOOK_SECRET),
   });
   await seedStaff(service, clock, [...STAFF, kavya]);
 });

@@ -234,3 +234,8 @@ export function approvedDefaultTemplates(): WabaTemplate[] {
     return [wabaTemplate(content.name, content.language, content.body, content.button ? { urlButton: `${content.button.baseUrl}{{1}}` } : {})];
   });
 }
+
+/** A service's environment for WhatsApp through `standin` (its webhooks signed with `webhookSecret`), every other channel sandboxed. */
+export function whatsappThroughStandin(standin: Pick<Dialog360Standin, 'url'>, webhookSecret: string): Record<string, string> {
+  return { CHANNELS_SANDBOX: 'email,sms,push', WHATSAPP_360DIALOG_API_KEY: STANDIN_360DIALOG_KEY, WHATSAPP_360DIALOG_BASE_URL: standin.url, WHATSAPP_WEBHOOK_SECRET: webhookSecret };
+}
