@@ -61,7 +61,9 @@ describe('what a provider failure means beyond one message', () => {
     expect(optOut).toMatchObject({ type: 'ContactOptedOut', data: { channel: 'whatsapp', personId: person.id, reason: 'provider-opt-out' } });
     const next = withPatient('appointment.pending_approval', person);
     await recordAndProject(service, next);
-    expect((await rowsOf(next.eventId)).map((r) => [r.status, r.suppression_reason])).toEqual([['suppressed', 'opted-out']]);
+    // The planner's row follows the inbound event's projection: wait for it.
+    const rows = await until(async () => { const found = await rowsOf(next.eventId); return found.length > 0 ? found : null; }, { what: 'the next notification planned' });
+    expect(rows.map((r) => [r.status, r.suppression_reason])).toEqual([['suppressed', 'opted-out']]);
   });
 
   it('pauses email on a spent daily quota, holds email meanwhile, and resumes by itself when the pause ends', async () => {
