@@ -20,8 +20,13 @@ import { percentile, rawInsertRate, rawKeysetReadRate } from './support/raw-base
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const FULL_SPEED_EVENTS = Number(process.env.E2E_EVENTS ?? 10_000);
-const STEADY_RATE = Number(process.env.E2E_STEADY_RATE ?? 500);
+// Steady rates, each for STEADY_SECONDS: a low load (the latency of one event on an idle path), a
+// load well within capacity, and 500/s, beyond it on these machines. A rate at or over the run's
+// full-speed rate is not measured and reads "saturated": its latency only says how long the queue grew.
+const STEADY_RATES = (process.env.E2E_STEADY_RATES ?? '20,200,500').split(',').map(Number);
 const STEADY_SECONDS = Number(process.env.E2E_STEADY_SECONDS ?? 10);
+// The latency whose events the stages (recorded -> planned -> attempt started) are read from.
+const STAGES_RATE = 200;
 // The service's default unless asked: how many unacked messages the intake takes at once bounds
 // how much it can batch into one commit, and so the whole pipeline's rate.
 const PREFETCH = String(process.env.E2E_PREFETCH ?? 10);
@@ -67,12 +72,13 @@ class Sends {
   }
 }
 
+/** p50 and p99 of publish -> transport call at one steady rate; null where the rate saturated the run. */
+type Steady = { p50: number; p99: number; eventIds: string[] } | null;
+
 interface Measured {
   eventsPerSecond: number;
   cpu: CpuSample | null;
-  p50: number;
-  p99: number;
-  steadyEventIds: string[];
+  steady: ReadonlyMap<number, Steady>;
 }
 
 /** Full speed, then a steady rate, through `publisher` into whatever calls `sends.sent`. */
@@ -103,34 +109,53 @@ async function measure(publisher: AmqpPublisher, sends: Sends, failure: () => un
   console.log(`    ${Math.round(eventsPerSecond)} events/s end to end (${expected} sends in ${fullSeconds.toFixed(1)} s)`);
   // The publisher runs in this process too, and counts as the service here.
   console.log(`    ${describeCpu(cpu, FULL_SPEED_EVENTS, 'event')}`);
-  if (options.steady === false) return { eventsPerSecond, cpu, p50: Number.NaN, p99: Number.NaN, steadyEventIds: [] };
+  if (options.steady === false) return { eventsPerSecond, cpu, steady: new Map() };
 
-  console.log(`  steady: ${STEADY_RATE} events/s for ${STEADY_SECONDS} s...`);
+  const steady = new Map<number, Steady>();
+  for (const rate of STEADY_RATES) {
+    if (rate >= eventsPerSecond) {
+      console.log(`  steady: ${rate} events/s: saturated (at or over the full-speed rate), not measured`);
+      steady.set(rate, null);
+      continue;
+    }
+    steady.set(rate, await steadyRate(publisher, sends, rate, waitForSends));
+  }
+  return { eventsPerSecond, cpu, steady };
+}
+
+/** `rate` events a second for STEADY_SECONDS, published in tenths of a second; the latencies of their sends. */
+async function steadyRate(publisher: AmqpPublisher, sends: Sends, rate: number, waitForSends: (count: number, what: string) => Promise<void>): Promise<Steady> {
+  console.log(`  steady: ${rate} events/s for ${STEADY_SECONDS} s...`);
   sends.latencies.length = 0;
   const before = sends.count;
-  let steadyExpected = 0;
-  const steadyStart = performance.now();
+  let expected = 0;
+  const start = performance.now();
   const confirms: Promise<unknown>[] = [];
-  const steadyEventIds: string[] = [];
-  for (let tick = 0; tick < STEADY_SECONDS * 10; tick++) {
-    const wait = steadyStart + tick * 100 - performance.now();
+  const eventIds: string[] = [];
+  // Ticks of 100 ms, or fewer where the rate is below ten a second; each tick carries its share.
+  const ticks = Math.min(STEADY_SECONDS * 10, rate * STEADY_SECONDS);
+  let published = 0;
+  for (let tick = 0; tick < ticks; tick++) {
+    const wait = start + (tick * STEADY_SECONDS * 1000) / ticks - performance.now();
     if (wait > 0) await delay(wait);
-    const batch = Array.from({ length: Math.round(STEADY_RATE / 10) }, (_, j) => validEnvelope(TYPES[(tick + j) % TYPES.length]!));
+    const due = Math.round(((tick + 1) * rate * STEADY_SECONDS) / ticks) - published;
+    const batch = Array.from({ length: due }, (_, j) => validEnvelope(TYPES[(published + j) % TYPES.length]!));
+    published += due;
     const at = performance.now();
     for (const raw of batch) {
-      steadyExpected += sends.expect(raw, at);
-      steadyEventIds.push(raw.eventId);
+      expected += sends.expect(raw, at);
+      eventIds.push(raw.eventId);
     }
     confirms.push(publisher.publishEnvelopes(batch));
   }
   await Promise.all(confirms);
-  await waitForSends(before + steadyExpected, 'steady');
+  await waitForSends(before + expected, `steady ${rate}/s`);
   const sorted = [...sends.latencies].sort((a, b) => a - b);
   const p50 = percentile(sorted, 50);
   const p99 = percentile(sorted, 99);
   console.log(`    p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${sorted.length} sends; ${sends.repeats} notifications sent twice`);
   if (sends.repeats > 0) throw new Error(`${sends.repeats} notifications were sent twice`);
-  return { eventsPerSecond, cpu, p50, p99, steadyEventIds };
+  return { p50, p99, eventIds };
 }
 
 /**
@@ -190,6 +215,18 @@ async function fullSpeedService(personalData: 'sealed' | 'clear'): Promise<Measu
   }
 }
 
+const describeP99 = (steady: Steady | undefined) => (steady ? `${steady.p99.toFixed(0)} ms` : 'saturated');
+
+/** p50 and p99 at each steady rate, `saturated` where the rate was at or over the run's capacity. */
+function latencyFigures(prefix: string, steady: ReadonlyMap<number, Steady>): Record<string, number | string> {
+  const figures: Record<string, number | string> = {};
+  for (const [rate, measured] of steady) {
+    figures[`${prefix}p50_ms_at_${rate}`] = measured ? Number(measured.p50.toFixed(1)) : 'saturated';
+    figures[`${prefix}p99_ms_at_${rate}`] = measured ? Number(measured.p99.toFixed(1)) : 'saturated';
+  }
+  return figures;
+}
+
 const UNLIMITED = { concurrency: 64, perSecond: 1_000_000 };
 
 /** The service's configuration in every pass: sandbox channels, its own database and queue. */
@@ -232,11 +269,12 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       (service.transports[channel] as SandboxTransport).onSent((message) => serviceSends.sent(message.notificationId));
     }
     const ours = await measure(publisher, serviceSends, () => null);
-    const stages = await stageLatencies(service.db, ours.steadyEventIds);
-    console.log(
+    const stagesOf = ours.steady.get(STAGES_RATE);
+    const stages = stagesOf ? await stageLatencies(service.db, stagesOf.eventIds) : null;
+    if (stages) console.log(
       `    of which recorded -> planned p50 ${stages.recordedToPlanned.p50} ms (p99 ${stages.recordedToPlanned.p99}), ` +
-        `planned -> attempt started p50 ${stages.plannedToAttempt.p50} ms (p99 ${stages.plannedToAttempt.p99}); the rest is intake before and the send after`,
-    );
+        `planned -> attempt started p50 ${stages.plannedToAttempt.p50} ms (p99 ${stages.plannedToAttempt.p99}); the rest is intake before and the send after (at ${STAGES_RATE}/s)`,
+      );
     await stopService();
 
     console.log(`The floor (the durable steps alone, same load, prefetch ${PREFETCH}):`);
@@ -258,7 +296,8 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
     const running = floor;
     const bare = await measure(floorPublisher, floorSends, () => running.failure);
     const ofFloor = ours.eventsPerSecond / bare.eventsPerSecond;
-    console.log(`The service reaches ${ofFloor.toFixed(2)} of the floor's rate; p99 at ${STEADY_RATE}/s ${ours.p99.toFixed(0)} ms against the floor's ${bare.p99.toFixed(0)} ms`);
+    console.log(`The service reaches ${ofFloor.toFixed(2)} of the floor's rate`);
+    for (const rate of STEADY_RATES) console.log(`  p99 at ${rate}/s: ${describeP99(ours.steady.get(rate))} against the floor's ${describeP99(bare.steady.get(rate))}`);
     await floor.stop();
     floor = null;
     // Sealing's cost: a pass in clear between the service's own (sealed) pass and a second sealed
@@ -274,11 +313,10 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
     const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
       events_per_s: Math.round(ours.eventsPerSecond),
-      [`p50_ms_at_${STEADY_RATE}`]: Number(ours.p50.toFixed(1)),
-      [`p99_ms_at_${STEADY_RATE}`]: Number(ours.p99.toFixed(1)),
+      ...latencyFigures('', ours.steady),
       cpu_us_per_event: cpuPerEvent(ours.cpu),
       floor_events_per_s: Math.round(bare.eventsPerSecond),
-      [`floor_p99_ms_at_${STEADY_RATE}`]: Number(bare.p99.toFixed(1)),
+      ...latencyFigures('floor_', bare.steady),
       floor_cpu_us_per_event: cpuPerEvent(bare.cpu),
       events_of_floor: Number(ofFloor.toFixed(2)),
       clear_events_per_s: Math.round(clear.eventsPerSecond),
