@@ -52,6 +52,7 @@ import { runMigrations } from './ledger/run-migrations.ts';
 import { connectPglite, connectPostgres, type PostgresTimeouts, type SqlConnection } from './ledger/sql-connection.ts';
 import { readModelMigrations } from './projections/migrations/read-model-migrations.ts';
 import { hashBlocksKeptInClear } from './projections/deliveries/contact-blocks.ts';
+import { mayHaveComeDue } from './projections/deliveries/deliveries-projection.ts';
 import { installDefaultRoutingRules } from './commands/routing-rules/install-default-routing-rules.ts';
 import { installDefaultTemplates } from './commands/templates/template-commands.ts';
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
@@ -304,7 +305,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         onConversationsChanged: (ids) => conversations.publish(ids),
         onWebhooksQueued: () => webhookSender?.poke(),
         onDeliveriesChanged: (changes) => {
-          dispatcher?.poke();
+          if (changes.some(mayHaveComeDue)) dispatcher?.poke();
           feed.notifyChanged(changes);
         },
       }),

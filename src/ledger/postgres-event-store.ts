@@ -39,6 +39,19 @@ export interface PostgresEventStoreOptions {
 }
 
 const ZERO: LedgerPosition = { commit: 0n, prepare: 0n };
+
+/**
+ * Wakes other processes when the append commits, from the append's own statement ($5 channel, $6
+ * payload): a NOTIFY of its own is a round trip and a transaction more per append. PostgreSQL
+ * delivers one notification per transaction however many rows call it.
+ */
+const NOTIFY_COLUMN = ', (case when r.ok then pg_notify($5, $6) end) is null as quiet';
+
+/** A subscriber's read: the events, and whether committed events wait behind a transaction still running. */
+interface ReadBatch {
+  events: RecordedEvent[];
+  unstableTail: boolean;
+}
 /** Looks behind a transaction still running: 1, 2, 4, then every 8 ms, without jitter (one reader, no crowd). */
 const PENDING_TAIL_BACKOFF = { baseMs: 1, maxMs: 8 };
 
@@ -52,6 +65,10 @@ export class PostgresEventStore implements EventStore {
   readonly #connection: SqlConnection;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
+  /** Pokes seen so far: a read started at the same count has seen every append made since (see #sharedRead). */
+  #pokes = 0;
+  /** Subscribers' reads in flight, by the position they read after. */
+  readonly #reading = new Map<string, { pokes: number; batch: Promise<ReadBatch> }>();
 
   readonly #batcher = new AppendBatcher<PreparedAppend>({
     concurrency: 4,
@@ -65,6 +82,10 @@ export class PostgresEventStore implements EventStore {
     this.#db = connection.db;
     this.#batchSize = options.batchSize ?? 2000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    // Before any subscriber's listener: the count has moved by the time a poke wakes one.
+    connection.onPoke(() => {
+      this.#pokes++;
+    });
   }
 
   static async open(connection: SqlConnection, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
@@ -79,14 +100,15 @@ export class PostgresEventStore implements EventStore {
 
   async #appendOne(append: PreparedAppend): Promise<AppendResult> {
     const { stream, expected, payload, isAny, expectedRevision } = append;
+    const { notice } = this.#connection;
     const [row] = await this.#connection.run<AppendRow>({
-      name: 'ledger_append',
-      text: 'select * from ledger_append($1, $2::bigint, $3, $4::jsonb)',
-      values: [stream, expectedRevision, isAny, payload],
+      name: notice ? 'ledger_append_notify' : 'ledger_append',
+      text: `select r.*${notice ? NOTIFY_COLUMN : ''} from ledger_append($1, $2::bigint, $3, $4::jsonb) r`,
+      values: [stream, expectedRevision, isAny, payload, ...(notice ? [notice.channel, notice.payload] : [])],
     });
     if (!row) throw new Error('ledger_append returned no row');
     const result = toAppendResult(row, stream, expected);
-    if (result.ok) this.#connection.poke();
+    if (result.ok) this.#connection.poke({ notified: notice !== null });
     return result;
   }
 
@@ -97,17 +119,21 @@ export class PostgresEventStore implements EventStore {
 
   async #appendPrepared(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
     if (appends.length === 0) return [];
+    const { notice } = this.#connection;
     const rows = await this.#connection.run<AppendRow & { ord: string | number }>({
-      name: 'ledger_append_each',
-      text: `select a.ord, r.*
+      name: notice ? 'ledger_append_each_notify' : 'ledger_append_each',
+      text: `select a.ord, r.*${notice ? NOTIFY_COLUMN : ''}
                from unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[]) with ordinality as a(stream, expected, is_any, events, ord)
                cross join lateral ledger_append(a.stream, a.expected, a.is_any, a.events) r
               order by a.ord`,
-      values: [appends.map((a) => a.stream), appends.map((a) => a.expectedRevision), appends.map((a) => a.isAny), appends.map((a) => a.payload)],
+      values: [
+        appends.map((a) => a.stream), appends.map((a) => a.expectedRevision), appends.map((a) => a.isAny), appends.map((a) => a.payload),
+        ...(notice ? [notice.channel, notice.payload] : []),
+      ],
     });
     if (rows.length !== appends.length) throw new Error(`ledger_append answered ${rows.length} of ${appends.length} appends`);
     const results = rows.map((row, i) => toAppendResult(row, appends[i]!.stream, appends[i]!.expected));
-    if (results.some((r) => r.ok)) this.#connection.poke();
+    if (results.some((r) => r.ok)) this.#connection.poke({ notified: notice !== null });
     return results;
   }
 
@@ -152,7 +178,7 @@ export class PostgresEventStore implements EventStore {
     try {
       while (!signal.aborted) {
         poked.since = false;
-        const { events, unstableTail } = await this.#readBatch(cursor, this.#batchSize);
+        const { events, unstableTail } = await this.#sharedRead(cursor);
         for (const event of events) {
           if (signal.aborted) return;
           yield event;
@@ -193,7 +219,26 @@ export class PostgresEventStore implements EventStore {
     // The connection belongs to whoever opened it; the store holds nothing of its own.
   }
 
-  async #readBatch(after: LedgerPosition | null, limit: number): Promise<{ events: RecordedEvent[]; unstableTail: boolean }> {
+  /**
+   * The next batch after `after` for a subscriber, read once for every subscriber at that position:
+   * the lanes of a quiet service are woken by the same append and read the same events at the same
+   * moment. A subscriber joins a read still in flight only if no poke came since it started (a poke
+   * comes after every append commits), so a joined read never misses an append the subscriber was woken for.
+   */
+  #sharedRead(after: LedgerPosition | null): Promise<ReadBatch> {
+    const key = after ? `${after.commit}/${after.prepare}` : '';
+    const inFlight = this.#reading.get(key);
+    if (inFlight && inFlight.pokes === this.#pokes) return inFlight.batch;
+    const entry = { pokes: this.#pokes, batch: this.#readBatch(after, this.#batchSize) };
+    this.#reading.set(key, entry);
+    const done = () => {
+      if (this.#reading.get(key) === entry) this.#reading.delete(key);
+    };
+    entry.batch.then(done, done);
+    return entry.batch;
+  }
+
+  async #readBatch(after: LedgerPosition | null, limit: number): Promise<ReadBatch> {
     // Prepared once per pooled connection: every subscription runs this read again and again.
     const read = ledgerReadStatement(after ?? ZERO, limit).compile(this.#db);
     const rows = await this.#connection.run<EventRow & { waiting: boolean | null }>({ name: 'ledger_read', text: read.sql, values: [...read.parameters] });

@@ -26,7 +26,16 @@ export interface SqlConnection {
    * the statement itself.
    */
   run<Row>(statement: PreparedStatement): Promise<Row[]>;
-  poke(): void;
+  /**
+   * What an append's own statement passes to `pg_notify` to wake other processes when it commits,
+   * with no statement of its own; null where no other process can read the database (PGlite).
+   */
+  notice: { channel: string; payload: string } | null;
+  /**
+   * The ledger grew: wakes this process's subscribers, and other processes' with a NOTIFY of its own
+   * unless the append's statement carried `notice` (`notified`).
+   */
+  poke(options?: { notified?: boolean }): void;
   onPoke(listener: () => void): () => void;
   close(): Promise<void>;
 }
@@ -166,9 +175,10 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
     async run<Row>(statement: PreparedStatement) {
       return (await pool.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: statement.values })).rows;
     },
-    poke() {
+    notice: { channel: CHANNEL, payload: instance },
+    poke(options) {
       wake.emit('poke');
-      if (!closed) notify();
+      if (!closed && !options?.notified) notify();
     },
     onPoke(fn) {
       wake.on('poke', fn);
@@ -245,6 +255,7 @@ export async function connectPglite(dataDir?: string): Promise<SqlConnection> {
     kind: 'pglite',
     // PGlite runs in this process: there is no round trip for a prepared statement to save.
     run: async <Row>(statement: PreparedStatement) => (await pglite.query<Row>(statement.text, statement.values)).rows,
+    notice: null,
     poke: () => wake.emit('poke'),
     onPoke(fn) {
       wake.on('poke', fn);

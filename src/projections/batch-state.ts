@@ -20,35 +20,55 @@ export interface BatchServices {
 export interface BatchStateKind<S extends object> {
   readonly name: string;
   create(db: Kysely<ReadModelDatabase>, services: BatchServices): S;
+  /**
+   * Kept from batch to batch (see BatchState). Only for what changes through ledger events alone,
+   * each handled by a planner reaction that updates or clears the part: the clinic's settings.
+   */
+  readonly acrossBatches: boolean;
 }
 
-export const batchStateKind = <S extends object>(name: string, create: (db: Kysely<ReadModelDatabase>, services: BatchServices) => S): BatchStateKind<S> => ({ name, create });
+export const batchStateKind = <S extends object>(
+  name: string,
+  create: (db: Kysely<ReadModelDatabase>, services: BatchServices) => S,
+  options: { acrossBatches?: boolean } = {},
+): BatchStateKind<S> => ({ name, create, acrossBatches: options.acrossBatches ?? false });
+
+/** The parts kept from one batch to the next; cleared when a batch fails, whose changes were not all written. */
+export type KeptBatchState = Map<BatchStateKind<object>, BatchStatePart>;
 
 /**
  * The state of one planner batch: each kind is created on first use and lives for the batch only,
- * because another instance may move the tables on between batches.
+ * because another instance may move the tables on between batches. Kinds kept across batches
+ * (settings: templates, channel policies, deadline rules, quiet hours) live in `kept` instead: they
+ * change only through ledger events, which this planner reads in order and applies to the part, so a
+ * part loaded once holds until the next such event (and is then as of the planner's own position,
+ * not as of another instance further ahead). Reading them once per batch was most of a quiet
+ * service's planner statements.
  */
 export class BatchState {
   readonly #db: Kysely<ReadModelDatabase>;
   readonly #services: BatchServices;
   readonly #parts = new Map<BatchStateKind<object>, BatchStatePart>();
+  readonly #kept: KeptBatchState;
 
-  constructor(db: Kysely<ReadModelDatabase>, services: BatchServices) {
+  constructor(db: Kysely<ReadModelDatabase>, services: BatchServices, kept: KeptBatchState = new Map()) {
     this.#db = db;
     this.#services = services;
+    this.#kept = kept;
   }
 
   of<S extends object>(kind: BatchStateKind<S>): S {
-    let part = this.#parts.get(kind);
+    const parts = kind.acrossBatches ? this.#kept : this.#parts;
+    let part = parts.get(kind);
     if (!part) {
       part = kind.create(this.#db, this.#services);
-      this.#parts.set(kind, part);
+      parts.set(kind, part);
     }
     return part as S;
   }
 
   /** Writes what the batch left to write. Before the checkpoint: a crash repeats the batch, which decides the same again. */
   async flush(): Promise<void> {
-    await Promise.all([...this.#parts.values()].map((part) => part.flush?.()));
+    await Promise.all([...this.#parts.values(), ...this.#kept.values()].map((part) => part.flush?.()));
   }
 }

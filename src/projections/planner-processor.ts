@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { BatchState } from './batch-state.ts';
+import { BatchState, type KeptBatchState } from './batch-state.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import type { ProcessorProjection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
@@ -26,6 +26,8 @@ export interface PlannerOptions {
 export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
   const { store, clock, logger, keys, reactions } = options;
   const concurrency = options.concurrency ?? 32;
+  // The settings parts of batch state, from batch to batch (BatchState); a failed batch starts them afresh.
+  const kept: KeptBatchState = new Map();
 
   // Appends to one stream are made one after another, in the order decided: each expects the
   // revision the one before it leaves (two events of one appointment in a batch). Streams run side by side.
@@ -53,26 +55,35 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
     kind: 'processor',
     handles: (event) => reactions.some((r) => r.handles(event)),
     async applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]) {
-      const context: ReactionContext = { db, clock, state: new BatchState(db, { keys }) };
-      // The reactions' reads go out together: each is a round trip the batch would otherwise wait for in turn.
-      await Promise.all(reactions.map(async (reaction) => {
-        const handled = events.filter((e) => reaction.handles(e));
-        if (handled.length > 0) await reaction.prefetch?.(handled, context);
-      }));
-      let pending: PendingAppend[] = [];
-      for (const event of events) {
-        for (const reaction of reactions) {
-          if (!reaction.handles(event)) continue;
-          pending.push(...(await reaction.react(event, context)));
-        }
-        // A long batch flushes as it goes, so the first messages are not held up by the last.
-        if (pending.length >= concurrency) {
-          await flush(pending);
-          pending = [];
-        }
+      try {
+        await applyBatch(db, events);
+      } catch (error) {
+        kept.clear();
+        throw error;
       }
-      // Both before the checkpoint, in either order: a repeated batch decides the same again.
-      await Promise.all([context.state.flush(), flush(pending)]);
     },
   };
+
+  async function applyBatch(db: Kysely<ReadModelDatabase>, events: readonly RecordedEvent[]): Promise<void> {
+    const context: ReactionContext = { db, clock, state: new BatchState(db, { keys }, kept) };
+    // The reactions' reads go out together: each is a round trip the batch would otherwise wait for in turn.
+    await Promise.all(reactions.map(async (reaction) => {
+      const handled = events.filter((e) => reaction.handles(e));
+      if (handled.length > 0) await reaction.prefetch?.(handled, context);
+    }));
+    let pending: PendingAppend[] = [];
+    for (const event of events) {
+      for (const reaction of reactions) {
+        if (!reaction.handles(event)) continue;
+        pending.push(...(await reaction.react(event, context)));
+      }
+      // A long batch flushes as it goes, so the first messages are not held up by the last.
+      if (pending.length >= concurrency) {
+        await flush(pending);
+        pending = [];
+      }
+    }
+    // Both before the checkpoint, in either order: a repeated batch decides the same again.
+    await Promise.all([context.state.flush(), flush(pending)]);
+  }
 }

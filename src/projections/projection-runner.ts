@@ -70,6 +70,11 @@ export interface ProjectionRunnerOptions {
    * the slowest, so a live service keeps them apart.
    */
   sharedReader?: boolean;
+  /**
+   * Longest a checkpoint moved over batches a projection had nothing in waits to be saved; default
+   * one second. Such a batch costs no statement now; a crash reads it again, and it applies nothing again.
+   */
+  idleCheckpointMs?: number;
 }
 
 interface Waiter {
@@ -85,6 +90,12 @@ export class ProjectionRunner {
   readonly #waiters = new Map<string, Waiter[]>();
   readonly #loops: Promise<void>[] = [];
   readonly #lag: Gauge | undefined;
+  /**
+   * Checkpoints moved over batches a projection had nothing in, not saved yet: saved with its next
+   * batch that applies anything, once `idleCheckpointMs` have passed, or at stop.
+   */
+  readonly #unsaved = new Map<string, LedgerPosition>();
+  #lastIdleSave = 0;
 
   constructor(options: ProjectionRunnerOptions) {
     this.#options = options;
@@ -104,6 +115,7 @@ export class ProjectionRunner {
    * transaction open.
    */
   async start(): Promise<void> {
+    this.#lastIdleSave = performance.now();
     for (const projection of this.#options.projections) {
       this.#positions.set(projection.name, await loadCheckpoint(this.#options.db, projection.name));
     }
@@ -135,6 +147,15 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.#controller.abort();
     await Promise.allSettled(this.#loops);
+    await this.#saveUnsaved().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'saving idle checkpoints at stop failed; they are read again at the next start'));
+  }
+
+  async #saveUnsaved(): Promise<void> {
+    const { db, clock } = this.#options;
+    const unsaved = [...this.#unsaved];
+    this.#unsaved.clear();
+    this.#lastIdleSave = performance.now();
+    for (const [name, position] of unsaved) await saveCheckpoint(db, name, position, clock.now());
   }
 
   #waitFor(name: string, position: LedgerPosition): Promise<void> {
@@ -251,9 +272,15 @@ export class ProjectionRunner {
       return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
     });
     const [single] = lane;
-    if (lane.length === 1 && single!.kind === 'processor') {
-      if (work[0]!.handled.length > 0) await single!.applyBatch(db, work[0]!.handled);
+    if (work.every((w) => w.handled.length === 0)) {
+      // Nothing to apply: no statement at all now. Most batches of a quiet service are one event
+      // that most lanes pass over, and a checkpoint each would be most of their statements.
+      for (const projection of lane) this.#unsaved.set(projection.name, last);
+      if (performance.now() - this.#lastIdleSave >= (this.#options.idleCheckpointMs ?? IDLE_CHECKPOINT_MS)) await this.#saveUnsaved();
+    } else if (lane.length === 1 && single!.kind === 'processor') {
+      await single!.applyBatch(db, work[0]!.handled);
       await saveCheckpoint(db, single!.name, last, clock.now());
+      this.#unsaved.delete(single!.name);
     } else {
       await db.transaction().execute(async (trx) => {
         for (const { projection, handled } of work) {
@@ -263,6 +290,7 @@ export class ProjectionRunner {
         }
         await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
       });
+      for (const projection of lane) this.#unsaved.delete(projection.name);
     }
     for (const { projection, handled } of work) {
       if (handled.length > 0) {
@@ -277,4 +305,5 @@ export class ProjectionRunner {
 
 const IMMEDIATE = Symbol('immediate');
 const LANES_AHEAD = 3;
+const IDLE_CHECKPOINT_MS = 1_000;
 const setImmediatePromise = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(() => resolve(IMMEDIATE)));

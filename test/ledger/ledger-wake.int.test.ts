@@ -31,6 +31,15 @@ vi.spyOn(pg.Client.prototype, 'emit').mockImplementation(function (this: pg.Clie
   }
   return emit.call(this, event, ...args);
 });
+/** Statements sent by this process's connections (application name `wake-here`). */
+const sentHere: string[] = [];
+const query = pg.Client.prototype.query;
+vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+  const application = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters.application_name ?? '';
+  const config = args[0] as string | { text?: string };
+  if (application.startsWith('wake-here')) sentHere.push(typeof config === 'string' ? config : config.text ?? '');
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query);
 const heardBarrier = (process: string) => heard.some((h) => h.listener === `${process}:listen` && h.payload === BARRIER);
 
 beforeAll(async () => {
@@ -54,9 +63,13 @@ describe('waking subscribers when the ledger grows', () => {
   it('wakes the appending process once and another process through NOTIFY', async () => {
     pokes.here = 0;
     pokes.elsewhere = 0;
+    sentHere.length = 0;
     const result = await store.append(streamName.inbound(`wake-${randomUUID()}`), [{ id: randomUUID(), type: 'InboundEventReceived', data: {}, metadata: {} }], 'no-stream');
     expect(result.ok).toBe(true);
     expect(pokes.here).toBe(1);
+    // The append's own statement carries the NOTIFY: one statement, no transaction of its own for it.
+    expect(sentHere.filter((text) => text.includes('pg_notify'))).toHaveLength(1);
+    expect(sentHere.filter((text) => text.includes('pg_notify'))[0]).toContain('ledger_append(');
     await until(() => pokes.elsewhere > 0, { what: 'the other process to be woken' });
     // Our NOTIFY is committed (the other process heard it). A NOTIFY committed after it reaches
     // each listener after it: once both heard the barrier, our own NOTIFY has come back too.

@@ -152,3 +152,46 @@ describe('a rebuild reading the ledger once for every lane', () => {
   });
 });
 
+
+describe('batches a projection has nothing in', () => {
+  it('cost no statement: their checkpoint waits for the next batch it applies, the idle interval or the stop', async () => {
+    const stream = streamName.reminder(randomUUID());
+    const other = streamName.reminder(randomUUID());
+    const readModel = tellingProjection(`idle-read-model-${randomUUID()}`, stream);
+    const processed: number[] = [];
+    const processor: Projection = {
+      kind: 'processor',
+      name: `idle-processor-${randomUUID()}`,
+      handles: (e) => e.stream === stream,
+      async applyBatch(_db, events) {
+        processed.push(...events.map((e) => (e.data as { n: number }).n));
+      },
+    };
+    const names = [readModel.projection.name, processor.name];
+    const runner = new ProjectionRunner({ store, db, projections: [readModel.projection, processor], clock, logger: silentLogger(), idleCheckpointMs: 600_000 });
+    await runner.start();
+    // Another stream's events: neither has anything in them, and neither saves a checkpoint.
+    let last = await append(other, 1);
+    try {
+      await runner.whenProcessed(last);
+      last = await append(other, 2);
+      await runner.whenProcessed(last);
+      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([null, null]);
+
+      // One they apply: saved with it.
+      const applied = await append(stream, 3);
+      await runner.whenProcessed(applied);
+      expect(readModel.told).toEqual([3]);
+      expect(processed).toEqual([3]);
+      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, applied]);
+
+      // Past it, idle again: kept in memory (a wait for the position returns) and saved at the stop.
+      last = await append(other, 4);
+      await runner.whenProcessed(last);
+      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, applied]);
+    } finally {
+      await runner.stop();
+    }
+    expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([last, last]);
+  });
+});

@@ -33,7 +33,7 @@ export class ChannelPoliciesState {
   }
 }
 
-export const channelPolicies = batchStateKind('channel-policies', (db) => new ChannelPoliciesState(db));
+export const channelPolicies = batchStateKind('channel-policies', (db) => new ChannelPoliciesState(db), { acrossBatches: true });
 
 /** Admins' channel policies, folded in ledger order for planning. The version is the policy stream's count. */
 export const channelPolicyReaction: LedgerReaction = {

@@ -33,7 +33,7 @@ export class DeadlineRulesState {
   }
 }
 
-export const deadlineRules = batchStateKind('deadline-rules', (db) => new DeadlineRulesState(db));
+export const deadlineRules = batchStateKind('deadline-rules', (db) => new DeadlineRulesState(db), { acrossBatches: true });
 
 /** Admins' deadline rules, folded in ledger order for planning. */
 export const deadlineRuleReaction: LedgerReaction = {

@@ -19,6 +19,15 @@ export interface DeliveryChange {
   recordedAt: Date;
 }
 
+/**
+ * The events that can leave a row due for the dispatcher (planned, a retry, a deferral's new time,
+ * a retry asked for, a fallback opened). The rest (an attempt started, a send, a provider's report,
+ * an expiry) only take a row off the queue or leave it held, and wake nobody.
+ */
+const MAKES_DUE = new Set<string>([T.planned, T.attemptFailed, T.deferred, T.retryRequested, T.fallbackPlanned]);
+
+export const mayHaveComeDue = (change: DeliveryChange): boolean => MAKES_DUE.has(change.type);
+
 export interface DeliveriesProjectionOptions {
   /** For the keyed hash each row's address is looked up by: a rebuild needs the live service's master key. */
   keys: Pick<LedgerKeys, 'contactHash'>;

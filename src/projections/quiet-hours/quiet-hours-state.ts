@@ -31,7 +31,7 @@ export class QuietHoursState {
   }
 }
 
-export const quietHours = batchStateKind('quiet-hours', (db) => new QuietHoursState(db));
+export const quietHours = batchStateKind('quiet-hours', (db) => new QuietHoursState(db), { acrossBatches: true });
 
 /** Admins' quiet hours, folded in ledger order for planning. */
 export const quietHoursReaction: LedgerReaction = {

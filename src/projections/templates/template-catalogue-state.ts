@@ -81,7 +81,7 @@ export class TemplateCatalogue {
   }
 }
 
-export const templateCatalogue = batchStateKind('template-catalogue', (db) => new TemplateCatalogue(db));
+export const templateCatalogue = batchStateKind('template-catalogue', (db) => new TemplateCatalogue(db), { acrossBatches: true });
 
 /** The catalogue as of `position`; null: as it stands now (the API's view). */
 export async function loadView(db: Db, position: LedgerPosition | null): Promise<TemplateCatalogueView> {
