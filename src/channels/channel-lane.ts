@@ -45,6 +45,8 @@ export class ChannelLane {
   #inFlight = 0;
   /** The last claim filled what it asked for (or failed, or new work was announced since). */
   #mayHaveMoreDue = true;
+  /** New work was announced while a claim was running: that claim may have read the table before it. */
+  #announcedSinceClaim = false;
 
   constructor(
     readonly channel: Channel,
@@ -81,11 +83,18 @@ export class ChannelLane {
   /** New work, a released retry or a lapsed lease may be due. */
   mayHaveMore(): void {
     this.#mayHaveMoreDue = true;
+    this.#announcedSinceClaim = true;
   }
 
+  /** A claim for this lane begins. */
+  claiming(): void {
+    this.#announcedSinceClaim = false;
+  }
+
+  /** A claim found `got` of the `asked`; work announced while it ran keeps the lane looking. */
   claimed(asked: number, got: number): void {
     this.#inFlight += got;
-    this.#mayHaveMoreDue = got >= asked;
+    this.#mayHaveMoreDue = got >= asked || this.#announcedSinceClaim;
   }
 
   /** A claimed notification is done with. Answers whether a claim for this lane should run now. */

@@ -136,6 +136,7 @@ export class Dispatcher {
 
   async #claim(lanes: ChannelLane[]): Promise<ClaimedDelivery[]> {
     const asked = new Map(lanes.map((lane) => [lane.channel, lane.room]));
+    for (const lane of lanes) lane.claiming();
     try {
       const claimed = await claimDue(this.#o.db, {
         worker: this.#o.worker,

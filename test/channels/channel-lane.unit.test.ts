@@ -33,4 +33,17 @@ describe('a channel lane', () => {
     expect(lane.isCaughtUp).toBe(false);
     expect(lane.room).toBe(43);
   });
+
+  it('keeps looking when new work was announced while its claim ran (the claim may have read the table before it)', () => {
+    const lane = new ChannelLane('whatsapp', { concurrency: 16, perSecond: 80 }, { claimBatch: 50, horizonMs: 1_000 });
+    lane.claiming();
+    lane.mayHaveMore();
+    lane.claimed(50, 0);
+    expect(lane.isCaughtUp).toBe(false);
+    expect(lane.wantsClaim).toBe(true);
+    // The next claim, with nothing announced meanwhile, finds it caught up.
+    lane.claiming();
+    lane.claimed(50, 0);
+    expect(lane.isCaughtUp).toBe(true);
+  });
 });
