@@ -28,9 +28,21 @@ export interface RecordedTemplateChange {
   content?: { content: TemplateContent; note?: string };
 }
 
-/** Publications and retirements, in one statement per table; a repeated batch writes the same rows again, harmlessly. */
+/**
+ * Publications and retirements, in one statement per table; a repeated batch writes the same rows
+ * again, harmlessly. Contents first: a reader (the API, another instance's planner) that finds a
+ * version in the history finds its content too.
+ */
 export async function recordTemplateChanges(db: Db, changes: readonly RecordedTemplateChange[]): Promise<void> {
   if (changes.length === 0) return;
+  const versions = changes.flatMap(({ change, content }) => (content ? [{ key: change.key, version: change.version, content: JSON.stringify(content.content), note: content.note ?? null }] : []));
+  if (versions.length > 0) {
+    await db
+      .insertInto('template_versions')
+      .values(versions)
+      .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
+      .execute();
+  }
   await db
     .insertInto('template_history')
     .values(changes.map(({ change, position }) => ({
@@ -46,13 +58,6 @@ export async function recordTemplateChanges(db: Db, changes: readonly RecordedTe
       changed_at: change.at,
     })))
     .onConflict((oc) => oc.columns(['key', 'commit_position', 'prepare_position']).doNothing())
-    .execute();
-  const versions = changes.flatMap(({ change, content }) => (content ? [{ key: change.key, version: change.version, content: JSON.stringify(content.content), note: content.note ?? null }] : []));
-  if (versions.length === 0) return;
-  await db
-    .insertInto('template_versions')
-    .values(versions)
-    .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
     .execute();
 }
 
