@@ -98,6 +98,11 @@ export interface EventStore {
   readAll(after: LedgerPosition | null, limit: number): Promise<RecordedEvent[]>;
   /** Every event after `after`, then the live tail, until the signal aborts. */
   subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent>;
+  /**
+   * Optional: `subscribeToAll` a read at a time (never an empty one), for a reader that does
+   * something per read (opening sealed data with one trip to the key store) rather than per event.
+   */
+  subscribeToAllPages?(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<readonly RecordedEvent[]>;
   /** The position of the newest event a reader can see now, or null for an empty ledger. */
   headPosition(): Promise<LedgerPosition | null>;
   close(): Promise<void>;

@@ -197,9 +197,15 @@ export class PersonKeyStore {
    */
   async liveKeys(requests: readonly KeyRequest[]): Promise<DataKey[]> {
     const slots = new Map<string, { person: Person; scope: KeyScope }>();
-    for (const { person, scope = 'data' } of requests) slots.set(slotOf(person, scope), { person, scope });
-    const held = [...slots.keys()].map((slot) => this.#cache.liveKeyOf(slot));
-    if (held.every((key) => key !== undefined)) return requests.map(({ person, scope = 'data' }) => this.#cache.liveKeyOf(slotOf(person, scope))!);
+    // Every write asks: the keys held are answered from memory in this one pass.
+    const held: DataKey[] = [];
+    for (const { person, scope = 'data' } of requests) {
+      const slot = slotOf(person, scope);
+      slots.set(slot, { person, scope });
+      const key = this.#cache.liveKeyOf(slot);
+      if (key) held.push(key);
+    }
+    if (held.length === requests.length) return held;
     const found = new Map<string, DataKey>();
     for (let attempt = 0; found.size < slots.size; attempt++) {
       if (attempt === 3) throw new Error('person_keys: no live key after three attempts');
@@ -207,7 +213,7 @@ export class PersonKeyStore {
       // A key made for a person whose live key is cached would only be thrown away: the statement
       // is asked for their live key alone, and made one only on the next attempt if it is gone.
       const known = pending.map(([slot]) => (attempt === 0 ? this.#cache.liveKeyOf(slot) : undefined));
-      const fresh = known.map((cached) => (cached ? null : { keyId: randomUUID(), key: randomBytes(DATA_KEY_BYTES) }));
+      const fresh = known.map((cached) => (cached ? null : Object.freeze({ keyId: randomUUID(), key: randomBytes(DATA_KEY_BYTES) })));
       const invalidations = this.#invalidations;
       const rows = await this.#connection.run<LiveKeyRow>({
         name: 'person_keys_live',
@@ -385,7 +391,7 @@ export class PersonKeyStore {
   #unwrap(keyId: string, wrapped: Uint8Array): DataKey {
     const key = unwrapDataKey(this.#wrapping, keyId, wrapped);
     if (!key.ok) throw new MasterKeyMismatch();
-    return { keyId, key: key.value };
+    return Object.freeze({ keyId, key: key.value });
   }
 
   /** Live keys may be cached while nothing was heard since the read began, and someone listens for erasures. */

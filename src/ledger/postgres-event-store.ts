@@ -167,6 +167,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   async *subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    for await (const page of this.subscribeToAllPages(after, signal)) {
+      for (const event of page) {
+        if (signal.aborted) return;
+        yield event;
+      }
+    }
+  }
+
+  async *subscribeToAllPages(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<readonly RecordedEvent[]> {
     let cursor = after;
     // Set by a poke; a poke that lands while we read means there may be more to read at once.
     const poked = { since: false, wake: null as (() => void) | null };
@@ -179,10 +188,10 @@ export class PostgresEventStore implements EventStore {
       while (!signal.aborted) {
         poked.since = false;
         const { events, unstableTail } = await this.#sharedRead(cursor);
-        for (const event of events) {
-          if (signal.aborted) return;
-          yield event;
-          cursor = event.position;
+        if (signal.aborted) return;
+        if (events.length > 0) {
+          yield events;
+          cursor = events.at(-1)!.position;
         }
         if (events.length === this.#batchSize) continue;
         if (unstableTail) {

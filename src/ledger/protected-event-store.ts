@@ -1,4 +1,4 @@
-import { isSealed, keyIdOf, openJson, type DataKey, type DestroyedKey } from '../domain/keys/field-cipher.ts';
+import { openSealed, parseSealed, type DataKey, type DestroyedKey, type SealedValue } from '../domain/keys/field-cipher.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { openParts, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
@@ -36,9 +36,12 @@ const OPENED_CACHE_SIZE = 5_000;
  * the key is gone. Wraps any adapter, so PostgreSQL, PGlite and KurrentDB seal the same way.
  */
 export class ProtectedEventStore implements EventStore {
-  /** Opened data by event id, with the keys it was opened with: dropped when one of them is forgotten. */
-  readonly #opened = new Map<string, { data: unknown; keyIds: readonly string[] }>();
-  readonly #byKey = new Map<string, Set<string>>();
+  /**
+   * Opened data by event id, with the keys it was opened with, in two generations: when the newer
+   * fills, the older goes whole (no per-entry eviction on the hot path).
+   */
+  #opened = new Map<string, Remembered>();
+  #older = new Map<string, Remembered>();
   readonly #stopForgetting: (() => void) | null;
   /** Grows with every key forgotten: data opened across one is not kept, its key may be gone. */
   #forgotten = 0;
@@ -87,10 +90,23 @@ export class ProtectedEventStore implements EventStore {
   }
 
   async *subscribeToAll(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<RecordedEvent> {
+    if (this.inner.subscribeToAllPages) {
+      for await (const page of this.subscribeToAllPages(after, signal)) yield* page;
+      return;
+    }
     for await (const event of this.inner.subscribeToAll(after, signal)) {
       const [opened] = await this.#open([event]);
       yield opened!;
     }
+  }
+
+  /** Each read opened whole: one trip to the key store and one pass for all of its events. */
+  async *subscribeToAllPages(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<readonly RecordedEvent[]> {
+    if (!this.inner.subscribeToAllPages) {
+      for await (const event of this.subscribeToAll(after, signal)) yield [event];
+      return;
+    }
+    for await (const page of this.inner.subscribeToAllPages(after, signal)) yield await this.#open(page);
   }
 
   headPosition(): Promise<LedgerPosition | null> {
@@ -106,31 +122,26 @@ export class ProtectedEventStore implements EventStore {
     this.#forgotten++;
     if (keyIds === 'all') {
       this.#opened.clear();
-      this.#byKey.clear();
+      this.#older.clear();
       return;
     }
-    for (const keyId of keyIds) {
-      for (const eventId of this.#byKey.get(keyId) ?? []) this.#opened.delete(eventId);
-      this.#byKey.delete(keyId);
+    // Erasures are rare: a walk over the few thousand events kept is cheaper than an index kept on every read.
+    const gone = new Set(keyIds);
+    for (const generation of [this.#opened, this.#older]) {
+      for (const [eventId, entry] of generation) if (entry.keyIds.some((keyId) => gone.has(keyId))) generation.delete(eventId);
     }
+  }
+
+  #recall(eventId: string): Remembered | undefined {
+    return this.#opened.get(eventId) ?? this.#older.get(eventId);
   }
 
   #remember(eventId: string, data: unknown, keyIds: readonly string[], forgottenBefore: number): void {
     if (!this.#stopForgetting || keyIds.length === 0 || this.#forgotten !== forgottenBefore) return;
     this.#opened.set(eventId, { data, keyIds });
-    for (const keyId of keyIds) {
-      let events = this.#byKey.get(keyId);
-      if (!events) this.#byKey.set(keyId, (events = new Set()));
-      events.add(eventId);
-    }
-    if (this.#opened.size > OPENED_CACHE_SIZE) {
-      const [oldest, entry] = this.#opened.entries().next().value!;
-      this.#opened.delete(oldest);
-      for (const keyId of entry.keyIds) {
-        const events = this.#byKey.get(keyId);
-        events?.delete(oldest);
-        if (events?.size === 0) this.#byKey.delete(keyId);
-      }
+    if (this.#opened.size >= OPENED_CACHE_SIZE / 2) {
+      this.#older = this.#opened;
+      this.#opened = new Map();
     }
   }
 
@@ -141,32 +152,35 @@ export class ProtectedEventStore implements EventStore {
 
   /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */
   async #open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    const candidates = events.filter((e) => Object.hasOwn(PERSONAL_DATA, e.type) && !this.#opened.has(e.id));
+    // Every sealed value of the batch, taken apart once: its key id now, its pieces when it opens.
+    const sealedValues = new Map<string, SealedValue>();
     const keyIds = new Set<string>();
     const keyIdsOf = new Map<string, string[]>();
-    for (const event of candidates) {
+    for (const event of events) {
+      if (!Object.hasOwn(PERSONAL_DATA, event.type) || this.#recall(event.id)) continue;
       const own = new Set<string>();
-      collectKeyIds(event.data, own);
+      collectSealed(event.data, own, sealedValues);
       keyIdsOf.set(event.id, [...own]);
       for (const id of own) keyIds.add(id);
     }
     const forgottenBefore = this.#forgotten;
     const keys = keyIds.size === 0 ? new Map<string, DataKey | DestroyedKey | null>() : await this.keys.keysById([...keyIds]);
+    const isSealedValue = (value: string) => sealedValues.has(value);
     return events.map((event) => {
       if (!Object.hasOwn(PERSONAL_DATA, event.type)) return event;
-      const cached = this.#opened.get(event.id);
+      const cached = this.#recall(event.id);
       if (cached) return cached.data === event.data ? event : { ...event, data: cached.data, sealed: { data: event.data } };
       const used = keyIdsOf.get(event.id) ?? [];
       if (used.length === 0) return event;
       let erased = false;
-      const data = openParts(event.data, isSealed, (sealed): Opened => {
-        const keyId = keyIdOf(sealed);
-        const key = keyId === null ? null : keys.get(keyId) ?? null;
+      const data = openParts(event.data, isSealedValue, (value): Opened => {
+        const sealed = sealedValues.get(value)!;
+        const key = keys.get(sealed.keyId) ?? null;
         if (key === null || 'destroyed' in key) {
           erased = true;
           return { ok: false, erased: true };
         }
-        const opened = openJson(key, event.id, sealed);
+        const opened = openSealed(key, event.id, sealed);
         // A ciphertext that does not open under its own key was altered: the ledger must not pass it off as data.
         if (!opened.ok) throw new Error(`A sealed part of event ${event.id} does not open (${opened.error}): the ledger was altered`);
         return { ok: true, value: opened.value };
@@ -178,18 +192,24 @@ export class ProtectedEventStore implements EventStore {
   }
 }
 
-/** The ids of the keys that sealed anything in `value`, wherever it sits. */
-function collectKeyIds(value: unknown, into: Set<string>): void {
+interface Remembered {
+  data: unknown;
+  keyIds: readonly string[];
+}
+
+/** Every sealed value in `value`, wherever it sits, taken apart into `into`, and the ids of their keys into `keyIds`. */
+function collectSealed(value: unknown, keyIds: Set<string>, into: Map<string, SealedValue>): void {
   if (typeof value === 'string') {
-    if (isSealed(value)) {
-      const id = keyIdOf(value);
-      if (id !== null) into.add(id);
+    const sealed = into.get(value) ?? parseSealed(value);
+    if (sealed) {
+      into.set(value, sealed);
+      keyIds.add(sealed.keyId);
     }
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) collectKeyIds(item, into);
+    for (const item of value) collectSealed(item, keyIds, into);
     return;
   }
-  if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) collectKeyIds(item, into);
+  if (typeof value === 'object' && value !== null) for (const key in value) collectSealed((value as Record<string, unknown>)[key], keyIds, into);
 }

@@ -38,15 +38,28 @@ export async function sealPersonalParts<E extends SealableEvent>(
   parts: readonly (readonly PersonalPart[])[],
   keys: SealingKeys,
 ): Promise<E[]> {
-  if (parts.every((found) => found.length === 0)) return [...events];
-  const requests = [...new Map(parts.flat().map((p) => [requestKey(p.person, p.scope), { person: p.person, scope: p.scope }])).entries()];
-  const handed = await keys.liveKeys(requests.map(([, request]) => request));
-  const live = new Map(requests.map(([key], i) => [key, handed[i]!]));
+  // Each (person, scope) once, in the order first met: one trip to `keys` for the batch.
+  const slots = new Map<string, number>();
+  const requests: { person: PersonRef; scope: KeyScope }[] = [];
+  const slotOf: number[][] = parts.map((found) =>
+    found.map((part) => {
+      const key = requestKey(part.person, part.scope);
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slots.set(key, (slot = requests.length));
+        requests.push({ person: part.person, scope: part.scope });
+      }
+      return slot;
+    }),
+  );
+  if (requests.length === 0) return [...events];
+  const handed = await keys.liveKeys(requests);
   return events.map((event, i) => {
     const found = parts[i] ?? [];
     if (found.length === 0) return event;
+    const slotsOfEvent = slotOf[i]!;
     const data = sealParts(event.data as Record<string, unknown>, found, (part, value) => {
-      const key = live.get(requestKey(part.person, part.scope));
+      const key = handed[slotsOfEvent[found.indexOf(part)]!];
       if (!key) throw new Error(`No data key was handed out for a ${part.person.kind}'s ${part.scope}`);
       return sealJson(key, event.id, value);
     });

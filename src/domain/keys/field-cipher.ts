@@ -58,14 +58,24 @@ function freshNonce(): Buffer {
 
 const associatedData = (keyId: string, eventId: string) => Buffer.from(`${FORMAT}\u0000${keyId}\u0000${eventId}`, 'utf8');
 
+/** Data keys already checked: a key seals many values, and the check need not run for each. */
+const checked = new WeakSet<DataKey>();
+
+function checkKey(key: DataKey): void {
+  if (checked.has(key)) return;
+  if (!KEY_ID.test(key.keyId)) throw new Error('a key id is 1-64 letters, digits or dashes');
+  if (key.key.length !== DATA_KEY_BYTES) throw new Error(`a data key is ${DATA_KEY_BYTES} bytes`);
+  // Frozen first, so a key checked cannot be changed after.
+  if (Object.isFrozen(key)) checked.add(key);
+}
+
 /**
  * `value` as JSON (whatever it holds: a whole patient with fields upstream added, a string, a
  * number), encrypted under `key` for the event `eventId`. A value JSON cannot write (undefined, a
  * function, a bigint) is a bug, and throws.
  */
 export function sealJson(key: DataKey, eventId: string, value: unknown): string {
-  if (!KEY_ID.test(key.keyId)) throw new Error('a key id is 1-64 letters, digits or dashes');
-  if (key.key.length !== DATA_KEY_BYTES) throw new Error(`a data key is ${DATA_KEY_BYTES} bytes`);
+  checkKey(key);
   const json = JSON.stringify(value) as string | undefined;
   if (json === undefined) throw new Error(`sealJson: ${typeof value} has no JSON form`);
   const nonce = freshNonce();
@@ -75,14 +85,33 @@ export function sealJson(key: DataKey, eventId: string, value: unknown): string 
   return `${FORMAT}.${key.keyId}.${nonce.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
 }
 
+/** A sealed value taken apart (by its form; whether it opens needs the key). */
+export interface SealedValue {
+  readonly keyId: string;
+  readonly nonce: string;
+  readonly tag: string;
+  readonly ciphertext: string;
+}
+
+const PREFIX = `${FORMAT}.`;
+
+/** `value` taken apart when it is a sealed value, else null: one match, and most strings fail at their first bytes. */
+export function parseSealed(value: unknown): SealedValue | null {
+  if (typeof value !== 'string' || !value.startsWith(PREFIX)) return null;
+  const match = SEALED.exec(value);
+  if (!match) return null;
+  const [, keyId, nonce, tag, ciphertext] = match as unknown as [string, string, string, string, string];
+  return { keyId, nonce, tag, ciphertext };
+}
+
 /** Whether `value` is a sealed value (by its form; whether it opens needs the key). */
 export function isSealed(value: unknown): value is string {
-  return typeof value === 'string' && SEALED.test(value);
+  return typeof value === 'string' && value.startsWith(PREFIX) && SEALED.test(value);
 }
 
 /** The id of the key a sealed value needs, read without any key; null when it is not one. */
 export function keyIdOf(sealed: string): string | null {
-  return SEALED.exec(sealed)?.[1] ?? null;
+  return parseSealed(sealed)?.keyId ?? null;
 }
 
 /**
@@ -90,16 +119,19 @@ export function keyIdOf(sealed: string): string | null {
  * key, another event id or a changed byte, which GCM cannot tell apart.
  */
 export function openJson(key: DataKey, eventId: string, sealed: string): Result<unknown, 'malformed' | 'does-not-open'> {
-  const match = SEALED.exec(sealed);
-  if (!match) return err('malformed');
-  const [, keyId, nonce, tag, ciphertext] = match as unknown as [string, string, string, string, string];
-  if (keyId !== key.keyId) return err('does-not-open');
+  const parsed = parseSealed(sealed);
+  return parsed ? openSealed(key, eventId, parsed) : err('malformed');
+}
+
+/** `openJson` for a value already taken apart by `parseSealed`. */
+export function openSealed(key: DataKey, eventId: string, sealed: SealedValue): Result<unknown, 'does-not-open'> {
+  if (sealed.keyId !== key.keyId) return err('does-not-open');
   let json: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(nonce, 'base64url'), { authTagLength: TAG_BYTES });
-    decipher.setAAD(associatedData(keyId, eventId));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    json = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(sealed.nonce, 'base64url'), { authTagLength: TAG_BYTES });
+    decipher.setAAD(associatedData(sealed.keyId, eventId));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
+    json = decipher.update(sealed.ciphertext, 'base64url', 'utf8') + decipher.final('utf8');
   } catch {
     return err('does-not-open');
   }

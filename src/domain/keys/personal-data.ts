@@ -186,21 +186,24 @@ const kindOf = (value: unknown): Shape[string] =>
  * and its shape. Parts whose path is missing are skipped.
  */
 export function sealParts(data: Json, parts: readonly PersonalPart[], seal: (part: PersonalPart, value: unknown) => string): Json {
-  // Copied only along the paths it changes: the caller's data is never touched, and the rest is shared.
+  // Copied only along the paths it changes: the caller's data is never touched, and the rest is
+  // shared. Plain loops: this runs for every event appended, and sealing's budget is tight.
   const copy: Json = { ...data };
-  const copied = new Set<unknown>([copy]);
+  const copied: unknown[] = [copy];
   for (const part of parts) {
-    const last = part.path.at(-1)!;
+    const path = part.path;
+    const last = path[path.length - 1]!;
     let parent: Record<string | number, unknown> | undefined = copy;
-    for (const key of part.path.slice(0, -1)) {
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
       const child: unknown = parent[key];
       if (typeof child !== 'object' || child === null) {
         parent = undefined;
         break;
       }
-      if (!copied.has(child)) {
+      if (!copied.includes(child)) {
         const clone = Array.isArray(child) ? [...(child as unknown[])] : { ...(child as Json) };
-        copied.add(clone);
+        copied.push(clone);
         parent[key] = clone;
       }
       parent = parent[key] as Record<string | number, unknown>;
@@ -208,15 +211,29 @@ export function sealParts(data: Json, parts: readonly PersonalPart[], seal: (par
     if (!parent || !(last in parent)) continue;
     const value = parent[last];
     if (part.keep && isObject(value)) {
-      const kept = Object.fromEntries(part.keep.filter((k) => k in value).map((k) => [k, value[k]]));
-      const rest = Object.fromEntries(Object.entries(value).filter(([k]) => !part.keep!.includes(k)));
-      const shape = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, kindOf(v)]));
-      parent[last] = { ...kept, [SEALED_FIELD]: seal(part, rest), [SHAPE_FIELD]: shape };
+      const kept: Json = {};
+      const rest: Json = {};
+      const shape: Shape = {};
+      for (const key of part.keep) if (key in value) kept[key] = value[key];
+      for (const key in value) {
+        if (!Object.hasOwn(value, key) || part.keep.includes(key)) continue;
+        put(rest, key, value[key]);
+        put(shape, key, kindOf(value[key]));
+      }
+      kept[SEALED_FIELD] = seal(part, rest);
+      kept[SHAPE_FIELD] = shape;
+      parent[last] = kept;
     } else {
       parent[last] = seal(part, value);
     }
   }
   return copy;
+}
+
+/** `target[key] = value` as an own field, `__proto__` included (as a payload parsed from JSON may hold). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**
@@ -248,7 +265,10 @@ export function openParts(data: unknown, isSealed: (value: string) => boolean, o
     const opened = open(data);
     return opened.ok ? opened.value : ERASED;
   }
-  if (Array.isArray(data)) return data.map((item) => openParts(item, isSealed, open));
+  if (Array.isArray(data)) {
+    const items = data.map((item: unknown) => openParts(item, isSealed, open));
+    return items.some((item, i) => item !== data[i]) ? items : data;
+  }
   if (!isObject(data)) return data;
   const sealed = data[SEALED_FIELD];
   if (typeof sealed === 'string' && isSealed(sealed)) {
@@ -257,14 +277,23 @@ export function openParts(data: unknown, isSealed: (value: string) => boolean, o
     if (opened.ok && isObject(opened.value)) return { ...kept, ...opened.value };
     return { ...kept, ...erasedShape(isObject(shape) ? shape : {}) };
   }
-  let changed = false;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(data)) {
+  // Copied only from the first field that changes: most of an event holds nothing sealed.
+  let out: Json | null = null;
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    const value = data[key];
     const next = openParts(value, isSealed, open);
-    if (next !== value) changed = true;
-    out[key] = next;
+    if (out === null) {
+      if (next === value) continue;
+      out = {};
+      for (const before in data) {
+        if (before === key) break;
+        if (Object.hasOwn(data, before)) put(out, before, data[before]);
+      }
+    }
+    put(out, key, next);
   }
-  return changed ? out : data;
+  return out ?? data;
 }
 
 /**
