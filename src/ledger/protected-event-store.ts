@@ -1,6 +1,6 @@
 import { openSealed, parseSealed, type DataKey, type DestroyedKey, type SealedValue } from '../domain/keys/field-cipher.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
-import { openParts, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef } from '../domain/keys/personal-data.ts';
+import { findSealed, openSpots, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef, type SealedSpot } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import type {
   AppendResult,
@@ -151,29 +151,37 @@ export class ProtectedEventStore implements EventStore {
   }
 
   /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */
-  async #open(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    // Every sealed value of the batch, taken apart once: its key id now, its pieces when it opens.
-    const sealedValues = new Map<string, SealedValue>();
-    const keyIds = new Set<string>();
-    const keyIdsOf = new Map<string, string[]>();
-    for (const event of events) {
-      if (!Object.hasOwn(PERSONAL_DATA, event.type) || this.#recall(event.id)) continue;
-      const own = new Set<string>();
-      collectSealed(event.data, own, sealedValues);
-      keyIdsOf.set(event.id, [...own]);
-      for (const id of own) keyIds.add(id);
-    }
+  async #open(events: readonly RecordedEvent[], attempt = 0): Promise<RecordedEvent[]> {
     const forgottenBefore = this.#forgotten;
-    const keys = keyIds.size === 0 ? new Map<string, DataKey | DestroyedKey | null>() : await this.keys.keysById([...keyIds]);
-    const isSealedValue = (value: string) => sealedValues.has(value);
-    return events.map((event) => {
-      if (!Object.hasOwn(PERSONAL_DATA, event.type)) return event;
+    // Every sealed value of the batch, found in one walk and taken apart once: its key id now, its
+    // pieces when it opens. Opening then touches only the spots found.
+    const sealedValues = new Map<string, SealedValue>();
+    const isSealedValue = (value: string): boolean => {
+      if (sealedValues.has(value)) return true;
+      const sealed = parseSealed(value);
+      if (sealed) sealedValues.set(value, sealed);
+      return sealed !== null;
+    };
+    const keyIds = new Set<string>();
+    const found: (Remembered | { spots: SealedSpot[]; keyIds: string[] } | null)[] = events.map((event) => {
+      if (!Object.hasOwn(PERSONAL_DATA, event.type)) return null;
       const cached = this.#recall(event.id);
-      if (cached) return cached.data === event.data ? event : { ...event, data: cached.data, sealed: { data: event.data } };
-      const used = keyIdsOf.get(event.id) ?? [];
-      if (used.length === 0) return event;
+      if (cached) return cached;
+      const spots = findSealed(event.data, isSealedValue);
+      const own = [...new Set(spots.map((spot) => sealedValues.get(spot.sealed)!.keyId))];
+      for (const id of own) keyIds.add(id);
+      return { spots, keyIds: own };
+    });
+    const keys = keyIds.size === 0 ? new Map<string, DataKey | DestroyedKey | null>() : await this.keys.keysById([...keyIds]);
+    // Keys forgotten meanwhile (an erasure heard): what was kept or fetched may be gone; look again.
+    if (this.#forgotten !== forgottenBefore && attempt < 3) return this.#open(events, attempt + 1);
+    return events.map((event, i) => {
+      const at = found[i];
+      if (!at) return event;
+      if ('data' in at) return at.data === event.data ? event : { ...event, data: at.data, sealed: { data: event.data } };
+      if (at.spots.length === 0) return event;
       let erased = false;
-      const data = openParts(event.data, isSealedValue, (value): Opened => {
+      const data = openSpots(event.data, at.spots, (value): Opened => {
         const sealed = sealedValues.get(value)!;
         const key = keys.get(sealed.keyId) ?? null;
         if (key === null || 'destroyed' in key) {
@@ -186,8 +194,8 @@ export class ProtectedEventStore implements EventStore {
         return { ok: true, value: opened.value };
       });
       // Only what opened whole is kept: an erased part is read again (cheaply) rather than remembered.
-      if (!erased) this.#remember(event.id, data, used, forgottenBefore);
-      return data === event.data ? event : { ...event, data, sealed: { data: event.data } };
+      if (!erased) this.#remember(event.id, data, at.keyIds, forgottenBefore);
+      return { ...event, data, sealed: { data: event.data } };
     });
   }
 }
@@ -195,21 +203,4 @@ export class ProtectedEventStore implements EventStore {
 interface Remembered {
   data: unknown;
   keyIds: readonly string[];
-}
-
-/** Every sealed value in `value`, wherever it sits, taken apart into `into`, and the ids of their keys into `keyIds`. */
-function collectSealed(value: unknown, keyIds: Set<string>, into: Map<string, SealedValue>): void {
-  if (typeof value === 'string') {
-    const sealed = into.get(value) ?? parseSealed(value);
-    if (sealed) {
-      into.set(value, sealed);
-      keyIds.add(sealed.keyId);
-    }
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) collectSealed(item, keyIds, into);
-    return;
-  }
-  if (typeof value === 'object' && value !== null) for (const key in value) collectSealed((value as Record<string, unknown>)[key], keyIds, into);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/domain/event-catalogue.ts';
 import { EXAMPLE_PAYLOADS } from '../../src/domain/intake/example-payloads.ts';
-import { ERASED, erasedStaffRecord, openParts, personalParts, sealParts, unsealedParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
+import { ERASED, erasedStaffRecord, findSealed, openParts, openSpots, personalParts, sealParts, unsealedParts, type Opened, type PersonalPart } from '../../src/domain/keys/personal-data.ts';
 
 // A stand-in cipher (opaque, reversible), so these tests are about which parts are whose; the cipher has its own.
 const SEAL = 'sealed:';
@@ -145,5 +145,62 @@ describe('the personal data of what the service records', () => {
     const data = { notificationId: 'n-1', attempt: 1, worker: 'w', startedAt: 'x' };
     expect(personalParts('AttemptStarted', data, context)).toEqual([]);
     expect(openParts(data, isSealed, open)).toBe(data);
+  });
+});
+
+describe('opening only where findSealed found sealed values', () => {
+  // What a reader of the ledger opens: found in one walk, then opened only at the spots found.
+  const openFound = (data: unknown, opener: (sealed: string) => Opened = open) => openSpots(data, findSealed(data, isSealed), opener);
+  const snapshot = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+  it.each(EVENT_TYPES)('opens a sealed %s receipt exactly as a walk over all of it does, live or erased', (type) => {
+    const { sealed } = sealedFor('InboundEventReceived', receipt(type, EXAMPLE_PAYLOADS[type]));
+    const before = snapshot(sealed);
+    expect(openFound(sealed)).toEqual(openParts(sealed, isSealed, open));
+    expect(openFound(sealed, erase)).toEqual(openParts(sealed, isSealed, erase));
+    expect(sealed).toEqual(before);
+  });
+
+  it('opens a planned notification, a reply and a staff member as a walk over all of them does', () => {
+    const planned = { notificationId: 'n-1', plannedAt: '2026-12-07T04:00:00Z', recipient: { kind: 'patient', id: 'pat-1', name: 'Asha Verma', address: '+919876543210', locale: 'en' }, variables: { name: 'Asha' }, content: { channel: 'whatsapp', body: 'Hello Asha' } };
+    const reply = { replies: [{ from: '+919876543210', provider: '360dialog', channel: 'whatsapp', text: 'STOP' }, { from: 'asha@example.com', provider: 'ses', channel: 'email' }], suppressions: [{ address: 'asha@example.com' }] };
+    const staff = { id: 'st-1', name: 'Nurse Joy', contacts: { phones: ['+919800000001'], pushTokens: ['tok'] }, roles: ['nurse'] };
+    for (const [type, data] of [['NotificationPlanned', planned], ['ProviderCallbackReceived', reply], ['StaffMemberUpserted', staff]] as const) {
+      const { parts, sealed } = sealedFor(type, data);
+      expect(parts.length).toBeGreaterThan(0);
+      expect(openFound(sealed)).toEqual(data);
+      expect(openFound(sealed, erase)).toEqual(openParts(sealed, isSealed, erase));
+    }
+  });
+
+  it('copies only along the paths it opens, and hands back what holds nothing sealed', () => {
+    const data = { a: { b: [`${SEAL}${Buffer.from(JSON.stringify({ value: 'x' })).toString('base64url')}`, 'plain'] }, untouched: { deep: ['y'] } };
+    const opened = openFound(data) as typeof data;
+    expect(opened).toEqual({ a: { b: ['x', 'plain'] }, untouched: { deep: ['y'] } });
+    expect(opened.untouched).toBe(data.untouched);
+    expect(data.a.b[0]).toMatch(/^sealed:/);
+    const plain = { notificationId: 'n-1', list: [1, 2], nested: { k: 'v' } };
+    expect(openFound(plain)).toBe(plain);
+    expect(openParts(plain, isSealed, open)).toBe(plain);
+  });
+
+  it('opens a value sealed whole at the top, and keeps a field named __proto__ as a field', () => {
+    const top = `${SEAL}${Buffer.from(JSON.stringify({ value: { name: 'Asha' } })).toString('base64url')}`;
+    expect(openFound(top)).toEqual({ name: 'Asha' });
+    const data = JSON.parse(`{"__proto__": {"x": 1}, "p": "${top}"}`) as Record<string, unknown>;
+    const opened = openFound(data) as Record<string, unknown>;
+    expect(Object.hasOwn(opened, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(opened)).toBe(Object.prototype);
+    expect(opened.p).toEqual({ name: 'Asha' });
+  });
+
+  it('seals a field named __proto__ of a patient with the rest, and opens it as a field', () => {
+    const payload = JSON.parse('{"patient": {"id": "pat-1", "name": "Asha", "__proto__": {"polluted": true}}}') as Record<string, unknown>;
+    const { sealed } = sealedFor('InboundEventReceived', receipt('appointment.confirmed', payload));
+    const patientSealed = (sealed.data as { patient: Record<string, unknown> }).patient;
+    expect(Object.keys(patientSealed.$shape as object)).toEqual(['name', '__proto__']);
+    const opened = (openFound(sealed) as { data: { patient: Record<string, unknown> } }).data.patient;
+    expect(Object.hasOwn(opened, '__proto__')).toBe(true);
+    expect(opened.name).toBe('Asha');
   });
 });

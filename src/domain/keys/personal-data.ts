@@ -297,6 +297,95 @@ export function openParts(data: unknown, isSealed: (value: string) => boolean, o
 }
 
 /**
+ * Where a sealed value sits in an event's data: a value sealed whole (`object: false`), or the
+ * `$sealed` of an object that keeps some fields in clear (`object: true`, `path` names the object).
+ */
+export interface SealedSpot {
+  readonly path: readonly (string | number)[];
+  readonly sealed: string;
+  readonly object: boolean;
+}
+
+/**
+ * Every sealed value in `data`, where `openParts` would find it, in one walk: a reader finds the
+ * keys it needs, then opens only these spots (`openSpots`) instead of walking the event again.
+ */
+export function findSealed(data: unknown, isSealed: (value: string) => boolean, path: (string | number)[] = [], into: SealedSpot[] = []): SealedSpot[] {
+  if (typeof data === 'string') {
+    if (isSealed(data)) into.push({ path: [...path], sealed: data, object: false });
+    return into;
+  }
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      path.push(i);
+      findSealed(data[i], isSealed, path, into);
+      path.pop();
+    }
+    return into;
+  }
+  if (!isObject(data)) return into;
+  const sealed = data[SEALED_FIELD];
+  if (typeof sealed === 'string' && isSealed(sealed)) {
+    into.push({ path: [...path], sealed, object: true });
+    return into;
+  }
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    path.push(key);
+    findSealed(data[key], isSealed, path, into);
+    path.pop();
+  }
+  return into;
+}
+
+/** `data` with each of `spots` (from `findSealed` over it) opened by `open`, as `openParts` gives it; copied only along their paths. */
+export function openSpots(data: unknown, spots: readonly SealedSpot[], open: (sealed: string) => Opened): unknown {
+  let root = data;
+  const copied = new Set<unknown>();
+  for (const spot of spots) {
+    if (spot.path.length === 0) {
+      root = openSpot(root, spot, open);
+      continue;
+    }
+    if (!copied.has(root)) {
+      root = Array.isArray(root) ? [...(root as unknown[])] : copyObject(root as Json);
+      copied.add(root);
+    }
+    let parent = root as Record<string | number, unknown>;
+    for (let i = 0; i < spot.path.length - 1; i++) {
+      const key = spot.path[i]!;
+      const child = parent[key];
+      if (!copied.has(child)) {
+        const clone = Array.isArray(child) ? [...(child as unknown[])] : copyObject(child as Json);
+        copied.add(clone);
+        setAt(parent, key, clone);
+      }
+      parent = parent[key] as Record<string | number, unknown>;
+    }
+    const last = spot.path[spot.path.length - 1]!;
+    setAt(parent, last, openSpot(parent[last], spot, open));
+  }
+  return root;
+}
+
+function openSpot(value: unknown, spot: SealedSpot, open: (sealed: string) => Opened): unknown {
+  const opened = open(spot.sealed);
+  if (!spot.object) return opened.ok ? opened.value : ERASED;
+  const { [SEALED_FIELD]: _sealed, [SHAPE_FIELD]: shape, ...kept } = value as Json;
+  if (opened.ok && isObject(opened.value)) return { ...kept, ...opened.value };
+  return { ...kept, ...erasedShape(isObject(shape) ? shape : {}) };
+}
+
+/** A shallow copy keeping every own field (a spread defines each one, `__proto__` included). */
+const copyObject = (value: Json): Json => ({ ...value });
+
+/** `parent[key] = value` for an array's index or, through `put`, an object's field. */
+function setAt(parent: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  if (typeof key === 'number') parent[key] = value;
+  else put(parent as Json, key, value);
+}
+
+/**
  * What an object reads as once the key that sealed it is gone, keeping `keep` (its ids): every
  * other string `[erased]`, lists empty, objects empty, the rest null. Read models scrubbed on an
  * erasure take this shape, so they hold exactly what a rebuild from the ledger gives.
