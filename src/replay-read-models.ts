@@ -38,6 +38,7 @@ export async function replayReadModels(
   try {
     return await rebuildAndCompare(connection, store, new SealedCells(personKeys), options);
   } finally {
+    await store.close();
     await personKeys.close();
   }
 }
@@ -90,6 +91,7 @@ export async function rebuildReadModelsInPlace(
     await swapIntoPublic(connection.readModels, result.schema);
     return result;
   } finally {
+    await store.close();
     await personKeys.close();
   }
 }

@@ -1,4 +1,6 @@
 import { openSealed, parseSealed, type DataKey, type DestroyedKey, type SealedValue } from '../domain/keys/field-cipher.ts';
+import { err, ok } from '../domain/result.ts';
+import { OpeningThread, type OpeningJob } from './opening-thread.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { findSealed, openSpots, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef, type SealedSpot } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
@@ -45,14 +47,19 @@ export class ProtectedEventStore implements EventStore {
   readonly #stopForgetting: (() => void) | null;
   /** Grows with every key forgotten: data opened across one is not kept, its key may be gone. */
   #forgotten = 0;
+  /** Opens large reads (a replay, a lane catching up) on a thread of its own; started on the first. */
+  readonly #thread: OpeningThread | null;
+  #openedOnThread = 0;
 
   constructor(
     private readonly inner: EventStore,
     private readonly keys: DataKeyProvider,
     private readonly hashes: Pick<LedgerKeys, 'contactHash'>,
+    options: { openingThread?: boolean } = {},
   ) {
     // Without word of erasures, nothing opened may be kept.
     this.#stopForgetting = keys.onForget ? keys.onForget((keyIds) => this.#forget(keyIds)) : null;
+    this.#thread = options.openingThread === false ? null : new OpeningThread();
   }
 
   async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -113,8 +120,14 @@ export class ProtectedEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
-  close(): Promise<void> {
+  /** How many sealed values this store opened on its opening thread so far (the rest it opened inline). */
+  openedOnThread(): number {
+    return this.#openedOnThread;
+  }
+
+  async close(): Promise<void> {
     this.#stopForgetting?.();
+    await this.#thread?.close();
     return this.inner.close();
   }
 
@@ -163,32 +176,43 @@ export class ProtectedEventStore implements EventStore {
       return sealed !== null;
     };
     const keyIds = new Set<string>();
-    const found: (Remembered | { spots: SealedSpot[]; keyIds: string[] } | null)[] = events.map((event) => {
+    let spotCount = 0;
+    const found: (Remembered | { spots: SealedSpot[]; keyIds: string[]; first: number } | null)[] = events.map((event) => {
       if (!Object.hasOwn(PERSONAL_DATA, event.type)) return null;
       const cached = this.#recall(event.id);
       if (cached) return cached;
       const spots = findSealed(event.data, isSealedValue);
       const own = [...new Set(spots.map((spot) => sealedValues.get(spot.sealed)!.keyId))];
       for (const id of own) keyIds.add(id);
-      return { spots, keyIds: own };
+      const first = spotCount;
+      spotCount += spots.length;
+      return { spots, keyIds: own, first };
     });
     const keys = keyIds.size === 0 ? new Map<string, DataKey | DestroyedKey | null>() : await this.keys.keysById([...keyIds]);
     // Keys forgotten meanwhile (an erasure heard): what was kept or fetched may be gone; look again.
     if (this.#forgotten !== forgottenBefore && attempt < 3) return this.#open(events, attempt + 1);
+    const liveKey = (sealed: SealedValue): DataKey | null => {
+      const key = keys.get(sealed.keyId) ?? null;
+      return key === null || 'destroyed' in key ? null : key;
+    };
+    const preOpened = await this.#openInBulk(events, found, spotCount, sealedValues, liveKey);
     return events.map((event, i) => {
       const at = found[i];
       if (!at) return event;
       if ('data' in at) return at.data === event.data ? event : { ...event, data: at.data, sealed: { data: event.data } };
       if (at.spots.length === 0) return event;
       let erased = false;
+      // openSpots opens the spots in order, each once: the n-th call is spot `first + n`.
+      let spot = at.first;
       const data = openSpots(event.data, at.spots, (value): Opened => {
+        const bulk = preOpened?.[spot++];
         const sealed = sealedValues.get(value)!;
-        const key = keys.get(sealed.keyId) ?? null;
-        if (key === null || 'destroyed' in key) {
+        const key = liveKey(sealed);
+        if (key === null) {
           erased = true;
           return { ok: false, erased: true };
         }
-        const opened = openSealed(key, event.id, sealed);
+        const opened = bulk === undefined ? openSealed(key, event.id, sealed) : bulk === null ? err('does-not-open' as const) : ok(JSON.parse(bulk) as unknown);
         // A ciphertext that does not open under its own key was altered: the ledger must not pass it off as data.
         if (!opened.ok) throw new Error(`A sealed part of event ${event.id} does not open (${opened.error}): the ledger was altered`);
         return { ok: true, value: opened.value };
@@ -197,6 +221,44 @@ export class ProtectedEventStore implements EventStore {
       if (!erased) this.#remember(event.id, data, at.keyIds, forgottenBefore);
       return { ...event, data, sealed: { data: event.data } };
     });
+  }
+
+  /**
+   * The plaintext of every spot with a live key, by its place in the batch, when the batch is large
+   * enough for the opening thread; null to open inline (a small batch, or the thread failed).
+   */
+  async #openInBulk(
+    events: readonly RecordedEvent[],
+    found: readonly (Remembered | { spots: SealedSpot[]; first: number } | null)[],
+    spotCount: number,
+    sealedValues: Map<string, SealedValue>,
+    liveKey: (sealed: SealedValue) => DataKey | null,
+  ): Promise<(string | null | undefined)[] | null> {
+    if (!this.#thread?.takes(spotCount)) return null;
+    const jobs: OpeningJob[] = [];
+    const places: number[] = [];
+    events.forEach((event, i) => {
+      const at = found[i];
+      if (!at || 'data' in at) return;
+      at.spots.forEach((spot, n) => {
+        const sealed = sealedValues.get(spot.sealed)!;
+        const key = liveKey(sealed);
+        if (key === null) return;
+        jobs.push({ eventId: event.id, sealed, key });
+        places.push(at.first + n);
+      });
+    });
+    if (!this.#thread.takes(jobs.length)) return null;
+    try {
+      const out = await this.#thread.open(jobs);
+      this.#openedOnThread += jobs.length;
+      const preOpened = new Array<string | null | undefined>(spotCount);
+      places.forEach((place, j) => (preOpened[place] = out[j]!));
+      return preOpened;
+    } catch {
+      // The thread is gone: this batch, and every later one, opens inline.
+      return null;
+    }
   }
 }
 

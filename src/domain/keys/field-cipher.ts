@@ -81,7 +81,9 @@ export function sealJson(key: DataKey, eventId: string, value: unknown): string 
   const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key.key, nonce);
   cipher.setAAD(associatedData(key.keyId, eventId));
-  const ciphertext = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  const encrypted = cipher.update(json, 'utf8');
+  const rest = cipher.final();
+  const ciphertext = rest.length === 0 ? encrypted : Buffer.concat([encrypted, rest]);
   return `${FORMAT}.${key.keyId}.${nonce.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
 }
 
@@ -131,7 +133,11 @@ export function openSealed(key: DataKey, eventId: string, sealed: SealedValue): 
     const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(sealed.nonce, 'base64url'), { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(sealed.keyId, eventId));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
-    json = decipher.update(sealed.ciphertext, 'base64url', 'utf8') + decipher.final('utf8');
+    // GCM's final() returns nothing more: the update's bytes are the whole plaintext (no string
+    // decoder, no concatenation: this runs for every sealed part a reader opens).
+    const plaintext = decipher.update(Buffer.from(sealed.ciphertext, 'base64url'));
+    const rest = decipher.final();
+    json = (rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest])).toString('utf8');
   } catch {
     return err('does-not-open');
   }

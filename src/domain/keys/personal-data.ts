@@ -341,23 +341,24 @@ export function findSealed(data: unknown, isSealed: (value: string) => boolean, 
 /** `data` with each of `spots` (from `findSealed` over it) opened by `open`, as `openParts` gives it; copied only along their paths. */
 export function openSpots(data: unknown, spots: readonly SealedSpot[], open: (sealed: string) => Opened): unknown {
   let root = data;
-  const copied = new Set<unknown>();
+  // The objects copied so far: a few per event, so a list is cheaper than a set.
+  const copied: unknown[] = [];
   for (const spot of spots) {
     if (spot.path.length === 0) {
       root = openSpot(root, spot, open);
       continue;
     }
-    if (!copied.has(root)) {
+    if (!copied.includes(root)) {
       root = Array.isArray(root) ? [...(root as unknown[])] : copyObject(root as Json);
-      copied.add(root);
+      copied.push(root);
     }
     let parent = root as Record<string | number, unknown>;
     for (let i = 0; i < spot.path.length - 1; i++) {
       const key = spot.path[i]!;
       const child = parent[key];
-      if (!copied.has(child)) {
+      if (!copied.includes(child)) {
         const clone = Array.isArray(child) ? [...(child as unknown[])] : copyObject(child as Json);
-        copied.add(clone);
+        copied.push(clone);
         setAt(parent, key, clone);
       }
       parent = parent[key] as Record<string | number, unknown>;
@@ -371,9 +372,14 @@ export function openSpots(data: unknown, spots: readonly SealedSpot[], open: (se
 function openSpot(value: unknown, spot: SealedSpot, open: (sealed: string) => Opened): unknown {
   const opened = open(spot.sealed);
   if (!spot.object) return opened.ok ? opened.value : ERASED;
-  const { [SEALED_FIELD]: _sealed, [SHAPE_FIELD]: shape, ...kept } = value as Json;
-  if (opened.ok && isObject(opened.value)) return { ...kept, ...opened.value };
-  return { ...kept, ...erasedShape(isObject(shape) ? shape : {}) };
+  // The fields kept in clear, then the opened ones (or the erased shape): one object, built by hand.
+  const holder = value as Json;
+  const out: Json = {};
+  for (const key in holder) if (Object.hasOwn(holder, key) && key !== SEALED_FIELD && key !== SHAPE_FIELD) put(out, key, holder[key]);
+  const shape = holder[SHAPE_FIELD];
+  const rest = opened.ok && isObject(opened.value) ? opened.value : erasedShape(isObject(shape) ? shape : {});
+  for (const key in rest) if (Object.hasOwn(rest, key)) put(out, key, rest[key]);
+  return out;
 }
 
 /** A shallow copy keeping every own field (a spread defines each one, `__proto__` included). */
