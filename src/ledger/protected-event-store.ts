@@ -47,9 +47,17 @@ export class ProtectedEventStore implements EventStore {
   readonly #stopForgetting: (() => void) | null;
   /** Grows with every key forgotten: data opened across one is not kept, its key may be gone. */
   #forgotten = 0;
+  /**
+   * What this store sealed, by ciphertext: the JSON it holds, with its event and key. Its own lanes
+   * read back what it appended (the planner's plans, the intake's receipts), and a value found here
+   * is parsed instead of decrypted: the same JSON opening would give. Used only after the key is
+   * found live; dropped with the key when it is forgotten. Two generations, like the opened events.
+   */
+  #sealed = new Map<string, SealedHere>();
+  #olderSealed = new Map<string, SealedHere>();
   /** Opens large reads (a replay, a lane catching up) on a thread of its own; started on the first. */
   readonly #thread: OpeningThread | null;
-  #openedOnThread = 0;
+  readonly #stats = { onThread: 0, fromOwnSeals: 0 };
 
   constructor(
     private readonly inner: EventStore,
@@ -120,9 +128,12 @@ export class ProtectedEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
-  /** How many sealed values this store opened on its opening thread so far (the rest it opened inline). */
-  openedOnThread(): number {
-    return this.#openedOnThread;
+  /**
+   * How this store opened sealed values so far: on its opening thread, and from what it sealed itself
+   * (no cipher); the rest it opened inline.
+   */
+  openingStats(): { onThread: number; fromOwnSeals: number } {
+    return { ...this.#stats };
   }
 
   async close(): Promise<void> {
@@ -134,8 +145,7 @@ export class ProtectedEventStore implements EventStore {
   #forget(keyIds: readonly string[] | 'all'): void {
     this.#forgotten++;
     if (keyIds === 'all') {
-      this.#opened.clear();
-      this.#older.clear();
+      for (const kept of [this.#opened, this.#older, this.#sealed, this.#olderSealed]) kept.clear();
       return;
     }
     // Erasures are rare: a walk over the few thousand events kept is cheaper than an index kept on every read.
@@ -143,6 +153,16 @@ export class ProtectedEventStore implements EventStore {
     for (const generation of [this.#opened, this.#older]) {
       for (const [eventId, entry] of generation) if (entry.keyIds.some((keyId) => gone.has(keyId))) generation.delete(eventId);
     }
+    for (const generation of [this.#sealed, this.#olderSealed]) {
+      for (const [sealed, entry] of generation) if (gone.has(entry.keyId)) generation.delete(sealed);
+    }
+  }
+
+  /** The JSON inside `sealed` of event `eventId`, when this store sealed it. */
+  #sealedHere(sealed: string, eventId: string): string | undefined {
+    const entry = this.#sealed.get(sealed) ?? this.#olderSealed.get(sealed);
+    // A ciphertext opens only in its own event: one copied elsewhere must go through the cipher, and fail.
+    return entry?.eventId === eventId ? entry.json : undefined;
   }
 
   #recall(eventId: string): Remembered | undefined {
@@ -160,7 +180,21 @@ export class ProtectedEventStore implements EventStore {
 
   /** Each event's personal parts sealed, with one trip to the key store for the whole batch. */
   async #seal(events: readonly NewEvent[]): Promise<NewEvent[]> {
-    return sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys);
+    if (!this.#stopForgetting) return sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys);
+    const forgottenBefore = this.#forgotten;
+    const made: [string, SealedHere][] = [];
+    const sealed = await sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys, (eventId, value, json, key) => made.push([value, { eventId, keyId: key.keyId, json }]));
+    // Kept only while no key was forgotten since the keys were handed out (one may be among them).
+    if (this.#forgotten === forgottenBefore) {
+      for (const [value, entry] of made) {
+        this.#sealed.set(value, entry);
+        if (this.#sealed.size >= SEALED_CACHE_SIZE / 2) {
+          this.#olderSealed = this.#sealed;
+          this.#sealed = new Map();
+        }
+      }
+    }
+    return sealed;
   }
 
   /** Each event's sealed parts opened, with one trip to the key store for the keys not cached. */
@@ -212,7 +246,10 @@ export class ProtectedEventStore implements EventStore {
           erased = true;
           return { ok: false, erased: true };
         }
-        const opened = bulk === undefined ? openSealed(key, event.id, sealed) : bulk === null ? err('does-not-open' as const) : ok(JSON.parse(bulk) as unknown);
+        const own = bulk === undefined ? this.#sealedHere(value, event.id) : undefined;
+        if (own !== undefined) this.#stats.fromOwnSeals++;
+        const json = bulk ?? own;
+        const opened = json !== undefined ? ok(JSON.parse(json) as unknown) : bulk === null ? err('does-not-open' as const) : openSealed(key, event.id, sealed);
         // A ciphertext that does not open under its own key was altered: the ledger must not pass it off as data.
         if (!opened.ok) throw new Error(`A sealed part of event ${event.id} does not open (${opened.error}): the ledger was altered`);
         return { ok: true, value: opened.value };
@@ -243,7 +280,7 @@ export class ProtectedEventStore implements EventStore {
       at.spots.forEach((spot, n) => {
         const sealed = sealedValues.get(spot.sealed)!;
         const key = liveKey(sealed);
-        if (key === null) return;
+        if (key === null || this.#sealedHere(spot.sealed, event.id) !== undefined) return;
         jobs.push({ eventId: event.id, sealed, key });
         places.push(at.first + n);
       });
@@ -251,7 +288,7 @@ export class ProtectedEventStore implements EventStore {
     if (!this.#thread.takes(jobs.length)) return null;
     try {
       const out = await this.#thread.open(jobs);
-      this.#openedOnThread += jobs.length;
+      this.#stats.onThread += jobs.length;
       const preOpened = new Array<string | null | undefined>(spotCount);
       places.forEach((place, j) => (preOpened[place] = out[j]!));
       return preOpened;
@@ -261,6 +298,15 @@ export class ProtectedEventStore implements EventStore {
     }
   }
 }
+
+interface SealedHere {
+  eventId: string;
+  keyId: string;
+  json: string;
+}
+
+/** How many values this store keeps the JSON of, of what it sealed (about 1 KB each). */
+const SEALED_CACHE_SIZE = 10_000;
 
 interface Remembered {
   data: unknown;

@@ -1,4 +1,4 @@
-import { sealJson, type DataKey } from '../domain/keys/field-cipher.ts';
+import { sealJsonText, type DataKey } from '../domain/keys/field-cipher.ts';
 import { contactHash, type LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { personalParts, sealParts, type KeyScope, type PartsContext, type PersonalPart, type PersonRef } from '../domain/keys/personal-data.ts';
 
@@ -37,6 +37,8 @@ export async function sealPersonalParts<E extends SealableEvent>(
   events: readonly E[],
   parts: readonly (readonly PersonalPart[])[],
   keys: SealingKeys,
+  /** Told of each value sealed, with the JSON it holds: a writer that reads its own events back may keep it. */
+  onSealed?: (eventId: string, sealed: string, json: string, key: DataKey) => void,
 ): Promise<E[]> {
   // Each (person, scope) once, in the order first met: one trip to `keys` for the batch.
   const slots = new Map<string, number>();
@@ -61,7 +63,11 @@ export async function sealPersonalParts<E extends SealableEvent>(
     const data = sealParts(event.data as Record<string, unknown>, found, (part, value) => {
       const key = handed[slotsOfEvent[found.indexOf(part)]!];
       if (!key) throw new Error(`No data key was handed out for a ${part.person.kind}'s ${part.scope}`);
-      return sealJson(key, event.id, value);
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) throw new Error(`A ${part.person.kind}'s ${typeof value} has no JSON form to seal`);
+      const sealed = sealJsonText(key, event.id, json);
+      onSealed?.(event.id, sealed, json, key);
+      return sealed;
     });
     return { ...event, data };
   });

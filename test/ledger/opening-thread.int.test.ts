@@ -97,7 +97,7 @@ describe('opening a large read on its own thread', () => {
     const inline = await readEverything(store(false));
     // Four sealed parts per patient (the patient; the recipient, the variables, the words), all in one read.
     expect(PATIENTS * 4).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
-    expect(threaded.openedOnThread()).toBe(PATIENTS * 4);
+    expect(threaded.openingStats().onThread).toBe(PATIENTS * 4);
     expect(view(onThread)).toEqual(view(inline));
     const planned = onThread.find((e) => e.type === 'NotificationPlanned')!.data as { recipient: { name: string; address: string }; content: { body: string } };
     const patient = patients.find((p) => p.phone === planned.recipient.address)!;
@@ -114,7 +114,7 @@ describe('opening a large read on its own thread', () => {
       if (seen.length === PATIENTS * 2) break;
     }
     controller.abort();
-    expect(threaded.openedOnThread()).toBe(PATIENTS * 4);
+    expect(threaded.openingStats().onThread).toBe(PATIENTS * 4);
     expect(view(seen)).toEqual(view(await readEverything(store(false))));
   });
 
@@ -124,7 +124,7 @@ describe('opening a large read on its own thread', () => {
     const threaded = store(true);
     const onThread = await readEverything(threaded);
     expect(view(onThread)).toEqual(view(await readEverything(store(false))));
-    expect(threaded.openedOnThread()).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
+    expect(threaded.openingStats().onThread).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
     const theirs = onThread.filter((e) => JSON.stringify(e.data).includes(erased.id));
     expect(theirs).toHaveLength(2);
     expect(JSON.stringify(theirs.map((e) => e.data))).not.toContain(erased.name);
@@ -143,7 +143,7 @@ describe('opening a large read on its own thread', () => {
       await sql`update ledger_events set data = ${JSON.stringify(from.data)}::jsonb where event_id = ${to.event_id}::uuid`.execute(connection.db);
       const threaded = store(true);
       await expect(readEverything(threaded)).rejects.toThrow(new RegExp(`event ${to.event_id} does not open`));
-      expect(threaded.openedOnThread()).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
+      expect(threaded.openingStats().onThread).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
     } finally {
       await sql`update ledger_events set data = ${JSON.stringify(to.data)}::jsonb where event_id = ${to.event_id}::uuid`.execute(connection.db);
     }
@@ -154,7 +154,7 @@ describe('opening a large read on its own thread', () => {
     // Closing the store ends its thread; this ledger adapter holds nothing of its own to close.
     await threaded.close();
     const read = await readEverything(threaded);
-    expect(threaded.openedOnThread()).toBe(0);
+    expect(threaded.openingStats().onThread).toBe(0);
     expect(view(read)).toEqual(view(await readEverything(store(false))));
   });
 });

@@ -136,6 +136,19 @@ describe('the ledger with personal data sealed', () => {
     expect((old!.data as { data: { patient: { name: string } } }).data.patient.name).toBe(ERASED);
   });
 
+  it('reads back what it sealed itself without the cipher, exactly as another instance opens it', async () => {
+    const patient = { ...newPatient(), upstreamExtra: { visits: [1, 2], note: 'Prefers Hindi' } };
+    const { stream, event } = inbound('appointment.confirmed', { ...EXAMPLE_PAYLOADS['appointment.confirmed'], patient });
+    expect((await here.store.append(stream, [event], 'no-stream')).ok).toBe(true);
+    const before = { here: here.store.openingStats().fromOwnSeals, elsewhere: elsewhere.store.openingStats().fromOwnSeals };
+    const [ownRead] = await readStreamToArray(here.store, stream);
+    const [otherRead] = await readStreamToArray(elsewhere.store, stream);
+    expect(here.store.openingStats().fromOwnSeals).toBe(before.here + 1);
+    expect(elsewhere.store.openingStats().fromOwnSeals).toBe(before.elsewhere);
+    expect(ownRead).toEqual(otherRead);
+    expect(ownRead!.data).toEqual(event.data);
+  });
+
   it('refuses to read a sealed part that was altered in the table', async () => {
     const patient = newPatient();
     const { stream, event } = inbound('appointment.confirmed', { ...EXAMPLE_PAYLOADS['appointment.confirmed'], patient });

@@ -75,9 +75,14 @@ function checkKey(key: DataKey): void {
  * function, a bigint) is a bug, and throws.
  */
 export function sealJson(key: DataKey, eventId: string, value: unknown): string {
-  checkKey(key);
   const json = JSON.stringify(value) as string | undefined;
   if (json === undefined) throw new Error(`sealJson: ${typeof value} has no JSON form`);
+  return sealJsonText(key, eventId, json);
+}
+
+/** `sealJson` for a value already written as JSON: `openJson` gives back `JSON.parse(json)`. */
+export function sealJsonText(key: DataKey, eventId: string, json: string): string {
+  checkKey(key);
   const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key.key, nonce);
   cipher.setAAD(associatedData(key.keyId, eventId));
