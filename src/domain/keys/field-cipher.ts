@@ -104,11 +104,17 @@ const PREFIX = `${FORMAT}.`;
 
 /** `value` taken apart when it is a sealed value, else null: one match, and most strings fail at their first bytes. */
 export function parseSealed(value: unknown): SealedValue | null {
-  if (typeof value !== 'string' || !value.startsWith(PREFIX)) return null;
-  const match = SEALED.exec(value);
-  if (!match) return null;
-  const [, keyId, nonce, tag, ciphertext] = match as unknown as [string, string, string, string, string];
-  return { keyId, nonce, tag, ciphertext };
+  if (typeof value !== 'string' || !value.startsWith(PREFIX) || !SEALED.test(value)) return null;
+  // The form holds, so the four dots after the prefix are exactly its separators (no match array to build).
+  const afterKey = value.indexOf('.', PREFIX.length);
+  const afterNonce = value.indexOf('.', afterKey + 1);
+  const afterTag = value.indexOf('.', afterNonce + 1);
+  return {
+    keyId: value.slice(PREFIX.length, afterKey),
+    nonce: value.slice(afterKey + 1, afterNonce),
+    tag: value.slice(afterNonce + 1, afterTag),
+    ciphertext: value.slice(afterTag + 1),
+  };
 }
 
 /** Whether `value` is a sealed value (by its form; whether it opens needs the key). */
