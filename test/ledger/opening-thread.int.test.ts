@@ -12,6 +12,7 @@ import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { lastCommitted, readAllVisible } from '../support/read-all-visible.ts';
 
 // Large reads open their sealed values on a thread of their own: they must read exactly as inline.
 const keys = deriveLedgerKeys(Buffer.alloc(32, 5));
@@ -82,6 +83,9 @@ beforeAll(async () => {
   const writer = store(false);
   const results = await writer.appendEach(patients.flatMap(appendsFor));
   expect(results.every((r) => r.ok)).toBe(true);
+  // A read of the whole ledger stops before transactions still running anywhere on the server (other
+  // test files' too): wait until all of it is readable, so every read below sees the same events.
+  await readAllVisible(ledger, null, 5000, await lastCommitted(connection.db));
 });
 afterAll(async () => {
   for (const s of stores) await s.close();
@@ -95,6 +99,7 @@ describe('opening a large read on its own thread', () => {
     const threaded = store(true);
     const onThread = await readEverything(threaded);
     const inline = await readEverything(store(false));
+    expect(onThread).toHaveLength(PATIENTS * 2);
     // Four sealed parts per patient (the patient; the recipient, the variables, the words), all in one read.
     expect(PATIENTS * 4).toBeGreaterThanOrEqual(OPENING_THREAD_MIN);
     expect(threaded.openingStats().onThread).toBe(PATIENTS * 4);
