@@ -198,7 +198,11 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       const { preferenceStreams } = await runKeyedLedgerMigrations(connection.db, master.keys);
       if (preferenceStreams) logger.info(preferenceStreams, 'preference streams renamed by the keyed hash of their address');
     }
-    const store: EventStore = personKeys ? new ProtectedEventStore(ledger, personKeys, master.keys) : ledger;
+    const store: EventStore = personKeys
+      ? new ProtectedEventStore(ledger, personKeys, master.keys, {
+          onOpeningThreadFailure: (error) => logger.warn({ err: error }, 'the thread that opens large reads of sealed data failed; they are opened on the main thread from now on (slower, same results)'),
+        })
+      : ledger;
     const cells = new SealedCells(personKeys);
     cleanup.push(() => store.close());
     await runMigrations(connection.readModels, 'read_model_migration', readModelMigrations);

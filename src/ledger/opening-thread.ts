@@ -42,6 +42,9 @@ export interface OpeningJob {
 }
 
 export class OpeningThread {
+  /** `onFailure` hears once why the thread was given up (every read then opens inline). */
+  constructor(private readonly onFailure: (error: unknown) => void = () => undefined) {}
+
   #worker: Worker | null = null;
   #broken = false;
   #next = 0;
@@ -92,7 +95,15 @@ export class OpeningThread {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(SOURCE, { eval: true });
+    let worker: Worker;
+    try {
+      worker = new Worker(SOURCE, { eval: true });
+    } catch (error) {
+      // A process whose flags a worker refuses: say so once, then open inline for good.
+      this.#broken = true;
+      this.onFailure(error);
+      throw error;
+    }
     // Idle, it never keeps the process alive.
     worker.unref();
     worker.on('message', ({ id, out }: { id: number; out: (string | null)[] }) => {
@@ -102,6 +113,7 @@ export class OpeningThread {
       waiting?.resolve(out);
     });
     const failed = (error: unknown) => {
+      if (!this.#broken) this.onFailure(error);
       this.#broken = true;
       this.#worker = null;
       this.#fail(error);

@@ -63,11 +63,15 @@ export class ProtectedEventStore implements EventStore {
     private readonly inner: EventStore,
     private readonly keys: DataKeyProvider,
     private readonly hashes: Pick<LedgerKeys, 'contactHash'>,
-    options: { openingThread?: boolean } = {},
+    options: {
+      openingThread?: boolean;
+      /** Told once if the opening thread fails: reads still answer, opened on the reading thread. */
+      onOpeningThreadFailure?: (error: unknown) => void;
+    } = {},
   ) {
     // Without word of erasures, nothing opened may be kept.
     this.#stopForgetting = keys.onForget ? keys.onForget((keyIds) => this.#forget(keyIds)) : null;
-    this.#thread = options.openingThread === false ? null : new OpeningThread();
+    this.#thread = options.openingThread === false ? null : new OpeningThread(options.onOpeningThreadFailure);
   }
 
   async append(stream: StreamName, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
