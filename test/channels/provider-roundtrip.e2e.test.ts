@@ -151,7 +151,7 @@ describe('a confirmation through the real provider clients and back', () => {
     expect(await lastCommitted(service.db)).toEqual(before);
   });
 
-  it('suppresses the next WhatsApp message to a patient who replied STOP', async () => {
+  it('suppresses the next WhatsApp message to a patient who replied STOP, and falls back to SMS', async () => {
     const phone = '+919800012345';
     const personId = `pat-${randomUUID()}`;
     const first = validEnvelope('appointment.pending_approval');
@@ -169,10 +169,16 @@ describe('a confirmation through the real provider clients and back', () => {
     (next.data as { patient: object }).patient = { id: personId, name: 'Kiran Rao', phone };
     const parsed = parseEnvelope(next);
     if (!parsed.ok) throw new Error('invalid fixture');
-    // The opt-out is in the ledger before the next event, so the planner sees it first.
+    // The opt-out is in the ledger before the next event, so the planner sees it first. A WhatsApp
+    // opt-out falls back to SMS at once (README, fallbacks): wait for both, not for whichever came first.
     await publish(next);
-    const rows = await settled(next.eventId);
-    expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([['whatsapp', 'suppressed', 'opted-out']]);
+    const rows = await until(async () => {
+      const found = await settled(next.eventId);
+      return found.length === 2 ? found : null;
+    }, { what: 'the suppressed WhatsApp message and its SMS fallback' });
+    expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([['sms', 'sent', null], ['whatsapp', 'suppressed', 'opted-out']]);
+    const [sms, whatsapp] = rows as [(typeof rows)[number], (typeof rows)[number]];
+    expect(sms.fallback_of).toBe(whatsapp.notification_id);
   });
 
   it('suppresses the next email to an address that bounced permanently', async () => {
