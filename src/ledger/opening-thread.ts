@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { DataKey, SealedValue } from '../domain/keys/field-cipher.ts';
+import { FORMAT, TAG_BYTES, type DataKey, type SealedValue } from '../domain/keys/field-cipher.ts';
 
 /*
  * A thread of its own that opens sealed values in bulk, for reads that open thousands at a time (a
@@ -10,7 +10,8 @@ import type { DataKey, SealedValue } from '../domain/keys/field-cipher.ts';
  * costs more than opening a few values.
  *
  * The thread runs this source (plain JavaScript, so it needs no loader whatever runs the service),
- * with the same associated data as `sealJson`: format, key id and event id.
+ * with the same associated data as `sealJson` (format, key id and event id) and the same tag length,
+ * taken from field-cipher.ts; opening-thread.unit.test.ts opens what `sealJson` sealed.
  */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -20,8 +21,8 @@ parentPort.on('message', ({ id, keys, keyOf, eventIds, nonces, tags, ciphertexts
   for (let i = 0; i < keyOf.length; i++) {
     const key = keys[keyOf[i]];
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(nonces[i], 'base64url'), { authTagLength: 16 });
-      decipher.setAAD(Buffer.from('pd1\\u0000' + key.keyId + '\\u0000' + eventIds[i], 'utf8'));
+      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(nonces[i], 'base64url'), { authTagLength: ${TAG_BYTES} });
+      decipher.setAAD(Buffer.from(${JSON.stringify(`${FORMAT}\u0000`)} + key.keyId + '\\u0000' + eventIds[i], 'utf8'));
       decipher.setAuthTag(Buffer.from(tags[i], 'base64url'));
       const plaintext = decipher.update(Buffer.from(ciphertexts[i], 'base64url'));
       const rest = decipher.final();

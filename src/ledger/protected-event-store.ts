@@ -215,7 +215,7 @@ export class ProtectedEventStore implements EventStore {
     };
     const keyIds = new Set<string>();
     let spotCount = 0;
-    const found: (Remembered | { spots: SealedSpot[]; keyIds: string[]; first: number } | null)[] = events.map((event) => {
+    const found: (Remembered | Unopened | null)[] = events.map((event) => {
       if (!Object.hasOwn(PERSONAL_DATA, event.type)) return null;
       const cached = this.#recall(event.id);
       if (cached) return cached;
@@ -270,7 +270,7 @@ export class ProtectedEventStore implements EventStore {
    */
   async #openInBulk(
     events: readonly RecordedEvent[],
-    found: readonly (Remembered | { spots: SealedSpot[]; first: number } | null)[],
+    found: readonly (Remembered | Unopened | null)[],
     spotCount: number,
     sealedValues: Map<string, SealedValue>,
     liveKey: (sealed: SealedValue) => DataKey | null,
@@ -301,6 +301,13 @@ export class ProtectedEventStore implements EventStore {
       return null;
     }
   }
+}
+
+/** An event of a read still to open: where its sealed values sit, their keys, and its first spot's place in the read. */
+interface Unopened {
+  spots: SealedSpot[];
+  keyIds: string[];
+  first: number;
 }
 
 interface SealedHere {

@@ -33,11 +33,12 @@ export interface DestroyedKey {
 
 export const DATA_KEY_BYTES = 32;
 
-const FORMAT = 'pd1';
+/** A sealed value's first field, and the first field of its associated data. */
+export const FORMAT = 'pd1';
 const KEY_ID = /^[A-Za-z0-9-]{1,64}$/;
 const SEALED = /^pd1\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]*)$/;
 const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+export const TAG_BYTES = 16;
 
 /**
  * Nonces come from the CSPRNG a thousand at a time: one call costs about as much as the whole
