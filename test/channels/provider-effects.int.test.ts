@@ -50,20 +50,25 @@ const withPatient = (type: 'appointment.pending_approval' | 'appointment.rejecte
 const rowsOf = (eventId: string) => service.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('channel').execute();
 
 describe('what a provider failure means beyond one message', () => {
-  it('records a WhatsApp opt-out (131050) and suppresses the next WhatsApp message to that patient', async () => {
+  it('records a WhatsApp opt-out (131050), suppresses the next WhatsApp message to that patient and falls back to SMS', async () => {
     const person = { id: `pat-${randomUUID()}`, name: 'Meena Iyer', phone: '+919811122233' };
     whatsapp.failNext(1, { status: 400, body: metaError(131050, 'User has stopped marketing messages') });
     const first = withPatient('appointment.pending_approval', person);
     await recordAndProject(service, first);
-    await until(async () => (await rowsOf(first.eventId))[0]?.status === 'failed', { what: 'the refused send to fail' });
+    const whatsappOf = async (eventId: string) => (await rowsOf(eventId)).find((r) => r.channel === 'whatsapp');
+    await until(async () => (await whatsappOf(first.eventId))?.status === 'failed', { what: 'the refused send to fail' });
     // The opt-out is recorded after the send's outcome: the failed status can be seen a moment before it.
     const optOut = await until(async () => (await readStreamToArray(service.store, streamName.contactPreference(service.keys, 'whatsapp', person.phone)))[0], { what: 'the opt-out' });
     expect(optOut).toMatchObject({ type: 'ContactOptedOut', data: { channel: 'whatsapp', personId: person.id, reason: 'provider-opt-out' } });
     const next = withPatient('appointment.pending_approval', person);
     await recordAndProject(service, next);
-    // The planner's row follows the inbound event's projection: wait for it.
-    const rows = await until(async () => { const found = await rowsOf(next.eventId); return found.length > 0 ? found : null; }, { what: 'the next notification planned' });
-    expect(rows.map((r) => [r.status, r.suppression_reason])).toEqual([['suppressed', 'opted-out']]);
+    // The planner's rows follow the inbound event's projection. A WhatsApp opt-out falls back to SMS
+    // at once (README, fallbacks): wait for both rows, not for whichever is planned first.
+    const rows = await until(async () => { const found = await rowsOf(next.eventId); return found.length === 2 ? found : null; }, { what: 'the suppressed WhatsApp message and its SMS fallback' });
+    expect(rows.map((r) => [r.channel, r.suppression_reason])).toEqual([['sms', null], ['whatsapp', 'opted-out']]);
+    const [sms, whatsappRow] = rows as [(typeof rows)[number], (typeof rows)[number]];
+    expect(whatsappRow.status).toBe('suppressed');
+    expect(sms.fallback_of).toBe(whatsappRow.notification_id);
   });
 
   it('pauses email on a spent daily quota, holds email meanwhile, and resumes by itself when the pause ends', async () => {
