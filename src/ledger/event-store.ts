@@ -105,6 +105,11 @@ export interface EventStore {
   subscribeToAllPages?(after: LedgerPosition | null, signal: AbortSignal): AsyncIterable<readonly RecordedEvent[]>;
   /** The position of the newest event a reader can see now, or null for an empty ledger. */
   headPosition(): Promise<LedgerPosition | null>;
+  /**
+   * Optional: how many events there are up to `head` (inclusive), counted where they lie, without
+   * reading them out (a rebuild's progress); callers fall back to reading the ledger through.
+   */
+  countUpTo?(head: LedgerPosition): Promise<number>;
   close(): Promise<void>;
 }
 

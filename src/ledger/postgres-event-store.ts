@@ -224,6 +224,15 @@ export class PostgresEventStore implements EventStore {
     return row ? { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) } : null;
   }
 
+  async countUpTo(head: LedgerPosition): Promise<number> {
+    const { rows } = await sql<{ count: string }>`
+      select count(*)::text as count
+        from ledger_events e
+       where (e.transaction_id, e.global_position) <= (${head.commit.toString()}::xid8, ${head.prepare.toString()}::bigint)
+    `.execute(this.#db);
+    return Number(rows[0]!.count);
+  }
+
   async close(): Promise<void> {
     // The connection belongs to whoever opened it; the store holds nothing of its own.
   }

@@ -4,14 +4,15 @@ import { OpeningThread, type OpeningJob } from './opening-thread.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { findSealed, openSpots, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef, type SealedSpot } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
-import type {
-  AppendResult,
-  EventStore,
-  ExpectedRevision,
-  LedgerPosition,
-  NewEvent,
-  RecordedEvent,
-  StreamAppend,
+import {
+  comparePositions,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type LedgerPosition,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamAppend,
 } from './event-store.ts';
 import { findPersonalParts, sealPersonalParts } from './seal-personal-data.ts';
 
@@ -130,6 +131,21 @@ export class ProtectedEventStore implements EventStore {
 
   headPosition(): Promise<LedgerPosition | null> {
     return this.inner.headPosition();
+  }
+
+  /** A count opens nothing: the ledger under counts, or is read through as it lies, sealed. */
+  async countUpTo(head: LedgerPosition): Promise<number> {
+    if (this.inner.countUpTo) return this.inner.countUpTo(head);
+    let count = 0;
+    for (let after: LedgerPosition | null = null; ;) {
+      const batch = await this.inner.readAll(after, 5000);
+      for (const event of batch) {
+        if (comparePositions(event.position, head) > 0) return count;
+        count++;
+      }
+      if (batch.length < 5000) return count;
+      after = batch.at(-1)!.position;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
-import { WrongExpectedRevision, type EventStore } from '../ledger/event-store.ts';
+import { WrongExpectedRevision, type EventStore, type LedgerPosition } from '../ledger/event-store.ts';
 import { runMigrations } from '../ledger/run-migrations.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { readModelMigrations } from './migrations/read-model-migrations.ts';
@@ -20,9 +20,12 @@ export function readOnlyLedger(store: EventStore): EventStore {
   return {
     append: async (stream, _events, expected) => ({ ok: false, error: new WrongExpectedRevision(stream, expected, -1n) }),
     readStream: (stream, from) => store.readStream(stream, from),
+    ...(store.readStreams ? { readStreams: store.readStreams.bind(store) } : {}),
     readAll: (after, limit) => store.readAll(after, limit),
     subscribeToAll: (after, signal) => store.subscribeToAll(after, signal),
+    ...(store.subscribeToAllPages ? { subscribeToAllPages: store.subscribeToAllPages.bind(store) } : {}),
     headPosition: () => store.headPosition(),
+    ...(store.countUpTo ? { countUpTo: store.countUpTo.bind(store) } : {}),
     close: async () => undefined,
   };
 }
@@ -50,7 +53,7 @@ export async function rebuildReadModels(options: {
   const target = db.withSchema(schema);
   await runMigrations(target, 'read_model_migration', readModelMigrations, schema);
   const head = await store.headPosition();
-  const total = head ? await countEvents(store) : 0;
+  const total = head ? await countEvents(store, head) : 0;
   const started = performance.now();
   if (head) {
     const readOnly = readOnlyLedger(store);
@@ -82,7 +85,9 @@ export async function rebuildReadModels(options: {
   return { schema, events: total, seconds, eventsPerSecond: seconds > 0 ? total / seconds : total };
 }
 
-async function countEvents(store: EventStore): Promise<number> {
+/** Counted where the ledger lies when it can: reading it through would open every sealed value first. */
+async function countEvents(store: EventStore, head: LedgerPosition): Promise<number> {
+  if (store.countUpTo) return store.countUpTo(head);
   let count = 0;
   let after = null;
   for (;;) {

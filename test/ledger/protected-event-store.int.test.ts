@@ -6,13 +6,13 @@ import { INBOUND_RECEIVED } from '../../src/domain/intake/inbound-receipt.ts';
 import { deriveLedgerKeys } from '../../src/domain/keys/ledger-keys.ts';
 import { ERASED } from '../../src/domain/keys/personal-data.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
-import { readStreamToArray, type NewEvent } from '../../src/ledger/event-store.ts';
+import { comparePositions, readStreamToArray, type EventStore, type NewEvent } from '../../src/ledger/event-store.ts';
 import { PersonKeyStore } from '../../src/ledger/person-key-store.ts';
 import { PostgresEventStore } from '../../src/ledger/postgres-event-store.ts';
 import { ProtectedEventStore } from '../../src/ledger/protected-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { readAllVisible } from '../support/read-all-visible.ts';
+import { lastCommitted, readAllVisible } from '../support/read-all-visible.ts';
 import { until } from '../support/until.ts';
 
 // Two instances on one database, each with its own connection, ledger adapter and key store.
@@ -160,6 +160,45 @@ describe('the ledger with personal data sealed', () => {
     await sql`update ledger_events set data = ${JSON.stringify(sealedOriginal)}::jsonb where stream_name = ${other.stream}`.execute(here.connection.db);
     expect(await readRawData(other.stream)).toEqual([sealedOriginal]);
     await expect(readStreamToArray(here.store, other.stream)).rejects.toThrow(/does not open/);
+  });
+
+  it('counts its events up to a position without opening any, also over a ledger that cannot count in place', async () => {
+    // An event that no longer opens (its ciphertext moved from another): a count that opened would throw.
+    const first = inbound('appointment.confirmed', { ...EXAMPLE_PAYLOADS['appointment.confirmed'], patient: newPatient() });
+    const second = inbound('appointment.confirmed', { ...EXAMPLE_PAYLOADS['appointment.confirmed'], patient: newPatient() });
+    await here.store.append(first.stream, [first.event], 'no-stream');
+    await here.store.append(second.stream, [second.event], 'no-stream');
+    const [moved] = await readRawData(first.stream);
+    await sql`update ledger_events set data = ${JSON.stringify(moved)}::jsonb where stream_name = ${second.stream}`.execute(here.connection.db);
+    await expect(readStreamToArray(here.store, second.stream)).rejects.toThrow(/does not open/);
+
+    const upTo = (await lastCommitted(here.connection.db))!;
+    const ledger = await PostgresEventStore.open(here.connection);
+    const expected = (await readAllVisible(ledger, null, 100_000, upTo)).filter((e) => comparePositions(e.position, upTo) <= 0).length;
+    expect(expected).toBeGreaterThan(2);
+    expect(await here.store.countUpTo(upTo)).toBe(expected);
+    const { count } = await here.connection.db.selectFrom('ledger_events' as never).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    expect(Number(count)).toBe(expected);
+
+    // A ledger with no count of its own (KurrentDB's adapter) is read through as it lies, sealed.
+    const uncounted: EventStore = {
+      append: (stream, events, expectedRevision) => ledger.append(stream, events, expectedRevision),
+      readStream: (stream, from) => ledger.readStream(stream, from),
+      readAll: (after, limit) => ledger.readAll(after, limit),
+      subscribeToAll: (after, signal) => ledger.subscribeToAll(after, signal),
+      headPosition: () => ledger.headPosition(),
+      close: async () => undefined,
+    };
+    const overUncounted = new ProtectedEventStore(uncounted, here.keyStore, keys, { openingThread: false });
+    try {
+      expect(await overUncounted.countUpTo(upTo)).toBe(expected);
+      // Up to an earlier position, the count stops there.
+      const events = await readAllVisible(ledger, null, 100_000, upTo);
+      expect(await overUncounted.countUpTo(events[1]!.position)).toBe(2);
+      expect(await here.store.countUpTo(events[1]!.position)).toBe(2);
+    } finally {
+      await overUncounted.close();
+    }
   });
 });
 
