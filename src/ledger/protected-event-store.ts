@@ -49,13 +49,13 @@ export class ProtectedEventStore implements EventStore {
   /** Grows with every key forgotten: data opened across one is not kept, its key may be gone. */
   #forgotten = 0;
   /**
-   * What this store sealed, by ciphertext: the JSON it holds, with its event and key. Its own lanes
-   * read back what it appended (the planner's plans, the intake's receipts), and a value found here
-   * is parsed instead of decrypted: the same JSON opening would give. Used only after the key is
-   * found live; dropped with the key when it is forgotten. Two generations, like the opened events.
+   * What this store sealed, by event id: each ciphertext with the JSON it holds and its key. Its own
+   * lanes read back what it appended (the planner's plans, the intake's receipts), and a value found
+   * here is parsed instead of decrypted: the same JSON opening would give. Used only after the key
+   * is found live; dropped with the key when it is forgotten. Two generations, like the opened events.
    */
-  #sealed = new Map<string, SealedHere>();
-  #olderSealed = new Map<string, SealedHere>();
+  #sealed = new Map<string, SealedHere[]>();
+  #olderSealed = new Map<string, SealedHere[]>();
   /** Opens large reads (a replay, a lane catching up) on a thread of its own; started on the first. */
   readonly #thread: OpeningThread | null;
   readonly #stats = { onThread: 0, fromOwnSeals: 0 };
@@ -174,15 +174,17 @@ export class ProtectedEventStore implements EventStore {
       for (const [eventId, entry] of generation) if (entry.keyIds.some((keyId) => gone.has(keyId))) generation.delete(eventId);
     }
     for (const generation of [this.#sealed, this.#olderSealed]) {
-      for (const [sealed, entry] of generation) if (gone.has(entry.keyId)) generation.delete(sealed);
+      for (const [eventId, entries] of generation) if (entries.some((entry) => gone.has(entry.keyId))) generation.delete(eventId);
     }
   }
 
   /** The JSON inside `sealed` of event `eventId`, when this store sealed it. */
   #sealedHere(sealed: string, eventId: string): string | undefined {
-    const entry = this.#sealed.get(sealed) ?? this.#olderSealed.get(sealed);
-    // A ciphertext opens only in its own event: one copied elsewhere must go through the cipher, and fail.
-    return entry?.eventId === eventId ? entry.json : undefined;
+    // A ciphertext opens only in its own event: one copied elsewhere is not found, goes through the cipher, and fails.
+    const entries = this.#sealed.get(eventId) ?? this.#olderSealed.get(eventId);
+    if (entries === undefined) return undefined;
+    for (const entry of entries) if (entry.sealed === sealed) return entry.json;
+    return undefined;
   }
 
   #recall(eventId: string): Remembered | undefined {
@@ -202,13 +204,18 @@ export class ProtectedEventStore implements EventStore {
   async #seal(events: readonly NewEvent[]): Promise<NewEvent[]> {
     if (!this.#stopForgetting) return sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys);
     const forgottenBefore = this.#forgotten;
-    const made: [string, SealedHere][] = [];
-    const sealed = await sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys, (eventId, value, json, key) => made.push([value, { eventId, keyId: key.keyId, json }]));
+    const made = new Map<string, SealedHere[]>();
+    const sealed = await sealPersonalParts(events, findPersonalParts(events, this.hashes), this.keys, (eventId, value, json, key) => {
+      const entry = { sealed: value, keyId: key.keyId, json };
+      const entries = made.get(eventId);
+      if (entries) entries.push(entry);
+      else made.set(eventId, [entry]);
+    });
     // Kept only while no key was forgotten since the keys were handed out (one may be among them).
     if (this.#forgotten === forgottenBefore) {
-      for (const [value, entry] of made) {
-        this.#sealed.set(value, entry);
-        if (this.#sealed.size >= SEALED_CACHE_SIZE / 2) {
+      for (const [eventId, entries] of made) {
+        this.#sealed.set(eventId, entries);
+        if (this.#sealed.size >= SEALED_CACHE_EVENTS / 2) {
           this.#olderSealed = this.#sealed;
           this.#sealed = new Map();
         }
@@ -327,13 +334,17 @@ interface Unopened {
 }
 
 interface SealedHere {
-  eventId: string;
+  sealed: string;
   keyId: string;
   json: string;
 }
 
-/** How many values this store keeps the JSON of, of what it sealed (about 1 KB each). */
-const SEALED_CACHE_SIZE = 10_000;
+/**
+ * How many events this store keeps the JSON of what it sealed for: its lanes read an append back
+ * within a second. Keyed by event id (a short string), not by ciphertext: hashing each ~200-character
+ * ciphertext for the map cost an append loop 12 us an event, more than the cipher it saves.
+ */
+const SEALED_CACHE_EVENTS = 2_000;
 
 interface Remembered {
   data: unknown;
