@@ -78,19 +78,29 @@ function inboundParts(receipt: Json): PersonalPart[] {
   return parts;
 }
 
+// Paths and kept fields shared by every notification's parts (never changed by those who read them).
+const RECIPIENT_PATH = Object.freeze(['recipient']);
+const RECIPIENT_KEEP = Object.freeze(['kind', 'id', 'locale']);
+const VARIABLES_PATH = Object.freeze(['variables']);
+const CONTENT_PATH = Object.freeze(['content']);
+const CONTENT_KEEP = Object.freeze(['channel']);
+
 /** A notification's recipient and the words it carries: whose they are is the recipient's. */
 function notificationParts(data: Json, at: unknown): PersonalPart[] {
   const recipient = data.recipient;
   if (!isObject(recipient) || !text(recipient.id) || (recipient.kind !== 'patient' && recipient.kind !== 'staff')) return [];
   const person: PersonRef = { kind: recipient.kind, id: recipient.id as string };
-  const parts: PersonalPart[] = [{ path: ['recipient'], person, scope: 'data', keep: ['kind', 'id', 'locale'] }];
+  const parts: PersonalPart[] = [{ path: RECIPIENT_PATH, person, scope: 'data', keep: RECIPIENT_KEEP }];
+  const variables = isObject(data.variables);
+  const content = isObject(data.content);
+  if (!variables && !content) return parts;
   const month = contentScope(typeof at === 'string' ? at : '0000-00');
   // A staff alert about a patient carries the patient's words: sealed under theirs.
   const about = isObject(data.about) && text(data.about.id) && (data.about.kind === 'patient' || data.about.kind === 'contact')
     ? { kind: data.about.kind, id: data.about.id as string } satisfies PersonRef
     : person;
-  if (isObject(data.variables)) parts.push({ path: ['variables'], person: about, scope: month });
-  if (isObject(data.content)) parts.push({ path: ['content'], person: about, scope: month, keep: ['channel'] });
+  if (variables) parts.push({ path: VARIABLES_PATH, person: about, scope: month });
+  if (content) parts.push({ path: CONTENT_PATH, person: about, scope: month, keep: CONTENT_KEEP });
   return parts;
 }
 
