@@ -46,7 +46,9 @@ export type ReadModelProjection = ProjectionBase & { readonly kind: 'read-model'
 /**
  * A processor that appends to the ledger takes the whole batch outside any transaction (a
  * transaction must not stay open across ledger appends, and embedded PGlite has one connection);
- * the checkpoint is saved after the batch, so a crash repeats it and the appends must be idempotent.
+ * its checkpoint is saved after the batch, at most `idleCheckpointMs` later, so a crash repeats
+ * what it applied since (a second at most, or the batches until the stop) and its appends must be
+ * idempotent.
  */
 export interface ProcessorProjection extends ProjectionBase {
   readonly kind: 'processor';
@@ -71,8 +73,9 @@ export interface ProjectionRunnerOptions {
    */
   sharedReader?: boolean;
   /**
-   * Longest a checkpoint moved over batches a projection had nothing in waits to be saved; default
-   * one second. Such a batch costs no statement now; a crash reads it again, and it applies nothing again.
+   * Longest a checkpoint not saved with a transaction waits to be saved; default one second: that
+   * of batches a projection had nothing in, and a processor's. Such a batch costs no statement now;
+   * a crash reads it again, and applies nothing new (a processor's appends are idempotent).
    */
   idleCheckpointMs?: number;
 }
@@ -91,11 +94,14 @@ export class ProjectionRunner {
   readonly #loops: Promise<void>[] = [];
   readonly #lag: Gauge | undefined;
   /**
-   * Checkpoints moved over batches a projection had nothing in, not saved yet: saved with its next
-   * batch that applies anything, once `idleCheckpointMs` have passed, or at stop.
+   * Checkpoints not saved yet (moved over batches a projection had nothing in, or a processor's):
+   * a read model's is saved with its next batch that applies anything; any is saved once
+   * `idleCheckpointMs` have passed (at the next batch, or by a timer when none comes), or at stop.
    */
   readonly #unsaved = new Map<string, LedgerPosition>();
   #lastIdleSave = 0;
+  #saveTimer: NodeJS.Timeout | null = null;
+  #timedSave: Promise<void> = Promise.resolve();
 
   constructor(options: ProjectionRunnerOptions) {
     this.#options = options;
@@ -147,7 +153,25 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.#controller.abort();
     await Promise.allSettled(this.#loops);
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    await this.#timedSave;
     await this.#saveUnsaved().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'saving idle checkpoints at stop failed; they are read again at the next start'));
+  }
+
+  /** Saves what is unsaved now when `idleCheckpointMs` have passed since the last save, else soon after by a timer. */
+  async #saveUnsavedInTime(): Promise<void> {
+    const interval = this.#options.idleCheckpointMs ?? IDLE_CHECKPOINT_MS;
+    if (performance.now() - this.#lastIdleSave >= interval) {
+      await this.#saveUnsaved();
+      return;
+    }
+    // A quiet service may see no next batch for hours: what waits is saved within the interval still.
+    this.#saveTimer ??= setTimeout(() => {
+      this.#saveTimer = null;
+      if (this.#controller.signal.aborted || this.#unsaved.size === 0) return;
+      this.#timedSave = this.#saveUnsaved().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'saving checkpoints failed; they are read again at the next start'));
+    }, Math.max(0, interval - (performance.now() - this.#lastIdleSave))).unref();
   }
 
   async #saveUnsaved(): Promise<void> {
@@ -276,11 +300,13 @@ export class ProjectionRunner {
       // Nothing to apply: no statement at all now. Most batches of a quiet service are one event
       // that most lanes pass over, and a checkpoint each would be most of their statements.
       for (const projection of lane) this.#unsaved.set(projection.name, last);
-      if (performance.now() - this.#lastIdleSave >= (this.#options.idleCheckpointMs ?? IDLE_CHECKPOINT_MS)) await this.#saveUnsaved();
+      await this.#saveUnsavedInTime();
     } else if (lane.length === 1 && single!.kind === 'processor') {
       await single!.applyBatch(db, work[0]!.handled);
-      await saveCheckpoint(db, single!.name, last, clock.now());
-      this.#unsaved.delete(single!.name);
+      // Its appends are idempotent (a crash repeats the batch in any case): its checkpoint waits as
+      // an idle one does, instead of a statement after every batch on the way to the next.
+      this.#unsaved.set(single!.name, last);
+      await this.#saveUnsavedInTime();
     } else {
       await db.transaction().execute(async (trx) => {
         for (const { projection, handled } of work) {

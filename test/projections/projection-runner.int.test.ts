@@ -153,8 +153,8 @@ describe('a rebuild reading the ledger once for every lane', () => {
 });
 
 
-describe('batches a projection has nothing in', () => {
-  it('cost no statement: their checkpoint waits for the next batch it applies, the idle interval or the stop', async () => {
+describe('checkpoints not saved with a transaction', () => {
+  it('cost no statement: a read model\'s waits for the next batch it applies, a processor\'s for the interval or the stop', async () => {
     const stream = streamName.reminder(randomUUID());
     const other = streamName.reminder(randomUUID());
     const readModel = tellingProjection(`idle-read-model-${randomUUID()}`, stream);
@@ -178,20 +178,61 @@ describe('batches a projection has nothing in', () => {
       await runner.whenProcessed(last);
       expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([null, null]);
 
-      // One they apply: saved with it.
+      // One they apply: the read model's saved with it (one transaction), the processor's not yet
+      // (its appends are idempotent: a crash now would repeat its batch, as it always could).
       const applied = await append(stream, 3);
       await runner.whenProcessed(applied);
       expect(readModel.told).toEqual([3]);
       expect(processed).toEqual([3]);
-      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, applied]);
+      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, null]);
 
       // Past it, idle again: kept in memory (a wait for the position returns) and saved at the stop.
       last = await append(other, 4);
       await runner.whenProcessed(last);
-      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, applied]);
+      expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([applied, null]);
     } finally {
       await runner.stop();
     }
     expect(await Promise.all(names.map((n) => loadCheckpoint(db, n)))).toEqual([last, last]);
+  });
+
+  it('are saved within the interval on a service that then goes quiet, and a restart repeats only what came after', async () => {
+    const stream = streamName.reminder(randomUUID());
+    const processed: number[] = [];
+    const processor: Projection = {
+      kind: 'processor',
+      name: `quiet-processor-${randomUUID()}`,
+      handles: (e) => e.stream === stream,
+      async applyBatch(_db, events) {
+        processed.push(...events.map((e) => (e.data as { n: number }).n));
+      },
+    };
+    const run = () => new ProjectionRunner({ store, db, projections: [processor], clock, logger: silentLogger(), idleCheckpointMs: 200 });
+    const runner = run();
+    await runner.start();
+    const first = await append(stream, 1);
+    try {
+      await runner.whenProcessed(first);
+      // No batch comes after it: the timer saves it.
+      await until(async () => (await loadCheckpoint(db, processor.name)) !== null, { what: 'the quiet processor\'s checkpoint to be saved' });
+      expect(await loadCheckpoint(db, processor.name)).toEqual(first);
+      await runner.whenProcessed(await append(stream, 2));
+    } finally {
+      await runner.stop();
+    }
+    expect(processed).toEqual([1, 2]);
+
+    // A crash after the timer saved the first and before the second was saved: the checkpoint is put
+    // back where it stood then, and a new runner repeats the second only.
+    await db.deleteFrom('projection_checkpoints').where('projection', '=', processor.name).execute();
+    await saveCheckpoint(db, processor.name, first, clock.now());
+    const restarted = run();
+    await restarted.start();
+    try {
+      await until(async () => processed.length === 3, { what: 'the restarted processor to repeat the event after its checkpoint' });
+    } finally {
+      await restarted.stop();
+    }
+    expect(processed).toEqual([1, 2, 2]);
   });
 });
