@@ -148,6 +148,25 @@ export async function readStreamsToMap(store: EventStore, streams: readonly Stre
   return new Map(entries);
 }
 
+/**
+ * How many events there are up to `head` (inclusive): counted where they lie when the store can,
+ * else read through in pages (as they are stored: a sealing store's inner ledger, unopened).
+ */
+export async function countEventsUpTo(store: Pick<EventStore, 'readAll' | 'countUpTo'>, head: LedgerPosition): Promise<number> {
+  if (store.countUpTo) return store.countUpTo(head);
+  const page = 5000;
+  let count = 0;
+  for (let after: LedgerPosition | null = null; ;) {
+    const batch = await store.readAll(after, page);
+    for (const event of batch) {
+      if (comparePositions(event.position, head) > 0) return count;
+      count++;
+    }
+    if (batch.length < page) return count;
+    after = batch.at(-1)!.position;
+  }
+}
+
 /** Reads a whole stream into memory; for streams known to be short (an inbound event, a notification). */
 export async function readStreamToArray(store: EventStore, stream: StreamName, fromRevision?: bigint): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];

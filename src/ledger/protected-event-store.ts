@@ -5,7 +5,7 @@ import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import { findSealed, openSpots, PERSONAL_DATA, type KeyScope, type Opened, type PersonRef, type SealedSpot } from '../domain/keys/personal-data.ts';
 import type { StreamName } from '../domain/stream-name.ts';
 import {
-  comparePositions,
+  countEventsUpTo,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -134,18 +134,8 @@ export class ProtectedEventStore implements EventStore {
   }
 
   /** A count opens nothing: the ledger under counts, or is read through as it lies, sealed. */
-  async countUpTo(head: LedgerPosition): Promise<number> {
-    if (this.inner.countUpTo) return this.inner.countUpTo(head);
-    let count = 0;
-    for (let after: LedgerPosition | null = null; ;) {
-      const batch = await this.inner.readAll(after, 5000);
-      for (const event of batch) {
-        if (comparePositions(event.position, head) > 0) return count;
-        count++;
-      }
-      if (batch.length < 5000) return count;
-      after = batch.at(-1)!.position;
-    }
+  countUpTo(head: LedgerPosition): Promise<number> {
+    return countEventsUpTo(this.inner, head);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
-import { WrongExpectedRevision, type EventStore, type LedgerPosition } from '../ledger/event-store.ts';
+import { countEventsUpTo, WrongExpectedRevision, type EventStore } from '../ledger/event-store.ts';
 import { runMigrations } from '../ledger/run-migrations.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { readModelMigrations } from './migrations/read-model-migrations.ts';
@@ -53,7 +53,8 @@ export async function rebuildReadModels(options: {
   const target = db.withSchema(schema);
   await runMigrations(target, 'read_model_migration', readModelMigrations, schema);
   const head = await store.headPosition();
-  const total = head ? await countEvents(store, head) : 0;
+  // Counted where the ledger lies when it can: reading it through would open every sealed value first.
+  const total = head ? await countEventsUpTo(store, head) : 0;
   const started = performance.now();
   if (head) {
     const readOnly = readOnlyLedger(store);
@@ -83,19 +84,6 @@ export async function rebuildReadModels(options: {
   options.onProgress?.(total, total);
   const seconds = (performance.now() - started) / 1000;
   return { schema, events: total, seconds, eventsPerSecond: seconds > 0 ? total / seconds : total };
-}
-
-/** Counted where the ledger lies when it can: reading it through would open every sealed value first. */
-async function countEvents(store: EventStore, head: LedgerPosition): Promise<number> {
-  if (store.countUpTo) return store.countUpTo(head);
-  let count = 0;
-  let after = null;
-  for (;;) {
-    const batch = await store.readAll(after, 5000);
-    count += batch.length;
-    if (batch.length < 5000) return count;
-    after = batch.at(-1)!.position;
-  }
 }
 
 export interface TableDifference {

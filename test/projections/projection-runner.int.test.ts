@@ -46,6 +46,20 @@ function tellingProjection(name: string, stream: string, options: { failOnce?: (
   return { projection, told, hasFailed: () => failed };
 }
 
+/** A processor that only remembers the events it applied, in order. */
+function recordingProcessor(name: string, stream: string) {
+  const processed: number[] = [];
+  const processor: Projection = {
+    kind: 'processor',
+    name,
+    handles: (e) => e.stream === stream,
+    async applyBatch(_db, events) {
+      processed.push(...events.map((e) => (e.data as { n: number }).n));
+    },
+  };
+  return { processor, processed };
+}
+
 const append = async (stream: string, n: number) => {
   const result = await store.append(streamName.reminder(stream.slice('reminder-'.length)), [{ id: randomUUID(), type: 'Counted', data: { n }, metadata: {} }], 'any');
   if (!result.ok) throw result.error;
@@ -158,15 +172,7 @@ describe('checkpoints not saved with a transaction', () => {
     const stream = streamName.reminder(randomUUID());
     const other = streamName.reminder(randomUUID());
     const readModel = tellingProjection(`idle-read-model-${randomUUID()}`, stream);
-    const processed: number[] = [];
-    const processor: Projection = {
-      kind: 'processor',
-      name: `idle-processor-${randomUUID()}`,
-      handles: (e) => e.stream === stream,
-      async applyBatch(_db, events) {
-        processed.push(...events.map((e) => (e.data as { n: number }).n));
-      },
-    };
+    const { processor, processed } = recordingProcessor(`idle-processor-${randomUUID()}`, stream);
     const names = [readModel.projection.name, processor.name];
     const runner = new ProjectionRunner({ store, db, projections: [readModel.projection, processor], clock, logger: silentLogger(), idleCheckpointMs: 600_000 });
     await runner.start();
@@ -198,15 +204,7 @@ describe('checkpoints not saved with a transaction', () => {
 
   it('are saved within the interval on a service that then goes quiet, and a restart repeats only what came after', async () => {
     const stream = streamName.reminder(randomUUID());
-    const processed: number[] = [];
-    const processor: Projection = {
-      kind: 'processor',
-      name: `quiet-processor-${randomUUID()}`,
-      handles: (e) => e.stream === stream,
-      async applyBatch(_db, events) {
-        processed.push(...events.map((e) => (e.data as { n: number }).n));
-      },
-    };
+    const { processor, processed } = recordingProcessor(`quiet-processor-${randomUUID()}`, stream);
     const run = () => new ProjectionRunner({ store, db, projections: [processor], clock, logger: silentLogger(), idleCheckpointMs: 200 });
     const runner = run();
     await runner.start();
