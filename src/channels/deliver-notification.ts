@@ -51,6 +51,8 @@ export interface DeliveryDeps {
   sends: Counter | undefined;
   /** Aborted when the dispatcher stops: a send in flight gives up its wait. */
   signal: AbortSignal;
+  /** A notification was sent: its row leaves the queue with the next claim. */
+  sentAway: (notificationId: string) => void;
   /** A delivery came due again later: the loop works out its sleep again, so the retry is not late. */
   dueAgain: () => void;
 }
@@ -128,8 +130,9 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
 
   if (outcome.kind === 'sent') {
     logger.info({ notificationId: planned.notificationId, channel, to: maskAddress(planned.recipient.address), attempt: decision.attempt }, 'notification sent');
-    // No release: the projection of NotificationSent takes the row off the queue (due_at null),
-    // and until then our lease keeps others from claiming it. One query less per message.
+    // No release of its own: the next claim takes it off the queue (one statement for every send
+    // since), or the read model does on NotificationSent; until then our lease keeps it ours.
+    deps.sentAway(row.notification_id);
     return;
   }
   logger.warn({ notificationId: planned.notificationId, channel, code: outcome.code, attempt: decision.attempt, retryAt }, 'send attempt failed');

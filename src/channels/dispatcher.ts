@@ -42,6 +42,8 @@ export class Dispatcher {
   readonly #pauses: ChannelPauses;
   readonly #loop: WakeableLoop;
   readonly #delivery: DeliveryDeps;
+  /** Sent since the last claim, which takes them off the queue. */
+  #sent: string[] = [];
   /** What the last round saw, for the sleep that follows it. */
   #round: { lanes: ChannelLane[]; claimed: boolean } = { lanes: [], claimed: false };
 
@@ -90,6 +92,7 @@ export class Dispatcher {
         ? new Counter({ name: 'notifications_sends_total', help: 'Send attempts by channel and outcome.', labelNames: ['channel', 'outcome'], registers: [options.metrics] })
         : undefined,
       signal: this.#loop.signal,
+      sentAway: (notificationId) => this.#sent.push(notificationId),
       dueAgain: () => this.poke(),
     };
   }
@@ -137,12 +140,16 @@ export class Dispatcher {
   async #claim(lanes: ChannelLane[]): Promise<ClaimedDelivery[]> {
     const asked = new Map(lanes.map((lane) => [lane.channel, lane.room]));
     for (const lane of lanes) lane.claiming();
+    // Lost with a failed claim, they leave the queue when the read model applies their sends.
+    const sent = this.#sent;
+    this.#sent = [];
     try {
       const claimed = await claimDue(this.#o.db, {
         worker: this.#o.worker,
         now: this.#o.clock.now(),
         leaseMs: this.#o.attemptTimeoutMs,
         limits: Object.fromEntries(asked),
+        sent,
       });
       for (const lane of lanes) lane.claimed(asked.get(lane.channel)!, claimed.filter((row) => row.channel === lane.channel).length);
       return claimed;

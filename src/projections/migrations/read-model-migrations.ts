@@ -18,6 +18,7 @@ import * as m0016 from './0016_add_notification_address_hash.ts';
 import * as m0017 from './0017_seal_conversations_and_inbound.ts';
 import * as m0018 from './0018_contact_blocks_by_keyed_hash.ts';
 import * as m0019 from './0019_note_read_models_written_in_clear.ts';
+import * as m0020 from './0020_notifications_room_to_update.ts';
 
 /**
  * Frozen, numbered, in order; never edit one after it shipped. Numbers are reserved per area so
@@ -27,7 +28,7 @@ import * as m0019 from './0019_note_read_models_written_in_clear.ts';
  * 0009 relevance deadline rules, 0010 channel policies and fallbacks, 0011 quiet hours, 0012 webhook endpoints,
  * 0013 webhook deliveries, 0014 conversations, 0015 whose words an in-app alert carries,
  * 0016-0018 keyed hashes for read models that keep personal data sealed (0016 a notification's address,
- * 0017 conversations and inbound messages, 0018 opt-out blocks), 0019 read models written in clear before.
+ * 0017 conversations and inbound messages, 0018 opt-out blocks), 0019 read models written in clear before, 0020 room on the notifications' pages for updates in place.
  */
 export const readModelMigrations: Record<string, Migration> = {
   '0001_create_deliveries': m0001,
@@ -49,4 +50,5 @@ export const readModelMigrations: Record<string, Migration> = {
   '0017_seal_conversations_and_inbound': m0017,
   '0018_contact_blocks_by_keyed_hash': m0018,
   '0019_note_read_models_written_in_clear': m0019,
+  '0020_notifications_room_to_update': m0020,
 };
