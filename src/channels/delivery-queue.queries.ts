@@ -49,13 +49,23 @@ export async function claimDue(
   return rows;
 }
 
-/** Sent notifications off the queue, those `worker` still holds: never due again. */
+/**
+ * Sent notifications off the queue, those `worker` still holds: never due again. A row the read
+ * model is updating at this moment is passed over, not waited for (its update takes the row off if
+ * it applies the send): the read model updates a batch's rows in one statement, in no set order,
+ * and two such statements waiting on each other would deadlock.
+ */
 const takeOffQueue = (db: Kysely<ReadModelDatabase>, worker: string, notificationIds: readonly string[]) =>
   db
     .updateTable('notifications')
     .set({ due_at: null, locked_by: null, locked_until: null })
-    .where(sql<boolean>`notification_id = any(${[...notificationIds]}::uuid[])`)
-    .where('locked_by', '=', worker);
+    .where(sql<boolean>`notification_id = any(array(${db
+      .selectFrom('notifications')
+      .select('notification_id')
+      .where(sql<boolean>`notification_id = any(${[...notificationIds]}::uuid[])`)
+      .where('locked_by', '=', worker)
+      .forUpdate()
+      .skipLocked()}))`);
 
 /** Hands a notification back: not due again (finished) or due at `dueAt` (a retry). Only its holder may. */
 export async function releaseDelivery(

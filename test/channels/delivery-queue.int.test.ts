@@ -147,6 +147,26 @@ describe('taking sent notifications off the queue', () => {
     expect(later.map((row) => row.notification_id).sort()).toEqual([ids[0], ids[3]].sort());
   });
 
+  it('passes over a row another transaction is updating, rather than wait for it', async () => {
+    const ids = await pending([{ dueAt: at(-2_000) }, { dueAt: at(-1_000) }]);
+    await claimDue(ledger.db, { worker: 'w1', now: T0, leaseMs: 30_000, limits: { whatsapp: 2 } });
+    // The read model in the middle of its batch's update of the first row (its statement holds the row till it commits).
+    const held = new pg.Client({ connectionString: ledger.database.url });
+    await held.connect();
+    try {
+      await held.query('begin');
+      await held.query(`update notifications set status = 'sending' where notification_id = $1`, [ids[0]]);
+      // Waiting here would never end before the commit below, which comes after it.
+      await claimDue(ledger.db, { worker: 'w1', now: T0, leaseMs: 30_000, limits: { whatsapp: 1 }, sent: ids });
+      await held.query('commit');
+    } finally {
+      await held.end();
+    }
+    const rows = await ledger.db.selectFrom('notifications').select(['notification_id', 'due_at', 'locked_by']).where('notification_id', 'in', ids).execute();
+    expect(rows.find((row) => row.notification_id === ids[0])).toMatchObject({ due_at: at(-2_000), locked_by: 'w1' });
+    expect(rows.find((row) => row.notification_id === ids[1])).toMatchObject({ due_at: null, locked_by: null });
+  });
+
   it('happens without a claim when no channel has room', async () => {
     const [id] = await pending([{ dueAt: at(-1_000) }]);
     await claimDue(ledger.db, { worker: 'w1', now: T0, leaseMs: 30_000, limits: { whatsapp: 1 } });
