@@ -55,6 +55,8 @@ export function deliveriesProjection(options: DeliveriesProjectionOptions): Read
 const applyDeliveries = (trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[], hashOf: AddressHash) =>
   applyFolded<FoldedNotification>(trx, events, {
     rowOf: (event) => idOf(event.stream)!,
+    // A notification's stream begins with its plan or its suppression, which makes its row.
+    creates: (event) => event.revision === 0n,
     fold: (row, id, event) => foldNotificationEvent(row, id, event, hashOf),
     lock: lockNotificationRows,
     insert: insertNotificationRows,

@@ -27,7 +27,15 @@ export const inboxProjection: Projection = {
   handles: (e) => categoryOf(e.stream) === 'inbound' && (e.type === INBOUND_RECEIVED || e.type === DUPLICATE_IGNORED),
   /** The batch folded per inbound event onto its row (locked), then one insert and one update. */
   applyAll: (trx, events) =>
-    applyFolded<InboxRow>(trx, events, { rowOf: (e) => idOf(e.stream)!, fold: foldInboxEvent, lock: lockInboxRows, insert: insertInboxRows, update: updateInboxRows }),
+    applyFolded<InboxRow>(trx, events, {
+      rowOf: (e) => idOf(e.stream)!,
+      // An inbound stream begins with the event's receipt, which makes its row.
+      creates: (e) => e.revision === 0n,
+      fold: foldInboxEvent,
+      lock: lockInboxRows,
+      insert: insertInboxRows,
+      update: updateInboxRows,
+    }),
 };
 
 /** A receipt counts once per revision: an event at or below the row's revision changes nothing. */
