@@ -51,9 +51,9 @@ export async function claimDue(
 
 /**
  * Sent notifications off the queue, those `worker` still holds: never due again. A row the read
- * model is updating at this moment is passed over, not waited for (its update takes the row off if
- * it applies the send): the read model updates a batch's rows in one statement, in no set order,
- * and two such statements waiting on each other would deadlock.
+ * model holds at this moment is passed over, not waited for (its update takes the row off if it
+ * applies the send): the read model locks a batch's rows in id order and this update in any, and
+ * waiting on each other the two deadlocked.
  */
 const takeOffQueue = (db: Kysely<ReadModelDatabase>, worker: string, notificationIds: readonly string[]) =>
   db
