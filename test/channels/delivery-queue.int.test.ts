@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimDue, nextDueAt } from '../../src/channels/delivery-queue.queries.ts';
 import type { ReadModelDatabase } from '../../src/projections/read-model-database.ts';
+import { analyzedPlan } from '../support/analyzed-plan.ts';
 import { openLedgerDatabase, type LedgerDatabase } from '../support/ledger-database.ts';
 
 // The dispatcher's two questions of the deliveries table, asked many times a second: what can I
@@ -211,24 +212,8 @@ describe('the dispatcher queries on a table of sent notifications without statis
     const pages: number[] = [];
     for (let claims = 0; claims < 50 && !(pages.at(-1)! < 50); claims++) {
       if (claims > 0) await delay(100);
-      pages.push(await pagesReadBy(statements[0]!));
+      pages.push((await analyzedPlan(ledger.db, statements[0]!, { rollBack: true })).pages);
     }
     expect(pages.at(-1)).toBeLessThan(50);
   });
 });
-
-/** Pages the statement reads (hit or read in), its functions' queries included; run and rolled back. */
-async function pagesReadBy(query: CompiledQuery): Promise<number> {
-  return ledger.db.connection().execute(async (connection) => {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
-    try {
-      const { rows } = await connection.executeQuery<{ 'QUERY PLAN': [{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }] }>(
-        CompiledQuery.raw(`explain (analyze, buffers, format json) ${query.sql}`, [...query.parameters]),
-      );
-      const { Plan: plan } = rows[0]!['QUERY PLAN'][0];
-      return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
-    } finally {
-      await connection.executeQuery(CompiledQuery.raw('rollback'));
-    }
-  });
-}

@@ -6,6 +6,7 @@ import type { LedgerPosition } from '../../src/ledger/event-store.ts';
 import { ledgerReadStatement, PostgresEventStore, readStreamsStatement } from '../../src/ledger/postgres-event-store.ts';
 import { connectPostgres, type SqlConnection } from '../../src/ledger/sql-connection.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
+import { analyzedPlan } from '../support/analyzed-plan.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 // Every subscription reads the ledger again and again at its tail. A read must cost a few index
@@ -40,28 +41,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-/** Runs a read under EXPLAIN ANALYZE: the pages it touched and every scan it made. */
-async function explain(read: { sql: string; parameters: readonly unknown[] }): Promise<{ pages: number; scans: string[] }> {
-  const { rows } = await connection.db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-    CompiledQuery.raw(`explain (analyze, buffers, format json) ${read.sql}`, [...read.parameters]),
-  );
-  const plan = rows[0]!['QUERY PLAN'][0].Plan;
-  const scans: string[] = [];
-  const visit = (node: PlanNode) => {
-    if (node['Relation Name']) scans.push(`${node['Node Type']} on ${node['Relation Name']}`);
-    node.Plans?.forEach(visit);
-  };
-  visit(plan);
-  return { pages: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], scans };
-}
+const explain = (read: { sql: string; parameters: readonly unknown[] }) => analyzedPlan(connection.db, read);
 
 const explainRead = (from: LedgerPosition, limit: number) => explain(ledgerReadStatement(from, limit).compile(connection.db));
 
