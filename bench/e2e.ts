@@ -200,14 +200,18 @@ async function mixedBacklog(): Promise<Record<string, number>> {
 /**
  * The same service at full speed on its own database and queue, with personal data sealed (the
  * default) or, through the switch only benchmarks use, in clear: what sealing costs, in the same run.
+ * With `intakeThread`, as INTAKE_THREAD=true runs it.
  */
-async function fullSpeedService(personalData: 'sealed' | 'clear'): Promise<Measured> {
+async function fullSpeedService(personalData: 'sealed' | 'clear', options: { intakeThread?: boolean } = {}): Promise<Measured> {
   const database = await createBenchDatabase(`e2e_${personalData}`);
   const names = uniqueAmqpNames(`bench-e2e-${personalData}`);
-  console.log(`The service with personal data ${personalData === 'clear' ? 'in clear (benchmark switch)' : 'sealed'} (full speed only):`);
+  console.log(
+    `The service with personal data ${personalData === 'clear' ? 'in clear (benchmark switch)' : 'sealed'}` +
+      `${options.intakeThread ? ', the AMQP intake on a thread of its own (INTAKE_THREAD=true)' : ''} (full speed only):`,
+  );
   const service = await startService(
-    benchConfig(database.url, names),
-    { logger: silentLogger(), port: 0, clock: realClock, personalData, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
+    benchConfig(database.url, names, options),
+    { logger: silentLogger(), port: 0, personalData, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: `bench-e2e:${personalData}-publisher` });
   try {
@@ -237,8 +241,8 @@ function latencyFigures(prefix: string, steady: ReadonlyMap<number, Steady>): Re
 const UNLIMITED = { concurrency: 64, perSecond: 1_000_000 };
 
 /** The service's configuration in every pass: sandbox channels, its own database and queue. */
-const benchConfig = (databaseUrl: string, names: Record<string, string>) =>
-  loadConfig({ DATABASE_URL: databaseUrl, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent' });
+const benchConfig = (databaseUrl: string, names: Record<string, string>, options: { intakeThread?: boolean } = {}) =>
+  loadConfig({ DATABASE_URL: databaseUrl, AMQP_URL, ...names, AMQP_PREFETCH: PREFETCH, API_TOKENS: `bench:admin:${'b'.repeat(32)}`, LEDGER_MASTER_KEY: BENCH_MASTER_KEY, CHANNELS_SANDBOX: 'all', LOG_LEVEL: 'silent', INTAKE_THREAD: String(options.intakeThread ?? false) });
 
 /**
  * What autovacuum does on a server left at its defaults, done at once: the full-speed burst leaves
@@ -281,7 +285,7 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
   console.log(`The service (personal data sealed, sandbox channels, rate limits lifted, intake prefetch ${PREFETCH}):`);
   const service = await startService(
     benchConfig(database.url, names),
-    { logger: silentLogger(), port: 0, clock: realClock, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
+    { logger: silentLogger(), port: 0, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
   );
   let serviceStopped: Promise<void> | null = null;
   const stopService = () => (serviceStopped ??= service.stop());
@@ -336,6 +340,12 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       `Sealing personal data keeps ${sealedOfClear.toFixed(2)} of the rate without it (sealed ${Math.round(ours.eventsPerSecond)}/s and ` +
         `${Math.round(sealedAgain.eventsPerSecond)}/s around ${Math.round(clear.eventsPerSecond)}/s in clear)`,
     );
+    // The intake on a thread of its own, against the two sealed passes around it in the same run.
+    const threaded = await fullSpeedService('sealed', { intakeThread: true });
+    console.log(
+      `The intake on a thread of its own: ${Math.round(threaded.eventsPerSecond)} events/s, ${(threaded.eventsPerSecond / sealedRate).toFixed(2)} of the ` +
+        `sealed passes in its own thread, ${(threaded.eventsPerSecond / bare.eventsPerSecond).toFixed(2)} of the floor`,
+    );
     const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
       events_per_s: Math.round(ours.eventsPerSecond),
@@ -350,6 +360,9 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       sealed_again_events_per_s: Math.round(sealedAgain.eventsPerSecond),
       sealed_of_clear: Number(sealedOfClear.toFixed(2)),
       sealing_within_budget: sealedOfClear >= 0.9,
+      intake_thread_events_per_s: Math.round(threaded.eventsPerSecond),
+      intake_thread_events_of_floor: Number((threaded.eventsPerSecond / bare.eventsPerSecond).toFixed(2)),
+      intake_thread_of_in_thread: Number((threaded.eventsPerSecond / sealedRate).toFixed(2)),
       raw_insert_per_s: Math.round(rawInsert),
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,

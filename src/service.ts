@@ -4,6 +4,7 @@ import { Dispatcher, type DispatcherOptions } from './channels/dispatcher.ts';
 import { InAppTransport } from './channels/in-app-transport.ts';
 import { StaffAlertHub } from './channels/staff-alert-hub.ts';
 import { AmqpIntakeConsumer } from './intake/amqp-intake-consumer.ts';
+import { IntakeThread } from './intake/intake-thread.ts';
 import type { BackoffOptions } from './intake/backoff.ts';
 import { deadLetterRecorder } from './commands/inbound/record-dead-letter.ts';
 import { errorSummary } from './intake/intake-log-fields.ts';
@@ -381,19 +382,36 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     cleanup.push(() => http.close());
 
     // Started last and so stopped first: no new message is taken once shutdown begins.
-    if (config.AMQP_URL) {
+    const topology = {
+      exchange: config.AMQP_EXCHANGE,
+      queue: config.AMQP_QUEUE,
+      deadLetterExchange: config.AMQP_DEAD_LETTER_EXCHANGE,
+      deadLetterQueue: config.AMQP_DEAD_LETTER_QUEUE,
+      queueType: config.AMQP_QUEUE_TYPE,
+    };
+    const connectionName = `clinic-notification-ledger:${process.pid}:${url.port}`;
+    if (config.AMQP_URL && intakeOnThread(config, overrides)) {
+      const thread = await IntakeThread.start({
+        amqpUrl: config.AMQP_URL,
+        databaseUrl: config.DATABASE_URL!,
+        timeouts: postgresTimeouts(config),
+        masterKey: config.LEDGER_MASTER_KEY!,
+        sealed: personKeys !== null,
+        topology,
+        prefetch: config.AMQP_PREFETCH,
+        dedupWindowMs: config.DEDUP_WINDOW_MS,
+        recordTimeoutMs: config.INTAKE_RECORD_TIMEOUT_MS,
+        ledgerBackoffMaxMs: config.INTAKE_LEDGER_BACKOFF_MAX_MS,
+        connectionName,
+      }, { logger, registry: metrics });
+      cleanup.push(() => thread.stop());
+    } else if (config.AMQP_URL) {
       const consumer = new AmqpIntakeConsumer({
         url: config.AMQP_URL,
         record: (envelope, via) => intake.record(envelope, via),
-        topology: {
-          exchange: config.AMQP_EXCHANGE,
-          queue: config.AMQP_QUEUE,
-          deadLetterExchange: config.AMQP_DEAD_LETTER_EXCHANGE,
-          deadLetterQueue: config.AMQP_DEAD_LETTER_QUEUE,
-          queueType: config.AMQP_QUEUE_TYPE,
-        },
+        topology,
         prefetch: config.AMQP_PREFETCH,
-        connectionName: `clinic-notification-ledger:${process.pid}:${url.port}`,
+        connectionName,
         logger: logger.child({ component: 'intake' }),
         registry: metrics,
         probeLedger: ledgerProbe(store),
@@ -440,6 +458,15 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   }
 }
 
+
+/**
+ * Whether the AMQP intake runs on a thread of its own: INTAKE_THREAD, which loadConfig accepts only
+ * on a PostgreSQL server; never for a start that hands the intake something no thread can take (a
+ * clock, a hook).
+ */
+function intakeOnThread(config: Config, overrides: ServiceOverrides): boolean {
+  return config.INTAKE_THREAD && overrides.intake === undefined && overrides.clock === undefined;
+}
 
 /** The options given, without those set to undefined (which would hide a default when spread). */
 function definedOnly<T extends object>(options: T): Partial<T> {

@@ -57,6 +57,15 @@ describe('one start reports every configuration problem at once', () => {
     ]);
   });
 
+  it('takes INTAKE_THREAD only where the intake can have a thread of its own: a PostgreSQL server, AMQP', () => {
+    const amqp = { AMQP_URL: 'amqp://guest:guest@rabbit.internal:5672', CHANNELS_SANDBOX: 'all' };
+    expect(problemsOf({ ...DEPLOYED, ...amqp, INTAKE_THREAD: 'true' })).toEqual([]);
+    expect(loadConfig({ ...DEPLOYED, ...amqp }).INTAKE_THREAD).toBe(false);
+    expect(problemsOf({ ...amqp, INTAKE_THREAD: 'true' })).toEqual([expect.stringMatching(/^INTAKE_THREAD: needs DATABASE_URL/)]);
+    expect(problemsOf({ ...DEPLOYED, ...amqp, KURRENTDB_URL: 'kurrentdb://ledger.internal:2113?tls=false', INTAKE_THREAD: 'on' })).toEqual([expect.stringMatching(/^INTAKE_THREAD: not with KURRENTDB_URL/)]);
+    expect(problemsOf({ ...DEPLOYED, CHANNELS_SANDBOX: 'all', INTAKE_THREAD: 'yes' })).toEqual([expect.stringMatching(/^INTAKE_THREAD: needs AMQP_URL/)]);
+  });
+
   it('refuses a master key that is not 32 bytes of base64, without repeating it', () => {
     const short = Buffer.alloc(16, 1).toString('base64');
     expect(problemsOf({ ...DEPLOYED, CHANNELS_SANDBOX: 'all', LEDGER_MASTER_KEY: short })).toEqual(['LEDGER_MASTER_KEY: must be 32 random bytes, base64-encoded; it decodes to 16']);

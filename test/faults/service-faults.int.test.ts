@@ -7,13 +7,9 @@ import { notifyingEvents, openFaultHarness, type FaultHarness } from './support/
 // a service per fault would cost more start-up than the faults themselves. The issue ran 2,000
 // events per fault; 300 keep intake, planning and sending busy when the fault lands, half of them
 // arriving during it, and keep the suite short. Each fault is healed before the next one starts.
+// Each fault runs twice: with the AMQP intake in the service's thread (the default) and on a thread
+// of its own (INTAKE_THREAD=true), which has its own connections to both.
 let h: FaultHarness;
-beforeAll(async () => {
-  h = await openFaultHarness('faults', { postgres: true, rabbitmq: true });
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-});
 
 /** Given events flowing over AMQP: the first half published, and the intake under way with it. */
 async function flowing() {
@@ -28,7 +24,17 @@ async function flowing() {
 const paused = /ledger unavailable; pausing consumption/;
 const probeFailed = /ledger probe failed/;
 
-describe('the service, when its connections fail while events flow', () => {
+describe.each([
+  { where: "in the service's thread", intakeThread: false },
+  { where: 'on a thread of its own', intakeThread: true },
+])('the service, with the AMQP intake $where, when its connections fail while events flow', ({ intakeThread }) => {
+  beforeAll(async () => {
+    h = await openFaultHarness(intakeThread ? 'faults-thread' : 'faults', { postgres: true, rabbitmq: true }, { intakeThread });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
   it('RabbitMQ cut mid-stream costs a pause: the intake reconnects, every event is recorded once and sent once', async () => {
     const proxy = h.amqpProxy!;
     const { during, all } = await flowing();

@@ -67,7 +67,11 @@ export interface FaultHarness {
   close(): Promise<void>;
 }
 
-export async function openFaultHarness(tag: string, through: { postgres?: boolean; rabbitmq?: boolean }): Promise<FaultHarness> {
+export async function openFaultHarness(
+  tag: string,
+  through: { postgres?: boolean; rabbitmq?: boolean },
+  options: { intakeThread?: boolean } = {},
+): Promise<FaultHarness> {
   const database: TestDatabase = await createTestDatabase();
   // Reads for the checks go straight to the database, so they work while the service's link is down.
   const direct = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -84,6 +88,7 @@ export async function openFaultHarness(tag: string, through: { postgres?: boolea
       AMQP_URL: amqpProxy ? amqpProxy.url(TEST_AMQP_URL) : TEST_AMQP_URL,
       ...names,
       ...FAULT_TIMEOUTS,
+      ...(options.intakeThread ? { INTAKE_THREAD: 'true' } : {}),
     },
     dispatcher: { pollIntervalMs: 50, limits: { email: { perSecond: 1000 } } },
   });
