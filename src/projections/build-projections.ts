@@ -62,8 +62,9 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
   const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
   return [
     inboxProjection,
-    // Before the deliveries read model, in the same transaction: it reads each notification's status
-    // as of the batch's start, to tell the status an event moves it from.
+    // Before the deliveries read model, in the same transaction (both commit first, before the lane's
+    // others): it reads each notification's status as of the batch's start, to tell the status an
+    // event moves it from.
     webhookOutboxProjection({ keys: deps.keys, logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
     scrubOnErasure(deliveriesProjection({ keys: deps.keys, onChanged: deps.onDeliveriesChanged }), scrubNotifications),
     remindersProjection({ onChanged: deps.onRemindersChanged }),

@@ -27,7 +27,15 @@ interface ProjectionBase {
  * applied and remembered together; after a crash the batch is applied again, so it must be
  * idempotent (upserts, revision guards).
  */
-export type ReadModelProjection = ProjectionBase & { readonly kind: 'read-model' } & (
+export type ReadModelProjection = ProjectionBase & {
+  readonly kind: 'read-model';
+  /**
+   * Applied and committed in a transaction of its own, before the rest of its lane's read models
+   * (theirs follows, and sees what it wrote), whenever both have events in a batch: what waits on
+   * its rows (the dispatcher, on the deliveries read model) hears of them before the others are done.
+   */
+  readonly commitsFirst?: boolean;
+} & (
   | {
       /** One event at a time. */
       apply(trx: Transaction<ReadModelDatabase>, event: RecordedEvent): Promise<void>;
@@ -289,7 +297,7 @@ export class ProjectionRunner {
   }
 
   async #applyBatch(lane: readonly Projection[], batch: readonly RecordedEvent[]): Promise<void> {
-    const { db, clock } = this.#options;
+    const { db } = this.#options;
     const last = batch.at(-1)!.position;
     const work = lane.map((projection) => {
       const done = this.#positions.get(projection.name) ?? null;
@@ -308,23 +316,44 @@ export class ProjectionRunner {
       this.#unsaved.set(single!.name, last);
       await this.#saveUnsavedInTime();
     } else {
-      await db.transaction().execute(async (trx) => {
-        for (const { projection, handled } of work) {
-          if (handled.length === 0 || projection.kind !== 'read-model') continue;
-          if (projection.applyAll) await projection.applyAll(trx, handled);
-          else for (const event of handled) await projection.apply(trx, event);
-        }
-        await saveCheckpoints(trx, lane.map((p) => p.name), last, clock.now());
-      });
-      for (const projection of lane) this.#unsaved.delete(projection.name);
+      // Read models that commit first go in a transaction of their own when the others have work
+      // too; otherwise the lane's batch is one transaction, every checkpoint saved in it.
+      const first = work.filter(({ projection }) => projection.kind === 'read-model' && projection.commitsFirst);
+      const rest = work.filter((w) => !first.includes(w));
+      const splits = first.some((w) => w.handled.length > 0) && rest.some((w) => w.handled.length > 0);
+      for (const group of splits ? [first, rest] : [work]) {
+        await this.#commitReadModels(group, last);
+        this.#applied(group, last, batch.length);
+      }
+      return;
     }
+    this.#applied(work, last, batch.length);
+  }
+
+  /** One transaction: each read model's events and the checkpoint of each of `work`, at `last`. */
+  async #commitReadModels(work: readonly { projection: Projection; handled: readonly RecordedEvent[] }[], last: LedgerPosition): Promise<void> {
+    const { db, clock } = this.#options;
+    await db.transaction().execute(async (trx) => {
+      for (const { projection, handled } of work) {
+        if (handled.length === 0 || projection.kind !== 'read-model') continue;
+        if (projection.applyAll) await projection.applyAll(trx, handled);
+        else for (const event of handled) await projection.apply(trx, event);
+      }
+      await saveCheckpoints(trx, work.map((w) => w.projection.name), last, clock.now());
+    });
+    for (const { projection } of work) this.#unsaved.delete(projection.name);
+  }
+
+  /** After `work` is applied and its checkpoints saved or kept: listeners told, lag and positions moved. */
+  #applied(work: readonly { projection: Projection; handled: readonly RecordedEvent[] }[], last: LedgerPosition, batchLength: number): void {
+    const { clock } = this.#options;
     for (const { projection, handled } of work) {
       if (handled.length > 0) {
         projection.afterCommit?.(handled);
         this.#lag?.set({ projection: projection.name }, Math.max(0, (clock.now().getTime() - handled.at(-1)!.recordedAt.getTime()) / 1000));
       }
       this.#advance(projection.name, last);
-      this.#options.onBatch?.(projection.name, batch.length);
+      this.#options.onBatch?.(projection.name, batchLength);
     }
   }
 }

@@ -234,3 +234,53 @@ describe('checkpoints not saved with a transaction', () => {
     expect(processed).toEqual([1, 2, 2]);
   });
 });
+
+describe('a read model that commits first', () => {
+  it("is committed and told before the lane's other read models finish, and not applied again when they fail", async () => {
+    const stream = streamName.reminder(randomUUID());
+    const appliedFirst: number[] = [];
+    const toldFirst: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let restTries = 0;
+    const first: Projection = {
+      kind: 'read-model',
+      name: `first-${randomUUID()}`,
+      commitsFirst: true,
+      handles: (e) => e.stream === stream,
+      async apply(_trx, event) {
+        appliedFirst.push((event.data as { n: number }).n);
+      },
+      afterCommit: (events) => toldFirst.push(...events.map((e) => (e.data as { n: number }).n)),
+    };
+    const rest: Projection = {
+      kind: 'read-model',
+      name: `rest-${randomUUID()}`,
+      handles: (e) => e.stream === stream,
+      async apply() {
+        // Held until the test has looked, then failing once: its batch is applied again, the first's not.
+        await gate;
+        if (restTries++ === 0) throw new Error('the database went away for a moment');
+      },
+    };
+    // `rest` is listed first: commitsFirst, not the list's order, puts `first` ahead.
+    const runner = new ProjectionRunner({ store, db, projections: [rest, first], clock, logger: silentLogger() });
+    await runner.start();
+    try {
+      const position = await append(stream, 1);
+      await runner.whenProcessed(position, { projection: first.name, timeoutMs: 5_000 });
+      // Committed while the other's transaction is still open: another connection reads its checkpoint.
+      expect(toldFirst).toEqual([1]);
+      expect(await loadCheckpoint(db, first.name)).toEqual(position);
+      expect(await loadCheckpoint(db, rest.name)).toBeNull();
+      release();
+      await runner.whenProcessed(position);
+      expect(restTries).toBe(2);
+      expect(await loadCheckpoint(db, rest.name)).toEqual(position);
+      expect(appliedFirst).toEqual([1]);
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
+});

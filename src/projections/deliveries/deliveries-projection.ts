@@ -44,6 +44,8 @@ export function deliveriesProjection(options: DeliveriesProjectionOptions): Read
   return {
     name: 'deliveries',
     kind: 'read-model',
+    // The dispatcher claims these rows: committed before the lane's other read models are done.
+    commitsFirst: true,
     handles: (e) => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification',
     applyAll: (trx, events) => applyDeliveries(trx, events, hashOf),
     afterCommit: (events) =>

@@ -27,6 +27,7 @@ export function scrubOnErasure(projection: ReadModelProjection, scrub: Scrub): R
   return {
     name: projection.name,
     kind: 'read-model',
+    ...(projection.commitsFirst ? { commitsFirst: true } : {}),
     handles: (event) => isPersonErased(event) || projection.handles(event),
     async applyAll(trx, events) {
       if (!events.some(isPersonErased)) {

@@ -94,6 +94,8 @@ export function webhookOutboxProjection(options: WebhookOutboxOptions): ReadMode
   return {
     name: 'webhook-outbox',
     kind: 'read-model',
+    // In the deliveries read model's transaction, before it: each message's status before the batch.
+    commitsFirst: true,
     handles: (e) => {
       const category = categoryOf(e.stream);
       return isPersonErased(e) || (category !== null && (HANDLED[category]?.(e.type) ?? false));
