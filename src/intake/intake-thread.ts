@@ -89,7 +89,7 @@ export class IntakeThread {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { ...this.#data, loader: TSX_API, entry: this.#entry },
-      // Its own log lines go to the process's stdout, as the service's do.
+      // Its logger's lines come as messages (below); anything else it prints goes to the process's own streams.
       stdout: false,
       stderr: false,
     });
