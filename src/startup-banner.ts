@@ -33,7 +33,7 @@ export function startupBanner(config: Config, facts: BannerFacts): string[] {
     '',
     ledgerLine(config, facts.embedded),
     config.AMQP_URL
-      ? `  Intake      RabbitMQ: queue ${config.AMQP_QUEUE} bound to exchange ${config.AMQP_EXCHANGE}, plus HTTP and GraphQL`
+      ? `  Intake      RabbitMQ: queue ${config.AMQP_QUEUE} bound to exchange ${config.AMQP_EXCHANGE}${config.INTAKE_THREAD ? ' (on a thread of its own, INTAKE_THREAD)' : ''}, plus HTTP and GraphQL`
       : '  Intake      HTTP and GraphQL only. Set AMQP_URL=amqp://user:pass@host:5672 to consume from RabbitMQ.',
     ...channelLines(facts.sandboxed),
     `  Personal    names, contacts and words sealed under each person's keys; erasePerson forgets one (README, "Personal data")${
