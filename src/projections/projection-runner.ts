@@ -33,6 +33,7 @@ export type ReadModelProjection = ProjectionBase & {
    * Applied and committed in a transaction of its own, before the rest of its lane's read models
    * (theirs follows, and sees what it wrote), whenever both have events in a batch: what waits on
    * its rows (the dispatcher, on the deliveries read model) hears of them before the others are done.
+   * Whatever its `afterCommit` wakes must read only tables of read models that commit first too.
    */
   readonly commitsFirst?: boolean;
 } & (

@@ -10,6 +10,9 @@ import { loadWebhookEndpoints, saveWebhookEndpoints } from './webhook-endpoints.
 export const webhookEndpointsProjection: Projection = {
   name: 'webhook-endpoints',
   kind: 'read-model',
+  // With the webhook outbox: the sender it wakes reads each endpoint's secrets and state from here,
+  // so they must be as of the batch the outbox queued from (a rotation, a disabling in the same batch).
+  commitsFirst: true,
   handles: (e) => categoryOf(e.stream) === 'webhook-endpoint',
   async applyAll(trx: Transaction<ReadModelDatabase>, events: readonly RecordedEvent[]) {
     const ids = [...new Set(events.map((e) => (e.data as { endpointId: string }).endpointId))];
