@@ -167,10 +167,11 @@ async function steadyRate(publisher: AmqpPublisher, sends: Sends, rate: number, 
 
 /**
  * publish over AMQP -> intake -> ledger -> planner -> dispatcher -> sandbox transport call, on the
- * real PostgreSQL and RabbitMQ, at full speed and at a steady 500 events/s. Sandbox rate limits are
- * lifted: this measures the service, not Meta's per-number limit. The same run then drives the
- * floor (bench/support/e2e-floor.ts: the durable steps alone) with the same load, on its own queue.
- * Last, a mixed backlog with the real limits kept (email 14/s, WhatsApp 80/s): each channel's send
+ * real PostgreSQL and RabbitMQ, at full speed and at steady rates (20, 200 and 500 events/s). Sandbox
+ * rate limits are lifted: this measures the service, not Meta's per-number limit. The same run then
+ * drives the floor (bench/support/e2e-floor.ts: the durable steps alone) with the same load, on its
+ * own queue; then full-speed passes in clear, sealed again, and with the AMQP intake on a thread of
+ * its own (INTAKE_THREAD). Last, a mixed backlog with the real limits kept (email 14/s, WhatsApp 80/s): each channel's send
  * rate as a share of its own limit, to show that a channel at its limit holds no other back.
  */
 export async function run(): Promise<Record<string, number | string | boolean>> {
