@@ -89,6 +89,12 @@ export interface ProjectionRunnerOptions {
   idleCheckpointMs?: number;
 }
 
+/** A projection of a lane and the events of a batch it has yet to apply. */
+interface Work {
+  projection: Projection;
+  handled: readonly RecordedEvent[];
+}
+
 interface Waiter {
   position: LedgerPosition;
   resolve: () => void;
@@ -300,7 +306,7 @@ export class ProjectionRunner {
   async #applyBatch(lane: readonly Projection[], batch: readonly RecordedEvent[]): Promise<void> {
     const { db } = this.#options;
     const last = batch.at(-1)!.position;
-    const work = lane.map((projection) => {
+    const work: Work[] = lane.map((projection) => {
       const done = this.#positions.get(projection.name) ?? null;
       return { projection, handled: batch.filter((e) => (done === null || comparePositions(e.position, done) > 0) && projection.handles(e)) };
     });
@@ -332,7 +338,7 @@ export class ProjectionRunner {
   }
 
   /** One transaction: each read model's events and the checkpoint of each of `work`, at `last`. */
-  async #commitReadModels(work: readonly { projection: Projection; handled: readonly RecordedEvent[] }[], last: LedgerPosition): Promise<void> {
+  async #commitReadModels(work: readonly Work[], last: LedgerPosition): Promise<void> {
     const { db, clock } = this.#options;
     await db.transaction().execute(async (trx) => {
       for (const { projection, handled } of work) {
@@ -346,7 +352,7 @@ export class ProjectionRunner {
   }
 
   /** After `work` is applied and its checkpoints saved or kept: listeners told, lag and positions moved. */
-  #applied(work: readonly { projection: Projection; handled: readonly RecordedEvent[] }[], last: LedgerPosition, batchLength: number): void {
+  #applied(work: readonly Work[], last: LedgerPosition, batchLength: number): void {
     const { clock } = this.#options;
     for (const { projection, handled } of work) {
       if (handled.length > 0) {

@@ -2,9 +2,9 @@ import { expect } from 'vitest';
 import pg from 'pg';
 import type { SandboxTransport } from '../../../src/channels/sandbox-transport.ts';
 import { AmqpPublisher } from '../../../src/intake/amqp-publisher.ts';
-import { createLogger } from '../../../src/telemetry/logger.ts';
 import { deleteAmqpNames, uniqueAmqpNames } from '../../support/amqp-names.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { LogLines } from '../../support/log-lines.ts';
 import { TEST_AMQP_URL } from '../../support/env.ts';
 import { realClock } from '../../support/clock.ts';
 import { type RawEnvelope, type UpstreamEventType, envelopesOn } from '../../support/envelopes.ts';
@@ -43,14 +43,6 @@ const NOTIFYING: UpstreamEventType[] = [
 export const notifyingEvents = (count: number): RawEnvelope[] =>
   Array.from({ length: count }, (_, i) => validEnvelope(NOTIFYING[i % NOTIFYING.length]!));
 
-/** Log lines the service wrote, to see which failure it met; never asserted for content beyond that. */
-export class LogLines {
-  readonly lines: string[] = [];
-  readonly logger = createLogger({ level: 'info', destination: { write: (line: string) => void this.lines.push(line) } });
-  count(pattern: RegExp): number {
-    return this.lines.filter((line) => pattern.test(line)).length;
-  }
-}
 
 export interface FaultHarness {
   service: TestService;
