@@ -26,6 +26,8 @@ const FULL_SPEED_EVENTS = Number(process.env.E2E_EVENTS ?? 10_000);
 // full-speed rate is not measured and reads "saturated": its latency only says how long the queue grew.
 const STEADY_RATES = (process.env.E2E_STEADY_RATES ?? '20,200,500').split(',').map(Number);
 const STEADY_SECONDS = Number(process.env.E2E_STEADY_SECONDS ?? 10);
+// The steady rates of the pass whose notification rows the read-model lane alone writes.
+const LANE_ONLY_RATES = [20, 200].filter((rate) => STEADY_RATES.includes(rate));
 // The latency whose events the stages (recorded -> planned -> attempt started) are read from.
 const STAGES_RATE = 200;
 // The service's default unless asked: how many unacked messages the intake takes at once bounds
@@ -87,7 +89,7 @@ async function measure(
   publisher: AmqpPublisher,
   sends: Sends,
   failure: () => unknown,
-  options: { steady?: boolean; beforeSteady?: () => Promise<void> } = {},
+  options: { steady?: boolean; rates?: readonly number[]; beforeSteady?: () => Promise<void> } = {},
 ): Promise<Measured> {
   const waitForSends = async (count: number, what: string) => {
     const deadline = Date.now() + 300_000;
@@ -119,7 +121,7 @@ async function measure(
   await options.beforeSteady?.();
 
   const steady = new Map<number, Steady>();
-  for (const rate of STEADY_RATES) {
+  for (const rate of options.rates ?? STEADY_RATES) {
     if (rate >= eventsPerSecond) {
       console.log(`  steady: ${rate} events/s: saturated (at or over the full-speed rate), not measured`);
       steady.set(rate, null);
@@ -199,26 +201,38 @@ async function mixedBacklog(): Promise<Record<string, number>> {
 }
 
 /**
- * The same service at full speed on its own database and queue, with personal data sealed (the
- * default) or, through the switch only benchmarks use, in clear: what sealing costs, in the same run.
- * With `intakeThread`, as INTAKE_THREAD=true runs it.
+ * The same service on its own database and queue, at full speed only unless `rates` are given, with
+ * personal data sealed (the default) or, through the switch only benchmarks use, in clear: what
+ * sealing costs, in the same run. With `intakeThread`, as INTAKE_THREAD=true runs it; with
+ * `laneOnly`, its notification rows written by the read-model lane alone, as on KurrentDB.
  */
-async function fullSpeedService(personalData: 'sealed' | 'clear', options: { intakeThread?: boolean } = {}): Promise<Measured> {
+async function fullSpeedService(
+  personalData: 'sealed' | 'clear',
+  options: { intakeThread?: boolean; laneOnly?: boolean; rates?: readonly number[] } = {},
+): Promise<Measured> {
   const database = await createBenchDatabase(`e2e_${personalData}`);
   const names = uniqueAmqpNames(`bench-e2e-${personalData}`);
   console.log(
     `The service with personal data ${personalData === 'clear' ? 'in clear (benchmark switch)' : 'sealed'}` +
-      `${options.intakeThread ? ', the AMQP intake on a thread of its own (INTAKE_THREAD=true)' : ''} (full speed only):`,
+      `${options.intakeThread ? ', the AMQP intake on a thread of its own (INTAKE_THREAD=true)' : ''}` +
+      `${options.laneOnly ? ', notification rows written by the read-model lane alone (not with their plans)' : ''}` +
+      ` (${options.rates ? `full speed, then ${options.rates.join(' and ')}/s` : 'full speed only'}):`,
   );
   const service = await startService(
     benchConfig(database.url, names, options),
-    { logger: silentLogger(), port: 0, personalData, dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 } },
+    {
+      logger: silentLogger(),
+      port: 0,
+      personalData,
+      dispatcher: { limits: { whatsapp: UNLIMITED, email: UNLIMITED }, claimBatch: 200, pollIntervalMs: 100 },
+      ...(options.laneOnly ? { inlineDeliveries: false as const } : {}),
+    },
   );
   const publisher = await AmqpPublisher.open({ url: AMQP_URL, exchange: names.AMQP_EXCHANGE!, connectionName: `bench-e2e:${personalData}-publisher` });
   try {
     const sends = new Sends();
     for (const channel of ['whatsapp', 'email'] as const) (service.transports[channel] as SandboxTransport).onSent((message) => sends.sent(message.notificationId));
-    return await measure(publisher, sends, () => null, { steady: false });
+    return await measure(publisher, sends, () => null, options.rates ? { rates: options.rates, beforeSteady: () => vacuumAnalyze(database.url) } : { steady: false });
   } finally {
     await publisher.close();
     await service.stop();
@@ -347,6 +361,13 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       `The intake on a thread of its own: ${Math.round(threaded.eventsPerSecond)} events/s, ${(threaded.eventsPerSecond / sealedRate).toFixed(2)} of the ` +
         `sealed passes in its own thread, ${(threaded.eventsPerSecond / bare.eventsPerSecond).toFixed(2)} of the floor`,
     );
+    // The notification rows written by the read-model lane alone (the path a KurrentDB ledger and a
+    // rebuild take), against the service's own pass, which writes each plan's rows with the plan.
+    const laneOnly = await fullSpeedService('sealed', { laneOnly: true, rates: LANE_ONLY_RATES });
+    console.log(
+      `Rows by the lane alone: ${Math.round(laneOnly.eventsPerSecond)} events/s (the service's own pass ${(ours.eventsPerSecond / laneOnly.eventsPerSecond).toFixed(2)} of it); ` +
+        LANE_ONLY_RATES.map((rate) => `p99 at ${rate}/s ${describeP99(laneOnly.steady.get(rate))} against ${describeP99(ours.steady.get(rate))} with the plans`).join(', '),
+    );
     const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
     return {
       events_per_s: Math.round(ours.eventsPerSecond),
@@ -364,6 +385,9 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       intake_thread_events_per_s: Math.round(threaded.eventsPerSecond),
       intake_thread_events_of_floor: Number((threaded.eventsPerSecond / bare.eventsPerSecond).toFixed(2)),
       intake_thread_of_in_thread: Number((threaded.eventsPerSecond / sealedRate).toFixed(2)),
+      lane_only_events_per_s: Math.round(laneOnly.eventsPerSecond),
+      ...latencyFigures('lane_only_', laneOnly.steady),
+      rows_with_plans_of_lane_only: Number((ours.eventsPerSecond / laneOnly.eventsPerSecond).toFixed(2)),
       raw_insert_per_s: Math.round(rawInsert),
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,

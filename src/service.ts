@@ -86,6 +86,11 @@ export interface ServiceOverrides {
   webhooks?: Partial<WebhookConfigs>;
   /** Run the dispatcher (default true): tests of planning alone turn it off. */
   dispatch?: boolean;
+  /**
+   * false: notification rows are written by the read-model lane alone, not with the plans that
+   * start them (the path a KurrentDB ledger and a rebuild take): tests and benches compare the two.
+   */
+  inlineDeliveries?: false;
   /** false: no WhatsApp template sync at start and every 6 hours (`syncWhatsAppTemplates` still works). */
   templateSync?: false;
   dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock' | 'render'>>;
@@ -313,6 +318,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           if (changes.some(mayHaveComeDue)) dispatcher?.poke();
           feed.notifyChanged(changes);
         },
+        ...(overrides.inlineDeliveries === false ? { inlineDeliveries: false } : {}),
       }),
     });
     await runner.start();

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import type { StreamName } from '../domain/stream-name.ts';
 
 /**
@@ -87,6 +88,13 @@ export interface EventStore {
    * Callers go through `appendEach`, which falls back to one append each.
    */
   appendEach?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  /**
+   * Optional, where the ledger and the read models share one database: `appendEach` in one
+   * transaction with what `alongside` writes there, given the events of every stream an append
+   * succeeded on, as readers will see them (meant for new streams: each is read whole). Nothing is
+   * kept of either unless both are: read-model rows current the moment the append commits.
+   */
+  appendEachWithin?(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendResult[]>;
   /** The stream's events in revision order, from `fromRevision` (inclusive). Empty when it does not exist. */
   readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent>;
   /**
@@ -112,6 +120,9 @@ export interface EventStore {
   countUpTo?(head: LedgerPosition): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Writes in the append's own transaction (`trx`, the database the ledger shares with the read models). */
+export type WriteAlongside = (trx: Transaction<unknown>, written: readonly RecordedEvent[]) => Promise<void>;
 
 export interface StreamAppend {
   stream: StreamName;

@@ -13,6 +13,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type StreamAppend,
+  type WriteAlongside,
 } from './event-store.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
 import { runMigrations } from './run-migrations.ts';
@@ -115,6 +116,34 @@ export class PostgresEventStore implements EventStore {
   /** ledger_append once per append, in one statement: one transaction, one commit, one answer each. */
   async appendEach(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     return this.#appendPrepared(appends.map(prepareAppend));
+  }
+
+  /**
+   * `appendEach` and `alongside` in one transaction: BEGIN, the appends' statement, a read of the
+   * streams appended to (by index probe), what `alongside` writes, COMMIT. Three round trips more
+   * than an append alone; the transaction also holds readers' horizon back that much longer.
+   */
+  async appendEachWithin(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    const prepared = appends.map(prepareAppend);
+    const { notice } = this.#connection;
+    const results = await this.#db.transaction().execute(async (trx) => {
+      const { rows } = await sql<AppendRow & { ord: string | number }>`
+        select a.ord, r.*, ${notice ? sql`(case when r.ok then pg_notify(${notice.channel}, ${notice.payload}) end) is null` : sql`true`} as quiet
+          from unnest(${prepared.map((a) => a.stream)}::text[], ${prepared.map((a) => a.expectedRevision)}::bigint[],
+                      ${prepared.map((a) => a.isAny)}::boolean[], ${prepared.map((a) => a.payload)}::jsonb[])
+               with ordinality as a(stream, expected, is_any, events, ord)
+         cross join lateral ledger_append(a.stream, a.expected, a.is_any, a.events) r
+         order by a.ord
+      `.execute(trx);
+      if (rows.length !== prepared.length) throw new Error(`ledger_append answered ${rows.length} of ${prepared.length} appends`);
+      const answers = rows.map((row, i) => toAppendResult(row, prepared[i]!.stream, prepared[i]!.expected));
+      const streams = [...new Set(prepared.filter((_, i) => answers[i]!.ok).map((a) => a.stream))];
+      if (streams.length > 0) await alongside(trx, (await readStreamsStatement(streams).execute(trx)).rows.map(toRecorded));
+      return answers;
+    });
+    if (results.some((r) => r.ok)) this.#connection.poke({ notified: notice !== null });
+    return results;
   }
 
   async #appendPrepared(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {

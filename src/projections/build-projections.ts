@@ -4,7 +4,7 @@ import { renderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import type { SealedCells } from '../ledger/sealed-cells.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { deliveriesProjection, type DeliveryChange } from './deliveries/deliveries-projection.ts';
+import { deliveriesProjection, InlineDeliveries, type DeliveryChange } from './deliveries/deliveries-projection.ts';
 import { patientPlanningReaction } from './deliveries/patient-planning-reaction.ts';
 import { preferenceReaction } from './deliveries/preference-reaction.ts';
 import { inboundMessagesProjection } from './inbound/inbound-messages-projection.ts';
@@ -51,6 +51,17 @@ export interface ProjectionDeps {
   smsReachable?(phone: string): boolean;
   /** Whether a provider reports receipts, which arms "not delivered in time"; default: none does. */
   reportsReceipts?(provider: string): boolean;
+  /**
+   * The planner writes the notification rows its plans start in the plans' own transaction, where
+   * the store can (`appendEachWithin`: a PostgreSQL or PGlite ledger); default true. Never in a rebuild.
+   */
+  inlineDeliveries?: boolean;
+}
+
+/** Every projection, and the inline deliveries the planner writes when it does (for whoever checks them). */
+export interface BuiltProjections {
+  projections: Projection[];
+  inline: InlineDeliveries | null;
 }
 
 /**
@@ -58,21 +69,29 @@ export interface ProjectionDeps {
  * replay runs the same list into a fresh schema (with a ledger that takes no appends) to compare.
  */
 export function buildProjections(deps: ProjectionDeps): Projection[] {
+  return buildProjectionSet(deps).projections;
+}
+
+export function buildProjectionSet(deps: ProjectionDeps): BuiltProjections {
   const { store, clock, logger } = deps;
   const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
-  return [
+  const inline = !deps.rebuild && deps.inlineDeliveries !== false && store.appendEachWithin
+    ? new InlineDeliveries({ keys: deps.keys, onChanged: deps.onDeliveriesChanged, metrics: deps.metrics })
+    : null;
+  const projections: Projection[] = [
     inboxProjection,
     // Before the deliveries read model, in the same transaction (both commit first, before the lane's
     // others): it reads each notification's status as of the batch's start, to tell the status an
     // event moves it from.
     webhookOutboxProjection({ keys: deps.keys, logger: logger.child({ component: 'webhook-outbox' }), onQueued: deps.onWebhooksQueued }),
-    scrubOnErasure(deliveriesProjection({ keys: deps.keys, onChanged: deps.onDeliveriesChanged }), scrubNotifications),
+    scrubOnErasure(deliveriesProjection({ keys: deps.keys, onChanged: deps.onDeliveriesChanged, ...(inline ? { inline } : {}) }), scrubNotifications),
     remindersProjection({ onChanged: deps.onRemindersChanged }),
     plannerProcessor({
       store,
       clock,
       keys: deps.keys,
       logger: logger.child({ component: 'planner' }),
+      ...(inline ? { inline } : {}),
       // A rebuild takes no appends, so the reactions that keep no state and only decide appends
       // (planning patient messages, firing reminders) would be work thrown away: leave them out.
       reactions: [
@@ -102,4 +121,5 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
     scrubOnErasure(conversationsProjection({ keys: deps.keys, onChanged: deps.onConversationsChanged }), scrubConversations),
     providerCallbackProcessor({ store, clock, keys: deps.keys, cells: deps.cells, logger: logger.child({ component: 'provider-callbacks' }), rebuild: deps.rebuild }),
   ];
+  return { projections, inline };
 }

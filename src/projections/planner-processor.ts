@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { BatchState, type KeptBatchState } from './batch-state.ts';
+import { InlineDeliveries } from './deliveries/deliveries-projection.ts';
 import type { LedgerReaction, PendingAppend, ReactionContext } from './ledger-reaction.ts';
 import type { ProcessorProjection } from './projection-runner.ts';
 import type { ReadModelDatabase } from './read-model-database.ts';
@@ -17,6 +18,11 @@ export interface PlannerOptions {
   reactions: readonly LedgerReaction[];
   /** Appends in flight at once. */
   concurrency?: number;
+  /**
+   * Notification rows written in the transaction of the appends that start them (the store must
+   * `appendEachWithin`): the dispatcher can claim a plan the moment it commits.
+   */
+  inline?: InlineDeliveries;
 }
 
 /**
@@ -39,6 +45,29 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
       else byStream.set(append.stream, [append]);
     }
     const queues = [...byStream.values()];
+    if (!options.inline) return appendInTurns(queues);
+    // Streams a notification starts (its plan, and what follows it in this batch) go together, in
+    // order, in one transaction with their rows; the rest as before, alongside.
+    const starting = queues.filter((queue) => InlineDeliveries.takes(queue[0]!));
+    await Promise.all([appendWithRows(starting.flat(), options.inline), appendInTurns(queues.filter((queue) => !starting.includes(queue)))]);
+  };
+
+  const appendWithRows = async (appends: readonly PendingAppend[], inline: InlineDeliveries) => {
+    if (appends.length === 0) return;
+    let applied: readonly RecordedEvent[] = [];
+    try {
+      const results = await store.appendEachWithin!(appends, async (trx, written) => {
+        applied = await inline.apply(trx as Transaction<ReadModelDatabase>, written);
+      });
+      inline.committed(applied);
+      if (results.some((r) => !r.ok)) logger.debug({ appends: results.filter((r) => !r.ok).length }, 'planner appends already made');
+    } catch (error) {
+      inline.rolledBack(applied);
+      throw error;
+    }
+  };
+
+  const appendInTurns = async (queues: readonly PendingAppend[][]) => {
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
       for (let queue = queues[next++]; queue; queue = queues[next++]) {

@@ -174,12 +174,16 @@ export class ProjectionRunner {
     await this.#saveUnsaved().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'saving idle checkpoints at stop failed; they are read again at the next start'));
   }
 
-  /** Saves what is unsaved now when `idleCheckpointMs` have passed since the last save, else soon after by a timer. */
-  async #saveUnsavedInTime(): Promise<void> {
+  /**
+   * Saves what `lane` has unsaved now when `idleCheckpointMs` have passed since the last save, else
+   * soon after by a timer, which saves every lane's. A lane saves only its own: another lane's
+   * checkpoint row may be locked by that lane's transaction, which this one must not wait for.
+   */
+  async #saveUnsavedInTime(lane: readonly Projection[]): Promise<void> {
     const interval = this.#options.idleCheckpointMs ?? IDLE_CHECKPOINT_MS;
     if (performance.now() - this.#lastIdleSave >= interval) {
-      await this.#saveUnsaved();
-      return;
+      await this.#saveUnsaved(lane);
+      if (this.#unsaved.size === 0) return;
     }
     // A quiet service may see no next batch for hours: what waits is saved within the interval still.
     this.#saveTimer ??= setTimeout(() => {
@@ -189,10 +193,11 @@ export class ProjectionRunner {
     }, Math.max(0, interval - (performance.now() - this.#lastIdleSave))).unref();
   }
 
-  async #saveUnsaved(): Promise<void> {
+  /** Saves the unsaved checkpoints of `lane`, or of every lane. */
+  async #saveUnsaved(lane?: readonly Projection[]): Promise<void> {
     const { db, clock } = this.#options;
-    const unsaved = [...this.#unsaved];
-    this.#unsaved.clear();
+    const unsaved = [...this.#unsaved].filter(([name]) => !lane || lane.some((p) => p.name === name));
+    for (const [name] of unsaved) this.#unsaved.delete(name);
     this.#lastIdleSave = performance.now();
     for (const [name, position] of unsaved) await saveCheckpoint(db, name, position, clock.now());
   }
@@ -315,13 +320,13 @@ export class ProjectionRunner {
       // Nothing to apply: no statement at all now. Most batches of a quiet service are one event
       // that most lanes pass over, and a checkpoint each would be most of their statements.
       for (const projection of lane) this.#unsaved.set(projection.name, last);
-      await this.#saveUnsavedInTime();
+      await this.#saveUnsavedInTime(lane);
     } else if (lane.length === 1 && single!.kind === 'processor') {
       await single!.applyBatch(db, work[0]!.handled);
       // Its appends are idempotent (a crash repeats the batch in any case): its checkpoint waits as
       // an idle one does, instead of a statement after every batch on the way to the next.
       this.#unsaved.set(single!.name, last);
-      await this.#saveUnsavedInTime();
+      await this.#saveUnsavedInTime(lane);
     } else {
       // Read models that commit first go in a transaction of their own when the others have work
       // too; otherwise the lane's batch is one transaction, every checkpoint saved in it.

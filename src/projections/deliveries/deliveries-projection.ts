@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { Counter, type Registry } from 'prom-client';
 import { NOTIFICATION_EVENT_TYPES as T } from '../../domain/notifications/notification-events.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
 import type { RecordedEvent } from '../../ledger/event-store.ts';
@@ -33,7 +34,77 @@ export interface DeliveriesProjectionOptions {
   keys: Pick<LedgerKeys, 'contactHash'>;
   /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
   onChanged?: (changes: readonly DeliveryChange[]) => void;
+  /** The rows the planner writes in its appends' own transaction: the lane passes over what it applied. */
+  inline?: InlineDeliveries;
 }
+
+const changesOf = (events: readonly RecordedEvent[]): DeliveryChange[] =>
+  events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }));
+
+/**
+ * The deliveries read model applied in the transaction of the appends that start notifications
+ * (the planner's plans; `appendEachWithin`), so a planned row is there, and the dispatcher told,
+ * the moment the plan commits, not once the read-model lane has read and applied it.
+ *
+ * The lane still reads every event: it passes over those applied here by this process (it is told
+ * before they commit, so it cannot meet one first), and applies the rest as ever, another instance's
+ * included, whose rows it then finds there (a row's first event never changes a row already made).
+ * A rebuild has no appends and applies everything in the lane: the two are held to the same rows.
+ */
+export class InlineDeliveries {
+  readonly #hashOf: AddressHash;
+  readonly #onChanged: ((changes: readonly DeliveryChange[]) => void) | undefined;
+  /** Event ids applied here and not yet passed by the lane. */
+  readonly #applied = new Set<string>();
+  readonly #written: Counter | undefined;
+
+  constructor(options: Pick<DeliveriesProjectionOptions, 'keys' | 'onChanged'> & { metrics?: Registry | undefined }) {
+    this.#hashOf = addressHashUnder(options.keys);
+    this.#onChanged = options.onChanged;
+    this.#written = options.metrics
+      ? new Counter({
+          name: 'deliveries_applied_with_append_total',
+          help: 'Notification events applied to their rows in the transaction that appended them, not by the read-model lane.',
+          registers: [options.metrics],
+        })
+      : undefined;
+  }
+
+  /** Whether a stream's appends start its row here: a notification's, from its first event. */
+  static takes(append: { stream: string; expected: unknown }): boolean {
+    return append.expected === 'no-stream' && categoryOf(append.stream) === 'notification';
+  }
+
+  /**
+   * In the appends' transaction: their notification events folded onto rows as the lane folds them,
+   * and marked for the lane to pass over. Answers what `committed` or `rolledBack` is then told.
+   */
+  async apply(trx: Transaction<ReadModelDatabase>, written: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
+    const events = written.filter(handlesDelivery);
+    if (events.length === 0) return events;
+    await applyDeliveries(trx, events, this.#hashOf);
+    for (const event of events) this.#applied.add(event.id);
+    return events;
+  }
+
+  committed(events: readonly RecordedEvent[]): void {
+    if (events.length === 0) return;
+    this.#written?.inc(events.length);
+    this.#onChanged?.(changesOf(events));
+  }
+
+  /** The transaction failed: nothing of it is in the ledger, and the lane will not meet these. */
+  rolledBack(events: readonly RecordedEvent[]): void {
+    for (const event of events) this.#applied.delete(event.id);
+  }
+
+  /** Whether the lane passes over `event`, applied here; it meets each once, so it is forgotten then. */
+  passes(event: RecordedEvent): boolean {
+    return this.#applied.delete(event.id);
+  }
+}
+
+const handlesDelivery = (e: RecordedEvent): boolean => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification';
 
 /**
  * The notifications read model: one row per notification, its status, attempts and provider ids;
@@ -41,15 +112,15 @@ export interface DeliveriesProjectionOptions {
  */
 export function deliveriesProjection(options: DeliveriesProjectionOptions): ReadModelProjection {
   const hashOf = addressHashUnder(options.keys);
+  const { inline } = options;
   return {
     name: 'deliveries',
     kind: 'read-model',
     // The dispatcher claims these rows: committed before the lane's other read models are done.
     commitsFirst: true,
-    handles: (e) => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification',
+    handles: inline ? (e) => handlesDelivery(e) && !inline.passes(e) : handlesDelivery,
     applyAll: (trx, events) => applyDeliveries(trx, events, hashOf),
-    afterCommit: (events) =>
-      options.onChanged?.(events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }))),
+    afterCommit: (events) => options.onChanged?.(changesOf(events)),
   };
 }
 

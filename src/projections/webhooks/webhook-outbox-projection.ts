@@ -253,7 +253,9 @@ class OutboxBatch {
     const notifications = this.#notifications;
     if (!notifications) return [];
     const id = idOf(event.stream)!;
-    const tracked = notifications.get(id) ?? null;
+    // A stream's first event is folded from nothing: its row may already stand, written with the
+    // plan in the plan's own transaction (InlineDeliveries), and a row never holds its own start.
+    const tracked = event.revision === 0n ? null : (notifications.get(id) ?? null);
     const before = tracked?.row ?? null;
     const after = foldNotificationEvent(before, id, event, this.#hashOf);
     let facts = tracked?.facts ?? null;
