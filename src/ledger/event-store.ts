@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import type { StreamName } from '../domain/stream-name.ts';
 
 /**
@@ -89,12 +89,15 @@ export interface EventStore {
    */
   appendEach?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /**
-   * Optional, where the ledger and the read models share one database: `appendEach` in one
-   * transaction with what `alongside` writes there, given the events of every stream an append
-   * succeeded on, as readers will see them (meant for new streams: each is read whole). Nothing is
-   * kept of either unless both are: read-model rows current the moment the append commits.
+   * Optional, where the ledger and the read models share one database: `appendEach` with a write of
+   * the caller's in the same statement, so read-model rows are current the moment the appends commit,
+   * at no round trip of their own. `alongside` is given the events as a reader will get them, each
+   * with its append's place and the revision it takes (appends at an expected revision or to a new
+   * stream), and answers a data-modifying statement, or null for none. That statement may read
+   * `appended(ord, ok)`, each append's place (from 1) and whether it was made, and take `now()` as
+   * the events' recorded time; the answers carry that time too.
    */
-  appendEachWithin?(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendResult[]>;
+  appendEachWith?(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendedWith>;
   /** The stream's events in revision order, from `fromRevision` (inclusive). Empty when it does not exist. */
   readStream(stream: StreamName, fromRevision?: bigint): AsyncIterable<RecordedEvent>;
   /**
@@ -121,8 +124,20 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** Writes in the append's own transaction (`trx`, the database the ledger shares with the read models). */
-export type WriteAlongside = (trx: Transaction<unknown>, written: readonly RecordedEvent[]) => Promise<void>;
+/** An event of an append about to be made, as a reader will get it, but for where and when it lands. */
+export type PendingEvent = Omit<RecordedEvent, 'position' | 'recordedAt'> & {
+  /** Its append's place among those made together, from 0. */
+  append: number;
+};
+
+/** What a store appending with a write alongside is given; the write, or null for none. */
+export type WriteAlongside = (events: readonly PendingEvent[]) => RawBuilder<unknown> | null;
+
+export interface AppendedWith {
+  results: AppendResult[];
+  /** The time every event of the statement was recorded at. */
+  recordedAt: Date;
+}
 
 export interface StreamAppend {
   stream: StreamName;

@@ -13,6 +13,8 @@ import {
   type NewEvent,
   type RecordedEvent,
   type StreamAppend,
+  type AppendedWith,
+  type PendingEvent,
   type WriteAlongside,
 } from './event-store.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
@@ -119,31 +121,31 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * `appendEach` and `alongside` in one transaction: BEGIN, the appends' statement, a read of the
-   * streams appended to (by index probe), what `alongside` writes, COMMIT. Three round trips more
-   * than an append alone; the transaction also holds readers' horizon back that much longer.
+   * `appendEach` and the caller's write in one statement: the appends in a CTE the write reads
+   * (`appended`: materialized, so each append is made once whoever reads it), then the write.
    */
-  async appendEachWithin(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendResult[]> {
-    if (appends.length === 0) return [];
+  async appendEachWith(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendedWith> {
+    if (appends.length === 0) return { results: [], recordedAt: new Date() };
     const prepared = appends.map(prepareAppend);
+    const write = alongside(prepared.flatMap((a, i) => pendingEvents(a, i)));
     const { notice } = this.#connection;
-    const results = await this.#db.transaction().execute(async (trx) => {
-      const { rows } = await sql<AppendRow & { ord: string | number }>`
-        select a.ord, r.*, ${notice ? sql`(case when r.ok then pg_notify(${notice.channel}, ${notice.payload}) end) is null` : sql`true`} as quiet
+    const { rows } = await sql<AppendRow & { ord: string | number; recorded_at: Date | string }>`
+      with appended as materialized (
+        select a.ord, r.*
           from unnest(${prepared.map((a) => a.stream)}::text[], ${prepared.map((a) => a.expectedRevision)}::bigint[],
                       ${prepared.map((a) => a.isAny)}::boolean[], ${prepared.map((a) => a.payload)}::jsonb[])
                with ordinality as a(stream, expected, is_any, events, ord)
          cross join lateral ledger_append(a.stream, a.expected, a.is_any, a.events) r
-         order by a.ord
-      `.execute(trx);
-      if (rows.length !== prepared.length) throw new Error(`ledger_append answered ${rows.length} of ${prepared.length} appends`);
-      const answers = rows.map((row, i) => toAppendResult(row, prepared[i]!.stream, prepared[i]!.expected));
-      const streams = [...new Set(prepared.filter((_, i) => answers[i]!.ok).map((a) => a.stream))];
-      if (streams.length > 0) await alongside(trx, (await readStreamsStatement(streams).execute(trx)).rows.map(toRecorded));
-      return answers;
-    });
+      )${write ? sql`, alongside as (${write})` : sql``}
+      select appended.*, now() as recorded_at,
+             ${notice ? sql`(case when ok then pg_notify(${notice.channel}, ${notice.payload}) end) is null` : sql`true`} as quiet
+        from appended
+       order by ord
+    `.execute(this.#db);
+    if (rows.length !== prepared.length) throw new Error(`ledger_append answered ${rows.length} of ${prepared.length} appends`);
+    const results = rows.map((row, i) => toAppendResult(row, prepared[i]!.stream, prepared[i]!.expected));
     if (results.some((r) => r.ok)) this.#connection.poke({ notified: notice !== null });
-    return results;
+    return { results, recordedAt: new Date(rows[0]!.recorded_at) };
   }
 
   async #appendPrepared(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
@@ -357,6 +359,22 @@ function prepareAppend({ stream, events, expected }: StreamAppend): PreparedAppe
     .join(',')}]`;
   const expectedRevision = expected === 'no-stream' ? '-1' : expected === 'any' ? null : expected.toString();
   return { stream, events, expected, payload, isAny: expected === 'any', expectedRevision };
+}
+
+/** The events of an append as a reader will get them, at the revisions they take. */
+function pendingEvents(append: PreparedAppend, index: number): PendingEvent[] {
+  const { expected } = append;
+  if (expected === 'any') throw new Error(`an append with a write alongside needs an expected revision (${append.stream})`);
+  const first = expected === 'no-stream' ? 0n : expected + 1n;
+  return append.events.map((event, i) => ({
+    id: event.id,
+    stream: append.stream,
+    revision: first + BigInt(i),
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata ?? {},
+    append: index,
+  }));
 }
 
 function toAppendResult(row: AppendRow, stream: string, expected: ExpectedRevision): AppendResult {

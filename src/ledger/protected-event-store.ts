@@ -13,6 +13,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type StreamAppend,
+  type AppendedWith,
   type WriteAlongside,
 } from './event-store.ts';
 import { findPersonalParts, sealPersonalParts } from './seal-personal-data.ts';
@@ -88,24 +89,21 @@ export class ProtectedEventStore implements EventStore {
   }
 
   /**
-   * Sealed as every append is; `alongside` is given the events as a reader of this store gets them,
-   * their data as appended here (what opening them would give) and `sealed` as the ledger holds it.
-   * Nothing is opened in the transaction: a trip to the key store there would wait for the one
-   * connection embedded PGlite has, which the transaction holds.
+   * Sealed as every append is; `alongside` is given the events as a reader of this store gets them:
+   * their data as appended here (what opening them gives) and `sealed` as the ledger holds it.
    */
-  async appendEachWithin(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendResult[]> {
-    if (!this.inner.appendEachWithin) throw new Error('this ledger cannot append alongside read-model writes');
+  async appendEachWith(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendedWith> {
+    if (!this.inner.appendEachWith) throw new Error('this ledger cannot append with a write alongside');
     const plain = appends.flatMap((a) => a.events);
     const sealed = await this.#seal(plain);
-    const asAppended = new Map<string, { plain: NewEvent; sealed: NewEvent }>(plain.map((event, i) => [event.id, { plain: event, sealed: sealed[i]! }]));
     let next = 0;
     const resealed = appends.map((a) => ({ ...a, events: a.events.map(() => sealed[next++]!) }));
-    return this.inner.appendEachWithin(resealed, (trx, written) =>
-      alongside(trx, written.map((event) => {
-        const made = asAppended.get(event.id);
-        // Nothing sealed in it (or not appended now): the ledger's data is what a reader gets.
-        if (!made || made.sealed.data === made.plain.data) return event;
-        return { ...event, data: JSON.parse(JSON.stringify(made.plain.data)) as unknown, sealed: { data: event.data } };
+    return this.inner.appendEachWith(resealed, (pending) =>
+      alongside(pending.map((event, i) => {
+        const made = plain[i]!;
+        // Nothing sealed in it: the ledger's data is what a reader gets.
+        if (sealed[i]!.data === made.data) return event;
+        return { ...event, data: JSON.parse(JSON.stringify(made.data)) as unknown, sealed: { data: JSON.parse(JSON.stringify(event.data)) as unknown } };
       })));
   }
 

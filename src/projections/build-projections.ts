@@ -53,7 +53,7 @@ export interface ProjectionDeps {
   reportsReceipts?(provider: string): boolean;
   /**
    * The planner writes the notification rows its plans start in the plans' own transaction, where
-   * the store can (`appendEachWithin`: a PostgreSQL or PGlite ledger); default true. Never in a rebuild.
+   * the store can (`appendEachWith`: a PostgreSQL or PGlite ledger); default true. Never in a rebuild.
    */
   inlineDeliveries?: boolean;
 }
@@ -75,7 +75,7 @@ export function buildProjections(deps: ProjectionDeps): Projection[] {
 export function buildProjectionSet(deps: ProjectionDeps): BuiltProjections {
   const { store, clock, logger } = deps;
   const planning = deps.smsReachable ? { smsReachable: deps.smsReachable } : {};
-  const inline = !deps.rebuild && deps.inlineDeliveries !== false && store.appendEachWithin
+  const inline = !deps.rebuild && deps.inlineDeliveries !== false && store.appendEachWith
     ? new InlineDeliveries({ keys: deps.keys, onChanged: deps.onDeliveriesChanged, metrics: deps.metrics })
     : null;
   const projections: Projection[] = [

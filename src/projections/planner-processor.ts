@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { LedgerKeys } from '../domain/keys/ledger-keys.ts';
 import type { EventStore, RecordedEvent } from '../ledger/event-store.ts';
@@ -19,8 +19,8 @@ export interface PlannerOptions {
   /** Appends in flight at once. */
   concurrency?: number;
   /**
-   * Notification rows written in the transaction of the appends that start them (the store must
-   * `appendEachWithin`): the dispatcher can claim a plan the moment it commits.
+   * Notification rows written in the statement of the appends that start them (the store must
+   * `appendEachWith`): the dispatcher can claim a plan the moment it commits.
    */
   inline?: InlineDeliveries;
 }
@@ -46,25 +46,19 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
     }
     const queues = [...byStream.values()];
     if (!options.inline) return appendInTurns(queues);
-    // Streams a notification starts (its plan, and what follows it in this batch) go together, in
-    // order, in one transaction with their rows; the rest as before, alongside.
-    const starting = queues.filter((queue) => InlineDeliveries.takes(queue[0]!));
+    // Streams a notification starts (its plan, in one append) go together in one statement with their
+    // rows; the rest as before, alongside.
+    const starting = queues.filter((queue) => InlineDeliveries.takes(queue));
     await Promise.all([appendWithRows(starting.flat(), options.inline), appendInTurns(queues.filter((queue) => !starting.includes(queue)))]);
   };
 
   const appendWithRows = async (appends: readonly PendingAppend[], inline: InlineDeliveries) => {
     if (appends.length === 0) return;
-    let applied: readonly RecordedEvent[] = [];
-    try {
-      const results = await store.appendEachWithin!(appends, async (trx, written) => {
-        applied = await inline.apply(trx as Transaction<ReadModelDatabase>, written);
-      });
-      inline.committed(applied);
-      if (results.some((r) => !r.ok)) logger.debug({ appends: results.filter((r) => !r.ok).length }, 'planner appends already made');
-    } catch (error) {
-      inline.rolledBack(applied);
-      throw error;
-    }
+    const { alongside, answered } = inline.prepare();
+    const appended = await store.appendEachWith!(appends, alongside);
+    answered(appended);
+    const made = appended.results.filter((r) => r.ok).length;
+    if (made < appends.length) logger.debug({ appends: appends.length - made }, 'planner appends already made');
   };
 
   const appendInTurns = async (queues: readonly PendingAppend[][]) => {

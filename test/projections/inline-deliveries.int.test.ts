@@ -51,7 +51,6 @@ describe.each([
       const rows = await service.db.selectFrom('projection_checkpoints').select(['commit_position', 'prepare_position']).execute();
       return head !== null && rows.length > 0 && rows.every((r) => `${r.commit_position}/${r.prepare_position}` === `${head.commit}/${head.prepare}`);
     }, { what: 'every checkpoint saved at the head' });
-    const before = await lanePosition(service);
 
     // and the read-model lane held: no checkpoint can be saved (a table lock takes no transaction id,
     // so the ledger's readers are not held behind it)
@@ -61,6 +60,7 @@ describe.each([
     try {
       await holder.query('begin');
       await holder.query('lock table projection_checkpoints in share mode');
+      const before = await lanePosition(service);
 
       // When a booking is confirmed
       await service.intake.record(parseOrThrow(raw), 'http');
@@ -109,7 +109,7 @@ describe.each([
       const report = await replayReadModels(connection, { schemaPrefix: 'inline_check', keys: service.keys, databaseUrl: service.database.url });
 
       // Then not a row differs, notifications and webhook messages included
-      expect(report.differences).toEqual([]);
+      expect(JSON.stringify(report.differences).slice(0, 3000)).toEqual('[]');
       expect(report.events).toBeGreaterThan(events.length);
     } finally {
       await connection.close();

@@ -2,11 +2,11 @@ import type { Transaction } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import { NOTIFICATION_EVENT_TYPES as T } from '../../domain/notifications/notification-events.ts';
 import { categoryOf, idOf } from '../../domain/stream-name.ts';
-import type { RecordedEvent } from '../../ledger/event-store.ts';
+import type { AppendedWith, PendingEvent, RecordedEvent, StreamAppend, WriteAlongside } from '../../ledger/event-store.ts';
 import { applyFolded } from '../fold-rows.ts';
 import type { LedgerKeys } from '../../domain/keys/ledger-keys.ts';
 import { addressHashUnder, foldNotificationEvent, type AddressHash, type FoldedNotification } from './notification-row-fold.ts';
-import { insertNotificationRows, lockNotificationRows, updateNotificationRows } from './notification-rows.queries.ts';
+import { insertNotificationRows, insertRowsWithAppends, lockNotificationRows, updateNotificationRows } from './notification-rows.queries.ts';
 import type { ReadModelProjection } from '../projection-runner.ts';
 import type { ReadModelDatabase } from '../read-model-database.ts';
 
@@ -42,19 +42,19 @@ const changesOf = (events: readonly RecordedEvent[]): DeliveryChange[] =>
   events.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt: e.recordedAt }));
 
 /**
- * The deliveries read model applied in the transaction of the appends that start notifications
- * (the planner's plans; `appendEachWithin`), so a planned row is there, and the dispatcher told,
- * the moment the plan commits, not once the read-model lane has read and applied it.
+ * The notification rows the planner's plans start, written in the plans' own append statement
+ * (`appendEachWith`): a planned row is there, and the dispatcher told, the moment the plan commits,
+ * not once the read-model lane has read and applied it, and at no statement of its own.
  *
- * The lane still reads every event: it passes over those applied here by this process (it is told
- * before they commit, so it cannot meet one first), and applies the rest as ever, another instance's
- * included, whose rows it then finds there (a row's first event never changes a row already made).
- * A rebuild has no appends and applies everything in the lane: the two are held to the same rows.
+ * The lane still reads every event: it passes over those written here by this process, and applies
+ * the rest as ever, another instance's included, whose rows it then finds there (a row's first event
+ * never changes a row already made). A rebuild has no appends and applies everything in the lane:
+ * the two are held to the same rows.
  */
 export class InlineDeliveries {
   readonly #hashOf: AddressHash;
   readonly #onChanged: ((changes: readonly DeliveryChange[]) => void) | undefined;
-  /** Event ids applied here and not yet passed by the lane. */
+  /** Event ids written here and not yet passed by the lane. */
   readonly #applied = new Set<string>();
   readonly #written: Counter | undefined;
 
@@ -64,47 +64,58 @@ export class InlineDeliveries {
     this.#written = options.metrics
       ? new Counter({
           name: 'deliveries_applied_with_append_total',
-          help: 'Notification events applied to their rows in the transaction that appended them, not by the read-model lane.',
+          help: 'Notification events applied to their rows in the statement that appended them, not by the read-model lane.',
           registers: [options.metrics],
         })
       : undefined;
   }
 
-  /** Whether a stream's appends start its row here: a notification's, from its first event. */
-  static takes(append: { stream: string; expected: unknown }): boolean {
-    return append.expected === 'no-stream' && categoryOf(append.stream) === 'notification';
+  /** Whether a stream's appends start its row here: a notification's, made in one append from its first event. */
+  static takes(appends: readonly StreamAppend[]): boolean {
+    return appends.length === 1 && appends[0]!.expected === 'no-stream' && categoryOf(appends[0]!.stream) === 'notification';
   }
 
-  /**
-   * In the appends' transaction: their notification events folded onto rows as the lane folds them,
-   * and marked for the lane to pass over. Answers what `committed` or `rolledBack` is then told.
-   */
-  async apply(trx: Transaction<ReadModelDatabase>, written: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
-    const events = written.filter(handlesDelivery);
-    if (events.length === 0) return events;
-    await applyDeliveries(trx, events, this.#hashOf);
-    for (const event of events) this.#applied.add(event.id);
-    return events;
+  /** The write to make with the appends, and what to tell once they answered. */
+  prepare(): { alongside: WriteAlongside; answered(appended: AppendedWith): void } {
+    let events: PendingEvent[] = [];
+    return {
+      alongside: (pending) => {
+        events = pending.filter(handlesDelivery);
+        // Each append's events folded as the lane folds them; the statement stamps the times
+        // (`recordedAt` here is none). An append is one notification's stream (`takes`).
+        const folded = new Map<number, FoldedNotification | null>();
+        for (const e of events) {
+          const row = foldNotificationEvent(folded.get(e.append) ?? null, idOf(e.stream)!, { ...e, position: NOWHERE, recordedAt: UNSTAMPED }, this.#hashOf);
+          folded.set(e.append, row);
+        }
+        const rows = [...folded].flatMap(([append, row]) => (row ? [{ ord: append + 1, row }] : []));
+        return rows.length > 0 ? insertRowsWithAppends(rows) : null;
+      },
+      answered: ({ results, recordedAt }) => {
+        // Only what was made now: an event made before (a batch repeated) may be one the lane has yet to apply.
+        const made = events.filter((e) => results[e.append]?.ok);
+        if (made.length === 0) return;
+        // The lane meets each after it is marked (the statement's answer comes before any read of
+        // it can); should one be missed, the mark would stay: bounded, what is dropped is applied again.
+        if (this.#applied.size > MARKS_KEPT) this.#applied.clear();
+        for (const event of made) this.#applied.add(event.id);
+        this.#written?.inc(made.length);
+        this.#onChanged?.(made.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt })));
+      },
+    };
   }
 
-  committed(events: readonly RecordedEvent[]): void {
-    if (events.length === 0) return;
-    this.#written?.inc(events.length);
-    this.#onChanged?.(changesOf(events));
-  }
-
-  /** The transaction failed: nothing of it is in the ledger, and the lane will not meet these. */
-  rolledBack(events: readonly RecordedEvent[]): void {
-    for (const event of events) this.#applied.delete(event.id);
-  }
-
-  /** Whether the lane passes over `event`, applied here; it meets each once, so it is forgotten then. */
+  /** Whether the lane passes over `event`, written here; it meets each once, so it is forgotten then. */
   passes(event: RecordedEvent): boolean {
     return this.#applied.delete(event.id);
   }
 }
 
-const handlesDelivery = (e: RecordedEvent): boolean => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification';
+const NOWHERE = { commit: 0n, prepare: 0n };
+const MARKS_KEPT = 100_000;
+const UNSTAMPED = new Date(0);
+
+const handlesDelivery = (e: Pick<RecordedEvent, 'type' | 'stream'>): boolean => HANDLED_TYPES.has(e.type) && categoryOf(e.stream) === 'notification';
 
 /**
  * The notifications read model: one row per notification, its status, attempts and provider ids;

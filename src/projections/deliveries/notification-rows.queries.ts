@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { NotificationStatus } from '../../domain/notifications/notification-events.ts';
 import type { FoldedNotification } from './notification-row-fold.ts';
 import { jsonRecordset, recordsetColumns, recordsetRows } from '../json-recordset.ts';
@@ -78,6 +78,26 @@ const NEW_ROW_COLUMNS = {
   template_key: 'text', template_version: 'integer', selection: 'jsonb', suppression_reason: 'text', created_at: 'timestamptz',
   fallback_of: 'text',
 } as const;
+
+/**
+ * New rows written in the statement of the appends that start them (`appended`, see the ledger's
+ * `appendEachWith`): each only where its append (`ord`) was made, stamped with the statement's time,
+ * which is its events' recorded time, to the millisecond as the lane stamps it from the event (a
+ * JavaScript date). A row already there (another instance first) is left as it is.
+ */
+export function insertRowsWithAppends(rows: readonly { ord: number; row: FoldedNotification }[]): RawBuilder<unknown> {
+  const records = [...rows]
+    .sort((a, b) => (a.row.notification_id < b.row.notification_id ? -1 : 1))
+    .map(({ ord, row }) => Object.assign(newRowColumns(row), { ord }));
+  const columns = recordsetColumns(NEW_ROW_COLUMNS);
+  const stamped = new Set(['created_at', 'updated_at']);
+  return sql`
+    insert into notifications (${sql.join(columns.map((c) => sql.ref(c)))})
+    select ${sql.join(columns.map((c) => (stamped.has(c) ? sql`date_trunc('milliseconds', now())` : sql.ref(`v.${c}`))))}
+      from ${jsonRecordset(records, { ...NEW_ROW_COLUMNS, ord: 'bigint' }, 'v')}
+      join appended a on a.ord = v.ord and a.ok
+    on conflict (notification_id) do nothing`;
+}
 
 /** New rows, in id order, in one statement; answers the ids it inserted (another instance may have been first). */
 export async function insertNotificationRows(trx: Trx, rows: readonly FoldedNotification[]): Promise<Set<string>> {
