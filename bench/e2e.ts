@@ -173,7 +173,8 @@ async function steadyRate(publisher: AmqpPublisher, sends: Sends, rate: number, 
  * rate limits are lifted: this measures the service, not Meta's per-number limit. The same run then
  * drives the floor (bench/support/e2e-floor.ts: the durable steps alone) with the same load, on its
  * own queue; then full-speed passes in clear, sealed again, and with the AMQP intake on a thread of
- * its own (INTAKE_THREAD). Last, a mixed backlog with the real limits kept (email 14/s, WhatsApp 80/s): each channel's send
+ * its own (INTAKE_THREAD), and a pass at full speed, 20 and 200/s whose notification rows the
+ * read-model lane alone writes (as on KurrentDB), against the service's, which writes plans' rows with them. Last, a mixed backlog with the real limits kept (email 14/s, WhatsApp 80/s): each channel's send
  * rate as a share of its own limit, to show that a channel at its limit holds no other back.
  */
 export async function run(): Promise<Record<string, number | string | boolean>> {
@@ -365,7 +366,7 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
     // rebuild take), against the service's own pass, which writes each plan's rows with the plan.
     const laneOnly = await fullSpeedService('sealed', { laneOnly: true, rates: LANE_ONLY_RATES });
     console.log(
-      `Rows by the lane alone: ${Math.round(laneOnly.eventsPerSecond)} events/s (the service's own pass ${(ours.eventsPerSecond / laneOnly.eventsPerSecond).toFixed(2)} of it); ` +
+      `Rows by the lane alone: ${Math.round(laneOnly.eventsPerSecond)} events/s (the sealed passes with the plans' rows written with them ${(sealedRate / laneOnly.eventsPerSecond).toFixed(2)} of it); ` +
         LANE_ONLY_RATES.map((rate) => `p99 at ${rate}/s ${describeP99(laneOnly.steady.get(rate))} against ${describeP99(ours.steady.get(rate))} with the plans`).join(', '),
     );
     const cpuPerEvent = (cpu: CpuSample | null) => (cpu ? Math.round((totalCpu(cpu) * 1000) / FULL_SPEED_EVENTS) : 'unknown');
@@ -387,7 +388,8 @@ async function serviceAndFloor(): Promise<Record<string, number | string | boole
       intake_thread_of_in_thread: Number((threaded.eventsPerSecond / sealedRate).toFixed(2)),
       lane_only_events_per_s: Math.round(laneOnly.eventsPerSecond),
       ...latencyFigures('lane_only_', laneOnly.steady),
-      rows_with_plans_of_lane_only: Number((ours.eventsPerSecond / laneOnly.eventsPerSecond).toFixed(2)),
+      // Against both sealed passes, as the intake thread's: the first pass of a run is its slowest.
+      rows_with_plans_of_lane_only: Number((sealedRate / laneOnly.eventsPerSecond).toFixed(2)),
       raw_insert_per_s: Math.round(rawInsert),
       raw_keyset_read_per_s: Math.round(rawRead),
       events: FULL_SPEED_EVENTS,
