@@ -59,7 +59,7 @@ import { installDefaultTemplates } from './commands/templates/template-commands.
 import { whatsAppTemplateLister } from './channels/providers/whatsapp-360dialog-templates.ts';
 import { WhatsAppTemplateSyncLoop } from './channels/whatsapp-template-sync.ts';
 import type { WhatsAppTemplateLister } from './commands/templates/record-whatsapp-template-state.ts';
-import { buildProjections } from './projections/build-projections.ts';
+import { buildProjectionSet } from './projections/build-projections.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { WebhookConfigs } from './provider-config.ts';
 import type { ReadModelDatabase } from './projections/read-model-database.ts';
@@ -67,6 +67,14 @@ import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createMetricsRegistry } from './telemetry/metrics.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * The read models' lane's wait for an event's next appends to share its batch. At 20 events/s it
+ * took PostgreSQL's CPU an event from 16-17 to 12.5 ms and the service's from 19-20 to 16.6-17 ms,
+ * and publish -> send p90 from 46-50 to 42 ms, in alternating runs; what the lane alone tells
+ * (the dashboard's feed, webhooks, reminders) hears of an event this much later.
+ */
+const READ_MODEL_LINGER_MS = 15;
 
 /** How long PostgreSQL may keep the service waiting, from the configuration. */
 export const postgresTimeouts = (config: ToolConfig): PostgresTimeouts => ({
@@ -91,6 +99,8 @@ export interface ServiceOverrides {
    * start them (the path a KurrentDB ledger and a rebuild take): tests and benches compare the two.
    */
   inlineDeliveries?: false;
+  /** The read models' lane's wait for more events to share a batch (ProjectionRunner); default 15 ms where plans' rows are written with them, else none. */
+  readModelLingerMs?: number;
   /** false: no WhatsApp template sync at start and every 6 hours (`syncWhatsAppTemplates` still works). */
   templateSync?: false;
   dispatcher?: Partial<Pick<DispatcherOptions, 'pollIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'random' | 'limits' | 'claimBatch' | 'rateClock' | 'render'>>;
@@ -296,30 +306,35 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         });
 
     const feed = new DeliveryFeed({ db, logger: logger.child({ component: 'delivery-feed' }), metrics });
+    const built = buildProjectionSet({
+      store,
+      keys: master.keys,
+      cells,
+      clock,
+      logger,
+      metrics,
+      smsReachable,
+      reportsReceipts,
+      onRemindersChanged: () => reminders?.poke(),
+      onConversationsChanged: (ids) => conversations.publish(ids),
+      onWebhooksQueued: () => webhookSender?.poke(),
+      onDeliveriesChanged: (changes) => {
+        if (changes.some(mayHaveComeDue)) dispatcher?.poke();
+        feed.notifyChanged(changes);
+      },
+      ...(overrides.inlineDeliveries === false ? { inlineDeliveries: false } : {}),
+    });
     const runner = new ProjectionRunner({
       store,
       db,
       clock,
       logger: logger.child({ component: 'projections' }),
       metrics,
-      projections: buildProjections({
-        store,
-        keys: master.keys,
-        cells,
-        clock,
-        logger,
-        metrics,
-        smsReachable,
-        reportsReceipts,
-        onRemindersChanged: () => reminders?.poke(),
-        onConversationsChanged: (ids) => conversations.publish(ids),
-        onWebhooksQueued: () => webhookSender?.poke(),
-        onDeliveriesChanged: (changes) => {
-          if (changes.some(mayHaveComeDue)) dispatcher?.poke();
-          feed.notifyChanged(changes);
-        },
-        ...(overrides.inlineDeliveries === false ? { inlineDeliveries: false } : {}),
-      }),
+      projections: built.projections,
+      // Where plans' rows are written with the plans, no send waits on the read models' lane: it
+      // lingers so one batch takes an event's receipt, plans, attempts and sends when the service is
+      // quiet, instead of a transaction each. Where the lane writes those rows, it does not wait.
+      readModelLingerMs: overrides.readModelLingerMs ?? (built.inline ? READ_MODEL_LINGER_MS : 0),
     });
     await runner.start();
     cleanup.push(() => runner.stop());

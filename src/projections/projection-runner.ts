@@ -73,6 +73,13 @@ export interface ProjectionRunnerOptions {
   metrics?: Registry;
   /** Events per transaction at most. */
   batchSize?: number;
+  /**
+   * How long the read models' lane waits, after the first event of a batch, for more to share its
+   * transaction while fewer than `batchSize` are at hand; default 0 (none). A quiet service otherwise
+   * applies each append of an event's way (its receipt, plans, attempts, sends) in a transaction of
+   * its own. Processors never wait: the planner is on the way to every send.
+   */
+  readModelLingerMs?: number;
   /** Told after each batch how many events it covered: progress for long rebuilds. */
   onBatch?: (projection: string, events: number) => void;
   /**
@@ -256,6 +263,7 @@ export class ProjectionRunner {
 
   async #consume(lanes: readonly (readonly Projection[])[], signal: AbortSignal): Promise<void> {
     const batchSize = this.#options.batchSize ?? 500;
+    const linger = lanes.length === 1 && lanes[0]!.every((p) => p.kind === 'read-model') ? (this.#options.readModelLingerMs ?? 0) : 0;
     // The subscription ends with this call, not only with the runner: after a failed batch, closing
     // an iterator that is waiting for new events would otherwise wait until one arrives.
     const reading = new AbortController();
@@ -274,12 +282,19 @@ export class ProjectionRunner {
         pending = null;
         if (first.done) break;
         batch.push(first.value);
-        // What arrives before the event loop's next turn is at hand; one turn for the whole batch.
-        const turn = setImmediatePromise();
+        // What arrives before the event loop's next turn is at hand; one turn for the whole batch,
+        // or the linger, for a lane that waits.
+        const lingerUntil = performance.now() + linger;
+        let turn = setImmediatePromise();
         while (batch.length < batchSize) {
-          pending = iterator.next();
+          pending ??= iterator.next();
           const next = await Promise.race([pending, turn]);
-          if (next === IMMEDIATE) break;
+          if (next === IMMEDIATE) {
+            const left = lingerUntil - performance.now();
+            if (left < 1) break;
+            turn = timerPromise(left);
+            continue;
+          }
           pending = null;
           if (next.done) break;
           batch.push(next.value);
@@ -374,3 +389,4 @@ const IMMEDIATE = Symbol('immediate');
 const LANES_AHEAD = 3;
 const IDLE_CHECKPOINT_MS = 1_000;
 const setImmediatePromise = () => new Promise<typeof IMMEDIATE>((resolve) => setImmediate(() => resolve(IMMEDIATE)));
+const timerPromise = (ms: number) => new Promise<typeof IMMEDIATE>((resolve) => setTimeout(() => resolve(IMMEDIATE), ms));

@@ -284,3 +284,40 @@ describe('a read model that commits first', () => {
     }
   });
 });
+
+describe('a read-model lane that lingers', () => {
+  it('applies the events appended within its wait in one batch, while a processor takes each as it comes', async () => {
+    const stream = streamName.reminder(randomUUID());
+    const batches: number[][] = [];
+    const readModel: Projection = {
+      kind: 'read-model',
+      name: `lingering-${randomUUID()}`,
+      handles: (e) => e.stream === stream,
+      async applyAll() {},
+      afterCommit: (events) => batches.push(events.map((e) => (e.data as { n: number }).n)),
+    };
+    const { processor, processed } = recordingProcessor(`eager-${randomUUID()}`, stream);
+    const processorBatches: number[] = [];
+    const counting: Projection = { ...processor, applyBatch: async (trx, events) => {
+      processorBatches.push(events.length);
+      await (processor as Extract<Projection, { kind: 'processor' }>).applyBatch(trx, events);
+    } };
+    // Long enough that three appends 100 ms apart fall within it on a loaded machine.
+    const runner = new ProjectionRunner({ store, db, projections: [readModel, counting], clock, logger: silentLogger(), readModelLingerMs: 1_500 });
+    await runner.start();
+    try {
+      let last = await append(stream, 1);
+      for (const n of [2, 3]) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        last = await append(stream, n);
+      }
+      await runner.whenProcessed(last, { timeoutMs: 10_000 });
+      expect(batches).toEqual([[1, 2, 3]]);
+      expect(processed).toEqual([1, 2, 3]);
+      // The processor did not wait for the others: it had the first before the second was appended.
+      expect(processorBatches.length).toBeGreaterThan(1);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
