@@ -48,8 +48,8 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
     if (!options.inline) return appendInTurns(queues);
     // Streams a notification starts (its plan, in one append) go together in one statement with their
     // rows; the rest as before, alongside.
-    const starting = queues.filter((queue) => InlineDeliveries.takes(queue));
-    await Promise.all([appendWithRows(starting.flat(), options.inline), appendInTurns(queues.filter((queue) => !starting.includes(queue)))]);
+    const starting = new Set(queues.filter((queue) => InlineDeliveries.takes(queue)));
+    await Promise.all([appendWithRows([...starting].flat(), options.inline), appendInTurns(queues.filter((queue) => !starting.has(queue)))]);
   };
 
   const appendWithRows = async (appends: readonly PendingAppend[], inline: InlineDeliveries) => {
