@@ -119,8 +119,18 @@ describe('planning patient events', () => {
     const raw = validEnvelope('appointment.pending_approval');
     (raw.data as { patient: Record<string, unknown> }).patient = { id: `pat-${randomUUID()}`, name: 'Bad Number', phone: '+910000000000' };
     await publish(raw);
-    const rows = await untilAllSettled(raw.eventId);
-    expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([['whatsapp', 'suppressed', 'invalid-contact']]);
+    // An invalid contact sets off the fallback to SMS (README, "Channel policy and fallback"), which the
+    // same number cannot reach either: both suppressed, visibly. Waiting for WhatsApp's row alone
+    // passed only while the fallback's row came later than the test looked.
+    const rows = await until(async () => {
+      const settled = await untilAllSettled(raw.eventId);
+      return settled.length === 2 ? settled : null;
+    }, { what: 'the SMS fallback to settle' });
+    expect(rows.map((r) => [r.channel, r.status, r.suppression_reason])).toEqual([
+      ['sms', 'suppressed', 'invalid-contact'],
+      ['whatsapp', 'suppressed', 'invalid-contact'],
+    ]);
+    expect(rows.find((r) => r.channel === 'sms')!.fallback_of).toBe(rows.find((r) => r.channel === 'whatsapp')!.notification_id);
   });
 
   it('suppresses a channel the patient opted out of, and only that channel: WhatsApp falls back to SMS', async () => {
