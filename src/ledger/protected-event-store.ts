@@ -82,9 +82,7 @@ export class ProtectedEventStore implements EventStore {
   }
 
   async appendEach(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const sealed = await this.#seal(appends.flatMap((a) => a.events));
-    let next = 0;
-    const resealed = appends.map((a) => ({ ...a, events: a.events.map(() => sealed[next++]!) }));
+    const { resealed } = await this.#sealAppends(appends);
     return this.inner.appendEach ? this.inner.appendEach(resealed) : Promise.all(resealed.map((a) => this.inner.append(a.stream, a.events, a.expected)));
   }
 
@@ -94,10 +92,7 @@ export class ProtectedEventStore implements EventStore {
    */
   async appendEachWith(appends: readonly StreamAppend[], alongside: WriteAlongside): Promise<AppendedWith> {
     if (!this.inner.appendEachWith) throw new Error('this ledger cannot append with a write alongside');
-    const plain = appends.flatMap((a) => a.events);
-    const sealed = await this.#seal(plain);
-    let next = 0;
-    const resealed = appends.map((a) => ({ ...a, events: a.events.map(() => sealed[next++]!) }));
+    const { plain, sealed, resealed } = await this.#sealAppends(appends);
     return this.inner.appendEachWith(resealed, (pending) =>
       alongside(pending.map((event, i) => {
         const made = plain[i]!;
@@ -209,6 +204,14 @@ export class ProtectedEventStore implements EventStore {
       this.#older = this.#opened;
       this.#opened = new Map();
     }
+  }
+
+  /** Every append's events sealed in one go: the events as given, as sealed, and the appends carrying them sealed. */
+  async #sealAppends(appends: readonly StreamAppend[]): Promise<{ plain: NewEvent[]; sealed: NewEvent[]; resealed: StreamAppend[] }> {
+    const plain = appends.flatMap((a) => a.events);
+    const sealed = await this.#seal(plain);
+    let next = 0;
+    return { plain, sealed, resealed: appends.map((a) => ({ ...a, events: a.events.map(() => sealed[next++]!) })) };
   }
 
   /** Each event's personal parts sealed, with one trip to the key store for the whole batch. */

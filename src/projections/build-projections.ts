@@ -52,13 +52,13 @@ export interface ProjectionDeps {
   /** Whether a provider reports receipts, which arms "not delivered in time"; default: none does. */
   reportsReceipts?(provider: string): boolean;
   /**
-   * The planner writes the notification rows its plans start in the plans' own transaction, where
+   * The planner writes the notification rows its plans start in the plans' own append statement, where
    * the store can (`appendEachWith`: a PostgreSQL or PGlite ledger); default true. Never in a rebuild.
    */
   inlineDeliveries?: boolean;
 }
 
-/** Every projection, and the inline deliveries the planner writes when it does (for whoever checks them). */
+/** Every projection, and the rows the planner writes with its plans, when it does (the service lets the lane linger then). */
 export interface BuiltProjections {
   projections: Projection[];
   inline: InlineDeliveries | null;

@@ -34,7 +34,7 @@ export interface DeliveriesProjectionOptions {
   keys: Pick<LedgerKeys, 'contactHash'>;
   /** Told after each commit which notifications changed: the dispatcher's and subscriptions' wake-up. */
   onChanged?: (changes: readonly DeliveryChange[]) => void;
-  /** The rows the planner writes in its appends' own transaction: the lane passes over what it applied. */
+  /** The rows the planner writes in its plans' own append statement: the lane passes over those. */
   inline?: InlineDeliveries;
 }
 
