@@ -99,6 +99,11 @@ export interface ServiceOverrides {
    * start them (the path a KurrentDB ledger and a rebuild take): tests and benches compare the two.
    */
   inlineDeliveries?: false;
+  /**
+   * false: plans' rows are written unclaimed and the dispatcher claims them, instead of being
+   * written claimed for it and handed to it with their plans (tests compare the two).
+   */
+  handDeliveries?: false;
   /** The read models' lane's wait for more events to share a batch (ProjectionRunner); default 15 ms where plans' rows are written with them, else none. */
   readModelLingerMs?: number;
   /** false: no WhatsApp template sync at start and every 6 hours (`syncWhatsAppTemplates` still works). */
@@ -323,6 +328,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         feed.notifyChanged(changes);
       },
       ...(overrides.inlineDeliveries === false ? { inlineDeliveries: false } : {}),
+      ...(dispatcher && overrides.handDeliveries !== false ? { handoff: dispatcher } : {}),
     });
     const runner = new ProjectionRunner({
       store,

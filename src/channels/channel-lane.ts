@@ -97,6 +97,21 @@ export class ChannelLane {
     this.#mayHaveMoreDue = got >= asked || this.#announcedSinceClaim;
   }
 
+  /**
+   * Takes up to `count` notifications handed over without a claim (written claimed for this
+   * worker): as many as fit, whether or not more is due. Answers how many it took.
+   */
+  reserve(count: number): number {
+    const taken = Math.max(0, Math.min(count, this.capacity - this.#inFlight));
+    this.#inFlight += taken;
+    return taken;
+  }
+
+  /** Reserved places not used after all (the rows were not made): freed without a send. */
+  unreserve(count: number): void {
+    this.#inFlight -= count;
+  }
+
   /** A claimed notification is done with. Answers whether a claim for this lane should run now. */
   finished(): boolean {
     this.#inFlight--;

@@ -37,6 +37,16 @@ export class ChannelPauses {
     return paused;
   }
 
+  /**
+   * Whether `channel` was open when last read, at most two seconds ago (the dispatcher reads at
+   * least that often, every poll): for work handed over without a claim, which cannot wait for a
+   * read. A pause reaches handed work within two seconds; unknown is not open.
+   */
+  knownOpen(channel: Channel): boolean {
+    const cached = this.#cache.get(channel);
+    return cached !== undefined && !cached.paused && cached.until + 1000 > this.clock.now().getTime() && cached.realUntil + 1000 > this.realNow();
+  }
+
   /** A pause was just recorded: read the channel's stream again at the next question. */
   forget(channel: Channel): void {
     this.#cache.delete(channel);

@@ -4,10 +4,11 @@ import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
 import { streamName } from '../domain/stream-name.ts';
 import { readStreamsToMap, type RecordedEvent } from '../ledger/event-store.ts';
 import { WakeableLoop } from '../ledger/wakeable-loop.ts';
-import { claimDue, nextDueAt, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
 import { ChannelPauses } from './channel-pauses.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { deliverNotification, type DeliveryDeps } from './deliver-notification.ts';
+import type { DeliveryHandoff, HandedDelivery } from '../projections/deliveries/deliveries-projection.ts';
 
 export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | 'clock' | 'logger' | 'keys' | 'transports' | 'render' | 'reportsReceipts'> {
   metrics?: Registry;
@@ -34,8 +35,11 @@ export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | '
  * takes ownership in the ledger, sends and records the outcome. Each channel claims, holds and
  * waits in its own lane (channel-lane.ts), so a channel at its rate limit never holds another back.
  * The claim runs in a WakeableLoop: woken by new work, a retry released or a send that freed room.
+ *
+ * Plans due now also come to it without a claim (DeliveryHandoff): their rows written claimed for it
+ * in the plans' own statement, with their streams, while it has room on their channel.
  */
-export class Dispatcher {
+export class Dispatcher implements DeliveryHandoff {
   readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock' | 'reportsReceipts'>> & { worker: string };
   readonly #lanes = new Map<Channel, ChannelLane>();
   readonly #inFlight = new Set<Promise<void>>();
@@ -44,6 +48,8 @@ export class Dispatcher {
   readonly #delivery: DeliveryDeps;
   /** Sent since the last claim, which takes them off the queue. */
   #sent: string[] = [];
+  #accepting = false;
+  readonly #handedCount: Counter | undefined;
   /** What the last round saw, for the sleep that follows it. */
   #round: { lanes: ChannelLane[]; claimed: boolean } = { lanes: [], claimed: false };
 
@@ -74,6 +80,9 @@ export class Dispatcher {
       },
     });
     const o = this.#o;
+    this.#handedCount = options.metrics
+      ? new Counter({ name: 'notifications_handed_total', help: 'Notifications handed to the dispatcher with their plans, sent without a claim or a read.', registers: [options.metrics] })
+      : undefined;
     this.#delivery = {
       store: o.store,
       db: o.db,
@@ -92,7 +101,10 @@ export class Dispatcher {
         ? new Counter({ name: 'notifications_sends_total', help: 'Send attempts by channel and outcome.', labelNames: ['channel', 'outcome'], registers: [options.metrics] })
         : undefined,
       signal: this.#loop.signal,
-      sentAway: (notificationId) => this.#sent.push(notificationId),
+      sentAway: (notificationId) => {
+        // Handed sends come with no claim to take them off the queue: the read model does then.
+        if (this.#sent.length < SENT_KEPT) this.#sent.push(notificationId);
+      },
       dueAgain: () => this.poke(),
     };
   }
@@ -101,8 +113,47 @@ export class Dispatcher {
     return this.#o.worker;
   }
 
+  get leaseMs(): number {
+    return this.#o.attemptTimeoutMs;
+  }
+
+  now(): Date {
+    return this.#o.clock.now();
+  }
+
   start(): void {
+    this.#accepting = true;
     this.#loop.start();
+  }
+
+  /** Places for handed notifications: while running, on a channel known open, as many as its lane has. */
+  offer(channel: string, count: number): number {
+    const lane = this.#lanes.get(channel as Channel);
+    if (!this.#accepting || !lane || !this.#pauses.knownOpen(lane.channel)) return 0;
+    return lane.reserve(count);
+  }
+
+  decline(channel: string, count: number): void {
+    this.#lanes.get(channel as Channel)?.unreserve(count);
+  }
+
+  /** Notifications written claimed for this worker with their plans: delivered as a claim's are. */
+  take(handed: readonly HandedDelivery[]): void {
+    if (!this.#accepting) {
+      // Stopping: handed back to the queue at once, not left held until the lease runs out.
+      for (const { notificationId, channel } of handed) {
+        this.decline(channel, 1);
+        void releaseDelivery(this.#o.db, { notificationId, worker: this.#o.worker, dueAt: this.#o.clock.now() }).catch((error: unknown) => {
+          this.#o.logger.warn({ err: error, notificationId }, 'handing back a notification failed; it is due again when its lease runs out');
+        });
+      }
+      return;
+    }
+    this.#handedCount?.inc(handed.length);
+    this.#deliver(
+      handed.map(({ notificationId, channel }) => ({ notification_id: notificationId, channel })),
+      new Map(handed.map(({ notificationId, history }) => [streamName.notification(notificationId), history])),
+    );
   }
 
   /** Work may be due: look now instead of at the next poll. */
@@ -112,6 +163,7 @@ export class Dispatcher {
   }
 
   async stop(): Promise<void> {
+    this.#accepting = false;
     this.poke();
     await this.#loop.stop();
     await Promise.allSettled([...this.#inFlight]);
@@ -165,7 +217,12 @@ export class Dispatcher {
       this.#o.logger.error({ err: error }, 'reading claimed notifications failed');
       return new Map<string, RecordedEvent[]>();
     });
-    for (const row of claimed) {
+    this.#deliver(claimed, histories);
+  }
+
+  /** Starts each delivery, with its stream where it is at hand (read again where not). */
+  #deliver(rows: readonly ClaimedDelivery[], histories: ReadonlyMap<string, RecordedEvent[]>): void {
+    for (const row of rows) {
       const lane = this.#lanes.get(row.channel as Channel)!;
       const work = deliverNotification(this.#delivery, row, histories.get(streamName.notification(row.notification_id))).catch((error: unknown) => {
         this.#o.logger.error({ err: error, notificationId: row.notification_id }, 'delivery failed unexpectedly');
@@ -194,3 +251,6 @@ export class Dispatcher {
     return waitMs;
   }
 }
+
+/** Sent rows kept for the next claim to take off the queue; beyond it, the read model does. */
+const SENT_KEPT = 10_000;

@@ -4,7 +4,7 @@ import { renderRecordedVersion } from '../domain/templates/recorded-content.ts';
 import type { EventStore } from '../ledger/event-store.ts';
 import type { SealedCells } from '../ledger/sealed-cells.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { deliveriesProjection, InlineDeliveries, type DeliveryChange } from './deliveries/deliveries-projection.ts';
+import { deliveriesProjection, InlineDeliveries, type DeliveryChange, type DeliveryHandoff } from './deliveries/deliveries-projection.ts';
 import { patientPlanningReaction } from './deliveries/patient-planning-reaction.ts';
 import { preferenceReaction } from './deliveries/preference-reaction.ts';
 import { inboundMessagesProjection } from './inbound/inbound-messages-projection.ts';
@@ -56,6 +56,8 @@ export interface ProjectionDeps {
    * the store can (`appendEachWith`: a PostgreSQL or PGlite ledger); default true. Never in a rebuild.
    */
   inlineDeliveries?: boolean;
+  /** This process's dispatcher: plans due now are written claimed for it and handed to it (with `inlineDeliveries`). */
+  handoff?: DeliveryHandoff;
 }
 
 /** Every projection, and the rows the planner writes with its plans, when it does (the service lets the lane linger then). */
@@ -78,6 +80,7 @@ export function buildProjectionSet(deps: ProjectionDeps): BuiltProjections {
   const inline = !deps.rebuild && deps.inlineDeliveries !== false && store.appendEachWith
     ? new InlineDeliveries({ keys: deps.keys, onChanged: deps.onDeliveriesChanged, metrics: deps.metrics })
     : null;
+  if (inline && deps.handoff) inline.handTo(deps.handoff);
   const projections: Projection[] = [
     inboxProjection,
     // Before the deliveries read model, in the same transaction (both commit first, before the lane's

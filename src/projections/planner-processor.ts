@@ -54,8 +54,11 @@ export function plannerProcessor(options: PlannerOptions): ProcessorProjection {
 
   const appendWithRows = async (appends: readonly PendingAppend[], inline: InlineDeliveries) => {
     if (appends.length === 0) return;
-    const { alongside, answered } = inline.prepare();
-    const appended = await store.appendEachWith!(appends, alongside);
+    const { alongside, answered, failed } = inline.prepare();
+    const appended = await store.appendEachWith!(appends, alongside).catch((error: unknown) => {
+      failed();
+      throw error;
+    });
     answered(appended);
     const made = appended.results.filter((r) => r.ok).length;
     if (made < appends.length) logger.debug({ appends: appends.length - made }, 'planner appends already made');

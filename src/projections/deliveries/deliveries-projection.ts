@@ -18,6 +18,32 @@ export interface DeliveryChange {
   type: string;
   data: unknown;
   recordedAt: Date;
+  /** Written claimed for this process's dispatcher and handed to it: nobody need be woken for it. */
+  handed?: true;
+}
+
+/**
+ * This process's dispatcher, as the rows written with their plans see it: a plan due now, on a
+ * channel it has room on, is written claimed for it (its lease) and handed to it with its stream,
+ * so it sends with no claim and no read of the ledger. The rest are left to its claims.
+ */
+export interface DeliveryHandoff {
+  /** The worker the rows are claimed for, and for how long: as a claim would. */
+  readonly worker: string;
+  readonly leaseMs: number;
+  now(): Date;
+  /** Places for `count` of `channel`'s notifications; answers how many it takes (0: leave them to a claim). */
+  offer(channel: string, count: number): number;
+  /** The rows made, claimed, each with its stream as appended. */
+  take(handed: readonly HandedDelivery[]): void;
+  /** Places taken for rows that were not made after all. */
+  decline(channel: string, count: number): void;
+}
+
+export interface HandedDelivery {
+  notificationId: string;
+  channel: string;
+  history: RecordedEvent[];
 }
 
 /**
@@ -27,7 +53,7 @@ export interface DeliveryChange {
  */
 const MAKES_DUE = new Set<string>([T.planned, T.attemptFailed, T.deferred, T.retryRequested, T.fallbackPlanned]);
 
-export const mayHaveComeDue = (change: DeliveryChange): boolean => MAKES_DUE.has(change.type);
+export const mayHaveComeDue = (change: DeliveryChange): boolean => !change.handed && MAKES_DUE.has(change.type);
 
 export interface DeliveriesProjectionOptions {
   /** For the keyed hash each row's address is looked up by: a rebuild needs the live service's master key. */
@@ -57,6 +83,7 @@ export class InlineDeliveries {
   /** Event ids written here and not yet passed by the lane. */
   readonly #applied = new Set<string>();
   readonly #written: Counter | undefined;
+  #handoff: DeliveryHandoff | null = null;
 
   constructor(options: Pick<DeliveriesProjectionOptions, 'keys' | 'onChanged'> & { metrics?: Registry | undefined }) {
     this.#hashOf = addressHashUnder(options.keys);
@@ -70,39 +97,95 @@ export class InlineDeliveries {
       : undefined;
   }
 
+  /** Plans due now are written claimed for `handoff` and handed to it (see DeliveryHandoff). */
+  handTo(handoff: DeliveryHandoff): void {
+    this.#handoff = handoff;
+  }
+
   /** Whether a stream's appends start its row here: a notification's, made in one append from its first event. */
   static takes(appends: readonly StreamAppend[]): boolean {
     return appends.length === 1 && appends[0]!.expected === 'no-stream' && categoryOf(appends[0]!.stream) === 'notification';
   }
 
-  /** The write to make with the appends, and what to tell once they answered. */
-  prepare(): { alongside: WriteAlongside; answered(appended: AppendedWith): void } {
+  /**
+   * The write to make with the appends, and what to tell once they answered, or that they failed
+   * (places the dispatcher gave for the rows are given back).
+   */
+  prepare(): { alongside: WriteAlongside; answered(appended: AppendedWith): void; failed(): void } {
     let events: PendingEvent[] = [];
+    // The plans written claimed, by their append: the dispatcher gave each a place.
+    const offered = new Map<number, { event: PendingEvent; channel: string }>();
+    const handoff = this.#handoff;
+    const giveBack = (appends: Iterable<number>) => {
+      for (const append of appends) handoff!.decline(offered.get(append)!.channel, 1);
+    };
     return {
       alongside: (pending) => {
         events = pending.filter(handlesDelivery);
         // Each append's events folded as the lane folds them; the statement stamps the times
         // (`recordedAt` here is none). An append is one notification's stream (`takes`).
         const folded = new Map<number, FoldedNotification | null>();
+        const counts = new Map<number, number>();
         for (const e of events) {
           const row = foldNotificationEvent(folded.get(e.append) ?? null, idOf(e.stream)!, { ...e, position: NOWHERE, recordedAt: UNSTAMPED }, this.#hashOf);
           folded.set(e.append, row);
+          counts.set(e.append, (counts.get(e.append) ?? 0) + 1);
         }
+        if (handoff) this.#offer(handoff, folded, counts, events, offered);
         const rows = [...folded].flatMap(([append, row]) => (row ? [{ ord: append + 1, row }] : []));
-        return rows.length > 0 ? insertRowsWithAppends(rows) : null;
+        const claim = handoff ? { worker: handoff.worker, until: new Date(handoff.now().getTime() + handoff.leaseMs), ords: new Set([...offered.keys()].map((a) => a + 1)) } : null;
+        return rows.length > 0 ? insertRowsWithAppends(rows, claim) : null;
       },
       answered: ({ results, recordedAt }) => {
         // Only what was made now: an event made before (a batch repeated) may be one the lane has yet to apply.
         const made = events.filter((e) => results[e.append]?.ok);
+        giveBack([...offered.keys()].filter((append) => !results[append]?.ok));
         if (made.length === 0) return;
         // The lane meets each after it is marked (the statement's answer comes before any read of
         // it can); should one be missed, the mark would stay: bounded, what is dropped is applied again.
         if (this.#applied.size > MARKS_KEPT) this.#applied.clear();
         for (const event of made) this.#applied.add(event.id);
         this.#written?.inc(made.length);
-        this.#onChanged?.(made.map((e) => ({ notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt })));
+        const handed: HandedDelivery[] = [];
+        for (const [append, { event, channel }] of offered) {
+          const result = results[append];
+          if (!result?.ok) continue;
+          const { append: _, ...recorded } = event;
+          handed.push({ notificationId: idOf(event.stream)!, channel, history: [{ ...recorded, position: result.position, recordedAt }] });
+        }
+        if (handed.length > 0) handoff!.take(handed);
+        this.#onChanged?.(made.map((e) => ({
+          notificationId: idOf(e.stream)!, type: e.type, data: e.data, recordedAt, ...(offered.has(e.append) ? { handed: true as const } : {}),
+        })));
       },
+      failed: () => giveBack(offered.keys()),
     };
+  }
+
+  /**
+   * Places for the plans due now, channel by channel, as many as the dispatcher has: a plan whose
+   * append is that one event (its stream whole in hand), its row planned and due.
+   */
+  #offer(
+    handoff: DeliveryHandoff,
+    folded: ReadonlyMap<number, FoldedNotification | null>,
+    counts: ReadonlyMap<number, number>,
+    events: readonly PendingEvent[],
+    offered: Map<number, { event: PendingEvent; channel: string }>,
+  ): void {
+    const now = handoff.now().getTime();
+    const byChannel = new Map<string, number[]>();
+    for (const [append, row] of folded) {
+      const channel = row?.identity?.channel;
+      if (!channel || counts.get(append) !== 1 || row.status !== 'planned' || row.due_at === null || Date.parse(row.due_at) > now) continue;
+      const appends = byChannel.get(channel);
+      if (appends) appends.push(append);
+      else byChannel.set(channel, [append]);
+    }
+    for (const [channel, appends] of byChannel) {
+      const taken = handoff.offer(channel, appends.length);
+      for (const append of appends.slice(0, taken)) offered.set(append, { event: events.find((e) => e.append === append)!, channel });
+    }
   }
 
   /** Whether the lane passes over `event`, written here; it meets each once, so it is forgotten then. */

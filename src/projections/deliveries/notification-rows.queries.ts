@@ -83,18 +83,25 @@ const NEW_ROW_COLUMNS = {
  * New rows written in the statement of the appends that start them (`appended`, see the ledger's
  * `appendEachWith`): each only where its append (`ord`) was made, stamped with the statement's time,
  * which is its events' recorded time, to the millisecond as the lane stamps it from the event (a
- * JavaScript date). A row already there (another instance first) is left as it is.
+ * JavaScript date). A row already there (another instance first) is left as it is. Those of `claim`'s
+ * appends are written claimed for its worker until its time, as a claim leaves them.
  */
-export function insertRowsWithAppends(rows: readonly { ord: number; row: FoldedNotification }[]): RawBuilder<unknown> {
+export function insertRowsWithAppends(
+  rows: readonly { ord: number; row: FoldedNotification }[],
+  claim: { worker: string; until: Date; ords: ReadonlySet<number> } | null = null,
+): RawBuilder<unknown> {
   const records = [...rows]
     .sort((a, b) => (a.row.notification_id < b.row.notification_id ? -1 : 1))
-    .map(({ ord, row }) => Object.assign(newRowColumns(row), { ord }));
-  const columns = recordsetColumns(NEW_ROW_COLUMNS);
+    .map(({ ord, row }) => {
+      const claimed = claim?.ords.has(ord) ? { locked_by: claim.worker, locked_until: claim.until.toISOString() } : { locked_by: null, locked_until: null };
+      return Object.assign(newRowColumns(row), { ord }, claimed);
+    });
+  const columns = [...recordsetColumns(NEW_ROW_COLUMNS), 'locked_by', 'locked_until'];
   const stamped = new Set(['created_at', 'updated_at']);
   return sql`
     insert into notifications (${sql.join(columns.map((c) => sql.ref(c)))})
     select ${sql.join(columns.map((c) => (stamped.has(c) ? sql`date_trunc('milliseconds', now())` : sql.ref(`v.${c}`))))}
-      from ${jsonRecordset(records, { ...NEW_ROW_COLUMNS, ord: 'bigint' }, 'v')}
+      from ${jsonRecordset(records, { ...NEW_ROW_COLUMNS, ord: 'bigint', locked_by: 'text', locked_until: 'timestamptz' }, 'v')}
       join appended a on a.ord = v.ord and a.ok
     on conflict (notification_id) do nothing`;
 }
