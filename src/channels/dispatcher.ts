@@ -49,6 +49,7 @@ export class Dispatcher implements DeliveryHandoff {
   /** Sent since the last claim, which takes them off the queue. */
   #sent: string[] = [];
   #accepting = false;
+  #refreshPauses: Promise<unknown> | null = null;
   readonly #handedCount: Counter | undefined;
   /** What the last round saw, for the sleep that follows it. */
   #round: { lanes: ChannelLane[]; claimed: boolean } = { lanes: [], claimed: false };
@@ -129,7 +130,14 @@ export class Dispatcher implements DeliveryHandoff {
   /** Places for handed notifications: while running, on a channel known open, as many as its lane has. */
   offer(channel: string, count: number): number {
     const lane = this.#lanes.get(channel as Channel);
-    if (!this.#accepting || !lane || !this.#pauses.knownOpen(lane.channel)) return 0;
+    if (!this.#accepting || !lane) return 0;
+    if (!this.#pauses.knownOpen(lane.channel)) {
+      // Not read lately (a long poll interval): read now, for the plans that come next.
+      this.#refreshPauses ??= this.#pauses.paused().catch(() => undefined).finally(() => {
+        this.#refreshPauses = null;
+      });
+      return 0;
+    }
     return lane.reserve(count);
   }
 

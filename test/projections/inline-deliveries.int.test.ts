@@ -14,13 +14,18 @@ import { metricValue } from '../intake/support/intake-harness.ts';
 const { validEnvelope } = envelopesOn(realClock);
 
 describe.each([
-  { path: 'with the plans', inline: true },
-  { path: 'by the read-model lane alone', inline: false },
-])('notification rows written $path', ({ inline }) => {
+  { path: 'with the plans, those due handed to the dispatcher', inline: true, handed: true },
+  { path: 'with the plans, the dispatcher claiming them', inline: true, handed: false },
+  { path: 'by the read-model lane alone', inline: false, handed: false },
+])('notification rows written $path', ({ inline, handed }) => {
   let service: TestService;
 
   beforeAll(async () => {
-    service = await startTestService({ dispatcher: { pollIntervalMs: 50 }, ...(inline ? {} : { inlineDeliveries: false as const }) });
+    service = await startTestService({
+      dispatcher: { pollIntervalMs: 50 },
+      ...(inline ? {} : { inlineDeliveries: false as const }),
+      ...(handed ? {} : { handDeliveries: false as const }),
+    });
     // A webhook endpoint hears every status change: the outbox reads each notification's status
     // before each event, which a row written with its plan must not hide from it.
     const deps = { store: service.store, clock: systemClock, keys: service.keys, checkTarget: async () => null };
@@ -47,6 +52,9 @@ describe.each([
     const withPlans = await metricValue(service.metrics, 'deliveries_applied_with_append_total');
     if (inline) expect(withPlans).toBeGreaterThan(0);
     else expect(withPlans).toBe(0);
+    const handedOver = await metricValue(service.metrics, 'notifications_handed_total');
+    if (handed) expect(handedOver).toBeGreaterThan(0);
+    else expect(handedOver).toBe(0);
 
     // When every read model is rebuilt from the ledger by the lanes alone
     const connection = connectPostgres(service.database.url, { poolSize: 2 });

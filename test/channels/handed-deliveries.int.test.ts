@@ -1,0 +1,127 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelTransport, OutboundMessage } from '../../src/channels/channel-port.ts';
+import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
+import { resumeChannel } from '../../src/commands/notifications/resume-channel.ts';
+import { CHANNEL_EVENT_TYPES, type ChannelPaused } from '../../src/domain/notifications/channel-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T } from '../../src/domain/notifications/notification-events.ts';
+import { streamName } from '../../src/domain/stream-name.ts';
+import { readStreamToArray } from '../../src/ledger/event-store.ts';
+import { systemClock } from '../../src/service.ts';
+import { metricValue } from '../intake/support/intake-harness.ts';
+import { realClock } from '../support/clock.ts';
+import { envelopesOn } from '../support/envelopes.ts';
+import { recordAndProject } from '../support/publish.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+import { until } from '../support/until.ts';
+
+// Slots ahead of the machine's clock, which this file's services run on.
+const { validEnvelope } = envelopesOn(realClock);
+
+let service: TestService | undefined;
+
+afterEach(async () => {
+  await service?.stop();
+  service = undefined;
+});
+
+/** Every notification row, once none is still planned or sending. */
+async function untilAllClosed(running: TestService, count: number, timeoutMs = 20_000) {
+  return until(async () => {
+    const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status', 'locked_by']).execute();
+    return rows.length === count && rows.every((r) => r.status !== 'planned' && r.status !== 'sending') ? rows : null;
+  }, { what: `${count} notifications closed`, timeoutMs });
+}
+
+/** Each notification's stream: its plan at revision 0, the attempt that sent it at 1, sent at 2. */
+async function expectSentOnceAtTheRevisionOfItsPlan(running: TestService, notificationIds: readonly string[]) {
+  for (const id of notificationIds) {
+    const events = await readStreamToArray(running.store, streamName.notification(id));
+    expect(events.map((e) => [e.type, e.revision])).toEqual([[T.planned, 0n], [T.attemptStarted, 1n], [T.sent, 2n]]);
+  }
+}
+
+describe('plans due now, handed to the dispatcher with their rows', () => {
+  it('sends each one once, every one handed: no claim, no read of its stream', async () => {
+    // Given a service whose dispatcher has room on every channel
+    service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
+    const running = service;
+
+    // When five bookings are recorded
+    for (let i = 0; i < 5; i++) await recordAndProject(running, validEnvelope('appointment.confirmed'));
+
+    // Then each of their ten notifications was handed, and sent once at the revision of its plan
+    const rows = await untilAllClosed(running, 10);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(10);
+    const sent = (['whatsapp', 'email'] as const).flatMap((c) => (running.transports[c] as SandboxTransport).sent.map((m) => m.notificationId));
+    expect(sent.sort()).toEqual(rows.map((r) => r.notification_id).sort());
+    await expectSentOnceAtTheRevisionOfItsPlan(running, rows.map((r) => r.notification_id));
+  }, 60_000);
+
+  it('leaves to a claim what a channel has no room for, and sends every one once', async () => {
+    // Given WhatsApp with room for one at a time (one a second: what it can send within the claim
+    // horizon), its sends taking 300 ms
+    const whatsapp: string[] = [];
+    const slow: ChannelTransport = {
+      channel: 'whatsapp',
+      provider: 'sandbox',
+      send: async (message: OutboundMessage) => {
+        await delay(300);
+        whatsapp.push(message.notificationId);
+        return { kind: 'sent', provider: 'sandbox', providerMessageId: `slow-${message.notificationId}-${message.attempt}` };
+      },
+    };
+    service = await startTestService({
+      transports: { whatsapp: slow },
+      dispatcher: { pollIntervalMs: 50, limits: { whatsapp: { concurrency: 1, perSecond: 1 } } },
+    });
+    const running = service;
+
+    // When four bookings are recorded at once
+    const bookings = Array.from({ length: 4 }, () => validEnvelope('appointment.confirmed'));
+    await Promise.all(bookings.map((raw) => recordAndProject(running, raw)));
+
+    // Then every notification is sent once: every email handed, and WhatsApp's beyond its one place by claims
+    const rows = await untilAllClosed(running, 8, 30_000);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    const whatsappRows = rows.filter((r) => r.channel === 'whatsapp').map((r) => r.notification_id);
+    expect([...whatsapp].sort()).toEqual([...whatsappRows].sort());
+    const handed = await metricValue(running.metrics, 'notifications_handed_total');
+    expect(handed).toBeGreaterThanOrEqual(4 + 1);
+    expect(handed).toBeLessThan(8);
+    await expectSentOnceAtTheRevisionOfItsPlan(running, rows.map((r) => r.notification_id));
+  }, 60_000);
+
+  it('hands nothing on a paused channel: the plan waits, unclaimed, and goes once it is resumed', async () => {
+    // Given WhatsApp paused for a restricted account, and the dispatcher having read it since
+    service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
+    const running = service;
+    const paused: ChannelPaused = { channel: 'whatsapp', kind: 'policy', code: '131031', detail: 'account restricted', resumeAt: null, at: new Date().toISOString(), actor: 'test' };
+    await running.store.append(streamName.channel('whatsapp'), [{ id: crypto.randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused }], 'any');
+    // A pause reaches handed work within two seconds (the dispatcher reads pauses each second, at every poll).
+    await delay(2_100);
+
+    // When a booking is recorded
+    await recordAndProject(running, validEnvelope('appointment.confirmed'));
+
+    // Then its email is handed and sent; its WhatsApp waits, planned and held by nobody
+    const waiting = await until(async () => {
+      const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status', 'locked_by']).execute();
+      const email = rows.find((r) => r.channel === 'email');
+      return rows.length === 2 && email?.status === 'sent' ? rows.find((r) => r.channel === 'whatsapp')! : null;
+    }, { what: 'the email sent' });
+    expect(waiting).toMatchObject({ status: 'planned', locked_by: null });
+    expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(1);
+    expect((running.transports.whatsapp as SandboxTransport).sent).toHaveLength(0);
+
+    // and once WhatsApp is resumed, a claim sends it, once
+    const resumed = await resumeChannel({ store: running.store, clock: systemClock }, 'whatsapp', 'alice-admin');
+    expect(resumed.ok).toBe(true);
+    const rows = await untilAllClosed(running, 2);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    expect((running.transports.whatsapp as SandboxTransport).sent.map((m) => m.notificationId)).toEqual([waiting.notification_id]);
+    expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(1);
+    await expectSentOnceAtTheRevisionOfItsPlan(running, rows.map((r) => r.notification_id));
+  }, 60_000);
+});
