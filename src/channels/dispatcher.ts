@@ -49,7 +49,7 @@ export class Dispatcher implements DeliveryHandoff {
   /** Sent since the last claim, which takes them off the queue. */
   #sent: string[] = [];
   #accepting = false;
-  #refreshPauses: Promise<unknown> | null = null;
+  #readingPauses = false;
   readonly #handedCount: Counter | undefined;
   /** What the last round saw, for the sleep that follows it. */
   #round: { lanes: ChannelLane[]; claimed: boolean } = { lanes: [], claimed: false };
@@ -133,9 +133,12 @@ export class Dispatcher implements DeliveryHandoff {
     if (!this.#accepting || !lane) return 0;
     if (!this.#pauses.knownOpen(lane.channel)) {
       // Not read lately (a long poll interval): read now, for the plans that come next.
-      this.#refreshPauses ??= this.#pauses.paused().catch(() => undefined).finally(() => {
-        this.#refreshPauses = null;
-      });
+      if (!this.#readingPauses) {
+        this.#readingPauses = true;
+        void this.#pauses.paused().catch(() => undefined).finally(() => {
+          this.#readingPauses = false;
+        });
+      }
       return 0;
     }
     return lane.reserve(count);
