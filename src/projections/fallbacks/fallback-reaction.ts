@@ -54,21 +54,21 @@ const FOLLOWED = new Set<string>([T.planned, T.suppressed, T.deferred, T.sent, T
 export function fallbackReaction(deps: FallbackDeps): LedgerReaction {
   return {
     name: 'fallbacks',
-    handles: (e) => {
-      if (!FOLLOWED.has(e.type) || categoryOf(e.stream) !== 'notification') return false;
-      // Only a notification planned with somewhere to go is followed from its start.
-      if (e.type === T.planned || e.type === T.suppressed) return (e.data as { fallback?: unknown }).fallback !== undefined || e.revision > 0n;
-      return true;
-    },
+    // Every notification from its first event, which says whether it has a fallback: its later events
+    // then need no read to find it has none.
+    handles: (e) => FOLLOWED.has(e.type) && categoryOf(e.stream) === 'notification',
     async prefetch(events, { state }) {
-      await state.of(fallbackState).load(events.map((e) => (e.type === T.fallbackPlanned ? (e.data as FallbackPlanned).fallbackOf : (e.data as { notificationId: string }).notificationId)));
+      const unknown = events.filter((e) => !startsNotification(e));
+      await state.of(fallbackState).load(unknown.map((e) => (e.type === T.fallbackPlanned ? (e.data as FallbackPlanned).fallbackOf : (e.data as { notificationId: string }).notificationId)));
     },
     async react(event: RecordedEvent, context: ReactionContext): Promise<PendingAppend[]> {
       const fallbacks = context.state.of(fallbackState);
       const at = context.clock.now();
       if (event.type === T.fallbackPlanned) return planned(event, context, deps);
       const id = (event.data as { notificationId: string }).notificationId;
-      if (event.type === T.planned || (event.type === T.suppressed && event.revision === 0n) || (event.type === T.suppressed && (event.data as NotificationSuppressed).fallbackOf)) {
+      if (startsNotification(event)) {
+        fallbacks.begin(id, fallbackSourceOf(event.data as NotificationPlanned | NotificationSuppressed, 0));
+      } else if (event.type === T.planned || (event.type === T.suppressed && (event.data as NotificationSuppressed).fallbackOf)) {
         const created = fallbackSourceOf(event.data as NotificationPlanned | NotificationSuppressed, Number(event.revision));
         if (created && !(await fallbacks.get(id))) fallbacks.put(created);
       }
@@ -101,6 +101,9 @@ export function fallbackReaction(deps: FallbackDeps): LedgerReaction {
     },
   };
 }
+
+/** A notification's first event, a plan or a suppression: nothing of it was stored before. */
+const startsNotification = (e: Pick<RecordedEvent, 'type' | 'revision'>): boolean => e.revision === 0n && (e.type === T.planned || e.type === T.suppressed);
 
 /** FallbackPlanned at no-stream: a second trigger, another instance or a replay finds the stream taken. */
 export function openFallback(next: FallbackPlanned, cause: { id: string } | null): PendingAppend {

@@ -5,8 +5,12 @@ import type { ReadModelDatabase } from '../read-model-database.ts';
 import { loadFallbackSources, saveFallbackSources, saveFallbackWatches, type FallbackWatch } from './fallback-sources.queries.ts';
 
 /**
- * The fallback sources and receipt watches of one planner batch: read once for the batch's
+ * The fallback sources and receipt watches of the planner: sources read once for a batch's
  * notifications, changed in memory as its events are folded, written together before the checkpoint.
+ * Sources are kept from batch to batch (only this reaction changes them, through ledger events it
+ * reads in order), a notification known to have none included: a notification's first event says
+ * whether it has one (`begin`), so most notifications' sends and receipts need no read at all.
+ * Watches are the batch's own.
  */
 export class FallbackState {
   readonly #db: Kysely<ReadModelDatabase>;
@@ -26,6 +30,12 @@ export class FallbackState {
     if (unknown.length === 0) return;
     for (const id of unknown) this.#sources.set(id, null);
     for (const source of await loadFallbackSources(this.#db, unknown)) this.#sources.set(source.notificationId, source);
+  }
+
+  /** A notification's first event: what it has (a source, or none) starts there, nothing stored before it. */
+  begin(id: string, source: FallbackSource | null): void {
+    if (source) this.put(source);
+    else if (!this.#sources.has(id)) this.#sources.set(id, null);
   }
 
   async get(id: string): Promise<FallbackSource | null> {
@@ -54,7 +64,11 @@ export class FallbackState {
     this.#changed.clear();
     this.#watches.clear();
     this.#ended.clear();
+    // All written: what is forgotten is read again when next needed.
+    if (this.#sources.size > SOURCES_KEPT) this.#sources.clear();
   }
 }
 
-export const fallbackState = batchStateKind('fallbacks', (db) => new FallbackState(db));
+const SOURCES_KEPT = 20_000;
+
+export const fallbackState = batchStateKind('fallbacks', (db) => new FallbackState(db), { acrossBatches: true });
