@@ -33,7 +33,7 @@ const sourceOf = (notificationId: string): FallbackSource => ({
   fallbackOf: null,
   eventType: 'appointment.confirmed',
   centreId: 'blr-01',
-  arm: { chain: ['sms'], policyVersion: 1, undeliveredAfterMinutes: 10, targetIndex: 0, root: 'whatsapp' },
+  arm: { chain: ['sms'], policyVersion: 1, undeliveredAfterMinutes: 10, targetIndex: 0, root: 'whatsapp', tried: ['whatsapp'], reachable: ['whatsapp', 'sms'] },
   sendBy: null,
   revision: 0,
   delivered: false,
