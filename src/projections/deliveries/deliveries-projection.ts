@@ -125,13 +125,15 @@ export class InlineDeliveries {
         // Each append's events folded as the lane folds them; the statement stamps the times
         // (`recordedAt` here is none). An append is one notification's stream (`takes`).
         const folded = new Map<number, FoldedNotification | null>();
-        const counts = new Map<number, number>();
+        const byAppend = new Map<number, PendingEvent[]>();
         for (const e of events) {
           const row = foldNotificationEvent(folded.get(e.append) ?? null, idOf(e.stream)!, { ...e, position: NOWHERE, recordedAt: UNSTAMPED }, this.#hashOf);
           folded.set(e.append, row);
-          counts.set(e.append, (counts.get(e.append) ?? 0) + 1);
+          const appended = byAppend.get(e.append);
+          if (appended) appended.push(e);
+          else byAppend.set(e.append, [e]);
         }
-        if (handoff) this.#offer(handoff, folded, counts, events, offered);
+        if (handoff) this.#offer(handoff, folded, byAppend, offered);
         const rows = [...folded].flatMap(([append, row]) => (row ? [{ ord: append + 1, row }] : []));
         const claim = handoff ? { worker: handoff.worker, until: new Date(handoff.now().getTime() + handoff.leaseMs), ords: new Set([...offered.keys()].map((a) => a + 1)) } : null;
         return rows.length > 0 ? insertRowsWithAppends(rows, claim) : null;
@@ -169,22 +171,22 @@ export class InlineDeliveries {
   #offer(
     handoff: DeliveryHandoff,
     folded: ReadonlyMap<number, FoldedNotification | null>,
-    counts: ReadonlyMap<number, number>,
-    events: readonly PendingEvent[],
+    byAppend: ReadonlyMap<number, readonly PendingEvent[]>,
     offered: Map<number, { event: PendingEvent; channel: string }>,
   ): void {
     const now = handoff.now().getTime();
-    const byChannel = new Map<string, number[]>();
+    const byChannel = new Map<string, { append: number; event: PendingEvent }[]>();
     for (const [append, row] of folded) {
+      const [event, ...more] = byAppend.get(append) ?? [];
       const channel = row?.identity?.channel;
-      if (!channel || counts.get(append) !== 1 || row.status !== 'planned' || row.due_at === null || Date.parse(row.due_at) > now) continue;
-      const appends = byChannel.get(channel);
-      if (appends) appends.push(append);
-      else byChannel.set(channel, [append]);
+      if (!event || more.length > 0 || !channel || row.status !== 'planned' || row.due_at === null || Date.parse(row.due_at) > now) continue;
+      const plans = byChannel.get(channel);
+      if (plans) plans.push({ append, event });
+      else byChannel.set(channel, [{ append, event }]);
     }
-    for (const [channel, appends] of byChannel) {
-      const taken = handoff.offer(channel, appends.length);
-      for (const append of appends.slice(0, taken)) offered.set(append, { event: events.find((e) => e.append === append)!, channel });
+    for (const [channel, plans] of byChannel) {
+      const taken = handoff.offer(channel, plans.length);
+      for (const { append, event } of plans.slice(0, taken)) offered.set(append, { event, channel });
     }
   }
 
