@@ -344,7 +344,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     });
     await runner.start();
     cleanup.push(() => runner.stop());
-    dispatcher?.start();
+    await dispatcher?.start();
     if (dispatcher) cleanup.push(() => dispatcher.stop());
     reminders?.start();
     if (reminders) cleanup.push(() => reminders.stop());

@@ -122,7 +122,14 @@ export class Dispatcher implements DeliveryHandoff {
     return this.#o.clock.now();
   }
 
-  start(): void {
+  /**
+   * Reads the channels' pauses first, so that plans made from the first moment are handed on a
+   * channel known open (unread, nothing would be handed until the first round had read them).
+   */
+  async start(): Promise<void> {
+    await this.#pauses.paused().catch((error: unknown) => {
+      this.#o.logger.error({ err: error }, 'reading channel pauses failed');
+    });
     this.#accepting = true;
     this.#loop.start();
   }

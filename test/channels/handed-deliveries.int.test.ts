@@ -124,4 +124,47 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
     expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(1);
     await expectSentOnceAtTheRevisionOfItsPlan(running, rows.map((r) => r.notification_id));
   }, 60_000);
+
+  it('gives back at once what it is handed while stopping: due now, held by nobody, nothing sent', async () => {
+    // Given a service whose dispatcher has stopped
+    service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
+    const running = service;
+    const dispatcher = running.dispatcher!;
+    await dispatcher.stop();
+
+    // When a booking is planned after the stop, no place is offered: its rows are written held by nobody
+    await recordAndProject(running, validEnvelope('appointment.confirmed'));
+    const planned = await until(async () => {
+      const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status', 'locked_by']).execute();
+      return rows.length === 2 ? rows : null;
+    }, { what: 'the booking planned' });
+    expect(planned.map((r) => [r.status, r.locked_by])).toEqual([['planned', null], ['planned', null]]);
+    expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(0);
+
+    // and the plans' statement that was in flight at the stop had written one held for it, and hands it over
+    const [row] = planned;
+    await running.db.updateTable('notifications')
+      .set({ locked_by: dispatcher.worker, locked_until: new Date(Date.now() + dispatcher.leaseMs) })
+      .where('notification_id', '=', row!.notification_id)
+      .execute();
+    const history = await readStreamToArray(running.store, streamName.notification(row!.notification_id));
+    const handedAt = new Date();
+    dispatcher.take([{ notificationId: row!.notification_id, channel: row!.channel, history }]);
+
+    // Then it is given back to the queue at once (not held until its lease runs out), due now
+    const released = await until(async () => {
+      const again = await running.db.selectFrom('notifications').select(['locked_by', 'locked_until', 'due_at', 'status'])
+        .where('notification_id', '=', row!.notification_id).executeTakeFirstOrThrow();
+      return again.locked_by === null ? again : null;
+    }, { what: 'the handed row given back' });
+    expect(released).toMatchObject({ status: 'planned', locked_until: null });
+    expect(released.due_at!.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(released.due_at!.getTime()).toBeGreaterThanOrEqual(handedAt.getTime() - 1_000);
+
+    // and nothing was sent or attempted: its stream holds its plan alone, and nothing counts it handed
+    expect((['whatsapp', 'email'] as const).flatMap((c) => (running.transports[c] as SandboxTransport).sent)).toHaveLength(0);
+    const events = await readStreamToArray(running.store, streamName.notification(row!.notification_id));
+    expect(events.map((e) => [e.type, e.revision])).toEqual([[T.planned, 0n]]);
+    expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(0);
+  }, 60_000);
 });
