@@ -283,6 +283,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
           maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
           attemptTimeoutMs: config.DISPATCH_ATTEMPT_TIMEOUT_MS,
           limits: { whatsapp: { perSecond: config.WHATSAPP_PER_SECOND } },
+          ...(store instanceof ProtectedEventStore ? { sealedStillLive: (eventId: string) => store.sealedHereStillLive(eventId) } : {}),
           ...overrides.dispatcher,
         });
     const reminders = overrides.schedule === false

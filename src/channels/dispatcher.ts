@@ -28,6 +28,11 @@ export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | '
   random?: () => number;
   /** Monotonic milliseconds for the rate limits; a test freezes it to hold a channel at its limit. */
   rateClock?: () => number;
+  /**
+   * Whether a handed event's sealed data is still as the planner had it (no erasure heard since it
+   * was sealed): where not, or not known, its stream is read again before the send, as a claim's.
+   */
+  sealedStillLive?: (eventId: string) => boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface DispatcherOptions extends Pick<DeliveryDeps, 'store' | 'db' | '
  * in the plans' own statement, with their streams, while it has room on their channel.
  */
 export class Dispatcher implements DeliveryHandoff {
-  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock' | 'reportsReceipts'>> & { worker: string };
+  readonly #o: Required<Omit<DispatcherOptions, 'metrics' | 'limits' | 'worker' | 'rateClock' | 'reportsReceipts' | 'sealedStillLive'>> & { worker: string };
   readonly #lanes = new Map<Channel, ChannelLane>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pauses: ChannelPauses;
@@ -51,6 +56,7 @@ export class Dispatcher implements DeliveryHandoff {
   #accepting = false;
   #readingPauses = false;
   readonly #handedCount: Counter | undefined;
+  readonly #sealedStillLive: (eventId: string) => boolean;
   /** What the last round saw, for the sleep that follows it. */
   #round: { lanes: ChannelLane[]; claimed: boolean } = { lanes: [], claimed: false };
 
@@ -67,6 +73,7 @@ export class Dispatcher implements DeliveryHandoff {
       ...options,
       worker: options.worker ?? `dispatcher-${randomUUID().slice(0, 8)}`,
     };
+    this.#sealedStillLive = options.sealedStillLive ?? (() => false);
     this.#pauses = new ChannelPauses(this.#o.store, this.#o.clock);
     for (const channel of CHANNELS) {
       const limits: ChannelLimits = { ...DEFAULT_CHANNEL_LIMITS[channel], ...options.limits?.[channel] };
@@ -168,9 +175,12 @@ export class Dispatcher implements DeliveryHandoff {
       return;
     }
     this.#handedCount?.inc(handed.length);
+    // A person erased since their plan was sealed: the stream is read again, opens `[erased]`, and
+    // the plan is suppressed as a claim's would be, not sent from the data the planner had.
+    const stillLive = (event: RecordedEvent) => event.sealed === undefined || this.#sealedStillLive(event.id);
     this.#deliver(
       handed.map(({ notificationId, channel }) => ({ notification_id: notificationId, channel })),
-      new Map(handed.map(({ notificationId, history }) => [streamName.notification(notificationId), history])),
+      new Map(handed.filter(({ history }) => history.every(stillLive)).map(({ notificationId, history }) => [streamName.notification(notificationId), history])),
     );
   }
 

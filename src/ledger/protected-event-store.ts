@@ -162,6 +162,15 @@ export class ProtectedEventStore implements EventStore {
     return { ...this.#stats };
   }
 
+  /**
+   * Whether this store sealed event `eventId` and has heard of no erasure of its keys since: the
+   * data it gave alongside that append is still what a read would open. False for an event it did
+   * not seal or no longer remembers: read it then.
+   */
+  sealedHereStillLive(eventId: string): boolean {
+    return this.#sealed.has(eventId) || this.#olderSealed.has(eventId);
+  }
+
   async close(): Promise<void> {
     this.#stopForgetting?.();
     await this.#thread?.close();

@@ -4,7 +4,7 @@ import type { ChannelTransport, OutboundMessage } from '../../src/channels/chann
 import type { SandboxTransport } from '../../src/channels/sandbox-transport.ts';
 import { resumeChannel } from '../../src/commands/notifications/resume-channel.ts';
 import { CHANNEL_EVENT_TYPES, type ChannelPaused } from '../../src/domain/notifications/channel-events.ts';
-import { NOTIFICATION_EVENT_TYPES as T } from '../../src/domain/notifications/notification-events.ts';
+import { NOTIFICATION_EVENT_TYPES as T, type NotificationPlanned } from '../../src/domain/notifications/notification-events.ts';
 import { streamName } from '../../src/domain/stream-name.ts';
 import { readStreamToArray } from '../../src/ledger/event-store.ts';
 import { systemClock } from '../../src/service.ts';
@@ -123,6 +123,44 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
     expect((running.transports.whatsapp as SandboxTransport).sent.map((m) => m.notificationId)).toEqual([waiting.notification_id]);
     expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(1);
     await expectSentOnceAtTheRevisionOfItsPlan(running, rows.map((r) => r.notification_id));
+  }, 60_000);
+
+  it('reads again a plan whose person was erased since it was sealed, and suppresses it instead of sending it', async () => {
+    // Given WhatsApp paused, so that the booking's WhatsApp plan waits, and the dispatcher having read it since
+    service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
+    const running = service;
+    const paused: ChannelPaused = { channel: 'whatsapp', kind: 'policy', code: '131031', detail: 'account restricted', resumeAt: null, at: new Date().toISOString(), actor: 'test' };
+    await running.store.append(streamName.channel('whatsapp'), [{ id: crypto.randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused }], 'any');
+    await delay(2_100);
+    await recordAndProject(running, validEnvelope('appointment.confirmed'));
+    const waiting = await until(async () => {
+      const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status']).execute();
+      return rows.length === 2 && rows.some((r) => r.channel === 'email' && r.status === 'sent') ? rows.find((r) => r.channel === 'whatsapp')! : null;
+    }, { what: 'the email sent' });
+    const stream = streamName.notification(waiting.notification_id);
+    // its plan as the planner had it, in plain
+    const history = await readStreamToArray(running.store, stream);
+    const planned = history[0]!.data as NotificationPlanned;
+    expect(planned.recipient.address).toBe('+919876543210');
+
+    // When the patient's keys are destroyed (an erasure, before its reaction has suppressed what waits),
+    // and the plan, held for the dispatcher, is handed to it with the data the planner had
+    const dispatcher = running.dispatcher!;
+    expect(await running.personKeys!.destroyPerson({ kind: 'patient', id: planned.recipient.id }, 'test')).toBeGreaterThan(0);
+    await running.db.updateTable('notifications')
+      .set({ locked_by: dispatcher.worker, locked_until: new Date(Date.now() + dispatcher.leaseMs) })
+      .where('notification_id', '=', waiting.notification_id)
+      .execute();
+    dispatcher.take([{ notificationId: waiting.notification_id, channel: 'whatsapp', history }]);
+
+    // Then its stream is read again, opens `[erased]`, and the plan is suppressed as erased: nothing sent
+    const events = await until(async () => {
+      const read = await readStreamToArray(running.store, stream);
+      return read.length > 1 ? read : null;
+    }, { what: 'the handed plan settled' });
+    expect(events.map((e) => [e.type, e.revision])).toEqual([[T.planned, 0n], [T.suppressed, 1n]]);
+    expect(events[1]!.data).toMatchObject({ reason: 'erased', recipient: { address: null } });
+    expect((running.transports.whatsapp as SandboxTransport).sent).toHaveLength(0);
   }, 60_000);
 
   it('gives back at once what it is handed while stopping: due now, held by nobody, nothing sent', async () => {
