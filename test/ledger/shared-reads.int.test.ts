@@ -16,8 +16,14 @@ import { until } from '../support/until.ts';
 let database: TestDatabase;
 let connection: SqlConnection;
 let store: PostgresEventStore;
-/** Ledger reads by subscribers, counted on their way to the database. */
+/**
+ * Ledger reads by subscribers that found the ledger settled, counted on their way back from the
+ * database. A read that found newer events held back behind a transaction still running anywhere
+ * on the server (another test's, in another database) is looked at again soon by design, and how
+ * often that happens is the server's load, not this process's sharing: those are counted apart.
+ */
 let reads = 0;
+let heldBack = 0;
 /** Run once a subscriber's read has its rows, before they are handed back (which `held` delays). */
 let afterRead: (() => Promise<void>) | null = null;
 let heldMs = 0;
@@ -30,8 +36,9 @@ beforeAll(async () => {
     ...real,
     run: async <Row>(statement: Parameters<SqlConnection['run']>[0]) => {
       if (statement.name !== 'ledger_read') return real.run<Row>(statement);
-      reads++;
       const rows = await real.run<Row>(statement);
+      if (rows.some((row) => (row as { waiting?: boolean | null }).waiting === true)) heldBack++;
+      else reads++;
       const hook = afterRead;
       afterRead = null;
       await hook?.();
@@ -76,15 +83,16 @@ describe('subscribers of one process', () => {
     await appendOne(stream, 0);
     await until(() => subscribers.every((s) => s.length === 1), { what: 'every subscriber to have the first event' });
     reads = 0;
+    heldBack = 0;
     const rounds = 10;
     for (let n = 1; n <= rounds; n++) {
       await appendOne(stream, n);
       await until(() => subscribers.every((s) => s.length === n + 1), { what: `every subscriber to have event ${n}` });
     }
     expect(subscribers.map((s) => s.map((e) => (e.data as { n: number }).n))).toEqual(Array.from({ length: 4 }, () => Array.from({ length: rounds + 1 }, (_, i) => i)));
-    // One read a round, more only while a transaction elsewhere on the server held the newest
-    // events back (each subscriber then looks again); one each would be 40.
-    expect(reads).toBeLessThan((rounds * 4) / 2);
+    // One settled read a round between the four; one each would be 40. (Reads that found the newest
+    // events held back by a transaction elsewhere on the server are looked at again: not counted.)
+    expect(reads, `${reads} settled reads, ${heldBack} held back`).toBeLessThan((rounds * 4) / 2);
   });
 
   it('join no read that started before an append they were woken for', async () => {
