@@ -202,7 +202,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     const master = await resolveMasterKey(config, embedded);
     const ledger: EventStore = config.KURRENTDB_URL
       ? KurrentDbEventStore.connect(config.KURRENTDB_URL)
-      : await PostgresEventStore.open(connection);
+      : await PostgresEventStore.open(connection, { logger: logger.child({ component: 'ledger' }) });
     // Personal data is sealed at every append, whatever the ledger: the key store sits beside the
     // ledger tables in the SQL database (the read models' one, with KurrentDB). A master key that
     // does not open its keys stops the start here, before anything is written (the renames below included).

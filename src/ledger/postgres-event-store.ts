@@ -19,6 +19,7 @@ import {
 } from './event-store.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
 import { runMigrations } from './run-migrations.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import type { SqlConnection } from './sql-connection.ts';
 import { waitForWake } from './wait-for-wake.ts';
 
@@ -39,6 +40,10 @@ export interface PostgresEventStoreOptions {
   batchSize?: number;
   /** How often a live subscriber looks without being woken: the fallback when a notification is lost. */
   pollIntervalMs?: number;
+  /** Told when one transaction has held committed events back from readers for `heldBackWarnMs`, and when it ends. */
+  logger?: Logger;
+  /** Default 10 s: far beyond any append's own transaction. */
+  heldBackWarnMs?: number;
 }
 
 const ZERO: LedgerPosition = { commit: 0n, prepare: 0n };
@@ -54,7 +59,18 @@ const NOTIFY_COLUMN = ', (case when r.ok then pg_notify($5, $6) end) is null as 
 interface ReadBatch {
   events: RecordedEvent[];
   unstableTail: boolean;
+  /** The oldest transaction still running on the server when read (what holds a waiting tail back). */
+  horizon: string | null;
 }
+
+/** Who holds the ledger's readers back: the server's oldest transaction with an id, as far as this role may see it. */
+const oldestTransaction = sql<Record<string, unknown>>`
+  select pid, datname as database, application_name as application, state,
+         round(extract(epoch from now() - xact_start))::int as seconds
+    from pg_stat_activity
+   where backend_xid is not null
+   order by age(backend_xid) desc
+   limit 1`;
 /** Looks behind a transaction still running: 1, 2, 4, then every 8 ms, without jitter (one reader, no crowd). */
 const PENDING_TAIL_BACKOFF = { baseMs: 1, maxMs: 8 };
 
@@ -72,6 +88,10 @@ export class PostgresEventStore implements EventStore {
   #pokes = 0;
   /** Subscribers' reads in flight, by the position they read after. */
   readonly #reading = new Map<string, { pokes: number; batch: Promise<ReadBatch> }>();
+  readonly #logger: Logger | null;
+  readonly #heldBackWarnMs: number;
+  /** Since when committed events have waited behind the same running transaction, and whether that was told. */
+  #heldBack: { horizon: string; since: number; told: boolean } | null = null;
 
   readonly #batcher = new AppendBatcher<PreparedAppend>({
     concurrency: 4,
@@ -85,6 +105,8 @@ export class PostgresEventStore implements EventStore {
     this.#db = connection.db;
     this.#batchSize = options.batchSize ?? 2000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#logger = options.logger ?? null;
+    this.#heldBackWarnMs = options.heldBackWarnMs ?? 10_000;
     // Before any subscriber's listener: the count has moved by the time a poke wakes one.
     connection.onPoke(() => {
       this.#pokes++;
@@ -218,13 +240,14 @@ export class PostgresEventStore implements EventStore {
     try {
       while (!signal.aborted) {
         poked.since = false;
-        const { events, unstableTail } = await this.#sharedRead(cursor);
+        const { events, unstableTail, horizon } = await this.#sharedRead(cursor);
         if (signal.aborted) return;
         if (events.length > 0) {
           yield events;
           cursor = events.at(-1)!.position;
         }
         if (events.length === this.#batchSize) continue;
+        this.#noteTail(unstableTail ? horizon : null);
         if (unstableTail) {
           // Committed events wait behind a transaction still running. New appends cannot hurry it,
           // so pokes are ignored here: look again after a short, growing pause.
@@ -290,10 +313,34 @@ export class PostgresEventStore implements EventStore {
   async #readBatch(after: LedgerPosition | null, limit: number): Promise<ReadBatch> {
     // Prepared once per pooled connection: every subscription runs this read again and again.
     const read = ledgerReadStatement(after ?? ZERO, limit).compile(this.#db);
-    const rows = await this.#connection.run<EventRow & { waiting: boolean | null }>({ name: 'ledger_read', text: read.sql, values: [...read.parameters] });
+    const rows = await this.#connection.run<EventRow & { waiting: boolean | null; horizon: string | null }>({ name: 'ledger_read', text: read.sql, values: [...read.parameters] });
     const events = rows.filter((r) => r.waiting === null).map(toRecorded);
     const waiting = rows.some((r) => r.waiting === true);
-    return { events, unstableTail: events.length < limit && waiting };
+    return { events, unstableTail: events.length < limit && waiting, horizon: rows.at(-1)?.horizon ?? null };
+  }
+
+  /**
+   * A tail held back by one transaction for long (a write left open anywhere on the server, in any
+   * database: the horizon is the server's) stops every lane, so nothing is planned or sent until it
+   * ends. Said once when it passes `heldBackWarnMs`, with who holds it, and once when it is over.
+   */
+  #noteTail(horizon: string | null): void {
+    const now = performance.now();
+    const held = this.#heldBack;
+    if (horizon === null || held?.horizon !== horizon) {
+      if (held?.told) this.#logger?.info({ heldForMs: Math.round(now - held.since), transaction: held.horizon }, 'ledger readers no longer held back');
+      this.#heldBack = horizon === null ? null : { horizon, since: now, told: false };
+      return;
+    }
+    if (held.told || now - held.since < this.#heldBackWarnMs || !this.#logger) return;
+    held.told = true;
+    const logger = this.#logger;
+    void oldestTransaction.execute(this.#db)
+      .then(({ rows: [holder] }) => holder ?? null, () => null)
+      .then((holder) => logger.warn(
+        { heldForMs: Math.round(now - held.since), transaction: held.horizon, holder },
+        'ledger readers held back: committed events wait behind a transaction still running on this PostgreSQL server (any database); nothing is planned or sent until it ends',
+      ));
   }
 }
 
@@ -306,10 +353,10 @@ export class PostgresEventStore implements EventStore {
  * `exists` over a join with the horizon was planned as a scan of the whole ledger on every read.
  */
 export function ledgerReadStatement(from: LedgerPosition, limit: number) {
-  return sql<EventRow & { waiting: boolean | null }>`
+  return sql<EventRow & { waiting: boolean | null; horizon: string | null }>`
     with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
     (select global_position::text, transaction_id::text, stream_name, stream_revision::text, event_id::text,
-            event_type, data, metadata, recorded_at, null::boolean as waiting
+            event_type, data, metadata, recorded_at, null::boolean as waiting, null::text as horizon
        from ledger_events e
       where (e.transaction_id, e.global_position) > (${from.commit.toString()}::xid8, ${from.prepare.toString()}::bigint)
         and e.transaction_id < (select xmin from horizon)
@@ -317,7 +364,8 @@ export function ledgerReadStatement(from: LedgerPosition, limit: number) {
       limit ${limit})
     union all
     select null, null, null, null, null, null, null, null, null,
-           coalesce((select w.transaction_id from ledger_events w order by w.transaction_id desc limit 1) >= (select xmin from horizon), false)
+           coalesce((select w.transaction_id from ledger_events w order by w.transaction_id desc limit 1) >= (select xmin from horizon), false),
+           (select xmin from horizon)::text
   `;
 }
 
