@@ -73,6 +73,9 @@ const oldestTransaction = sql<Record<string, unknown>>`
    limit 1`;
 /** Looks behind a transaction still running: 1, 2, 4, then every 8 ms, without jitter (one reader, no crowd). */
 const PENDING_TAIL_BACKOFF = { baseMs: 1, maxMs: 8 };
+/** Looks (about two seconds of them) after which a hold is no append's own commit: then every 100 ms. */
+const LONG_HOLD_LOOKS = 250;
+const LONG_HOLD_LOOK_MS = 100;
 
 /**
  * The ledger on PostgreSQL (a server or embedded PGlite). Appends are one statement through
@@ -250,8 +253,11 @@ export class PostgresEventStore implements EventStore {
         this.#noteTail(unstableTail ? horizon : null);
         if (unstableTail) {
           // Committed events wait behind a transaction still running. New appends cannot hurry it,
-          // so pokes are ignored here: look again after a short, growing pause.
-          await waitForWake(backoffDelayMs(pendingLooks++, PENDING_TAIL_BACKOFF, 1), signal, () => undefined);
+          // so pokes are ignored here: look again after a short, growing pause, and seldom once the
+          // hold has lasted (a transaction left open: see #noteTail).
+          const pauseMs = pendingLooks >= LONG_HOLD_LOOKS ? LONG_HOLD_LOOK_MS : backoffDelayMs(pendingLooks, PENDING_TAIL_BACKOFF, 1);
+          pendingLooks++;
+          await waitForWake(pauseMs, signal, () => undefined);
           continue;
         }
         pendingLooks = 0;
