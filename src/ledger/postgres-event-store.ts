@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { backoffDelayMs } from '../domain/backoff.ts';
 import type { StreamName } from '../domain/stream-name.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import { serializeAppend } from './append-input.ts';
 import { AppendBatcher } from './append-batcher.ts';
 import {
@@ -19,7 +20,6 @@ import {
 } from './event-store.ts';
 import { ledgerMigrations } from './migrations/ledger-migrations.ts';
 import { runMigrations } from './run-migrations.ts';
-import type { Logger } from '../telemetry/logger.ts';
 import type { SqlConnection } from './sql-connection.ts';
 import { waitForWake } from './wait-for-wake.ts';
 
