@@ -41,6 +41,32 @@ async function expectSentOnceAtTheRevisionOfItsPlan(running: TestService, notifi
   }
 }
 
+/** WhatsApp paused for a restricted account, once the dispatcher has read it (it reads pauses each second, at every poll). */
+async function pauseWhatsApp(running: TestService) {
+  const paused: ChannelPaused = { channel: 'whatsapp', kind: 'policy', code: '131031', detail: 'account restricted', resumeAt: null, at: new Date().toISOString(), actor: 'test' };
+  await running.store.append(streamName.channel('whatsapp'), [{ id: crypto.randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused }], 'any');
+  // A pause reaches handed work within two seconds.
+  await delay(2_100);
+}
+
+/** A booking's WhatsApp row, once its email is sent (WhatsApp paused, it waits). */
+async function whatsappWaitingOnceEmailSent(running: TestService) {
+  return until(async () => {
+    const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status', 'locked_by']).execute();
+    const email = rows.find((r) => r.channel === 'email');
+    return rows.length === 2 && email?.status === 'sent' ? rows.find((r) => r.channel === 'whatsapp')! : null;
+  }, { what: 'the email sent' });
+}
+
+/** The row held for the dispatcher, as the plans' statement writes a handed one. */
+async function holdForDispatcher(running: TestService, notificationId: string) {
+  const dispatcher = running.dispatcher!;
+  await running.db.updateTable('notifications')
+    .set({ locked_by: dispatcher.worker, locked_until: new Date(Date.now() + dispatcher.leaseMs) })
+    .where('notification_id', '=', notificationId)
+    .execute();
+}
+
 describe('plans due now, handed to the dispatcher with their rows', () => {
   it('sends each one once, every one handed: no claim, no read of its stream', async () => {
     // Given a service whose dispatcher has room on every channel
@@ -97,20 +123,13 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
     // Given WhatsApp paused for a restricted account, and the dispatcher having read it since
     service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
     const running = service;
-    const paused: ChannelPaused = { channel: 'whatsapp', kind: 'policy', code: '131031', detail: 'account restricted', resumeAt: null, at: new Date().toISOString(), actor: 'test' };
-    await running.store.append(streamName.channel('whatsapp'), [{ id: crypto.randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused }], 'any');
-    // A pause reaches handed work within two seconds (the dispatcher reads pauses each second, at every poll).
-    await delay(2_100);
+    await pauseWhatsApp(running);
 
     // When a booking is recorded
     await recordAndProject(running, validEnvelope('appointment.confirmed'));
 
     // Then its email is handed and sent; its WhatsApp waits, planned and held by nobody
-    const waiting = await until(async () => {
-      const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status', 'locked_by']).execute();
-      const email = rows.find((r) => r.channel === 'email');
-      return rows.length === 2 && email?.status === 'sent' ? rows.find((r) => r.channel === 'whatsapp')! : null;
-    }, { what: 'the email sent' });
+    const waiting = await whatsappWaitingOnceEmailSent(running);
     expect(waiting).toMatchObject({ status: 'planned', locked_by: null });
     expect(await metricValue(running.metrics, 'notifications_handed_total')).toBe(1);
     expect((running.transports.whatsapp as SandboxTransport).sent).toHaveLength(0);
@@ -129,14 +148,9 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
     // Given WhatsApp paused, so that the booking's WhatsApp plan waits, and the dispatcher having read it since
     service = await startTestService({ dispatcher: { pollIntervalMs: 50 } });
     const running = service;
-    const paused: ChannelPaused = { channel: 'whatsapp', kind: 'policy', code: '131031', detail: 'account restricted', resumeAt: null, at: new Date().toISOString(), actor: 'test' };
-    await running.store.append(streamName.channel('whatsapp'), [{ id: crypto.randomUUID(), type: CHANNEL_EVENT_TYPES.paused, data: paused }], 'any');
-    await delay(2_100);
+    await pauseWhatsApp(running);
     await recordAndProject(running, validEnvelope('appointment.confirmed'));
-    const waiting = await until(async () => {
-      const rows = await running.db.selectFrom('notifications').select(['notification_id', 'channel', 'status']).execute();
-      return rows.length === 2 && rows.some((r) => r.channel === 'email' && r.status === 'sent') ? rows.find((r) => r.channel === 'whatsapp')! : null;
-    }, { what: 'the email sent' });
+    const waiting = await whatsappWaitingOnceEmailSent(running);
     const stream = streamName.notification(waiting.notification_id);
     // its plan as the planner had it, in plain
     const history = await readStreamToArray(running.store, stream);
@@ -147,10 +161,7 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
     // and the plan, held for the dispatcher, is handed to it with the data the planner had
     const dispatcher = running.dispatcher!;
     expect(await running.personKeys!.destroyPerson({ kind: 'patient', id: planned.recipient.id }, 'test')).toBeGreaterThan(0);
-    await running.db.updateTable('notifications')
-      .set({ locked_by: dispatcher.worker, locked_until: new Date(Date.now() + dispatcher.leaseMs) })
-      .where('notification_id', '=', waiting.notification_id)
-      .execute();
+    await holdForDispatcher(running, waiting.notification_id);
     dispatcher.take([{ notificationId: waiting.notification_id, channel: 'whatsapp', history }]);
 
     // Then its stream is read again, opens `[erased]`, and the plan is suppressed as erased: nothing sent
@@ -181,10 +192,7 @@ describe('plans due now, handed to the dispatcher with their rows', () => {
 
     // and the plans' statement that was in flight at the stop had written one held for it, and hands it over
     const [row] = planned;
-    await running.db.updateTable('notifications')
-      .set({ locked_by: dispatcher.worker, locked_until: new Date(Date.now() + dispatcher.leaseMs) })
-      .where('notification_id', '=', row!.notification_id)
-      .execute();
+    await holdForDispatcher(running, row!.notification_id);
     const history = await readStreamToArray(running.store, streamName.notification(row!.notification_id));
     const handedAt = new Date();
     dispatcher.take([{ notificationId: row!.notification_id, channel: row!.channel, history }]);
