@@ -47,6 +47,8 @@ export class ChannelLane {
   #mayHaveMoreDue = true;
   /** New work was announced while a claim was running: that claim may have read the table before it. */
   #announcedSinceClaim = false;
+  /** Places the claim running holds for what it may find, so no handed work takes them meanwhile. */
+  #asked = 0;
 
   constructor(
     readonly channel: Channel,
@@ -86,15 +88,29 @@ export class ChannelLane {
     this.#announcedSinceClaim = true;
   }
 
-  /** A claim for this lane begins. */
-  claiming(): void {
+  /**
+   * A claim for this lane begins: it asks for the lane's room and holds those places until it
+   * answers (handed work arriving meanwhile finds none), so the lane never holds more than its
+   * capacity. Answers how many it asks for.
+   */
+  claiming(): number {
     this.#announcedSinceClaim = false;
+    this.#asked = this.room;
+    this.#inFlight += this.#asked;
+    return this.#asked;
   }
 
-  /** A claim found `got` of the `asked`; work announced while it ran keeps the lane looking. */
-  claimed(asked: number, got: number): void {
-    this.#inFlight += got;
-    this.#mayHaveMoreDue = got >= asked || this.#announcedSinceClaim;
+  /** The claim found `got` of what it asked for; work announced while it ran keeps the lane looking. */
+  claimed(got: number): void {
+    this.#inFlight -= this.#asked - got;
+    this.#mayHaveMoreDue = got >= this.#asked || this.#announcedSinceClaim;
+    this.#asked = 0;
+  }
+
+  /** The claim failed: the places it held are free again. */
+  claimFailed(): void {
+    this.#inFlight -= this.#asked;
+    this.#asked = 0;
   }
 
   /**

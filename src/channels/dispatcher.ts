@@ -218,8 +218,7 @@ export class Dispatcher implements DeliveryHandoff {
   }
 
   async #claim(lanes: ChannelLane[]): Promise<ClaimedDelivery[]> {
-    const asked = new Map(lanes.map((lane) => [lane.channel, lane.room]));
-    for (const lane of lanes) lane.claiming();
+    const asked = new Map(lanes.map((lane) => [lane.channel, lane.claiming()]));
     // Lost with a failed claim, they leave the queue when the read model applies their sends.
     const sent = this.#sent;
     this.#sent = [];
@@ -231,9 +230,10 @@ export class Dispatcher implements DeliveryHandoff {
         limits: Object.fromEntries(asked),
         sent,
       });
-      for (const lane of lanes) lane.claimed(asked.get(lane.channel)!, claimed.filter((row) => row.channel === lane.channel).length);
+      for (const lane of lanes) lane.claimed(claimed.filter((row) => row.channel === lane.channel).length);
       return claimed;
     } catch (error) {
+      for (const lane of lanes) lane.claimFailed();
       this.#o.logger.error({ err: error }, 'claiming due notifications failed');
       return [];
     }
