@@ -47,8 +47,6 @@ export class ChannelLane {
   #mayHaveMoreDue = true;
   /** New work was announced while a claim was running: that claim may have read the table before it. */
   #announcedSinceClaim = false;
-  /** Places the claim running holds for what it may find, so no handed work takes them meanwhile. */
-  #asked = 0;
 
   constructor(
     readonly channel: Channel,
@@ -88,29 +86,22 @@ export class ChannelLane {
     this.#announcedSinceClaim = true;
   }
 
-  /**
-   * A claim for this lane begins: it asks for the lane's room and holds those places until it
-   * answers (handed work arriving meanwhile finds none), so the lane never holds more than its
-   * capacity. Answers how many it asks for.
-   */
-  claiming(): number {
+  /** A claim for this lane begins. */
+  claiming(): void {
     this.#announcedSinceClaim = false;
-    this.#asked = this.room;
-    this.#inFlight += this.#asked;
-    return this.#asked;
   }
 
-  /** The claim found `got` of what it asked for; work announced while it ran keeps the lane looking. */
-  claimed(got: number): void {
-    this.#inFlight -= this.#asked - got;
-    this.#mayHaveMoreDue = got >= this.#asked || this.#announcedSinceClaim;
-    this.#asked = 0;
-  }
-
-  /** The claim failed: the places it held are free again. */
-  claimFailed(): void {
-    this.#inFlight -= this.#asked;
-    this.#asked = 0;
+  /**
+   * A claim asked for `asked` and found `got`; work announced while it ran keeps the lane looking.
+   * Plans handed while it ran may have taken places meanwhile (the claim holds none, so a busy loop
+   * never keeps plans from being handed): answers how many it keeps, never beyond the capacity.
+   * The rest go back to the queue, still due.
+   */
+  claimed(asked: number, got: number): number {
+    const kept = Math.max(0, Math.min(got, this.capacity - this.#inFlight));
+    this.#inFlight += kept;
+    this.#mayHaveMoreDue = got >= asked || kept < got || this.#announcedSinceClaim;
+    return kept;
   }
 
   /**

@@ -72,10 +72,19 @@ export async function releaseDelivery(
   db: Kysely<ReadModelDatabase>,
   options: { notificationId: string; worker: string; dueAt: Date | null },
 ): Promise<void> {
+  await releaseDeliveries(db, { notificationIds: [options.notificationId], worker: options.worker, dueAt: options.dueAt });
+}
+
+/** Hands notifications back, in one statement; only their holder may. Without `dueAt`, each keeps its place in line. */
+export async function releaseDeliveries(
+  db: Kysely<ReadModelDatabase>,
+  options: { notificationIds: readonly string[]; worker: string; dueAt?: Date | null },
+): Promise<void> {
+  if (options.notificationIds.length === 0) return;
   await db
     .updateTable('notifications')
-    .set({ locked_by: null, locked_until: null, due_at: options.dueAt })
-    .where('notification_id', '=', options.notificationId)
+    .set({ locked_by: null, locked_until: null, ...(options.dueAt === undefined ? {} : { due_at: options.dueAt }) })
+    .where('notification_id', 'in', options.notificationIds)
     .where('locked_by', '=', options.worker)
     .execute();
 }

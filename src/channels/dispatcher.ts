@@ -4,7 +4,7 @@ import { CHANNELS, type Channel } from '../domain/event-catalogue.ts';
 import { streamName } from '../domain/stream-name.ts';
 import { readStreamsToMap, type RecordedEvent } from '../ledger/event-store.ts';
 import { WakeableLoop } from '../ledger/wakeable-loop.ts';
-import { claimDue, nextDueAt, releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { claimDue, nextDueAt, releaseDeliveries, type ClaimedDelivery } from './delivery-queue.queries.ts';
 import { ChannelPauses } from './channel-pauses.ts';
 import { ChannelLane, DEFAULT_CHANNEL_LIMITS, type ChannelLimits } from './channel-lane.ts';
 import { deliverNotification, type DeliveryDeps } from './deliver-notification.ts';
@@ -166,12 +166,10 @@ export class Dispatcher implements DeliveryHandoff {
   take(handed: readonly HandedDelivery[]): void {
     if (!this.#accepting) {
       // Stopping: handed back to the queue at once, not left held until the lease runs out.
-      for (const { notificationId, channel } of handed) {
-        this.decline(channel, 1);
-        void releaseDelivery(this.#o.db, { notificationId, worker: this.#o.worker, dueAt: this.#o.clock.now() }).catch((error: unknown) => {
-          this.#o.logger.warn({ err: error, notificationId }, 'handing back a notification failed; it is due again when its lease runs out');
-        });
-      }
+      for (const { channel } of handed) this.decline(channel, 1);
+      void releaseDeliveries(this.#o.db, { notificationIds: handed.map((h) => h.notificationId), worker: this.#o.worker, dueAt: this.#o.clock.now() }).catch((error: unknown) => {
+        this.#o.logger.warn({ err: error }, 'handing back notifications failed; they are due again when their lease runs out');
+      });
       return;
     }
     this.#handedCount?.inc(handed.length);
@@ -218,7 +216,8 @@ export class Dispatcher implements DeliveryHandoff {
   }
 
   async #claim(lanes: ChannelLane[]): Promise<ClaimedDelivery[]> {
-    const asked = new Map(lanes.map((lane) => [lane.channel, lane.claiming()]));
+    const asked = new Map(lanes.map((lane) => [lane.channel, lane.room]));
+    for (const lane of lanes) lane.claiming();
     // Lost with a failed claim, they leave the queue when the read model applies their sends.
     const sent = this.#sent;
     this.#sent = [];
@@ -230,10 +229,20 @@ export class Dispatcher implements DeliveryHandoff {
         limits: Object.fromEntries(asked),
         sent,
       });
-      for (const lane of lanes) lane.claimed(claimed.filter((row) => row.channel === lane.channel).length);
-      return claimed;
+      const kept: ClaimedDelivery[] = [];
+      const over: string[] = [];
+      for (const lane of lanes) {
+        const rows = claimed.filter((row) => row.channel === lane.channel);
+        const keep = lane.claimed(asked.get(lane.channel)!, rows.length);
+        kept.push(...rows.slice(0, keep));
+        over.push(...rows.slice(keep).map((row) => row.notification_id));
+      }
+      // Places taken meanwhile by handed plans: what no longer fits goes back, due as it was, not held.
+      await releaseDeliveries(this.#o.db, { notificationIds: over, worker: this.#o.worker }).catch((error: unknown) => {
+        this.#o.logger.warn({ err: error }, 'handing back claimed notifications failed; they are due again when their lease runs out');
+      });
+      return kept;
     } catch (error) {
-      for (const lane of lanes) lane.claimFailed();
       this.#o.logger.error({ err: error }, 'claiming due notifications failed');
       return [];
     }

@@ -13,8 +13,8 @@ describe('a channel lane', () => {
   it('wants a claim for a batch of room, not for every finished send', () => {
     const lane = new ChannelLane('email', { concurrency: 16, perSecond: 12 }, { claimBatch: 50, horizonMs: 1_000 });
     expect(lane.wantsClaim).toBe(true);
-    expect(lane.claiming()).toBe(12);
-    lane.claimed(12);
+    lane.claiming();
+    expect(lane.claimed(12, 12)).toBe(12);
     expect(lane.room).toBe(0);
     expect(lane.finished()).toBe(false);
     expect(lane.finished()).toBe(false);
@@ -26,8 +26,8 @@ describe('a channel lane', () => {
 
   it('is caught up after a claim that found less than it asked for, until more may be due', () => {
     const lane = new ChannelLane('whatsapp', { concurrency: 16, perSecond: 80 }, { claimBatch: 50, horizonMs: 1_000 });
-    expect(lane.claiming()).toBe(50);
-    lane.claimed(7);
+    lane.claiming();
+    expect(lane.claimed(50, 7)).toBe(7);
     expect(lane.isCaughtUp).toBe(true);
     expect(lane.room).toBe(0);
     expect(lane.wantsClaim).toBe(false);
@@ -40,32 +40,27 @@ describe('a channel lane', () => {
     const lane = new ChannelLane('whatsapp', { concurrency: 16, perSecond: 80 }, { claimBatch: 50, horizonMs: 1_000 });
     lane.claiming();
     lane.mayHaveMore();
-    lane.claimed(0);
+    lane.claimed(50, 0);
     expect(lane.isCaughtUp).toBe(false);
     expect(lane.wantsClaim).toBe(true);
     // The next claim, with nothing announced meanwhile, finds it caught up.
     lane.claiming();
-    lane.claimed(0);
+    lane.claimed(50, 0);
     expect(lane.isCaughtUp).toBe(true);
   });
 
-  it('holds the places a running claim asked for: handed work meanwhile gets none, and never more than its capacity', () => {
+  it('keeps of a claim only what fits beside plans handed while it ran, never more than its capacity', () => {
     const lane = new ChannelLane('email', { concurrency: 16, perSecond: 3 }, { claimBatch: 50, horizonMs: 1_000 });
-    expect(lane.claiming()).toBe(3);
-    // A plan handed while the claim runs finds the lane full
-    expect(lane.reserve(2)).toBe(0);
-    // The claim found one: two places are free again, for handed work
-    lane.claimed(1);
-    expect(lane.inFlight).toBe(1);
-    expect(lane.reserve(5)).toBe(2);
-    expect(lane.inFlight).toBe(3);
-  });
-
-  it('frees the places of a claim that failed', () => {
-    const lane = new ChannelLane('email', { concurrency: 16, perSecond: 3 }, { claimBatch: 50, horizonMs: 1_000 });
+    const asked = lane.room;
     lane.claiming();
-    lane.claimFailed();
-    expect(lane.inFlight).toBe(0);
-    expect(lane.room).toBe(3);
+    // Plans handed while the claim runs take two of the three places
+    expect(lane.reserve(2)).toBe(2);
+    // The claim found three: it keeps one, the rest go back to the queue
+    expect(lane.claimed(asked, 3)).toBe(1);
+    expect(lane.inFlight).toBe(3);
+    expect(lane.reserve(1)).toBe(0);
+    // and the lane keeps looking once it has room: more was due than it could keep
+    lane.finished();
+    expect(lane.room).toBe(1);
   });
 });
