@@ -27,7 +27,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { ChannelPauses } from './channel-pauses.ts';
 import type { ChannelTransport, SendOutcome } from './channel-port.ts';
 import type { ChannelLane } from './channel-lane.ts';
-import { releaseDelivery, type ClaimedDelivery } from './delivery-queue.queries.ts';
+import { releaseDeliveries, type ClaimedDelivery } from './delivery-queue.queries.ts';
 import { applySendEffect } from './send-effects.ts';
 import { sendBudgetMs, sendWithinAttempt } from './send-within-attempt.ts';
 
@@ -71,7 +71,7 @@ export async function deliverNotification(deps: DeliveryDeps, row: ClaimedDelive
   const decision = decideDispatch(state, now, deps.policy);
   const context: DeliveryContext = { notificationId: row.notification_id, correlationId: state.planned?.eventId ?? row.notification_id, actor: deps.worker };
   const release = async (dueAt: Date | null) => {
-    await releaseDelivery(deps.db, { notificationId: row.notification_id, worker: deps.worker, dueAt });
+    await releaseDeliveries(deps.db, { notificationIds: [row.notification_id], worker: deps.worker, dueAt });
     if (dueAt !== null) deps.dueAgain();
   };
   const revision = BigInt(history.length - 1);

@@ -67,15 +67,10 @@ const takeOffQueue = (db: Kysely<ReadModelDatabase>, worker: string, notificatio
       .forUpdate()
       .skipLocked()}))`);
 
-/** Hands a notification back: not due again (finished) or due at `dueAt` (a retry). Only its holder may. */
-export async function releaseDelivery(
-  db: Kysely<ReadModelDatabase>,
-  options: { notificationId: string; worker: string; dueAt: Date | null },
-): Promise<void> {
-  await releaseDeliveries(db, { notificationIds: [options.notificationId], worker: options.worker, dueAt: options.dueAt });
-}
-
-/** Hands notifications back, in one statement; only their holder may. Without `dueAt`, each keeps its place in line. */
+/**
+ * Hands notifications back, in one statement; only their holder may. `dueAt` null: not due again
+ * (finished); a time: due then (a retry); omitted: each keeps its place in line.
+ */
 export async function releaseDeliveries(
   db: Kysely<ReadModelDatabase>,
   options: { notificationIds: readonly string[]; worker: string; dueAt?: Date | null },
